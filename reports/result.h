@@ -1,0 +1,90 @@
+#pragma once
+// What a run produced, as the report writers see it (DESIGN §7). The harness fills
+// these; writers read them and never the world. Everything here is deterministic
+// for a given scenario and seed except the fields named wall_* .
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sim/time.h"
+
+namespace bpsim::reports {
+
+struct EvidenceItem {
+  SimTime time = 0;
+  std::string text;  // one line, e.g. "consent.revoked consent 42 of customer 7 (via bank)"
+};
+
+struct Violation {
+  std::string invariant;  // invariant or rule id
+  SimTime time = 0;
+  std::int64_t subject = -1;  // customer id, -1 if none
+  std::string message;        // one sentence: what went wrong
+  std::vector<EvidenceItem> evidence;  // the chain, oldest first; the offending entry last
+};
+
+// One checked expectation: an invariant or rule (name = its id), a metric bound
+// ("metric:NAME"), a situation ("sometimes:NAME"), the verdict ("verdict").
+struct Check {
+  std::string name;
+  bool passed = true;
+  std::string detail;  // why it failed (or what was measured)
+  std::uint64_t fired = 0;  // invariants and rules: how many violations
+};
+
+// Charts for the HTML report: counts per time bucket over [0, end).
+struct Timeline {
+  SimTime bucket_width = 0;
+  SimTime end = 0;  // duration + drain
+  std::vector<SimTime> drain_start;  // one element: when the drain began
+  // API responses by status, one series per status, each with one count per bucket.
+  std::vector<std::pair<std::string, std::vector<std::uint64_t>>> api_by_status;
+  // Consents by state at the end of each bucket.
+  std::vector<std::pair<std::string, std::vector<std::uint64_t>>> consents_by_state;
+  struct Window {
+    std::string target;
+    std::string mode;
+    SimTime start = 0, end = 0;
+  };
+  std::vector<Window> outages;
+};
+
+struct Histogram {
+  std::vector<double> upper_bounds_seconds;  // bucket i counts values <= bound i
+  std::vector<std::uint64_t> counts;
+};
+
+struct ScenarioResult {
+  std::string id;
+  std::string file;
+  std::string description;
+  std::vector<std::string> tags;
+  std::uint64_t seed = 0;
+  bool passed = true;          // every expectation met
+  bool incomplete = false;     // interrupted before the end
+  std::string error;           // a scenario error (exit 2) or internal error, if any
+  std::vector<Violation> violations;
+  std::vector<Check> checks;
+  std::vector<std::pair<std::string, double>> metrics;  // in a stable order
+  Timeline timeline;
+  Histogram alert_latency;
+  std::string repro;           // "bpsim replay FILE --seed N"
+  std::uint64_t trace_hash = 0;
+  double wall_seconds = 0;     // the one wall-clock figure
+
+  // The value of a metric, or nullptr if the run did not report it.
+  const double* FindMetric(std::string_view name) const;
+};
+
+struct RunReport {
+  std::string bpsim_version;
+  std::string command;          // how the run was started
+  std::vector<ScenarioResult> scenarios;
+  bool incomplete = false;
+  double wall_seconds = 0;
+};
+
+}  // namespace bpsim::reports

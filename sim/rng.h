@@ -1,0 +1,105 @@
+#pragma once
+// Seeded randomness (DESIGN §2, STYLE.md 3). One root seed; every entity draws from
+// its own stream derived from (seed, stream key), so an entity's draws do not change
+// when unrelated entities are added or removed. Streams are xoshiro256** generators
+// seeded through SplitMix64, as their authors recommend.
+//
+// Thread safety: an Rng is a value; use one per thread of control.
+
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+
+namespace bpsim {
+
+inline std::uint64_t SplitMix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// A well-mixed 64-bit function of its inputs, for building stream keys.
+inline std::uint64_t MixKey(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t s = a ^ (b * 0xd1b54a32d192ed03ULL);
+  std::uint64_t x = SplitMix64(s);
+  return x ^ SplitMix64(s);
+}
+
+// FNV-1a of a name, so stream keys can be spelled ("customer.consent", id).
+constexpr std::uint64_t HashName(std::string_view name) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (char c : name) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+// The key of one stream: a named process of one entity, optionally one epoch of it
+// (e.g. a day). Equal keys give equal streams.
+constexpr std::uint64_t StreamKey(std::string_view process, std::uint64_t entity = 0,
+                                  std::uint64_t epoch = 0) {
+  std::uint64_t h = HashName(process);
+  h = (h ^ entity) * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
+  h = (h ^ (h >> 29)) ^ (epoch * 0xbf58476d1ce4e5b9ULL);
+  return h;
+}
+
+class Rng {
+ public:
+  // The stream for (seed, key).
+  Rng(std::uint64_t seed, std::uint64_t key) {
+    std::uint64_t s = MixKey(seed, key);
+    for (auto& word : s_) word = SplitMix64(s);
+  }
+
+  std::uint64_t Next() {
+    const std::uint64_t result = Rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = Rotl(s_[3], 45);
+    return result;
+  }
+
+  // Uniform in [0, 1), 53 bits.
+  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
+  // Uniform in (0, 1], never zero: safe under log().
+  double UniformPositive() { return static_cast<double>((Next() >> 11) + 1) * 0x1.0p-53; }
+  // Uniform integer in [0, n), unbiased (Lemire). REQUIRES: n > 0.
+  std::uint64_t Below(std::uint64_t n);
+  bool Bernoulli(double p) { return Uniform() < p; }
+  double Exponential(double mean) { return -mean * std::log(UniformPositive()); }
+  double Normal();  // standard normal
+  // Poisson with the given mean (inversion for small means, PTRS for large ones).
+  std::uint64_t Poisson(double mean);
+  // Log-normal with the given median and 99th percentile. REQUIRES: 0 < median <= p99.
+  double LogNormal(double median, double p99);
+  // Index drawn with probability proportional to weights[i].
+  template <typename Weights>
+  std::size_t Pick(const Weights& weights) {
+    double total = 0;
+    for (double w : weights) total += w;
+    double x = Uniform() * total;
+    std::size_t i = 0;
+    for (double w : weights) {
+      if (x < w) return i;
+      x -= w;
+      ++i;
+    }
+    return i == 0 ? 0 : i - 1;
+  }
+
+ private:
+  static std::uint64_t Rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  std::uint64_t s_[4];
+};
+
+// z-score of the 99th percentile of the standard normal distribution.
+inline constexpr double kZ99 = 2.3263478740408408;
+
+}  // namespace bpsim

@@ -1,0 +1,84 @@
+#pragma once
+// The discrete-event simulator: a clock, the event queue and a table of handlers.
+//
+// Handlers are plain function pointers with a context pointer, registered once; an
+// event names its handler by a small integer and carries one 64-bit argument (an
+// entity id or an index into a typed pool owned by the handler's object). No
+// std::function and no allocation per event.
+//
+// Not thread-safe. Handlers run on the caller's thread inside Run*().
+
+#include <cstdint>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "sim/clock.h"
+#include "sim/event_queue.h"
+#include "sim/time.h"
+
+namespace bpsim {
+
+class Simulator;
+
+using HandlerId = std::uint32_t;
+using EventId = std::uint64_t;  // the event's sequence number
+using HandlerFn = void (*)(void* context, Simulator& sim, std::uint64_t arg);
+
+class Simulator final : public Clock {
+ public:
+  Simulator() = default;
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  SimTime Now() const override { return now_; }
+
+  // Registers a handler; `name` appears in diagnostics only.
+  HandlerId Register(HandlerFn fn, void* context, std::string name);
+
+  // Registers a member function `void T::Method(std::uint64_t arg)` of `object`.
+  template <auto Method, typename T>
+  HandlerId Register(T* object, std::string name) {
+    return Register(
+        [](void* ctx, Simulator&, std::uint64_t arg) { (static_cast<T*>(ctx)->*Method)(arg); },
+        object, std::move(name));
+  }
+
+  // Schedules `handler(arg)` at absolute time `at`. REQUIRES: at >= Now().
+  EventId At(SimTime at, HandlerId handler, std::uint64_t arg = 0);
+  // Schedules after `delay` from now. REQUIRES: delay >= 0.
+  EventId After(SimTime delay, HandlerId handler, std::uint64_t arg = 0) {
+    return At(now_ + delay, handler, arg);
+  }
+  // The event will not run. REQUIRES: it has not run yet (entities that may hold a
+  // stale id should use a generation check in their handler instead).
+  void Cancel(EventId id);
+
+  // Runs events with time <= end in (time, sequence) order; afterwards Now() == end
+  // unless Stop() was called, in which case Now() is the stopping event's time.
+  // Returns false if stopped.
+  bool RunUntil(SimTime end);
+  // Makes the running RunUntil return after the current event.
+  void Stop() { stopped_ = true; }
+  bool stopped() const { return stopped_; }
+
+  std::uint64_t events_processed() const { return events_processed_; }
+  std::size_t pending() const { return queue_.size(); }
+  const std::string& handler_name(HandlerId id) const { return handlers_[id].name; }
+
+ private:
+  struct Handler {
+    HandlerFn fn;
+    void* context;
+    std::string name;
+  };
+  SimTime now_ = 0;
+  std::uint64_t next_sequence_ = 0;
+  std::uint64_t events_processed_ = 0;
+  bool stopped_ = false;
+  EventQueue queue_;
+  std::vector<Handler> handlers_;
+  std::unordered_set<EventId> cancelled_;
+};
+
+}  // namespace bpsim

@@ -1,0 +1,123 @@
+#pragma once
+// The trace bus (DESIGN §2, §4): everything observable is published as one entry;
+// monitors subscribe and consume entries online, in publication order; writers
+// (JSON Lines, hashes) are subscribers too. The bus is generic over the entry type
+// so that the kernel knows nothing of what the entries mean.
+//
+// Entry must have a member `type` convertible to an integer below 64; subscribers
+// say which types they want, and are called only for those.
+//
+// Not thread-safe. Subscribers are borrowed: they must outlive the bus or
+// unsubscribe first.
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "sim/status.h"
+
+namespace bpsim {
+
+template <typename Entry>
+class TraceSubscriber {
+ public:
+  virtual ~TraceSubscriber() = default;
+  virtual void OnEntry(const Entry& entry) = 0;
+};
+
+template <typename Entry>
+class TraceBus {
+ public:
+  static constexpr std::uint64_t kAllTypes = ~0ULL;
+
+  void Subscribe(TraceSubscriber<Entry>* subscriber, std::uint64_t type_mask = kAllTypes) {
+    for (int t = 0; t < 64; ++t) {
+      if (type_mask & (1ULL << t)) by_type_[t].push_back(subscriber);
+    }
+  }
+
+  void Publish(const Entry& entry) {
+    ++published_;
+    for (TraceSubscriber<Entry>* s : by_type_[static_cast<unsigned>(entry.type) & 63]) {
+      s->OnEntry(entry);
+    }
+  }
+
+  bool HasSubscribers(unsigned type) const { return !by_type_[type & 63].empty(); }
+  std::uint64_t published() const { return published_; }
+
+ private:
+  std::vector<TraceSubscriber<Entry>*> by_type_[64];
+  std::uint64_t published_ = 0;
+};
+
+// FNV-1a over bytes: the trace hash, used by determinism checks.
+class Fnv1a64 {
+ public:
+  void Update(const void* data, std::size_t n) {
+    auto p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < n; ++i) {
+      h_ ^= p[i];
+      h_ *= 0x100000001b3ULL;
+    }
+  }
+  void Update(const std::string& s) { Update(s.data(), s.size()); }
+  std::uint64_t digest() const { return h_; }
+
+ private:
+  std::uint64_t h_ = 0xcbf29ce484222325ULL;
+};
+
+// Writes each entry as one line of JSON (JSON Lines) through a formatter supplied by
+// the layer that knows the entry's meaning, and hashes the exact bytes written, so
+// the hash of a trace equals the hash of its file.
+template <typename Entry>
+class JsonLinesWriter final : public TraceSubscriber<Entry> {
+ public:
+  // Appends the JSON of `entry` to `out`; `context` is what the writer was given.
+  using Formatter = void (*)(const void* context, const Entry& entry, std::string& out);
+
+  // `file` may be null: then lines are only hashed. The writer owns neither `file`
+  // nor `context`; both must outlive it.
+  JsonLinesWriter(Formatter format, const void* context, std::FILE* file)
+      : format_(format), context_(context), file_(file) {}
+  ~JsonLinesWriter() override { Flush(); }
+
+  void OnEntry(const Entry& entry) override {
+    line_.clear();
+    format_(context_, entry, line_);
+    line_.push_back('\n');
+    hash_.Update(line_);
+    ++lines_;
+    if (file_ != nullptr) {
+      buffer_.append(line_);
+      if (buffer_.size() >= (1u << 20)) Flush();
+    }
+  }
+
+  // Writes out buffered lines; false if the file reported an error.
+  bool Flush() {
+    if (file_ != nullptr && !buffer_.empty()) {
+      if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) failed_ = true;
+      buffer_.clear();
+    }
+    return !failed_;
+  }
+
+  std::uint64_t hash() const { return hash_.digest(); }
+  std::uint64_t lines() const { return lines_; }
+  const std::string& last_line() const { return line_; }
+
+ private:
+  Formatter format_;
+  const void* context_;
+  std::FILE* file_;
+  std::string line_;
+  std::string buffer_;
+  Fnv1a64 hash_;
+  std::uint64_t lines_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace bpsim
