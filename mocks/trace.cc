@@ -80,8 +80,17 @@ void AppendSet(std::string& out, std::string_view key, std::uint8_t bits,
   out.push_back(']');
 }
 
-std::string_view ReasonName(const TraceEntry& e) {
+}  // namespace
+
+std::string_view EntryReasonName(const TraceEntry& e) {
   switch (e.type) {
+    case EntryType::kApiServed:
+    case EntryType::kApiResponse: {
+      constexpr std::array<std::string_view, 9> n = {
+          "",           "consent_inactive", "scope", "wrong_subject", "no_token",
+          "rate_limited", "outage",         "error", "timeout"};
+      return e.reason < n.size() ? n[e.reason] : "?";
+    }
     case EntryType::kConsentRevoked: return ViaName(static_cast<Via>(e.reason));
     case EntryType::kApiRequest: {
       constexpr std::array<std::string_view, 3> n = {"poll", "on_demand", "retry"};
@@ -105,6 +114,8 @@ std::string_view ReasonName(const TraceEntry& e) {
   }
 }
 
+namespace {
+std::string_view ReasonName(const TraceEntry& e) { return EntryReasonName(e); }
 }  // namespace
 
 std::string_view EntryTypeName(EntryType t) {

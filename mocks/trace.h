@@ -128,6 +128,15 @@ enum class EntryType : std::uint8_t {
 };
 
 enum class RequestReason : std::uint8_t { kPoll, kOnDemand, kRetry };
+// Why the bank refused a request: the `reason` of kApiServed / kApiResponse.
+// kConsentInactive (403): the consent is not Authorised, is revoked, rejected or
+// expired: this tells the platform the consent is over. kScope (403): the consent
+// does not cover the category. kWrongSubject (403): the token's consent belongs to
+// another customer than the resource asked for.
+enum class DenyReason : std::uint8_t {
+  kNone, kConsentInactive, kScope, kWrongSubject, kNoToken, kRateLimited, kOutage, kError,
+  kTimeout
+};
 enum class WebhookKind : std::uint8_t { kFraudAlert, kConsentRevoked };
 enum class PurgeReason : std::uint8_t { kTtl, kRevocation, kExpiry, kReplaced };
 enum class ReplyKind : std::uint8_t { kAnswered, kNotLinked, kUnavailable, kRedirectedToPrivate };
@@ -183,6 +192,10 @@ struct TraceNames {
 // One JSON object (no newline) for an entry: {"t":...,"type":...,...}; only the
 // fields the type uses. Deterministic: same entry, same bytes.
 void FormatEntryJson(const TraceNames& names, const TraceEntry& e, std::string& out);
+
+// The name of an entry's `reason` for its type ("" if the type has none), as in
+// trace.jsonl and rule patterns.
+std::string_view EntryReasonName(const TraceEntry& e);
 
 // A one-line human description, for evidence chains in reports:
 // "2d 03:00:00.120 consent.revoked consent 42 of customer 7 at bank:northbank (via bank)".
