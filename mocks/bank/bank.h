@@ -1,0 +1,89 @@
+#pragma once
+// A mock bank (DESIGN §3): the data API as a pure handler from request to response
+// (shared by the simulated transport and live mode's HTTP sessions), with the
+// consent registry, a per-client rate limiter, outage state and the audit log.
+// Handle() publishes what the bank observably does: the decision (api.served), and
+// for a release the audit record followed by the labelled flow.
+//
+// Not thread-safe: live mode serialises calls into one bank.
+
+#include <cstdint>
+#include <vector>
+
+#include "mocks/bank/consent.h"
+#include "mocks/bank/ledger.h"
+#include "mocks/env.h"
+
+namespace bpsim::mocks {
+
+struct ApiRequest {
+  // The bearer token: the consent it was issued for and its secret; 0 = no token.
+  ConsentId token_consent = 0;
+  std::uint64_t token_secret = 0;
+  CustomerId subject = kNoSubject;  // owner of the resource the path names
+  Category category = Category::kBalance;
+  std::uint64_t request_id = 0;
+  SimTime window_from = 0, window_to = 0;  // transactions: [from, to)
+};
+
+struct ApiResponse {
+  std::uint16_t status = 0;
+  DenyReason reason = DenyReason::kNone;
+  SimTime retry_after = 0;    // 429 and 503
+  ConsentId consent = 0;      // the consent the data was released under
+  Balances balances;          // category balance
+  std::vector<CardTransaction> transactions;  // category transactions
+  std::uint32_t accounts = 0;  // category accounts: how many accounts
+};
+
+class Bank {
+ public:
+  Bank(const Env* env, BankIndex index, const BankConfig& config, ConsentStore* consents,
+       const LedgerView* ledger);
+
+  // Decides a data request at Now() into `response` (reusing its storage). `rng`
+  // draws the injected errors (error_rate, outage mode errors).
+  void Handle(const ApiRequest& request, Rng& rng, ApiResponse* response);
+
+  // Outages (DESIGN §3, network/): the bank's API answers according to the mode
+  // until ClearOutage with the same id.
+  void SetOutage(OutageMode mode, double error_rate, std::uint32_t outage_id);
+  void ClearOutage(std::uint32_t outage_id);
+  bool HasOutage() const { return outage_id_ != 0; }
+  OutageMode outage_mode() const { return outage_mode_; }
+  // During the drain, injected faults end.
+  void EndFaults() { faults_enabled_ = false; }
+
+  // Writes the audit record of a release (unless the bank.skips_audit defect is on)
+  // and publishes the release flow. Used for data answers and for fraud alerts.
+  void Release(CustomerId subject, ConsentId consent, CategorySet categories,
+               PurposeSet purpose, std::uint64_t ref);
+
+  BankIndex index() const { return index_; }
+  const BankConfig& config() const { return config_; }
+  std::uint64_t audit_records() const { return audit_records_; }
+  std::uint64_t requests_handled() const { return requests_handled_; }
+
+ private:
+  void Deny(const ApiRequest& r, std::uint16_t status, DenyReason reason, ConsentId consent,
+            ApiResponse* response, SimTime retry_after = 0);
+  bool TakeRateToken();
+  void PublishServed(const ApiRequest& r, const ApiResponse& response, ConsentId consent);
+
+  const Env* env_;
+  BankIndex index_;
+  BankConfig config_;
+  ConsentStore* consents_;
+  const LedgerView* ledger_;
+  // Token bucket for the one client (the platform): capacity = one second of rate.
+  double tokens_ = 0;
+  SimTime tokens_at_ = 0;
+  OutageMode outage_mode_ = OutageMode::kUnavailable;
+  double outage_error_rate_ = 0;
+  std::uint32_t outage_id_ = 0;
+  bool faults_enabled_ = true;
+  std::uint64_t audit_records_ = 0;
+  std::uint64_t requests_handled_ = 0;
+};
+
+}  // namespace bpsim::mocks

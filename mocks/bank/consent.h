@@ -1,0 +1,75 @@
+#pragma once
+// The consent registry (DESIGN §3): the UK Open Banking life cycle
+//   AwaitingAuthorisation -> Authorised -> Revoked | Expired, or -> Rejected.
+// Final states never change. Consents of every bank live in one store so that ids
+// are unique across a run (sequential from 1); only the owning bank's logic moves
+// a consent. Every transition is published as a trace entry.
+
+#include <cstdint>
+#include <vector>
+
+#include "mocks/env.h"
+
+namespace bpsim::mocks {
+
+enum class ConsentStatus : std::uint8_t {
+  kAwaitingAuthorisation, kAuthorised, kRejected, kRevoked, kExpired
+};
+const char* ConsentStatusName(ConsentStatus s);
+
+struct Consent {
+  CustomerId customer = kNoSubject;
+  BankIndex bank = kNoBank;
+  ScopeSet scopes = 0;
+  PurposeSet purposes = 0;
+  ConsentStatus status = ConsentStatus::kAwaitingAuthorisation;
+  SimTime created_at = 0;
+  SimTime expires_at = 0;        // set at creation from the requested validity
+  std::uint64_t token_secret = 0;  // the access token is (id, secret); 0 = not issued
+  std::uint32_t day = 0;           // frequency_per_day accounting: current day ...
+  std::uint32_t accesses_today = 0;  // ... and accesses in it
+
+  bool Final() const {
+    return status == ConsentStatus::kRejected || status == ConsentStatus::kRevoked ||
+           status == ConsentStatus::kExpired;
+  }
+  // Authorised and not past its expiry at `now`.
+  bool UsableAt(SimTime now) const {
+    return status == ConsentStatus::kAuthorised && now < expires_at;
+  }
+};
+
+class ConsentStore {
+ public:
+  explicit ConsentStore(const Env* env) : env_(env) { consents_.emplace_back(); }
+
+  // Creates an AwaitingAuthorisation consent valid for `validity` from now.
+  ConsentId Create(CustomerId customer, BankIndex bank, ScopeSet scopes, PurposeSet purposes,
+                   SimTime validity);
+  // Each returns false (and changes nothing) if the transition is not allowed from
+  // the consent's current state.
+  bool Authorise(ConsentId id, std::uint64_t token_secret);
+  bool Reject(ConsentId id);
+  bool Revoke(ConsentId id, Via via);
+  // Moves an Authorised consent whose expiry has come to Expired.
+  bool Expire(ConsentId id);
+  // Counts one access in the current day for Berlin Group's frequencyPerDay; false
+  // (nothing counted) if `per_day_limit` accesses were already made today.
+  bool RecordAccess(ConsentId id, std::uint32_t per_day_limit);
+
+  bool Exists(ConsentId id) const { return id > 0 && id < consents_.size(); }
+  // The customer's most recent consent (0 if none): the one the bank consults for
+  // fraud alerts.
+  ConsentId Latest(CustomerId c) const { return c < latest_.size() ? latest_[c] : 0; }
+  // REQUIRES: Exists(id).
+  const Consent& Get(ConsentId id) const { return consents_[id]; }
+  std::size_t size() const { return consents_.size() - 1; }
+
+ private:
+  void Publish(EntryType type, ConsentId id, std::uint8_t reason = 0);
+  const Env* env_;
+  std::vector<Consent> consents_;  // index 0 unused: id 0 means "none"
+  std::vector<ConsentId> latest_;  // by customer
+};
+
+}  // namespace bpsim::mocks

@@ -1,0 +1,267 @@
+#include "mocks/customers/population.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace bpsim::mocks {
+namespace {
+
+constexpr SimTime kPaydayTime = 9 * kHour;
+constexpr SimTime kStatementTime = 10 * kHour;
+constexpr std::uint32_t kStatementCycleDays = 30;
+// Fraudsters spend more per transaction than the card's owner.
+constexpr double kFraudAmountMedianCents = 15'000;
+constexpr double kFraudAmountP99Cents = 120'000;
+
+std::int64_t DrawCents(Rng& rng, double median, double p99) {
+  return std::max<std::int64_t>(1, std::llround(rng.LogNormal(median, p99)));
+}
+
+// k uniform instants in [day_start, day_start + kDay), sorted.
+void DrawTimes(Rng& rng, std::uint64_t k, SimTime day_start, std::vector<SimTime>* out) {
+  out->clear();
+  for (std::uint64_t i = 0; i < k; ++i) {
+    out->push_back(day_start + static_cast<SimTime>(rng.Below(kDay)));
+  }
+  std::sort(out->begin(), out->end());
+}
+
+}  // namespace
+
+Population::Population(const Env* env, const CustomersConfig& config,
+                       const std::vector<BankConfig>& banks)
+    : env_(env), config_(config) {
+  for (const BankConfig& b : banks) {
+    fp_rate_by_bank_.push_back(b.fraud.false_positive_rate);
+    detection_by_bank_.push_back(b.fraud.detection_rate);
+    detect_delay_by_bank_.push_back(b.fraud.detect_delay);
+  }
+  // Bank shares in bank order; empty = equal shares.
+  std::vector<double> shares(banks.size(), config_.banks.empty() ? 1.0 : 0.0);
+  for (const auto& [id, share] : config_.banks) {
+    for (std::size_t i = 0; i < banks.size(); ++i) {
+      if (banks[i].id == id) shares[i] = share;
+    }
+  }
+  payday_days_ = static_cast<std::uint32_t>(std::max<SimTime>(1, config_.payday_every / kDay));
+  customers_.resize(config_.count);
+  for (CustomerId c = 0; c < config_.count; ++c) {
+    Rng rng = env_->Stream("customer.profile", c);
+    Customer& k = customers_[c];
+    k.bank = static_cast<BankIndex>(rng.Pick(shares));
+    double salary = static_cast<double>(config_.salary_cents_median);
+    k.salary_cents = DrawCents(rng, salary, salary * 3);
+    k.payday_phase = static_cast<std::uint8_t>(rng.Below(payday_days_) % 256);
+    k.statement_day = static_cast<std::uint8_t>(rng.Below(kStatementCycleDays));
+    // Opening balances: about a month of salary in checking, a little owed on the card.
+    k.checking_cents = k.salary_cents + static_cast<std::int64_t>(rng.Below(
+                                            static_cast<std::uint64_t>(k.salary_cents)));
+    k.card_cents = -static_cast<std::int64_t>(rng.Below(50'000));
+  }
+}
+
+std::vector<std::uint32_t> Population::CustomersPerBank() const {
+  std::vector<std::uint32_t> n(fp_rate_by_bank_.size(), 0);
+  for (const Customer& k : customers_) ++n[k.bank];
+  return n;
+}
+
+ConsentPlan Population::PlanConsent(CustomerId c, std::uint32_t epoch) const {
+  const ConsentBehaviour& b = config_.consent;
+  Rng rng = env_->Stream("customer.consent", c, epoch);
+  ConsentPlan p;
+  // The draw order is fixed: each decision keeps its value whatever the others are.
+  p.opt_in = rng.Bernoulli(b.opt_in);
+  p.alerts = rng.Bernoulli(b.alerts_opt_in);
+  p.rejects = rng.Bernoulli(b.reject);
+  p.link_offset = static_cast<SimTime>(rng.Below(kDay));
+  p.authorise_delay = static_cast<SimTime>(rng.Exponential(static_cast<double>(b.authorise_delay)));
+  double revoke_mean = b.revoke_per_year > 0 ? 365.0 * kDay / b.revoke_per_year : 0;
+  double revoke_draw = rng.Exponential(1.0);
+  if (revoke_mean > 0) p.revoke_after = static_cast<SimTime>(revoke_draw * revoke_mean);
+  p.revoke_via_messenger = rng.Bernoulli(b.revoke_via_messenger);
+  p.reconsent = rng.Bernoulli(b.reconsent);
+  p.reconsent_after = static_cast<SimTime>(rng.Exponential(7.0 * kDay));
+  return p;
+}
+
+CustomerId Population::Friend(CustomerId c, std::uint32_t i) const {
+  std::uint64_t n = customers_.size();
+  if (n < 2) return c;
+  std::uint64_t h = MixKey(env_->seed ^ 0x66726e64ULL, (std::uint64_t(c) << 32) | i);
+  auto f = static_cast<CustomerId>(h % (n - 1));
+  return f >= c ? f + 1 : f;
+}
+
+void Population::CardDay(CustomerId c, std::uint32_t day, std::vector<CardTransaction>* out) const {
+  out->clear();
+  Rng rng = env_->Stream("customer.cardtx", c, day);
+  std::uint64_t k = rng.Poisson(config_.card_tx_per_day);
+  static thread_local std::vector<SimTime> times;
+  DrawTimes(rng, k, SimTime(day) * kDay, &times);
+  double fp = fp_rate_by_bank_[customers_[c].bank];
+  for (std::uint64_t i = 0; i < k; ++i) {
+    CardTransaction tx;
+    tx.time = times[i];
+    tx.amount_cents = DrawCents(rng, double(config_.card_amount.median_cents),
+                                double(config_.card_amount.p99_cents));
+    tx.merchant_category = static_cast<std::uint8_t>(rng.Below(kMerchantCategoryCount));
+    tx.flagged = rng.Bernoulli(fp);
+    tx.seq = static_cast<std::uint32_t>(i);
+    out->push_back(tx);
+  }
+}
+
+void Population::FraudDay(CustomerId c, std::uint32_t day,
+                          std::vector<CardTransaction>* out) const {
+  out->clear();
+  Rng rng = env_->Stream("customer.fraudtx", c, day);
+  std::uint64_t k = rng.Poisson(config_.fraud.fraud_tx_per_day);
+  static thread_local std::vector<SimTime> times;
+  DrawTimes(rng, k, SimTime(day) * kDay, &times);
+  double detection = detection_by_bank_[customers_[c].bank];
+  for (std::uint64_t i = 0; i < k; ++i) {
+    CardTransaction tx;
+    tx.time = times[i];
+    tx.amount_cents = DrawCents(rng, kFraudAmountMedianCents, kFraudAmountP99Cents);
+    tx.merchant_category = static_cast<std::uint8_t>(rng.Below(kMerchantCategoryCount));
+    tx.fraudulent = true;
+    tx.flagged = rng.Bernoulli(detection);
+    tx.seq = static_cast<std::uint32_t>(1000 + i);
+    out->push_back(tx);
+  }
+}
+
+void Population::ChargeFraud(CustomerId c, std::uint32_t day, SimTime from,
+                             DayListener* listener) {
+  Customer& k = customers_[c];
+  FraudDay(c, day, &scratch_);
+  for (const CardTransaction& tx : scratch_) {
+    if (tx.time < from || tx.time < k.compromised_at || tx.time >= k.blocked_at) continue;
+    k.day_card_delta -= tx.amount_cents;
+    ++fraud_transactions_;
+    if (tx.flagged && k.blocked_at == kSimTimeMax) {
+      // The engine detects it after its delay and blocks the card then; attempts
+      // before the block are still charged.
+      k.blocked_at = tx.time + detect_delay_by_bank_[k.bank];
+      if (listener != nullptr) listener->OnFlaggedTransaction(c, tx);
+    }
+  }
+}
+
+void Population::StartDay(std::uint32_t day, bool customers_act, DayListener* listener) {
+  const SimTime day_start = SimTime(day) * kDay;
+  const double compromise_per_day = config_.fraud.compromise_rate_per_year / 365.0;
+  const bool groups = config_.group_chats > 0;
+  static thread_local std::vector<SimTime> times;
+  for (CustomerId c = 0; c < customers_.size(); ++c) {
+    Customer& k = customers_[c];
+    if (day > day_) {
+      k.checking_cents += k.day_checking_delta;
+      k.card_cents += k.day_card_delta;
+    }
+    k.day_checking_delta = 0;
+    k.day_card_delta = 0;
+    k.statement_owed_cents = 0;
+    k.payday_today = false;
+    if (k.blocked_at != kSimTimeMax && k.blocked_at < day_start) {
+      // A blocked card was replaced: the fraudster has nothing left to use.
+      k.compromised_at = kSimTimeMax;
+      k.blocked_at = kSimTimeMax;
+    }
+    if (!customers_act) continue;
+    if ((day + k.payday_phase) % payday_days_ == 0) {
+      k.payday_today = true;
+      k.day_checking_delta += k.salary_cents;
+    }
+    if (day % kStatementCycleDays == k.statement_day && k.card_cents < 0) {
+      k.statement_owed_cents = -k.card_cents;
+      k.day_checking_delta -= k.statement_owed_cents;
+      k.day_card_delta += k.statement_owed_cents;
+    }
+    CardDay(c, day, &scratch_);
+    card_transactions_ += scratch_.size();
+    for (const CardTransaction& tx : scratch_) {
+      k.day_card_delta -= tx.amount_cents;
+      if (tx.flagged) listener->OnFlaggedTransaction(c, tx);
+    }
+    Rng rng = env_->Stream("customer.day", c, day);
+    std::uint64_t checks = rng.Poisson(config_.balance_checks_per_day);
+    DrawTimes(rng, checks, day_start, &times);
+    for (SimTime at : times) {
+      bool in_group = groups && rng.Bernoulli(config_.balance_checks_from_groups);
+      std::uint32_t group = in_group ? GroupOf(c, std::uint32_t(rng.Below(config_.group_chats))) : 0;
+      listener->OnBalanceCheck(c, at, in_group, group);
+    }
+    if (k.compromised_at != kSimTimeMax) {
+      ChargeFraud(c, day, day_start, listener);
+    } else if (rng.Bernoulli(compromise_per_day)) {
+      listener->OnCompromise(c, day_start + static_cast<SimTime>(rng.Below(kDay)));
+    }
+  }
+  day_ = day;
+}
+
+void Population::Compromise(CustomerId c, SimTime at, DayListener* listener) {
+  Customer& k = customers_[c];
+  if (k.compromised_at != kSimTimeMax && k.blocked_at > at) return;  // already in use
+  k.compromised_at = at;
+  k.blocked_at = kSimTimeMax;
+  ChargeFraud(c, static_cast<std::uint32_t>(at / kDay), at, listener);
+}
+
+Balances Population::BalanceAt(CustomerId c, SimTime t) const {
+  const Customer& k = customers_[c];
+  const SimTime day_start = SimTime(day_) * kDay;
+  // The day rolls over in an event at midnight; a request at that same instant may
+  // be handled just before it: it sees the whole current day.
+  t = std::min(t, day_start + kDay - 1);
+  Balances b{k.checking_cents, k.card_cents};
+  const SimTime into_day = t - day_start;
+  if (k.payday_today && into_day >= kPaydayTime) b.checking_cents += k.salary_cents;
+  if (k.statement_owed_cents > 0 && into_day >= kStatementTime) {
+    b.checking_cents -= k.statement_owed_cents;
+    b.card_cents += k.statement_owed_cents;
+  }
+  CardDay(c, day_, &scratch_);
+  for (const CardTransaction& tx : scratch_) {
+    if (tx.time > t) break;
+    b.card_cents -= tx.amount_cents;
+  }
+  if (k.compromised_at != kSimTimeMax) {
+    FraudDay(c, day_, &scratch_);
+    for (const CardTransaction& tx : scratch_) {
+      if (tx.time > t) break;
+      if (tx.time >= k.compromised_at && tx.time < k.blocked_at) b.card_cents -= tx.amount_cents;
+    }
+  }
+  return b;
+}
+
+void Population::TransactionsIn(CustomerId c, SimTime from, SimTime to,
+                                std::vector<CardTransaction>* out) const {
+  out->clear();
+  if (to <= from) return;
+  const Customer& k = customers_[c];
+  std::uint32_t last_day = std::min<std::uint32_t>(day_, std::uint32_t((to - 1) / kDay));
+  std::uint32_t first_day = std::uint32_t(std::max<SimTime>(0, from) / kDay);
+  std::vector<CardTransaction> day_txs;
+  for (std::uint32_t d = first_day; d <= last_day; ++d) {
+    CardDay(c, d, &day_txs);
+    if (k.compromised_at != kSimTimeMax) {
+      FraudDay(c, d, &scratch_);
+      for (const CardTransaction& tx : scratch_) {
+        if (tx.time >= k.compromised_at && tx.time < k.blocked_at) day_txs.push_back(tx);
+      }
+      std::sort(day_txs.begin(), day_txs.end(),
+                [](const CardTransaction& a, const CardTransaction& b) {
+                  return a.time < b.time || (a.time == b.time && a.seq < b.seq);
+                });
+    }
+    for (const CardTransaction& tx : day_txs) {
+      if (tx.time >= from && tx.time < to) out->push_back(tx);
+    }
+  }
+}
+
+}  // namespace bpsim::mocks

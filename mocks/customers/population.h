@@ -1,0 +1,118 @@
+#pragma once
+// The synthetic customer population (DESIGN §3, §5). Each customer draws from its own
+// streams keyed by (seed, process, customer id, epoch), so adding customers leaves the
+// others' draws unchanged. State is compact (Customer is 80 bytes): transactions are
+// not stored but regenerated exactly from their day's stream when a bank needs them,
+// and the friend graph is a pure function of (seed, customer, index).
+//
+// The population also keeps the ledger (checking and card balances in integer cents)
+// and answers the banks' questions about it (LedgerView).
+
+#include <cstdint>
+#include <vector>
+
+#include "mocks/bank/ledger.h"
+#include "mocks/env.h"
+
+namespace bpsim::mocks {
+
+struct Customer {
+  std::int64_t salary_cents = 0;
+  std::int64_t checking_cents = 0;     // at the start of the current day
+  std::int64_t card_cents = 0;         // at the start of the current day (negative: owed)
+  std::int64_t day_checking_delta = 0;  // the current day's whole change
+  std::int64_t day_card_delta = 0;
+  std::int64_t statement_owed_cents = 0;  // paid from checking today at 10:00, if any
+  SimTime compromised_at = kSimTimeMax;   // card compromised (kSimTimeMax: not)
+  SimTime blocked_at = kSimTimeMax;       // card blocked after a detection
+  BankIndex bank = 0;
+  std::uint8_t payday_phase = 0;   // days until the first payday
+  std::uint8_t statement_day = 0;  // day within each 30-day statement cycle
+  bool payday_today = false;
+};
+
+// What a customer decides about linking their bank, for one linking round (`epoch`
+// 0 is the start of the run; each re-consent is the next epoch).
+struct ConsentPlan {
+  bool opt_in = false;
+  bool alerts = false;
+  bool rejects = false;
+  SimTime link_offset = 0;         // epoch 0: when in the first day they link
+  SimTime authorise_delay = 0;
+  SimTime revoke_after = kSimTimeMax;  // after authorisation
+  bool revoke_via_messenger = false;
+  bool reconsent = false;
+  SimTime reconsent_after = 0;
+};
+
+// Receives what a day of customer behaviour produces (Population::StartDay).
+class DayListener {
+ public:
+  virtual ~DayListener() = default;
+  virtual void OnBalanceCheck(CustomerId c, SimTime at, bool in_group, std::uint32_t group) = 0;
+  virtual void OnCompromise(CustomerId c, SimTime at) = 0;
+  // A card transaction the bank's fraud engine flags: a detected fraud or a false
+  // positive. `at` is the transaction's time.
+  virtual void OnFlaggedTransaction(CustomerId c, const CardTransaction& tx) = 0;
+};
+
+class Population final : public LedgerView {
+ public:
+  Population(const Env* env, const CustomersConfig& config, const std::vector<BankConfig>& banks);
+
+  std::uint32_t size() const { return static_cast<std::uint32_t>(customers_.size()); }
+  const Customer& at(CustomerId c) const { return customers_[c]; }
+  const CustomersConfig& config() const { return config_; }
+
+  ConsentPlan PlanConsent(CustomerId c, std::uint32_t epoch) const;
+
+  // Rolls every customer into day `day` (REQUIRES: called once per day, in order,
+  // at the day's start) and reports the day's balance checks, compromises and
+  // flagged transactions to `listener`, customer by customer.
+  void StartDay(std::uint32_t day, bool customers_act, DayListener* listener);
+
+  // The card is compromised from `at` (a fraud wave or the daily hazard): the rest
+  // of the day's fraudulent transactions are charged and the first detectable one
+  // is reported to `listener`.
+  void Compromise(CustomerId c, SimTime at, DayListener* listener);
+
+  // The i-th friend of c (0 <= i < config.friends), never c itself.
+  CustomerId Friend(CustomerId c, std::uint32_t i) const;
+  // Groups are owned: customer c owns groups c * group_chats + j.
+  std::uint32_t GroupOf(CustomerId c, std::uint32_t j) const {
+    return c * config_.group_chats + j;
+  }
+
+  // LedgerView.
+  Balances BalanceAt(CustomerId c, SimTime t) const override;
+  void TransactionsIn(CustomerId c, SimTime from, SimTime to,
+                      std::vector<CardTransaction>* out) const override;
+
+  std::uint64_t card_transactions() const { return card_transactions_; }
+  std::uint64_t fraud_transactions() const { return fraud_transactions_; }
+  // Bank index of each customer, for tests of the shares.
+  std::vector<std::uint32_t> CustomersPerBank() const;
+
+ private:
+  // The day's legitimate card transactions of c, in time order.
+  void CardDay(CustomerId c, std::uint32_t day, std::vector<CardTransaction>* out) const;
+  // The day's fraudulent card attempts of c (whole day, before filtering by the
+  // compromise and block times), with `flagged` = the engine would detect it.
+  void FraudDay(CustomerId c, std::uint32_t day, std::vector<CardTransaction>* out) const;
+  // Fraud charged on c's card between [from, to) of `day`, given its state.
+  void ChargeFraud(CustomerId c, std::uint32_t day, SimTime from, DayListener* listener);
+
+  const Env* env_;
+  CustomersConfig config_;
+  std::vector<double> fp_rate_by_bank_;
+  std::vector<double> detection_by_bank_;
+  std::vector<SimTime> detect_delay_by_bank_;
+  std::vector<Customer> customers_;
+  std::uint32_t day_ = 0;
+  std::uint32_t payday_days_ = 14;
+  std::uint64_t card_transactions_ = 0;
+  std::uint64_t fraud_transactions_ = 0;
+  mutable std::vector<CardTransaction> scratch_;
+};
+
+}  // namespace bpsim::mocks

@@ -1,0 +1,148 @@
+#pragma once
+// The messenger platform (DESIGN §3): the connector that holds one link (token) per
+// customer and consent, polls and fetches on demand, caches with a TTL, answers
+// balance questions in the customer's private chat, relays fraud alerts (retry,
+// back-off, de-duplication, queueing across messenger outages), reacts to every
+// kind of revocation notice, and the sinks that must stay clean: ads, partners,
+// analytics. Correct behaviour is the default; each `platform.*` defect switches on
+// one realistic bug inside this logic (see docs/world.md), never a hand-written
+// trace entry.
+
+#include <cstdint>
+#include <deque>
+#include <unordered_set>
+#include <vector>
+
+#include "mocks/bank/consent.h"
+#include "mocks/bank/webhooks.h"
+#include "mocks/env.h"
+#include "mocks/network/network.h"
+#include "sim/simulator.h"
+
+namespace bpsim::mocks {
+
+enum class LinkState : std::uint8_t { kNone, kPending, kActive, kEnded };
+
+struct Link {
+  ConsentId consent = 0;
+  std::uint64_t token_secret = 0;
+  SimTime expires_at = 0;
+  SimTime tx_window_start = 0;  // transactions already fetched up to here
+  std::uint32_t generation = 0;  // bumps on every change, so stale events are ignored
+  ScopeSet scopes = 0;
+  PurposeSet purposes = 0;
+  BankIndex bank = 0;
+  LinkState state = LinkState::kNone;
+};
+
+struct CacheSlot {
+  SimTime put_at = -1;  // -1: empty
+  ConsentId consent = 0;
+};
+
+// Which categories the platform caches, in slot order.
+inline constexpr Category kCachedCategories[] = {Category::kAccounts, Category::kBalance,
+                                                 Category::kTransactions};
+inline constexpr int kCacheSlots = 3;
+
+class Platform final : public ApiClient, public WebhookReceiver {
+ public:
+  Platform(const Env* env, Simulator* sim, const PlatformConfig& config, std::uint32_t customers,
+           Network* network, ConsentStore* consents);
+
+  // Schedules the platform's own periodic jobs (cache sweeper, analytics, segments).
+  void Start(SimTime end_of_duration);
+  // The drain: no new polls or jobs; in-flight work (retries, queued alerts, purges)
+  // goes on.
+  void BeginDrain() { draining_ = true; }
+
+  // A customer starts linking their bank: the platform asks the bank for a consent.
+  // Returns the new consent id.
+  ConsentId StartLinking(CustomerId c, BankIndex bank, ScopeSet scopes, PurposeSet purposes,
+                         SimTime validity);
+  // The bank redirected back: authorised (with the token's secret) or rejected.
+  void OnAuthorised(CustomerId c, ConsentId consent);
+  void OnRejected(CustomerId c, ConsentId consent);
+  // The customer revokes in the messenger.
+  void OnCustomerRevoke(CustomerId c);
+  // A customer asks for their balance in their chat or in group `group`.
+  void OnBalanceCheck(CustomerId c, bool in_group, std::uint32_t group);
+
+  // ApiClient / WebhookReceiver.
+  void OnApiResponse(const InFlightRequest& request, const ApiResponse& response) override;
+  bool OnWebhook(const Webhook& webhook, std::uint32_t attempt) override;
+
+  const Link& link(CustomerId c) const { return links_[c]; }
+  bool HasLinkInProgress(CustomerId c) const {
+    return links_[c].state == LinkState::kPending || links_[c].state == LinkState::kActive;
+  }
+  const CacheSlot& cache(CustomerId c, int slot) const { return cache_[c * kCacheSlots + slot]; }
+  std::uint64_t cache_items() const { return cache_items_; }
+  std::uint64_t requests_sent() const { return requests_sent_; }
+
+ private:
+  // Events.
+  void OnPoll(std::uint64_t arg);          // customer | generation << 32
+  void OnRetryFetch(std::uint64_t arg);    // customer | category << 32 | generation << 40
+  void OnExpiryKnown(std::uint64_t arg);   // customer | generation << 32
+  void OnSweep(std::uint64_t);
+  void OnAnalytics(std::uint64_t);
+  void OnSegmentJob(std::uint64_t);
+  void OnAlertRetry(std::uint64_t slot);
+  void OnAlertShow(std::uint64_t slot);
+  void OnDeleteConsent(std::uint64_t consent);
+
+  void Fetch(CustomerId c, Category category, RequestReason reason, std::int64_t check = -1,
+             bool in_group = false, std::uint32_t chat = 0);
+  void SchedulePoll(CustomerId c, SimTime delay);
+  // The platform was told the link's consent is over (revoked or expired).
+  void ConsentEnded(CustomerId c, ConsentId consent, PurgeReason reason);
+  void Put(CustomerId c, Category category, ConsentId consent);
+  void Purge(CustomerId c, int slot, PurgeReason reason);
+  void PurgeConsent(CustomerId c, ConsentId consent, PurgeReason reason);
+  // Shows cached or just-fetched balance data in a chat.
+  void ShowBalance(CustomerId c, ConsentId consent, std::uint64_t check, bool in_group,
+                   std::uint32_t group, Endpoint from);
+  void Reply(CustomerId c, std::uint64_t check, Endpoint chat, ReplyKind kind);
+  void DeliverAlert(std::uint32_t slot);
+  void ShowAlert(std::uint32_t slot);
+  void SendDelete(ConsentId consent);
+  TraceEntry Labelled(CustomerId c, ConsentId consent, CategorySet categories) const;
+
+  struct PendingAlert {
+    Webhook webhook;
+    std::uint32_t attempt = 0;
+    bool queued = false;
+  };
+
+  const Env* env_;
+  Simulator* sim_;
+  PlatformConfig config_;
+  Network* network_;
+  ConsentStore* consents_;
+  Rng rng_;
+  std::vector<Link> links_;
+  std::vector<CacheSlot> cache_;
+  std::uint64_t cache_items_ = 0;
+  // Sweeper FIFO: items expire in put order because the TTL is one constant.
+  struct Expiry {
+    SimTime put_at;
+    CustomerId customer;
+    std::uint8_t slot;
+  };
+  std::deque<Expiry> expiries_;
+  std::vector<SimTime> backoff_until_;  // per bank: honouring Retry-After
+  std::unordered_set<std::uint64_t> alerts_seen_;  // de-duplication by alert id
+  std::vector<PendingAlert> alerts_;
+  std::vector<std::uint32_t> free_alerts_;
+  std::uint64_t next_request_id_ = 1;
+  std::uint64_t next_check_id_ = 1;
+  std::uint64_t requests_sent_ = 0;
+  std::uint64_t checks_this_hour_ = 0;
+  SimTime end_of_duration_ = 0;
+  bool draining_ = false;
+  HandlerId poll_, retry_fetch_, expiry_known_, sweep_, analytics_, segments_, alert_retry_,
+      alert_show_, delete_consent_;
+};
+
+}  // namespace bpsim::mocks

@@ -1,0 +1,148 @@
+#include "mocks/network/network.h"
+
+#include <algorithm>
+
+namespace bpsim::mocks {
+
+Network::Network(const Env* env, Simulator* sim, std::vector<Bank*> banks)
+    : env_(env), sim_(sim), banks_(std::move(banks)), rng_(env->Stream("network")),
+      bank_outages_(banks_.size()) {
+  arrive_at_bank_ = sim_->Register<&Network::OnArriveAtBank>(this, "network.arrive_at_bank");
+  answer_arrives_ = sim_->Register<&Network::OnAnswerArrives>(this, "network.answer_arrives");
+  timeout_ = sim_->Register<&Network::OnTimeout>(this, "network.timeout");
+}
+
+std::uint32_t Network::Allocate(InFlightRequest r) {
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  slots_[slot].request = std::move(r);
+  slots_[slot].in_use = true;
+  return slot;
+}
+
+void Network::Free(std::uint32_t slot) {
+  slots_[slot].in_use = false;
+  free_slots_.push_back(slot);
+}
+
+SimTime Network::DrawLatency(BankIndex b) {
+  const LatencyConfig& l = banks_[b]->config().api.latency;
+  auto t = static_cast<SimTime>(rng_.LogNormal(double(l.median), double(l.p99)));
+  const OutageState& o = bank_outages_[b];
+  if (o.active && o.mode == OutageMode::kSlow && faults_enabled_) {
+    t += static_cast<SimTime>(rng_.LogNormal(double(o.latency.median), double(o.latency.p99)));
+  }
+  return std::max<SimTime>(t, 2);
+}
+
+void Network::SendRequest(InFlightRequest r) {
+  r.sent_at = sim_->Now();
+  r.latency = DrawLatency(r.bank);
+  const NetworkLinkConfig& link = banks_[r.bank]->config().link;
+  bool lost = BankPartitioned(r.bank) || MessengerPartitioned() ||
+              (faults_enabled_ && link.loss > 0 && rng_.Bernoulli(link.loss));
+  std::uint32_t slot = Allocate(std::move(r));
+  InFlightRequest& req = slots_[slot].request;
+  if (lost) {
+    req.lost = true;
+    sim_->After(link.timeout, timeout_, slot);
+    return;
+  }
+  sim_->After(req.latency / 2, arrive_at_bank_, slot);
+}
+
+void Network::OnArriveAtBank(std::uint64_t s) {
+  auto slot = static_cast<std::uint32_t>(s);
+  Slot& entry = slots_[slot];
+  InFlightRequest& req = entry.request;
+  Bank& bank = *banks_[req.bank];
+  bank.Handle(req.request, rng_, &entry.response);
+  const NetworkLinkConfig& link = bank.config().link;
+  bool lost = BankPartitioned(req.bank) || MessengerPartitioned() ||
+              (faults_enabled_ && link.loss > 0 && rng_.Bernoulli(link.loss));
+  if (lost) {
+    req.lost = true;
+    sim_->At(req.sent_at + link.timeout, timeout_, slot);
+    return;
+  }
+  sim_->After(req.latency - req.latency / 2, answer_arrives_, slot);
+}
+
+void Network::OnAnswerArrives(std::uint64_t s) {
+  auto slot = static_cast<std::uint32_t>(s);
+  client_->OnApiResponse(slots_[slot].request, slots_[slot].response);
+  Free(slot);
+}
+
+void Network::OnTimeout(std::uint64_t s) {
+  auto slot = static_cast<std::uint32_t>(s);
+  ApiResponse timed_out;
+  timed_out.status = 0;
+  timed_out.reason = DenyReason::kTimeout;
+  client_->OnApiResponse(slots_[slot].request, timed_out);
+  Free(slot);
+}
+
+void Network::StartOutage(std::uint32_t target, const Outage& outage, std::uint32_t id) {
+  OutageState s{true, outage.mode, outage.latency, outage.rate, id};
+  if (target == kMessengerTarget) {
+    messenger_outage_ = s;
+  } else {
+    bank_outages_[target] = s;
+    banks_[target]->SetOutage(outage.mode, outage.rate, id);
+  }
+}
+
+void Network::EndOutage(std::uint32_t target, std::uint32_t id) {
+  OutageState& s = target == kMessengerTarget ? messenger_outage_ : bank_outages_[target];
+  if (s.id != id) return;  // a later outage replaced this one
+  s.active = false;
+  if (target != kMessengerTarget) banks_[target]->ClearOutage(id);
+}
+
+const OutageState& Network::outage(std::uint32_t target) const {
+  return target == kMessengerTarget ? messenger_outage_ : bank_outages_[target];
+}
+
+bool Network::BankPartitioned(BankIndex b) const {
+  const OutageState& o = bank_outages_[b];
+  return faults_enabled_ && o.active && o.mode == OutageMode::kPartition;
+}
+bool Network::BankUnavailable(BankIndex b) const {
+  const OutageState& o = bank_outages_[b];
+  return faults_enabled_ && o.active && o.mode == OutageMode::kUnavailable;
+}
+bool Network::MessengerChatDown() const {
+  return faults_enabled_ && messenger_outage_.active &&
+         messenger_outage_.mode == OutageMode::kUnavailable;
+}
+bool Network::MessengerPartitioned() const {
+  return faults_enabled_ && messenger_outage_.active &&
+         messenger_outage_.mode == OutageMode::kPartition;
+}
+bool Network::ChatDeliveryFails(Rng& rng) const {
+  if (!faults_enabled_ || !messenger_outage_.active) return false;
+  if (messenger_outage_.mode == OutageMode::kUnavailable) return true;
+  if (messenger_outage_.mode == OutageMode::kErrors) return rng.Bernoulli(messenger_outage_.rate);
+  return false;
+}
+SimTime Network::ChatDelay(Rng& rng) const {
+  if (!faults_enabled_ || !messenger_outage_.active || messenger_outage_.mode != OutageMode::kSlow) {
+    return 0;
+  }
+  const LatencyConfig& l = messenger_outage_.latency;
+  return static_cast<SimTime>(rng.LogNormal(double(l.median), double(l.p99)));
+}
+
+void Network::EndFaults() {
+  faults_enabled_ = false;
+  for (Bank* b : banks_) b->EndFaults();
+}
+
+}  // namespace bpsim::mocks

@@ -1,0 +1,112 @@
+#pragma once
+// The network between the platform and the banks (DESIGN §3): per-link latency and
+// loss, and the outage windows of banks and of the messenger. It carries data
+// requests to a bank's pure handler and the answers back, losing them where the
+// link says, and times out requests whose answer never comes.
+//
+// Outage semantics (docs/world.md):
+//   bank unavailable   the bank answers 503 with Retry-After; its webhooks wait
+//   bank slow          requests take an extra latency drawn from the outage's latency
+//   bank errors        a fraction `rate` of requests is answered 503
+//   bank partition     requests, answers and webhooks between bank and platform are lost
+//   messenger unavailable  chats are down: customers cannot ask, alerts cannot be shown
+//   messenger slow     chat delivery takes the extra latency
+//   messenger errors   a fraction `rate` of chat deliveries fail
+//   messenger partition the platform's backend is cut off from every bank
+
+#include <cstdint>
+#include <vector>
+
+#include "mocks/bank/bank.h"
+#include "mocks/env.h"
+#include "sim/simulator.h"
+
+namespace bpsim::mocks {
+
+// A data request on its way, with what the platform needs to resume when it ends.
+struct InFlightRequest {
+  ApiRequest request;
+  BankIndex bank = 0;
+  CustomerId customer = kNoSubject;
+  RequestReason reason = RequestReason::kPoll;
+  SimTime sent_at = 0;
+  SimTime latency = 0;           // drawn round trip
+  std::uint32_t link_generation = 0;
+  std::int64_t balance_check = -1;  // the check waiting for this answer, or -1
+  std::uint32_t check_chat = 0;     // where that check was asked (group id or customer)
+  bool check_in_group = false;
+  bool lost = false;
+};
+
+class ApiClient {
+ public:
+  virtual ~ApiClient() = default;
+  // The answer arrived (or, with status 0, the request timed out).
+  virtual void OnApiResponse(const InFlightRequest& request, const ApiResponse& response) = 0;
+};
+
+struct OutageState {
+  bool active = false;
+  OutageMode mode = OutageMode::kUnavailable;
+  LatencyConfig latency;
+  double rate = 0;
+  std::uint32_t id = 0;
+};
+
+class Network {
+ public:
+  Network(const Env* env, Simulator* sim, std::vector<Bank*> banks);
+  void set_client(ApiClient* client) { client_ = client; }
+
+  // Sends a request; the platform has published its api.request already.
+  void SendRequest(InFlightRequest request);
+
+  // Outages by target: a bank index, or kMessengerTarget.
+  static constexpr std::uint32_t kMessengerTarget = 0xffff;
+  void StartOutage(std::uint32_t target, const Outage& outage, std::uint32_t id);
+  void EndOutage(std::uint32_t target, std::uint32_t id);
+  const OutageState& outage(std::uint32_t target) const;
+  bool BankPartitioned(BankIndex b) const;
+  bool BankUnavailable(BankIndex b) const;
+  bool MessengerChatDown() const;           // unavailable
+  bool MessengerPartitioned() const;
+  // Draws whether one chat delivery fails now (messenger errors / unavailable).
+  bool ChatDeliveryFails(Rng& rng) const;
+  // Extra delay for a chat delivery (messenger slow), 0 otherwise.
+  SimTime ChatDelay(Rng& rng) const;
+  // Ends every fault: outages, loss and injected errors (the drain).
+  void EndFaults();
+  bool faults_enabled() const { return faults_enabled_; }
+
+  Rng& rng() { return rng_; }
+  Bank& bank(BankIndex b) { return *banks_[b]; }
+  std::size_t bank_count() const { return banks_.size(); }
+
+ private:
+  void OnArriveAtBank(std::uint64_t slot);
+  void OnAnswerArrives(std::uint64_t slot);
+  void OnTimeout(std::uint64_t slot);
+  std::uint32_t Allocate(InFlightRequest r);
+  void Free(std::uint32_t slot);
+  SimTime DrawLatency(BankIndex b);
+
+  const Env* env_;
+  Simulator* sim_;
+  std::vector<Bank*> banks_;
+  ApiClient* client_ = nullptr;
+  Rng rng_;
+  std::vector<OutageState> bank_outages_;
+  OutageState messenger_outage_;
+  bool faults_enabled_ = true;
+  // In-flight requests: a pool indexed by slot, with the answer kept alongside.
+  struct Slot {
+    InFlightRequest request;
+    ApiResponse response;
+    bool in_use = false;
+  };
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  HandlerId arrive_at_bank_, answer_arrives_, timeout_;
+};
+
+}  // namespace bpsim::mocks

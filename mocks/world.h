@@ -1,0 +1,100 @@
+#pragma once
+// The world (DESIGN §3): mock banks, the customer population, the messenger
+// platform and the network, assembled from a WorldSpec on one simulator and one
+// trace bus. The world also plays the customers' decisions (linking, authorising,
+// revoking, re-consenting), the banks' fraud engines, the scenario's timeline and
+// the drain.
+//
+// Usage:  World w(spec, &sim, &bus);  w.Start();  sim.RunUntil(spec.duration);
+//         w.BeginDrain();  sim.RunUntil(spec.duration + spec.drain);
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "mocks/bank/bank.h"
+#include "mocks/bank/consent.h"
+#include "mocks/bank/webhooks.h"
+#include "mocks/customers/population.h"
+#include "mocks/env.h"
+#include "mocks/messenger/platform.h"
+#include "mocks/network/network.h"
+#include "sim/simulator.h"
+
+namespace bpsim::mocks {
+
+struct WorldStats {
+  std::uint64_t customers = 0;
+  std::uint64_t card_transactions = 0;
+  std::uint64_t fraud_transactions = 0;
+  std::uint64_t alerts_raised = 0;
+  std::uint64_t consents_created = 0;
+  std::uint64_t audit_records = 0;
+};
+
+class World final : private DayListener {
+ public:
+  World(const WorldSpec& spec, Simulator* sim, WorldTraceBus* bus);
+  ~World() override;
+
+  void Start();
+  void BeginDrain();
+
+  WorldStats stats() const;
+  const TraceNames& names() const { return names_; }
+  const WorldSpec& spec() const { return spec_; }
+
+  // The parts, for tests and for live mode.
+  Population& population() { return *population_; }
+  ConsentStore& consents() { return *consents_; }
+  Bank& bank(BankIndex b) { return *banks_[b]; }
+  Platform& platform() { return *platform_; }
+  Network& network() { return *network_; }
+  const Env& env() const { return env_; }
+
+ private:
+  // DayListener.
+  void OnBalanceCheck(CustomerId c, SimTime at, bool in_group, std::uint32_t group) override;
+  void OnCompromise(CustomerId c, SimTime at) override;
+  void OnFlaggedTransaction(CustomerId c, const CardTransaction& tx) override;
+
+  // Events.
+  void OnDayStart(std::uint64_t day);
+  void OnAskBalance(std::uint64_t arg);     // customer | j << 32 | in_group << 40
+  void OnCompromiseNow(std::uint64_t c);
+  void OnDetection(std::uint64_t arg);      // customer | fraudulent << 32
+  void OnLink(std::uint64_t arg);           // customer | epoch << 32
+  void OnAuthoriseDecision(std::uint64_t arg);  // customer | epoch << 32
+  void OnRevokeDecision(std::uint64_t arg);     // customer | epoch << 32
+  void OnBankExpiry(std::uint64_t consent);
+  void OnTimeline(std::uint64_t index);
+  void OnOutageEnd(std::uint64_t index);
+
+  void Link(CustomerId c, std::uint32_t epoch, ScopeSet scopes);
+  void RevokeAtBank(ConsentId consent, Via via);
+  void ApplyTimeline(std::size_t index);
+  std::uint32_t OutageTarget(const std::string& target) const;
+  void PublishOutage(EntryType type, std::uint32_t target, OutageMode mode);
+  PurposeSet PurposesFor(bool alerts) const;
+
+  WorldSpec spec_;
+  Simulator* sim_;
+  Env env_;
+  TraceNames names_;
+  std::unique_ptr<ConsentStore> consents_;
+  std::unique_ptr<Population> population_;
+  std::vector<std::unique_ptr<Bank>> banks_;
+  std::unique_ptr<Network> network_;
+  std::unique_ptr<Platform> platform_;
+  std::unique_ptr<WebhookOutbox> outbox_;
+  // Per customer: which linking round they are in (see ConsentPlan epochs).
+  std::vector<std::uint16_t> epoch_;
+  std::vector<std::uint32_t> active_outage_by_target_;  // timeline index + 1, 0 = none
+  std::uint64_t next_alert_id_ = 1;
+  std::uint64_t alerts_raised_ = 0;
+  bool customers_act_ = true;
+  HandlerId day_start_, ask_balance_, compromise_, detection_, link_, authorise_, revoke_,
+      bank_expiry_, timeline_, outage_end_;
+};
+
+}  // namespace bpsim::mocks
