@@ -1,0 +1,559 @@
+// The nine built-in invariant monitors (DESIGN §6, docs/invariants.md).
+
+#include <cinttypes>
+#include <cstdio>
+#include <unordered_map>
+
+#include "harness/invariants/monitor.h"
+#include "harness/invariants/tracking.h"
+
+namespace bpsim::harness {
+namespace {
+
+using mocks::EndpointKind;
+using mocks::EntryType;
+using mocks::TraceEntry;
+using mocks::TypeBit;
+
+constexpr std::uint64_t kFlowBit = TypeBit(EntryType::kFlow);
+
+std::string Categories(mocks::CategorySet set) {
+  std::string s;
+  for (int c = 0; c < mocks::kCategoryCount; ++c) {
+    if (set & (1u << c)) {
+      if (!s.empty()) s += ',';
+      s += mocks::CategoryName(static_cast<mocks::Category>(c));
+    }
+  }
+  return s.empty() ? "nothing" : s;
+}
+
+std::string Scopes(mocks::ScopeSet set) {
+  std::string s;
+  for (int i = 0; i < 3; ++i) {
+    if (set & (1u << i)) {
+      if (!s.empty()) s += ',';
+      s += mocks::ScopeName(static_cast<mocks::Scope>(1u << i));
+    }
+  }
+  return s.empty() ? "none" : s;
+}
+
+std::int64_t SubjectOf(const TraceEntry& e) {
+  return e.subject == mocks::kNoSubject ? -1 : std::int64_t(e.subject);
+}
+
+bool IsBankRelease(const TraceEntry& e) {
+  return e.type == EntryType::kFlow && e.labelled && e.from.kind == EndpointKind::kBank;
+}
+
+// Base for the invariants: id, mask, and a helper to report with evidence.
+class InvariantMonitor : public Monitor {
+ public:
+  InvariantMonitor(const InvariantConfig& config, const MonitorContext& context,
+                   std::uint64_t mask)
+      : Monitor(context), config_(config), mask_(mask) {}
+  const std::string& id() const override { return config_.id; }
+  std::uint64_t type_mask() const override { return mask_; }
+  void Finish(SimTime) override {}
+
+ protected:
+  const mocks::TraceNames& names() const {
+    static const mocks::TraceNames kNoNames;
+    return context().names != nullptr ? *context().names : kNoNames;
+  }
+  void ReportWith(SimTime t, std::int64_t subject, std::string message,
+                  std::vector<reports::EvidenceItem> evidence) {
+    Report(reports::Violation{config_.id, t, subject, std::move(message), std::move(evidence)});
+  }
+  reports::EvidenceItem Ev(const TraceEntry& e) const { return Evidence(context().names, e); }
+
+  InvariantConfig config_;
+
+ private:
+  std::uint64_t mask_;
+};
+
+// 1. consent-before-access
+class ConsentBeforeAccess final : public InvariantMonitor {
+ public:
+  ConsentBeforeAccess(const InvariantConfig& c, const MonitorContext& x)
+      : InvariantMonitor(c, x, ConsentTable::kTypeMask | kFlowBit) {}
+
+  void OnEntry(const TraceEntry& e) override {
+    if (e.type != EntryType::kFlow) {
+      consents_.OnEntry(e);
+      return;
+    }
+    if (!IsBankRelease(e)) return;
+    const ConsentRecord* c = consents_.Find(e.consent);
+    std::string why;
+    if (e.consent == 0) {
+      why = "no consent";
+    } else if (c == nullptr) {
+      why = "consent " + std::to_string(e.consent) + ", which the bank never created";
+    } else if (c->state != ConsentRecord::kAuthorised) {
+      static constexpr const char* kStates[] = {"unknown", "awaiting authorisation",
+                                                "authorised", "rejected", "revoked", "expired"};
+      why = "consent " + std::to_string(e.consent) + ", which was " + kStates[c->state];
+    } else if (e.time >= c->expiry) {
+      why = "consent " + std::to_string(e.consent) + ", which expired at " +
+            mocks::FormatInstant(c->expiry);
+    } else if (c->subject != e.subject) {
+      why = "consent " + std::to_string(e.consent) + ", which belongs to customer " +
+            std::to_string(c->subject);
+    } else if (!c->Covers(e.categories)) {
+      why = "consent " + std::to_string(e.consent) + ", which does not cover " +
+            Categories(e.categories);
+    } else {
+      return;
+    }
+    std::vector<reports::EvidenceItem> ev;
+    consents_.AppendEvidence(context().names, e.consent, true, ev);
+    ev.push_back(Ev(e));
+    ReportWith(e.time, SubjectOf(e),
+               names().Endpoint(e.from) + " released " + Categories(e.categories) +
+                   " of customer " + std::to_string(e.subject) + " under " + why,
+               std::move(ev));
+  }
+
+ private:
+  ConsentTable consents_;
+};
+
+// 2. revocation-honoured
+class RevocationHonoured final : public InvariantMonitor {
+ public:
+  RevocationHonoured(const InvariantConfig& c, const MonitorContext& x)
+      : InvariantMonitor(c, x,
+                         ConsentTable::kTypeMask | TypeBit(EntryType::kRevokeRequested) |
+                             TypeBit(EntryType::kWebhookReceived) |
+                             TypeBit(EntryType::kApiResponse) | TypeBit(EntryType::kApiRequest) |
+                             TypeBit(EntryType::kCachePut) | TypeBit(EntryType::kCachePurge)) {}
+
+  void OnEntry(const TraceEntry& e) override {
+    CheckDeadlines(e.time, false);
+    switch (e.type) {
+      case EntryType::kRevokeRequested: Told(e); break;
+      case EntryType::kWebhookReceived:
+        if (e.reason == std::uint8_t(mocks::WebhookKind::kConsentRevoked)) Told(e);
+        break;
+      case EntryType::kApiResponse:
+        if (e.status == 403 && e.reason == std::uint8_t(mocks::DenyReason::kConsentInactive)) {
+          Told(e);
+        }
+        break;
+      case EntryType::kApiRequest: OnRequest(e); break;
+      case EntryType::kCachePut: OnPut(e); break;
+      case EntryType::kCachePurge: items_.erase(e.ref); break;
+      default:
+        consents_.OnEntry(e);
+        if (e.type == EntryType::kConsentAuthorised && e.consent != 0) {
+          State& s = state(e.consent);
+          if (!s.deadline_passed && s.told_entry < 0) {
+            markers_.Push(AddSat(e.value, config_.purge_within), e.consent);
+          }
+        }
+        break;
+    }
+  }
+
+  void Finish(SimTime end) override { CheckDeadlines(end, true); }
+
+ private:
+  struct State {
+    SimTime told = kSimTimeMax;  // explicit notice
+    std::int64_t told_entry = -1;  // index into told_entries_
+    bool deadline_passed = false;  // purge deadline judged; later puts are late at once
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> items;  // (key, generation)
+  };
+  struct Item {
+    mocks::ConsentId consent = 0;
+    std::uint64_t generation = 0;
+    SimTime put_time = 0;
+    mocks::CustomerId subject = mocks::kNoSubject;
+    mocks::BankIndex bank = mocks::kNoBank;
+    mocks::CategorySet categories = 0;
+  };
+
+  State& state(mocks::ConsentId id) {
+    if (id >= states_.size()) states_.resize(std::max<std::size_t>(id + 1, states_.size() * 2));
+    return states_[id];
+  }
+  // When the platform knew the consent was over: the first notice or the expiry.
+  SimTime ToldTime(mocks::ConsentId id) {
+    const ConsentRecord* r = consents_.Find(id);
+    SimTime expiry = r != nullptr && r->authorised_seen() ? r->expiry : kSimTimeMax;
+    return std::min(state(id).told, expiry);
+  }
+
+  void Told(const TraceEntry& e) {
+    if (e.consent == 0) return;
+    State& s = state(e.consent);
+    if (s.told_entry >= 0 || e.time >= ToldTime(e.consent)) return;
+    s.told = e.time;
+    s.told_entry = std::int64_t(told_entries_.size());
+    told_entries_.push_back(e);
+    if (!s.deadline_passed) markers_.Push(AddSat(e.time, config_.purge_within), e.consent);
+  }
+
+  // Evidence: granted, told, then `last`.
+  std::vector<reports::EvidenceItem> Chain(mocks::ConsentId id) {
+    std::vector<reports::EvidenceItem> ev;
+    consents_.AppendEvidence(context().names, id, false, ev);
+    const State& s = state(id);
+    SimTime told = ToldTime(id);
+    if (s.told_entry >= 0 && s.told == told) {
+      ev.push_back(Ev(told_entries_[std::size_t(s.told_entry)]));
+    } else {
+      ev.push_back({told, mocks::FormatInstant(told) + " consent " + std::to_string(id) +
+                              " reached its expiry (known to the platform since authorisation)"});
+    }
+    return ev;
+  }
+  std::string How(mocks::ConsentId id) {
+    const State& s = state(id);
+    if (s.told_entry < 0 || s.told != ToldTime(id)) return "it expired";
+    const TraceEntry& t = told_entries_[std::size_t(s.told_entry)];
+    if (t.type == EntryType::kRevokeRequested) return "the customer revoked it in the messenger";
+    if (t.type == EntryType::kWebhookReceived) return "the bank's revocation webhook arrived";
+    return "the bank answered 403 consent_inactive";
+  }
+
+  void OnRequest(const TraceEntry& e) {
+    if (e.consent == 0) return;
+    SimTime told = ToldTime(e.consent);
+    if (told == kSimTimeMax || e.time <= AddSat(told, config_.grace)) return;
+    auto ev = Chain(e.consent);
+    ev.push_back(Ev(e));
+    ReportWith(e.time, SubjectOf(e),
+               "api.request #" + std::to_string(e.ref) + " for " + Categories(e.categories) +
+                   " under consent " + std::to_string(e.consent) + " was sent " +
+                   FormatDuration(e.time - told) + " after the platform was told the consent " +
+                   "was over (" + How(e.consent) + "; grace " + FormatDuration(config_.grace) +
+                   ")",
+               std::move(ev));
+  }
+
+  void OnPut(const TraceEntry& e) {
+    Item item{e.consent, ++generation_, e.time, e.subject, e.bank, e.categories};
+    items_[e.ref] = item;
+    if (e.consent == 0) return;
+    State& s = state(e.consent);
+    if (s.deadline_passed) {
+      ReportItem(e.ref, item, e.time);
+      return;
+    }
+    s.items.emplace_back(e.ref, item.generation);
+    std::size_t n = s.items.size();
+    if (n >= 16 && (n & (n - 1)) == 0) {  // drop keys purged or replaced since
+      std::erase_if(s.items, [&](const auto& ki) { return !Live(ki.first, ki.second); });
+    }
+  }
+
+  bool Live(std::uint64_t key, std::uint64_t generation) const {
+    auto it = items_.find(key);
+    return it != items_.end() && it->second.generation == generation;
+  }
+
+  void ReportItem(std::uint64_t key, const Item& item, SimTime t) {
+    auto ev = Chain(item.consent);
+    TraceEntry put;
+    put.type = EntryType::kCachePut;
+    put.time = item.put_time;
+    put.subject = item.subject;
+    put.bank = item.bank;
+    put.consent = item.consent;
+    put.categories = item.categories;
+    put.ref = key;
+    put.value = item.put_time;
+    ev.push_back(Ev(put));
+    SimTime deadline = AddSat(ToldTime(item.consent), config_.purge_within);
+    ReportWith(t, item.subject == mocks::kNoSubject ? -1 : std::int64_t(item.subject),
+               "cache item #" + std::to_string(key) + " (" + Categories(item.categories) +
+                   ") under consent " + std::to_string(item.consent) +
+                   " was still cached at " + mocks::FormatInstant(deadline) + ", " +
+                   FormatDuration(config_.purge_within) + " after the platform was told the " +
+                   "consent was over (" + How(item.consent) + ")",
+               std::move(ev));
+  }
+
+  // Judges every consent whose purge deadline is < now (or <= end in Finish).
+  void CheckDeadlines(SimTime now, bool at_end) {
+    while (!markers_.empty() &&
+           (markers_.next_deadline() < now || (at_end && markers_.next_deadline() <= now))) {
+      SimTime deadline = markers_.next_deadline();
+      mocks::ConsentId id = markers_.Pop();
+      State& s = state(id);
+      if (s.deadline_passed || deadline != AddSat(ToldTime(id), config_.purge_within)) continue;
+      s.deadline_passed = true;
+      for (const auto& [key, generation] : s.items) {
+        if (Live(key, generation)) ReportItem(key, items_[key], deadline);
+      }
+      std::vector<std::pair<std::uint64_t, std::uint64_t>>().swap(s.items);
+    }
+  }
+
+  ConsentTable consents_;
+  std::vector<State> states_;
+  std::vector<TraceEntry> told_entries_;
+  std::unordered_map<std::uint64_t, Item> items_;
+  DeadlineQueue<mocks::ConsentId> markers_;
+  std::uint64_t generation_ = 0;
+};
+
+// 3. purpose-limitation
+class PurposeLimitation final : public InvariantMonitor {
+ public:
+  PurposeLimitation(const InvariantConfig& c, const MonitorContext& x)
+      : InvariantMonitor(c, x, kFlowBit) {}
+  void OnEntry(const TraceEntry& e) override {
+    if (!e.labelled) return;
+    mocks::PurposeSet needed = 0;
+    switch (e.to.kind) {
+      case EndpointKind::kAds: needed = mocks::kPurposeAds; break;
+      case EndpointKind::kAnalytics: needed = mocks::kPurposeAnalytics; break;
+      case EndpointKind::kChat:
+      case EndpointKind::kGroupChat: needed = e.purpose; break;
+      default: return;
+    }
+    mocks::PurposeSet missing = needed & ~e.consent_purposes;
+    if (missing == 0) return;
+    std::string purposes;
+    for (int i = 0; i < 5; ++i) {
+      if (missing & (1u << i)) {
+        if (!purposes.empty()) purposes += ',';
+        purposes += mocks::PurposeName(static_cast<mocks::Purpose>(1u << i));
+      }
+    }
+    ReportWith(e.time, SubjectOf(e),
+               std::string(e.derived ? "data derived from " : "") + Categories(e.categories) +
+                   " of customer " + std::to_string(e.subject) + " reached " +
+                   names().Endpoint(e.to) + " for " + purposes + ", a purpose consent " +
+                   std::to_string(e.consent) + " does not name",
+               {Ev(e)});
+  }
+};
+
+// 4. no-third-party-sharing
+class NoThirdPartySharing final : public InvariantMonitor {
+ public:
+  NoThirdPartySharing(const InvariantConfig& c, const MonitorContext& x)
+      : InvariantMonitor(c, x, kFlowBit) {}
+  void OnEntry(const TraceEntry& e) override {
+    if (!e.labelled || e.to.kind != EndpointKind::kPartner) return;
+    ReportWith(e.time, SubjectOf(e),
+               std::string(e.derived ? "data derived from " : "") + Categories(e.categories) +
+                   " of customer " + std::to_string(e.subject) + " was handed to " +
+                   names().Endpoint(e.to),
+               {Ev(e)});
+  }
+};
+
+// 5. subject-isolation
+class SubjectIsolation final : public InvariantMonitor {
+ public:
+  SubjectIsolation(const InvariantConfig& c, const MonitorContext& x)
+      : InvariantMonitor(c, x, kFlowBit) {}
+  void OnEntry(const TraceEntry& e) override {
+    if (!e.labelled) return;
+    bool wrong = e.to.kind == EndpointKind::kGroupChat ||
+                 (e.to.kind == EndpointKind::kChat && e.to.id != e.subject);
+    if (!wrong) return;
+    ReportWith(e.time, SubjectOf(e),
+               std::string(e.derived ? "data derived from " : "") + Categories(e.categories) +
+                   " of customer " + std::to_string(e.subject) + " was shown in " +
+                   names().Endpoint(e.to) + ", not in chat:" + std::to_string(e.subject),
+               {Ev(e)});
+  }
+};
+
+// 6. data-minimisation
+class DataMinimisation final : public InvariantMonitor {
+ public:
+  DataMinimisation(const InvariantConfig& c, const MonitorContext& x)
+      : InvariantMonitor(c, x, ConsentTable::kTypeMask | TypeBit(EntryType::kApiRequest)) {}
+  void OnEntry(const TraceEntry& e) override {
+    if (e.type != EntryType::kApiRequest) {
+      consents_.OnEntry(e);
+      return;
+    }
+    const ConsentRecord* c = consents_.Find(e.consent);
+    if (c != nullptr && c->Covers(e.categories)) return;
+    std::vector<reports::EvidenceItem> ev;
+    consents_.AppendEvidence(context().names, e.consent, false, ev);
+    ev.push_back(Ev(e));
+    std::string what =
+        c == nullptr ? "consent " + std::to_string(e.consent) + ", which the bank never created"
+                     : "consent " + std::to_string(e.consent) + ", whose scopes are only " +
+                           Scopes(c->scopes);
+    ReportWith(e.time, SubjectOf(e),
+               "api.request #" + std::to_string(e.ref) + " asked for " +
+                   Categories(e.categories) + " under " + what,
+               std::move(ev));
+  }
+
+ private:
+  ConsentTable consents_;
+};
+
+// 7. retention-limit
+class RetentionLimit final : public InvariantMonitor {
+ public:
+  RetentionLimit(const InvariantConfig& c, const MonitorContext& x)
+      : InvariantMonitor(c, x, TypeBit(EntryType::kCachePut) | TypeBit(EntryType::kCachePurge)) {}
+
+  void OnEntry(const TraceEntry& e) override {
+    Check(e.time, false);
+    if (e.type == EntryType::kCachePurge) {
+      items_.erase(e.ref);
+      return;
+    }
+    Item& item = items_[e.ref];
+    item = Item{++generation_, e};
+    deadlines_.Push(AddSat(AddSat(e.time, context().cache_ttl), config_.slack),
+                    {e.ref, item.generation});
+  }
+  void Finish(SimTime end) override { Check(end, true); }
+
+ private:
+  struct Item {
+    std::uint64_t generation = 0;
+    TraceEntry put;
+  };
+  struct Due {
+    std::uint64_t key, generation;
+  };
+  void Check(SimTime now, bool at_end) {
+    while (!deadlines_.empty() && (deadlines_.next_deadline() < now ||
+                                   (at_end && deadlines_.next_deadline() <= now))) {
+      SimTime deadline = deadlines_.next_deadline();
+      Due d = deadlines_.Pop();
+      auto it = items_.find(d.key);
+      if (it == items_.end() || it->second.generation != d.generation) continue;
+      const TraceEntry& put = it->second.put;
+      ReportWith(deadline, SubjectOf(put),
+                 "cache item #" + std::to_string(d.key) + " (" + Categories(put.categories) +
+                     " of customer " + std::to_string(put.subject) + ") was still cached at " +
+                     mocks::FormatInstant(deadline) + ", put time + cache_ttl " +
+                     FormatDuration(context().cache_ttl) + " + slack " +
+                     FormatDuration(config_.slack),
+                 {Ev(put)});
+    }
+  }
+  std::unordered_map<std::uint64_t, Item> items_;
+  DeadlineQueue<Due> deadlines_;
+  std::uint64_t generation_ = 0;
+};
+
+// 8. fraud-alert-delivery
+class FraudAlertDelivery final : public InvariantMonitor {
+ public:
+  FraudAlertDelivery(const InvariantConfig& c, const MonitorContext& x)
+      : InvariantMonitor(c, x, AlertDeliveryTracker::kTypeMask) {}
+
+  void OnEntry(const TraceEntry& e) override {
+    const AlertDeliveryTracker::Alert* a = nullptr;
+    if (tracker_.OnEntry(e, &a) != AlertDeliveryTracker::Outcome::kDuplicate) return;
+    ReportWith(e.time, SubjectOf(e),
+               "fraud alert #" + std::to_string(e.ref) + " for customer " +
+                   std::to_string(a->detected.subject) + " was displayed " +
+                   std::to_string(a->displays) + " times in " + names().Endpoint(e.to),
+               {Ev(a->detected), Ev(a->first_display), Ev(e)});
+  }
+
+  void Finish(SimTime end) override {
+    std::uint64_t lost = tracker_.lost();
+    if (lost > config_.lost) {
+      for (const auto& a : tracker_.alerts()) {
+        if (a.displays > 0) continue;
+        std::vector<reports::EvidenceItem> ev;
+        tracker_.consents().AppendEvidence(context().names, a.detected.consent, false, ev);
+        ev.push_back(Ev(a.detected));
+        ReportWith(end, SubjectOf(a.detected),
+                   "fraud alert #" + std::to_string(a.detected.ref) + " for customer " +
+                       std::to_string(a.detected.subject) + " was never displayed (" +
+                       std::to_string(lost) + " lost, at most " + std::to_string(config_.lost) +
+                       " allowed)",
+                   std::move(ev));
+      }
+    }
+    std::vector<SimTime> latencies = tracker_.SortedLatencies();
+    SimTime p99 = NearestRank(latencies, 99);
+    if (latencies.empty() || p99 <= config_.p99) return;
+    std::vector<reports::EvidenceItem> ev;
+    for (const auto& a : tracker_.alerts()) {  // the first alert as slow as the p99
+      if (a.displays > 0 && a.first_display.time - a.detected.time == p99) {
+        ev = {Ev(a.detected), Ev(a.first_display)};
+        break;
+      }
+    }
+    char buf[160];
+    std::snprintf(buf, sizeof buf,
+                  "the p99 of detection-to-display latency is %.3fs over %zu displayed alerts, "
+                  "above the %.3fs allowed",
+                  ToSeconds(p99), latencies.size(), ToSeconds(config_.p99));
+    ReportWith(end, -1, buf, std::move(ev));
+  }
+
+ private:
+  AlertDeliveryTracker tracker_;
+};
+
+// 9. audit-complete
+class AuditComplete final : public InvariantMonitor {
+ public:
+  AuditComplete(const InvariantConfig& c, const MonitorContext& x)
+      : InvariantMonitor(c, x, TypeBit(EntryType::kAudit) | kFlowBit) {}
+  void OnEntry(const TraceEntry& e) override {
+    if (e.time != now_) {
+      now_ = e.time;
+      audits_.clear();
+    }
+    if (e.type == EntryType::kAudit) {
+      audits_.push_back({e.bank, e.categories, e.ref});
+      return;
+    }
+    if (!IsBankRelease(e)) return;
+    for (std::size_t i = 0; i < audits_.size(); ++i) {
+      const Audit& a = audits_[i];
+      if (a.bank == e.from.id && a.categories == e.categories && a.ref == e.ref) {
+        audits_.erase(audits_.begin() + std::ptrdiff_t(i));
+        return;
+      }
+    }
+    ReportWith(e.time, SubjectOf(e),
+               names().Endpoint(e.from) + " released " + Categories(e.categories) +
+                   " of customer " + std::to_string(e.subject) + " (#" + std::to_string(e.ref) +
+                   ") without an audit record",
+               {Ev(e)});
+  }
+
+ private:
+  struct Audit {
+    std::uint32_t bank;
+    mocks::CategorySet categories;
+    std::uint64_t ref;
+  };
+  SimTime now_ = -1;
+  std::vector<Audit> audits_;  // audits at the current instant not yet matched
+};
+
+}  // namespace
+
+std::unique_ptr<Monitor> MakeInvariantMonitor(const InvariantConfig& config,
+                                              const MonitorContext& context) {
+  const std::string& id = config.id;
+  if (id == "consent-before-access") return std::make_unique<ConsentBeforeAccess>(config, context);
+  if (id == "revocation-honoured") return std::make_unique<RevocationHonoured>(config, context);
+  if (id == "purpose-limitation") return std::make_unique<PurposeLimitation>(config, context);
+  if (id == "no-third-party-sharing") return std::make_unique<NoThirdPartySharing>(config, context);
+  if (id == "subject-isolation") return std::make_unique<SubjectIsolation>(config, context);
+  if (id == "data-minimisation") return std::make_unique<DataMinimisation>(config, context);
+  if (id == "retention-limit") return std::make_unique<RetentionLimit>(config, context);
+  if (id == "fraud-alert-delivery") return std::make_unique<FraudAlertDelivery>(config, context);
+  if (id == "audit-complete") return std::make_unique<AuditComplete>(config, context);
+  return nullptr;  // REQUIRES violated: not a built-in id
+}
+
+}  // namespace bpsim::harness

@@ -1,0 +1,141 @@
+#include "harness/invariants/tracking.h"
+
+#include <cmath>
+
+namespace bpsim::harness {
+
+using mocks::EntryType;
+using mocks::TraceEntry;
+
+reports::EvidenceItem Evidence(const mocks::TraceNames* names, const TraceEntry& e) {
+  static const mocks::TraceNames kNoNames;
+  return {e.time, mocks::DescribeEntry(names != nullptr ? *names : kNoNames, e)};
+}
+
+SimTime NearestRank(const std::vector<SimTime>& sorted, double percent) {
+  if (sorted.empty()) return 0;
+  auto rank = static_cast<std::size_t>(std::ceil(percent / 100.0 * double(sorted.size())));
+  rank = std::clamp<std::size_t>(rank, 1, sorted.size());
+  return sorted[rank - 1];
+}
+
+bool ConsentRecord::Covers(mocks::CategorySet categories) const {
+  for (int c = 0; c < mocks::kCategoryCount; ++c) {
+    auto cat = static_cast<mocks::Category>(c);
+    if (!(categories & mocks::CategoryBit(cat))) continue;
+    if (cat == mocks::Category::kAlert) {
+      if (!(purposes & mocks::kPurposeFraudAlerts)) return false;
+    } else if (!(scopes & mocks::ScopeFor(cat))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void ConsentTable::OnEntry(const TraceEntry& e) {
+  if (!(kTypeMask & mocks::TypeBit(e.type)) || e.consent == 0) return;
+  if (e.consent >= records_.size()) {
+    records_.resize(std::max<std::size_t>(e.consent + 1, records_.size() * 2));
+  }
+  ConsentRecord& r = records_[e.consent];
+  r.subject = e.subject;
+  r.bank = e.bank;
+  r.scopes = e.scopes;
+  r.purposes = e.consent_purposes;
+  r.expiry = e.value;
+  switch (e.type) {
+    case EntryType::kConsentCreated:
+      r.state = ConsentRecord::kAwaiting;
+      r.created_time = e.time;
+      break;
+    case EntryType::kConsentAuthorised:
+      r.state = ConsentRecord::kAuthorised;
+      r.authorised_time = e.time;
+      break;
+    case EntryType::kConsentRejected:
+      r.state = ConsentRecord::kRejected;
+      r.end_time = e.time;
+      break;
+    case EntryType::kConsentRevoked:
+      r.state = ConsentRecord::kRevoked;
+      r.end_time = e.time;
+      r.end_reason = e.reason;
+      break;
+    case EntryType::kConsentExpired:
+      r.state = ConsentRecord::kExpired;
+      r.end_time = e.time;
+      break;
+    default: break;
+  }
+}
+
+void ConsentTable::AppendEvidence(const mocks::TraceNames* names, mocks::ConsentId id,
+                                  bool with_end, std::vector<reports::EvidenceItem>& out) const {
+  const ConsentRecord* r = Find(id);
+  if (r == nullptr) return;
+  TraceEntry e;
+  e.subject = r->subject;
+  e.bank = r->bank;
+  e.consent = id;
+  e.scopes = r->scopes;
+  e.consent_purposes = r->purposes;
+  e.value = r->expiry;
+  auto add = [&](EntryType type, SimTime t, std::uint8_t reason) {
+    e.type = type;
+    e.time = t;
+    e.reason = reason;
+    out.push_back(Evidence(names, e));
+  };
+  if (r->created_time >= 0) add(EntryType::kConsentCreated, r->created_time, 0);
+  if (r->authorised_time >= 0) add(EntryType::kConsentAuthorised, r->authorised_time, 0);
+  if (with_end && r->end_time >= 0) {
+    EntryType t = r->state == ConsentRecord::kRejected  ? EntryType::kConsentRejected
+                  : r->state == ConsentRecord::kRevoked ? EntryType::kConsentRevoked
+                                                        : EntryType::kConsentExpired;
+    add(t, r->end_time, r->end_reason);
+  }
+}
+
+AlertDeliveryTracker::Outcome AlertDeliveryTracker::OnEntry(const TraceEntry& e,
+                                                            const Alert** alert) {
+  if (e.type == EntryType::kFraudDetected) {
+    const ConsentRecord* c = consents_.Find(e.consent);
+    bool alertable = c != nullptr && c->ActiveAt(e.time) && c->subject == e.subject &&
+                     (c->purposes & mocks::kPurposeFraudAlerts);
+    if (alertable) {
+      index_by_ref_.emplace(e.ref, alerts_.size());
+      alerts_.push_back(Alert{e, TraceEntry{}, 0, true});
+    }
+    return Outcome::kNone;
+  }
+  if (e.type == EntryType::kAlertDisplayed) {
+    auto it = index_by_ref_.find(e.ref);
+    if (it == index_by_ref_.end()) return Outcome::kNone;
+    Alert& a = alerts_[it->second];
+    if (e.to.kind != mocks::EndpointKind::kChat || e.to.id != a.detected.subject) {
+      return Outcome::kNone;
+    }
+    if (alert != nullptr) *alert = &a;
+    if (++a.displays == 1) {
+      a.first_display = e;
+      ++displayed_;
+      return Outcome::kFirstDisplay;
+    }
+    ++duplicated_;
+    return Outcome::kDuplicate;
+  }
+  consents_.OnEntry(e);
+  return Outcome::kNone;
+}
+
+std::vector<SimTime> AlertDeliveryTracker::SortedLatencies() const {
+  std::vector<SimTime> v;
+  v.reserve(displayed_);
+  for (const Alert& a : alerts_) {
+    if (a.displays > 0) v.push_back(a.first_display.time - a.detected.time);
+  }
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+}  // namespace bpsim::harness

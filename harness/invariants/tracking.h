@@ -1,0 +1,147 @@
+#pragma once
+// State shared by several monitors and the metrics collector: the consent table
+// (what the bank said about each consent) and the fraud-alert delivery tracker
+// (one definition of "alertable", "displayed", "duplicated", "lost" and latency, so
+// the fraud-alert-delivery invariant and the alert metrics always agree).
+//
+// Both are fed with OnEntry() for every entry of their kTypeMask, in trace order;
+// other entries are ignored. Memory: one small record per consent id (dense, ids
+// are allocated from 1) and one record per fraud detection.
+
+#include <algorithm>
+#include <cstdint>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mocks/trace.h"
+#include "reports/result.h"
+#include "sim/time.h"
+
+namespace bpsim::harness {
+
+// Saturating a + b for deadlines (kSimTimeMax means "never").
+inline SimTime AddSat(SimTime a, SimTime b) { return a > kSimTimeMax - b ? kSimTimeMax : a + b; }
+
+// "0d 00:00:02.000 consent.revoked ..." evidence line for an entry.
+reports::EvidenceItem Evidence(const mocks::TraceNames* names, const mocks::TraceEntry& e);
+
+// A percentile by nearest rank over values sorted ascending: the smallest value v
+// such that at least p% of the values are <= v (rank = ceil(p/100 * n)); 0 if none.
+SimTime NearestRank(const std::vector<SimTime>& sorted, double percent);
+
+struct ConsentRecord {
+  enum State : std::uint8_t { kUnknown, kAwaiting, kAuthorised, kRejected, kRevoked, kExpired };
+  State state = kUnknown;
+  mocks::ScopeSet scopes = 0;
+  mocks::PurposeSet purposes = 0;
+  std::uint8_t end_reason = 0;  // Via of consent.revoked
+  mocks::BankIndex bank = mocks::kNoBank;
+  mocks::CustomerId subject = mocks::kNoSubject;
+  SimTime expiry = kSimTimeMax;        // value of the latest life-cycle entry
+  SimTime created_time = -1;           // -1 = not seen
+  SimTime authorised_time = -1;
+  SimTime end_time = -1;               // rejected / revoked / expired
+
+  bool authorised_seen() const { return authorised_time >= 0; }
+  // Authorised and time < expiry.
+  bool ActiveAt(SimTime t) const { return state == kAuthorised && t < expiry; }
+  // Whether the consent covers every category in `categories` (alert: the
+  // fraud_alerts purpose; the others: mocks::ScopeFor).
+  bool Covers(mocks::CategorySet categories) const;
+};
+
+class ConsentTable {
+ public:
+  static constexpr std::uint64_t kTypeMask =
+      mocks::TypeBit(mocks::EntryType::kConsentCreated) |
+      mocks::TypeBit(mocks::EntryType::kConsentAuthorised) |
+      mocks::TypeBit(mocks::EntryType::kConsentRejected) |
+      mocks::TypeBit(mocks::EntryType::kConsentRevoked) |
+      mocks::TypeBit(mocks::EntryType::kConsentExpired);
+
+  void OnEntry(const mocks::TraceEntry& e);
+  // nullptr if the bank never published a life-cycle entry for `id`.
+  const ConsentRecord* Find(mocks::ConsentId id) const {
+    if (id == 0 || id >= records_.size() || records_[id].state == ConsentRecord::kUnknown) {
+      return nullptr;
+    }
+    return &records_[id];
+  }
+  // The life-cycle entries of a consent as evidence, oldest first: created,
+  // authorised, and the final one (rejected/revoked/expired) if `with_end` and seen.
+  void AppendEvidence(const mocks::TraceNames* names, mocks::ConsentId id, bool with_end,
+                      std::vector<reports::EvidenceItem>& out) const;
+
+ private:
+  std::vector<ConsentRecord> records_;
+};
+
+// Fraud alerts, as the fraud-alert-delivery invariant defines them. A detection is
+// "alertable" if the consent named in its fraud.detected entry is, at that
+// instant, Authorised, unexpired, the subject's own and has the fraud_alerts
+// purpose. A display counts only if it is an alert.displayed for the same ref in
+// chat:<subject>; the first is the delivery, every later one a duplicate.
+class AlertDeliveryTracker {
+ public:
+  static constexpr std::uint64_t kTypeMask = ConsentTable::kTypeMask |
+                                             mocks::TypeBit(mocks::EntryType::kFraudDetected) |
+                                             mocks::TypeBit(mocks::EntryType::kAlertDisplayed);
+  struct Alert {
+    mocks::TraceEntry detected;
+    mocks::TraceEntry first_display;  // valid if displays > 0
+    std::uint32_t displays = 0;
+    bool alertable = false;
+  };
+  enum class Outcome { kNone, kFirstDisplay, kDuplicate };
+
+  // Returns what `e` did; for kFirstDisplay / kDuplicate, *alert is the alert.
+  Outcome OnEntry(const mocks::TraceEntry& e, const Alert** alert = nullptr);
+
+  const ConsentTable& consents() const { return consents_; }
+  // Alertable detections, in detection order (non-alertable ones are not kept).
+  const std::vector<Alert>& alerts() const { return alerts_; }
+  std::uint64_t displayed() const { return displayed_; }
+  std::uint64_t duplicated() const { return duplicated_; }
+  // Alertable detections not displayed (so far).
+  std::uint64_t lost() const { return alerts_.size() - displayed_; }
+  // Detection-to-first-display latencies of displayed alertable alerts, ascending.
+  std::vector<SimTime> SortedLatencies() const;
+
+ private:
+  ConsentTable consents_;
+  std::vector<Alert> alerts_;
+  std::unordered_map<std::uint64_t, std::size_t> index_by_ref_;
+  std::uint64_t displayed_ = 0;
+  std::uint64_t duplicated_ = 0;
+};
+
+// A min-queue of (deadline, payload) with a stable order for equal deadlines.
+template <typename Payload>
+class DeadlineQueue {
+ public:
+  void Push(SimTime deadline, const Payload& p) { heap_.push({deadline, seq_++, p}); }
+  bool empty() const { return heap_.empty(); }
+  SimTime next_deadline() const { return heap_.top().deadline; }
+  Payload Pop() {
+    Payload p = heap_.top().payload;
+    heap_.pop();
+    return p;
+  }
+  std::size_t size() const { return heap_.size(); }
+
+ private:
+  struct Item {
+    SimTime deadline;
+    std::uint64_t seq;
+    Payload payload;
+    bool operator>(const Item& o) const {
+      return deadline != o.deadline ? deadline > o.deadline : seq > o.seq;
+    }
+  };
+  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> heap_;
+  std::uint64_t seq_ = 0;
+};
+
+}  // namespace bpsim::harness
