@@ -1,0 +1,96 @@
+#include "reports/summary.h"
+
+#include "reports/key_metrics.h"
+#include "reports/text.h"
+
+namespace bpsim::reports {
+namespace {
+
+// Escapes text for a Markdown table cell or list item: no line breaks, no table
+// pipes, no raw HTML, no emphasis or code markers.
+std::string Md(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '|': out += "\\|"; break;
+      case '\n': case '\r': out += ' '; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '*': case '_': case '`': case '[': case ']': case '\\':
+        out += '\\';
+        out += c;
+        break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// Inline code that survives backticks inside the text (CommonMark: a longer fence).
+std::string Code(const std::string& text) {
+  std::string flat;
+  for (char c : text) flat += (c == '\n' || c == '\r') ? ' ' : c;
+  const std::string fence = flat.find('`') == std::string::npos ? "`" : "`` ";
+  const std::string close = fence == "`" ? "`" : " ``";
+  return fence + flat + close;
+}
+
+}  // namespace
+
+std::string RenderSummaryMarkdown(const RunReport& report) {
+  size_t passed = 0;
+  for (const ScenarioResult& s : report.scenarios) passed += s.passed ? 1 : 0;
+  const size_t failed = report.scenarios.size() - passed;
+  std::string out = "## bpsim " + Md(report.bpsim_version) + ": " +
+                    (failed == 0 ? "**PASS**" : "**FAIL**") + " - " + std::to_string(passed) +
+                    " of " + std::to_string(report.scenarios.size()) + " scenarios passed";
+  if (report.incomplete) out += " (run interrupted: incomplete)";
+  out += "\n\n";
+
+  out += "| Scenario | Verdict | Violations |";
+  for (const KeyMetric& m : kKeyMetrics) out += std::string(" ") + m.label + " |";
+  out += " Wall time |\n|---|---|---:|";
+  for (size_t i = 0; i < std::size(kKeyMetrics); ++i) out += "---:|";
+  out += "---:|\n";
+  for (const ScenarioResult& s : report.scenarios) {
+    std::string verdict = s.passed ? "**PASS**" : "**FAIL**";
+    if (!s.error.empty()) verdict += " (error)";
+    if (s.incomplete) verdict += " (incomplete)";
+    out += "| " + Code(s.id) + " | " + verdict + " | " + std::to_string(s.violations.size()) + " |";
+    for (const KeyMetric& m : kKeyMetrics) out += " " + FormatKeyMetric(s, m) + " |";
+    out += " " + FormatFixed(s.wall_seconds, 2) + " s |\n";
+  }
+
+  size_t detailed = 0;
+  for (const ScenarioResult& s : report.scenarios) {
+    if (s.passed) continue;
+    if (detailed == kSummaryMaxFailedDetailed) {
+      out += "\n" + std::to_string(failed - detailed) +
+             " more failed scenario(s): see report.html or junit.xml.\n";
+      break;
+    }
+    ++detailed;
+    out += "\n### " + Code(s.id) + " failed\n\n";
+    if (!s.error.empty()) out += "- error: " + Md(s.error) + "\n";
+    for (const Check& c : s.checks) {
+      if (c.passed) continue;
+      out += "- expectation " + Code(c.name) + " not met" + (c.detail.empty() ? "" : ": " + Md(c.detail)) + "\n";
+    }
+    size_t shown = 0;
+    for (const Violation& v : s.violations) {
+      if (shown == kSummaryMaxViolations) break;
+      ++shown;
+      out += "- " + Code(v.invariant) + " at " + FormatSimInstant(v.time);
+      if (v.subject >= 0) out += ", customer " + std::to_string(v.subject);
+      out += ": " + Md(v.message) + "\n";
+    }
+    if (s.violations.size() > shown) {
+      out += "- ... and " + std::to_string(s.violations.size() - shown) + " more violation(s)\n";
+    }
+    if (!s.repro.empty()) out += "\nReproduce: " + Code(s.repro) + "\n";
+  }
+  return out;
+}
+
+}  // namespace bpsim::reports

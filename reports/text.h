@@ -1,0 +1,33 @@
+#pragma once
+// Small text helpers shared by the report writers. All are pure and deterministic
+// (no locale: numbers always use '.' as the decimal point).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "sim/time.h"
+
+namespace bpsim::reports {
+
+// A simulated instant as people read it: "2d 03:15:07.250" (days since the start,
+// then hh:mm:ss.mmm). Negative times print with a leading '-'.
+std::string FormatSimInstant(SimTime t);
+
+// A number with a fixed count of decimals, e.g. FormatFixed(1.5, 3) == "1.500".
+std::string FormatFixed(double value, int decimals);
+
+// A metric value for tables: integers print without decimals ("1204"), other
+// values with up to 3 significant decimals ("0.25", "12.5").
+std::string FormatMetricValue(double value);
+
+// 16 lowercase hex digits.
+std::string FormatHex64(std::uint64_t value);
+
+// Escapes text for XML 1.0 element content and attribute values (both quotes are
+// escaped, and \n \r \t as character references so attributes keep them). Characters
+// XML 1.0 forbids (C0 controls other than \t \n \r, and bytes that are not valid
+// UTF-8) become U+FFFD, so the output always parses.
+std::string XmlEscape(std::string_view text);
+
+}  // namespace bpsim::reports
