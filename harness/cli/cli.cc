@@ -1,12 +1,548 @@
 #include "harness/cli/cli.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bpsim_version.h"
+#include "harness/runner.h"
+#include "harness/scenario/scenario.h"
+#include "reports/baseline.h"
+#include "reports/files.h"
+#include "reports/html_report.h"
+#include "reports/json_report.h"
+#include "reports/junit.h"
+#include "reports/summary.h"
 
 namespace bpsim::harness {
+namespace {
 
-int RunCli(int, char**) {
-  std::fprintf(stderr, "bpsim: the command line is being assembled\n");
-  return kExitInternal;
+namespace fs = std::filesystem;
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void OnSignal(int) { g_interrupted.store(true); }
+
+constexpr const char* kMainHelp =
+    "bpsim " BPSIM_VERSION
+    " - a simulator and test harness for bank <-> platform integrations\n"
+    "\n"
+    "usage: bpsim COMMAND [OPTIONS] [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  run [PATH...]           run scenarios (default: the library under scenarios/) and\n"
+    "                          write reports\n"
+    "  replay PATH --seed N    one run with the full trace (trace.jsonl, trace.perfetto.json)\n"
+    "  validate PATH...        check scenario files; print FILE:LINE:COL errors\n"
+    "  list [PATH...]          list scenarios with their tags and descriptions\n"
+    "  schema                  print the JSON Schema of the scenario format\n"
+    "\n"
+    "Run 'bpsim COMMAND --help' for a command's options.\n"
+    "\n"
+    "exit codes: 0 every expectation met; 1 an expectation failed; 2 usage or\n"
+    "scenario error; 3 internal error.\n";
+
+constexpr const char* kRunHelp =
+    "usage: bpsim run [PATH...] [OPTIONS]\n"
+    "\n"
+    "Runs each scenario (a PATH may be a file or a directory, searched recursively for\n"
+    "*.yaml; default: scenarios/) and writes report.json, junit.xml, summary.md and\n"
+    "report.html to the output directory. Prints one line per scenario and a total.\n"
+    "\n"
+    "options:\n"
+    "  --seed N           override every scenario's seed\n"
+    "  --out DIR          where reports go (default: out)\n"
+    "  --trace            also write the trace as JSON Lines (trace.jsonl; with several\n"
+    "                     scenarios, traces/<scenario-id>.jsonl)\n"
+    "  --perfetto         also write trace.perfetto.json (opens in ui.perfetto.dev)\n"
+    "  --baseline FILE    fail (exit 1) when a metric is worse than in this earlier\n"
+    "                     report.json beyond the tolerance\n"
+    "  --tolerance T      for --baseline: a fraction or percentage (default: 10%)\n"
+    "  --no-monitors      run without invariants, rules or situations (for measuring)\n"
+    "  --quiet            print only the total line and failures\n"
+    "  --help             this help\n";
+
+constexpr const char* kReplayHelp =
+    "usage: bpsim replay PATH --seed N [--out DIR]\n"
+    "\n"
+    "Runs one scenario with the given seed, writes the full trace (trace.jsonl and\n"
+    "trace.perfetto.json) with the reports to --out (default: out), and prints every\n"
+    "violation with its evidence chain.\n";
+
+constexpr const char* kValidateHelp =
+    "usage: bpsim validate PATH...\n"
+    "\n"
+    "Checks scenario files (directories are searched for *.yaml) and prints every error\n"
+    "as FILE:LINE:COL: message. Exit 0 if all are valid, 2 otherwise.\n";
+
+constexpr const char* kListHelp =
+    "usage: bpsim list [PATH...]\n"
+    "\n"
+    "Lists scenarios (default: scenarios/) with their tags and descriptions.\n";
+
+constexpr const char* kSchemaHelp =
+    "usage: bpsim schema\n"
+    "\n"
+    "Prints the JSON Schema (draft 2020-12) of the scenario format. Editors that use\n"
+    "yaml-language-server pick it up from a modeline in the scenario file:\n"
+    "  # yaml-language-server: $schema=../schema/scenario.schema.json\n";
+
+int UsageError(const std::string& message, const char* help) {
+  std::fprintf(stderr, "bpsim: %s\n\n%s", message.c_str(), help);
+  return kExitUsage;
+}
+
+bool IsHelp(const std::string& arg) { return arg == "--help" || arg == "-h"; }
+
+// Expands files and directories into a sorted list of scenario files.
+Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    fs::file_status st = fs::status(path, ec);
+    if (ec || !fs::exists(st)) return Error{path + ": no such file or directory"};
+    if (fs::is_directory(st)) {
+      std::vector<std::string> found;
+      for (auto it = fs::recursive_directory_iterator(path, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file()) continue;
+        std::string ext = it->path().extension().string();
+        if (ext == ".yaml" || ext == ".yml") found.push_back(it->path().generic_string());
+      }
+      if (ec) return Error{path + ": cannot read directory: " + ec.message()};
+      std::sort(found.begin(), found.end());
+      if (found.empty()) return Error{path + ": no scenario files (*.yaml) in this directory"};
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      files.push_back(path);
+    }
+  }
+  return files;
+}
+
+std::vector<std::string> DefaultPaths(const std::vector<std::string>& given) {
+  if (!given.empty()) return given;
+  return {"scenarios"};
+}
+
+// Loads every file; prints errors; returns nullopt if any failed.
+std::optional<std::vector<Scenario>> LoadAll(const std::vector<std::string>& files) {
+  std::vector<Scenario> scenarios;
+  bool ok = true;
+  std::map<std::string, std::string> ids;
+  for (const std::string& file : files) {
+    Result<Scenario> s = LoadScenario(file);
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s\n", s.error().message.c_str());
+      ok = false;
+      continue;
+    }
+    auto [it, inserted] = ids.emplace(s->id, file);
+    if (!inserted) {
+      std::fprintf(stderr, "%s: scenario id '%s' is also used by %s\n", file.c_str(),
+                   s->id.c_str(), it->second.c_str());
+      ok = false;
+      continue;
+    }
+    scenarios.push_back(std::move(s).value());
+  }
+  if (!ok) return std::nullopt;
+  return scenarios;
+}
+
+std::optional<std::uint64_t> ParseUnsigned(const std::string& text) {
+  if (text.empty() || text.size() > 20) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, std::uint64_t(c - '0'), &v)) {
+      return std::nullopt;
+    }
+  }
+  return v;
+}
+
+const double* Metric(const reports::ScenarioResult& r, const char* name) {
+  return r.FindMetric(name);
+}
+
+std::string ConsoleLine(const reports::ScenarioResult& r) {
+  char buf[512];
+  auto m = [&](const char* name) {
+    const double* v = Metric(r, name);
+    return v ? *v : 0.0;
+  };
+  std::snprintf(buf, sizeof buf,
+                "%s  %-44s seed %-6llu violations %-4.0f api %-8.0f answered %-7.0f alerts %.0f"
+                " (p99 %.2fs)  %.2fs",
+                r.passed ? "PASS" : "FAIL", r.id.c_str(), static_cast<unsigned long long>(r.seed),
+                m("violations"), m("api_requests"), m("balance_answered"),
+                m("fraud_alerts_displayed"), m("fraud_alert_latency_p99"), r.wall_seconds);
+  return buf;
+}
+
+void PrintFailures(const reports::ScenarioResult& r) {
+  if (!r.error.empty()) std::printf("      error: %s\n", r.error.c_str());
+  if (r.incomplete) std::printf("      incomplete: interrupted before the end\n");
+  for (const reports::Check& c : r.checks) {
+    if (!c.passed) std::printf("      %s: %s\n", c.name.c_str(), c.detail.c_str());
+  }
+  if (!r.passed) std::printf("      repro: %s\n", r.repro.c_str());
+}
+
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled) {}
+  void Update(const std::string& label, SimTime now, SimTime end, std::uint64_t events) {
+    if (!enabled_) return;
+    auto t = std::chrono::steady_clock::now();
+    if (t - last_ < std::chrono::milliseconds(200) && now < end) return;
+    last_ = t;
+    double elapsed = std::chrono::duration<double>(t - start_).count();
+    double rate = elapsed > 0 ? double(events - start_events_) / elapsed : 0;
+    double fraction = end > 0 ? double(now) / double(end) : 1;
+    double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
+    std::fprintf(stderr, "\r\033[K%s  %s / %s simulated  %.2fM events/s  ETA %.0fs", label.c_str(),
+                 FormatDuration(now - now % kSecond).c_str(), FormatDuration(end).c_str(),
+                 rate / 1e6, eta);
+    std::fflush(stderr);
+  }
+  void Begin() {
+    start_ = std::chrono::steady_clock::now();
+    last_ = start_ - std::chrono::seconds(1);
+    start_events_ = 0;
+  }
+  void Clear() {
+    if (enabled_) std::fprintf(stderr, "\r\033[K");
+  }
+
+ private:
+  bool enabled_;
+  std::chrono::steady_clock::time_point start_{}, last_{};
+  std::uint64_t start_events_ = 0;
+};
+
+int WriteReports(const reports::RunReport& report, const std::string& out) {
+  struct Output {
+    const char* name;
+    std::string content;
+  };
+  const Output outputs[] = {{"report.json", reports::RenderJsonReport(report)},
+                            {"junit.xml", reports::RenderJUnit(report)},
+                            {"summary.md", reports::RenderSummaryMarkdown(report)},
+                            {"report.html", reports::RenderHtmlReport(report)}};
+  for (const Output& o : outputs) {
+    auto written = reports::WriteFileAtomically((fs::path(out) / o.name).string(), o.content);
+    if (!written.ok()) {
+      std::fprintf(stderr, "bpsim: %s\n", written.error().message.c_str());
+      return kExitInternal;
+    }
+  }
+  return kExitOk;
+}
+
+struct RunFlags {
+  std::vector<std::string> paths;
+  std::optional<std::uint64_t> seed;
+  std::string out = "out";
+  bool trace = false, perfetto = false, monitors = true, quiet = false;
+  std::string baseline;
+  std::string tolerance = "10%";
+};
+
+std::string TracePath(const std::string& out, const std::string& id, bool single,
+                      const char* single_name, const char* ext) {
+  if (single) return (fs::path(out) / single_name).string();
+  fs::path p = fs::path(out) / "traces" / (id + ext);
+  std::error_code ec;
+  fs::create_directories(p.parent_path(), ec);
+  return p.string();
+}
+
+int RunScenarios(const RunFlags& flags, const std::string& command, bool print_evidence) {
+  auto files = CollectScenarioFiles(DefaultPaths(flags.paths));
+  if (!files.ok()) {
+    std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
+    return kExitUsage;
+  }
+  auto scenarios = LoadAll(*files);
+  if (!scenarios) return kExitUsage;
+  auto writable = reports::CheckWritableDirectory(flags.out);
+  if (!writable.ok()) {
+    std::fprintf(stderr, "bpsim: %s\n", writable.error().message.c_str());
+    return kExitUsage;
+  }
+  double tolerance = 0;
+  std::optional<reports::RunReport> baseline;
+  if (!flags.baseline.empty()) {
+    auto t = reports::ParseTolerance(flags.tolerance);
+    if (!t.ok()) return UsageError(t.error().message, kRunHelp);
+    tolerance = *t;
+    std::FILE* f = std::fopen(flags.baseline.c_str(), "rb");
+    if (f == nullptr) {
+      std::fprintf(stderr, "bpsim: %s: cannot read: %s\n", flags.baseline.c_str(),
+                   std::strerror(errno));
+      return kExitUsage;
+    }
+    std::string text;
+    char buf[65536];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    std::fclose(f);
+    auto parsed = reports::ParseJsonReport(text);
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "bpsim: %s: %s\n", flags.baseline.c_str(),
+                   parsed.error().message.c_str());
+      return kExitUsage;
+    }
+    baseline = std::move(parsed).value();
+  }
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  Progress progress(isatty(STDERR_FILENO) != 0);
+  auto start = std::chrono::steady_clock::now();
+  reports::RunReport report;
+  report.bpsim_version = BPSIM_VERSION;
+  report.command = command;
+  const bool single = scenarios->size() == 1;
+  std::size_t index = 0;
+  for (const Scenario& scenario : *scenarios) {
+    ++index;
+    if (g_interrupted.load()) {
+      report.incomplete = true;
+      break;
+    }
+    RunOptions options;
+    options.seed = flags.seed;
+    options.monitors = flags.monitors;
+    options.interrupted = &g_interrupted;
+    if (flags.trace) {
+      options.trace_jsonl_path = TracePath(flags.out, scenario.id, single, "trace.jsonl", ".jsonl");
+    }
+    if (flags.perfetto) {
+      options.perfetto_path =
+          TracePath(flags.out, scenario.id, single, "trace.perfetto.json", ".perfetto.json");
+    }
+    std::string label = "[" + std::to_string(index) + "/" + std::to_string(scenarios->size()) +
+                        "] " + scenario.id;
+    progress.Begin();
+    options.progress = [&](SimTime now, SimTime end, std::uint64_t events) {
+      progress.Update(label, now, end, events);
+    };
+    reports::ScenarioResult result = RunScenario(scenario, options);
+    progress.Clear();
+    if (!flags.quiet || !result.passed) std::printf("%s\n", ConsoleLine(result).c_str());
+    PrintFailures(result);
+    if (print_evidence) {
+      for (const reports::Violation& v : result.violations) {
+        std::printf("\n  %s at %s (customer %lld): %s\n", v.invariant.c_str(),
+                    FormatDuration(v.time).c_str(), static_cast<long long>(v.subject),
+                    v.message.c_str());
+        for (const reports::EvidenceItem& item : v.evidence) {
+          std::printf("    %s\n", item.text.c_str());
+        }
+      }
+    }
+    std::fflush(stdout);
+    report.incomplete = report.incomplete || result.incomplete;
+    report.scenarios.push_back(std::move(result));
+  }
+  report.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  std::size_t passed = 0, failed = 0;
+  for (const auto& r : report.scenarios) (r.passed ? passed : failed)++;
+  bool regressed = false;
+  if (baseline) {
+    auto regressions = reports::CompareWithBaseline(report, *baseline, tolerance);
+    if (!regressions.ok()) {
+      std::fprintf(stderr, "bpsim: %s\n", regressions.error().message.c_str());
+      return kExitUsage;
+    }
+    if (!regressions->empty()) {
+      regressed = true;
+      std::printf("Regressions against %s:\n%s", flags.baseline.c_str(),
+                  reports::DescribeRegressions(*regressions, tolerance).c_str());
+    } else {
+      std::printf("No metric regressed against %s (tolerance %s).\n", flags.baseline.c_str(),
+                  flags.tolerance.c_str());
+    }
+  }
+  int write = WriteReports(report, flags.out);
+  std::printf("Total: %zu scenario%s, %zu passed, %zu failed%s in %.1fs; reports in %s/\n",
+              report.scenarios.size(), report.scenarios.size() == 1 ? "" : "s", passed, failed,
+              report.incomplete ? " (interrupted: incomplete)" : "", report.wall_seconds,
+              flags.out.c_str());
+  if (write != kExitOk) return write;
+  for (const auto& r : report.scenarios) {
+    if (!r.error.empty() && r.checks.empty()) return kExitUsage;
+  }
+  if (failed > 0 || regressed || report.incomplete) return kExitExpectationFailed;
+  return kExitOk;
+}
+
+// Parses run/replay options; returns an exit code on error or help.
+std::optional<int> ParseRunFlags(const std::vector<std::string>& args, const char* help,
+                                 bool replay, RunFlags* flags) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string* out) -> bool {
+      if (i + 1 >= args.size()) return false;
+      *out = args[++i];
+      return true;
+    };
+    std::string v;
+    if (IsHelp(a)) {
+      std::printf("%s", help);
+      return kExitOk;
+    } else if (a == "--seed") {
+      if (!value(&v)) return UsageError("--seed needs a value", help);
+      flags->seed = ParseUnsigned(v);
+      if (!flags->seed) return UsageError("--seed expects a non-negative integer, got '" + v + "'", help);
+    } else if (a == "--out") {
+      if (!value(&flags->out)) return UsageError("--out needs a directory", help);
+    } else if (a == "--trace" && !replay) {
+      flags->trace = true;
+    } else if (a == "--perfetto" && !replay) {
+      flags->perfetto = true;
+    } else if (a == "--baseline" && !replay) {
+      if (!value(&flags->baseline)) return UsageError("--baseline needs a report.json", help);
+    } else if (a == "--tolerance" && !replay) {
+      if (!value(&flags->tolerance)) return UsageError("--tolerance needs a value", help);
+    } else if (a == "--no-monitors" && !replay) {
+      flags->monitors = false;
+    } else if (a == "--quiet" && !replay) {
+      flags->quiet = true;
+    } else if (a.rfind("--", 0) == 0) {
+      return UsageError("unknown option '" + a + "'", help);
+    } else {
+      flags->paths.push_back(a);
+    }
+  }
+  return std::nullopt;
+}
+
+int CmdRun(const std::vector<std::string>& args, const std::string& command) {
+  RunFlags flags;
+  if (auto rc = ParseRunFlags(args, kRunHelp, false, &flags)) return *rc;
+  return RunScenarios(flags, command, false);
+}
+
+int CmdReplay(const std::vector<std::string>& args, const std::string& command) {
+  RunFlags flags;
+  if (auto rc = ParseRunFlags(args, kReplayHelp, true, &flags)) return *rc;
+  if (flags.paths.size() != 1) return UsageError("replay takes exactly one scenario file", kReplayHelp);
+  if (!flags.seed) return UsageError("replay needs --seed N", kReplayHelp);
+  flags.trace = true;
+  flags.perfetto = true;
+  return RunScenarios(flags, command, true);
+}
+
+int CmdValidate(const std::vector<std::string>& args) {
+  std::vector<std::string> paths;
+  for (const std::string& a : args) {
+    if (IsHelp(a)) {
+      std::printf("%s", kValidateHelp);
+      return kExitOk;
+    }
+    if (a.rfind("--", 0) == 0) return UsageError("unknown option '" + a + "'", kValidateHelp);
+    paths.push_back(a);
+  }
+  if (paths.empty()) return UsageError("validate needs at least one PATH", kValidateHelp);
+  auto files = CollectScenarioFiles(paths);
+  if (!files.ok()) {
+    std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
+    return kExitUsage;
+  }
+  auto scenarios = LoadAll(*files);
+  if (!scenarios) return kExitUsage;
+  std::printf("%zu scenario file%s valid\n", scenarios->size(), scenarios->size() == 1 ? "" : "s");
+  return kExitOk;
+}
+
+int CmdList(const std::vector<std::string>& args) {
+  std::vector<std::string> paths;
+  for (const std::string& a : args) {
+    if (IsHelp(a)) {
+      std::printf("%s", kListHelp);
+      return kExitOk;
+    }
+    if (a.rfind("--", 0) == 0) return UsageError("unknown option '" + a + "'", kListHelp);
+    paths.push_back(a);
+  }
+  auto files = CollectScenarioFiles(DefaultPaths(paths));
+  if (!files.ok()) {
+    std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
+    return kExitUsage;
+  }
+  auto scenarios = LoadAll(*files);
+  if (!scenarios) return kExitUsage;
+  for (const Scenario& s : *scenarios) {
+    std::string tags;
+    for (const std::string& t : s.tags) tags += (tags.empty() ? "" : ",") + t;
+    std::printf("%-44s [%s]\n    %s\n", s.id.c_str(), tags.c_str(), s.description.c_str());
+  }
+  return kExitOk;
+}
+
+int CmdSchema(const std::vector<std::string>& args) {
+  for (const std::string& a : args) {
+    if (IsHelp(a)) {
+      std::printf("%s", kSchemaHelp);
+      return kExitOk;
+    }
+    return UsageError("schema takes no arguments, got '" + a + "'", kSchemaHelp);
+  }
+  std::printf("%s", ScenarioJsonSchema().c_str());
+  return kExitOk;
+}
+
+int Dispatch(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string command = "bpsim";
+  for (const std::string& a : args) command += " " + a;
+  if (args.empty()) return UsageError("missing command", kMainHelp);
+  const std::string cmd = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (IsHelp(cmd)) {
+    std::printf("%s", kMainHelp);
+    return kExitOk;
+  }
+  if (cmd == "--version" || cmd == "version") {
+    std::printf("bpsim %s\n", BPSIM_VERSION);
+    return kExitOk;
+  }
+  if (cmd == "run") return CmdRun(rest, command);
+  if (cmd == "replay") return CmdReplay(rest, command);
+  if (cmd == "validate") return CmdValidate(rest);
+  if (cmd == "list") return CmdList(rest);
+  if (cmd == "schema") return CmdSchema(rest);
+  return UsageError("unknown command '" + cmd + "'", kMainHelp);
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  try {
+    return Dispatch(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bpsim: internal error: %s\n", e.what());
+    return kExitInternal;
+  } catch (...) {
+    std::fprintf(stderr, "bpsim: internal error\n");
+    return kExitInternal;
+  }
 }
 
 }  // namespace bpsim::harness

@@ -1,0 +1,268 @@
+#include "harness/runner.h"
+
+#include <chrono>
+#include <cerrno>
+#include <cinttypes>
+#include <cstring>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <memory>
+
+#include "harness/invariants/metrics.h"
+#include "harness/invariants/monitor.h"
+#include "harness/invariants/situations.h"
+#include "harness/perfetto_mapper.h"
+#include "mocks/world.h"
+#include "sim/simulator.h"
+
+namespace bpsim::harness {
+namespace {
+
+void FormatEntry(const void* names, const mocks::TraceEntry& e, std::string& out) {
+  mocks::FormatEntryJson(*static_cast<const mocks::TraceNames*>(names), e, out);
+}
+
+std::string FormatNumber(double v, bool duration) {
+  char buf[64];
+  if (duration) return FormatDuration(static_cast<SimTime>(std::llround(v * kSecond)));
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+  }
+  return buf;
+}
+
+std::string PatternText(const Pattern& p) {
+  std::string s = "{" + p.type;
+  if (!p.fields.empty()) {
+    s += ": {";
+    for (std::size_t i = 0; i < p.fields.size(); ++i) {
+      if (i) s += ", ";
+      s += p.fields[i].field + ": ";
+      const auto& v = p.fields[i].any_of;
+      if (v.size() == 1) {
+        s += v[0];
+      } else {
+        s += "[";
+        for (std::size_t k = 0; k < v.size(); ++k) s += (k ? ", " : "") + v[k];
+        s += "]";
+      }
+    }
+    s += "}";
+  }
+  return s + "}";
+}
+
+struct Closer {
+  void operator()(std::FILE* f) const {
+    if (f != nullptr) std::fclose(f);
+  }
+};
+using File = std::unique_ptr<std::FILE, Closer>;
+
+}  // namespace
+
+std::string ReproCommand(const std::string& file, std::uint64_t seed) {
+  return "bpsim replay " + file + " --seed " + std::to_string(seed);
+}
+
+reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& options) {
+  auto wall_start = std::chrono::steady_clock::now();
+  reports::ScenarioResult result;
+  result.id = scenario.id;
+  result.file = scenario.file;
+  result.description = scenario.description;
+  result.tags = scenario.tags;
+  mocks::WorldSpec spec = scenario.spec;
+  if (options.seed) spec.seed = *options.seed;
+  result.seed = spec.seed;
+  result.repro = ReproCommand(scenario.file, spec.seed);
+  const SimTime end = spec.duration + spec.drain;
+
+  Simulator sim;
+  mocks::WorldTraceBus bus;
+  mocks::World world(spec, &sim, &bus);
+  MonitorContext context;
+  context.names = &world.names();
+  context.cache_ttl = spec.world.platform.cache_ttl;
+
+  auto fail_setup = [&](std::string message) {
+    result.error = std::move(message);
+    result.passed = false;
+    return result;
+  };
+
+  // Monitors: one per enabled invariant and per rule, in the scenario's order.
+  std::vector<std::unique_ptr<Monitor>> monitors;
+  std::unique_ptr<SituationTracker> situations;
+  if (options.monitors) {
+    for (const InvariantConfig& config : scenario.invariants) {
+      monitors.push_back(MakeInvariantMonitor(config, context));
+    }
+    for (const Rule& rule : scenario.rules) {
+      auto monitor = MakeRuleMonitor(rule, context);
+      if (!monitor.ok()) return fail_setup(scenario.file + ": " + monitor.error().message);
+      monitors.push_back(std::move(monitor).value());
+    }
+    auto tracker = SituationTracker::Make(scenario.expect.sometimes, context);
+    if (!tracker.ok()) return fail_setup(scenario.file + ": " + tracker.error().message);
+    situations = std::move(tracker).value();
+    for (auto& m : monitors) bus.Subscribe(m.get(), m->type_mask());
+    bus.Subscribe(situations.get(), situations->type_mask());
+  }
+  MetricsCollector metrics(end, &world.names());
+  bus.Subscribe(&metrics, MetricsCollector::kTypeMask);
+
+  File trace_file;
+  std::unique_ptr<JsonLinesWriter<mocks::TraceEntry>> trace_writer;
+  if (!options.trace_jsonl_path.empty() || options.hash_trace) {
+    if (!options.trace_jsonl_path.empty()) {
+      trace_file.reset(std::fopen(options.trace_jsonl_path.c_str(), "wb"));
+      if (!trace_file) {
+        return fail_setup(options.trace_jsonl_path + ": cannot write: " + std::strerror(errno));
+      }
+    }
+    trace_writer = std::make_unique<JsonLinesWriter<mocks::TraceEntry>>(
+        &FormatEntry, &world.names(), trace_file.get());
+    bus.Subscribe(trace_writer.get());
+  }
+  File perfetto_file;
+  std::unique_ptr<PerfettoMapper> perfetto;
+  if (!options.perfetto_path.empty()) {
+    perfetto_file.reset(std::fopen(options.perfetto_path.c_str(), "wb"));
+    if (!perfetto_file) {
+      return fail_setup(options.perfetto_path + ": cannot write: " + std::strerror(errno));
+    }
+    perfetto = std::make_unique<PerfettoMapper>(perfetto_file.get(), options.perfetto_path,
+                                                &world.names(), spec.world.customers.count);
+    bus.Subscribe(perfetto.get());
+  }
+
+  // Run in slices so progress and interruption are seen without touching the hot path.
+  world.Start();
+  const SimTime slice = std::max<SimTime>(kMinute, end / 200);
+  bool drained = false;
+  for (SimTime t = 0; t < end;) {
+    SimTime next = std::min(end, t + slice);
+    if (!drained && next >= spec.duration) next = spec.duration;
+    sim.RunUntil(next);
+    t = next;
+    if (!drained && t >= spec.duration) {
+      world.BeginDrain();
+      drained = true;
+    }
+    if (options.progress) options.progress(t, end, sim.events_processed());
+    if (options.interrupted != nullptr && options.interrupted->load()) {
+      result.incomplete = true;
+      break;
+    }
+  }
+  const SimTime finished_at = sim.Now();
+  for (auto& m : monitors) m->Finish(finished_at);
+  metrics.Finish();
+
+  std::string write_error;
+  if (trace_writer) {
+    if (!trace_writer->Flush()) write_error = options.trace_jsonl_path + ": write failed";
+    result.trace_hash = trace_writer->hash();
+  }
+  if (perfetto) {
+    auto finished = perfetto->Finish();
+    if (!finished.ok()) write_error = finished.error().message;
+  }
+  if (trace_file && std::fflush(trace_file.get()) != 0) {
+    write_error = options.trace_jsonl_path + ": write failed: " + std::strerror(errno);
+  }
+
+  result.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+
+  // Metrics in kMetricNames order.
+  std::map<std::string, double> values;
+  mocks::WorldStats stats = world.stats();
+  values["events"] = double(sim.events_processed());
+  values["customers"] = double(stats.customers);
+  values["card_transactions"] = double(stats.card_transactions);
+  for (const auto& [name, value] : metrics.Metrics()) values[name] = value;
+  std::uint64_t violation_total = 0;
+  for (auto& m : monitors) violation_total += m->violation_count();
+  values["violations"] = double(violation_total);
+  values["wall_seconds"] = result.wall_seconds;
+  result.timeline = metrics.timeline();
+  result.alert_latency = metrics.alert_latency();
+
+  // Judge the expectations.
+  const Expectation& expect = scenario.expect;
+  auto expected_to_fire = [&](const std::string& id) {
+    for (const auto& v : expect.violations) {
+      if (v == id) return true;
+    }
+    return false;
+  };
+  bool any_fired = false;
+  for (auto& m : monitors) {
+    for (const auto& v : m->violations()) result.violations.push_back(v);
+    reports::Check check;
+    check.name = m->id();
+    check.fired = m->violation_count();
+    any_fired = any_fired || check.fired > 0;
+    bool expected = expected_to_fire(m->id());
+    check.passed = expected ? check.fired > 0 : check.fired == 0;
+    if (expected && check.fired == 0) {
+      check.detail = "expected " + m->id() + " to fire, but it found no violation";
+    } else if (!expected && check.fired > 0) {
+      check.detail = std::to_string(check.fired) + " violation" + (check.fired == 1 ? "" : "s") +
+                     "; first: " + (m->violations().empty() ? "" : m->violations()[0].message);
+    } else {
+      check.detail = expected ? std::to_string(check.fired) + " violations, as expected"
+                              : "no violations";
+    }
+    result.checks.push_back(std::move(check));
+  }
+  for (const MetricBound& bound : expect.metrics) {
+    reports::Check check;
+    check.name = "metric:" + bound.metric;
+    bool duration = IsDurationMetric(bound.metric);
+    auto it = values.find(bound.metric);
+    double v = it == values.end() ? 0 : it->second;
+    check.passed = (!bound.min || v >= *bound.min) && (!bound.max || v <= *bound.max);
+    check.detail = "measured " + FormatNumber(v, duration);
+    if (bound.min) check.detail += ", min " + FormatNumber(*bound.min, duration);
+    if (bound.max) check.detail += ", max " + FormatNumber(*bound.max, duration);
+    result.checks.push_back(std::move(check));
+  }
+  if (situations) {
+    for (std::size_t i = 0; i < expect.sometimes.size(); ++i) {
+      const Situation& s = expect.sometimes[i];
+      reports::Check check;
+      check.name = "sometimes:" + (s.pattern ? PatternText(*s.pattern) : s.name);
+      check.fired = situations->count(i);
+      check.passed = situations->occurred(i);
+      check.detail = check.passed ? "occurred " + std::to_string(check.fired) + " times"
+                                  : "never occurred in this run";
+      result.checks.push_back(std::move(check));
+    }
+  }
+  {
+    reports::Check verdict;
+    verdict.name = "verdict";
+    bool expect_fail = expect.verdict == Expectation::Verdict::kFail;
+    verdict.passed = expect_fail == any_fired;
+    verdict.detail = std::string("expected ") + (expect_fail ? "fail" : "pass") + ", got " +
+                     (any_fired ? "fail" : "pass");
+    result.checks.push_back(std::move(verdict));
+  }
+  if (!write_error.empty()) result.error = write_error;
+
+  for (const char* name : kMetricNames) {
+    auto it = values.find(name);
+    if (it != values.end()) result.metrics.emplace_back(name, it->second);
+  }
+  result.passed = result.error.empty() && !result.incomplete;
+  for (const reports::Check& check : result.checks) result.passed = result.passed && check.passed;
+  return result;
+}
+
+}  // namespace bpsim::harness

@@ -1,0 +1,37 @@
+#pragma once
+// Runs one scenario (DESIGN §5-§7): assembles the world, subscribes every monitor,
+// the metrics collector, the situation tracker and the requested trace writers to
+// the trace bus, runs the duration and the drain, and judges the expectations.
+// The result is a pure function of (scenario, seed) except wall_seconds.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "harness/scenario/scenario.h"
+#include "reports/result.h"
+
+namespace bpsim::harness {
+
+struct RunOptions {
+  std::optional<std::uint64_t> seed;  // overrides the scenario's seed
+  std::string trace_jsonl_path;       // "" = do not write trace.jsonl
+  std::string perfetto_path;          // "" = do not write trace.perfetto.json
+  bool monitors = true;               // false: no invariants, rules or situations
+  bool hash_trace = false;            // compute the trace hash (formats every entry)
+  // Called between slices of simulated time (about 200 per run), on this thread.
+  std::function<void(SimTime now, SimTime end, std::uint64_t events)> progress;
+  // When it becomes true the run stops at the next slice; the result is incomplete.
+  const std::atomic<bool>* interrupted = nullptr;
+};
+
+// The command that reproduces a run: "bpsim replay FILE --seed N".
+std::string ReproCommand(const std::string& file, std::uint64_t seed);
+
+// Runs the scenario. Failures to set up the run (a rule naming an unknown sink, an
+// unwritable trace path) come back in ScenarioResult::error with passed = false.
+reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& options);
+
+}  // namespace bpsim::harness
