@@ -35,10 +35,15 @@ struct InvariantConfig {
 // any) and field constraints; a field matches if its value equals any of the listed
 // values. Endpoint values may end in '*' to match a prefix ("partner:*").
 struct FieldMatch {
-  std::string field;  // type-independent names: from, to, category, subject, bank,
-                      // consent, status, purpose, reason, derived, labelled
+  std::string field;  // one of kPatternFields
   std::vector<std::string> any_of;
 };
+// The field names a pattern may constrain (and a rule's `key` may name). Values are
+// stored as validated text: endpoints and names as written, integers in decimal,
+// booleans as "true" / "false".
+inline constexpr const char* kPatternFields[] = {
+    "from",   "to",     "category", "subject", "bank",    "consent",
+    "status", "purpose", "reason",  "derived", "labelled", "ref"};
 struct Pattern {
   std::string type;  // an entry type name ("flow", "consent.revoked", ...) or "*"
   std::vector<FieldMatch> fields;
