@@ -88,7 +88,7 @@ struct BankConfig {
 };
 
 struct ConsentBehaviour {
-  double opt_in = 0.35;             // fraction who link their bank at the start
+  double opt_in = 0.3;              // fraction who link their bank at the start
   ScopeSet scopes = kScopeAccounts | kScopeBalances | kScopeTransactions;
   SimTime expiry = 90 * kDay;
   double alerts_opt_in = 0.8;       // fraction of consents that include fraud_alerts
@@ -126,7 +126,7 @@ struct CustomersConfig {
 };
 
 struct PlatformConfig {
-  SimTime poll_interval = 6 * kHour;   // 0 = no polling, on-demand only
+  SimTime poll_interval = 24 * kHour;  // 0 = no polling, on-demand only
   SimTime cache_ttl = 24 * kHour;
   SimTime cache_sweep_every = 30 * kSecond;
   RetryConfig alert_retry{kSecond, 5 * kMinute};

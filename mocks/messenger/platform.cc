@@ -86,7 +86,10 @@ void Platform::OnAuthorised(CustomerId c, ConsentId consent) {
   link.tx_window_start = std::max<SimTime>(0, sim_->Now() - kInitialTransactionWindow);
   ++link.generation;
   std::uint64_t gen_arg = c | (std::uint64_t(link.generation) << 32);
-  sim_->At(std::max(link.expires_at, sim_->Now()), expiry_known_, gen_arg);
+  // The connector stops using a consent at its expiry (Fetch checks it); the cache
+  // sweeper notices expired links and purges their data on its next round.
+  sim_->At(std::max(link.expires_at, sim_->Now()) + config_.cache_sweep_every, expiry_known_,
+           gen_arg);
   SchedulePoll(c, kFirstFetchDelay);
 }
 
@@ -210,6 +213,11 @@ void Platform::OnRetryFetch(std::uint64_t arg) {
 void Platform::Fetch(CustomerId c, Category category, RequestReason reason, std::int64_t check,
                      bool in_group, std::uint32_t chat) {
   Link& link = links_[c];
+  if (sim_->Now() >= link.expires_at && !env_->defects.has(Defect::kIgnoresRevocation)) {
+    // Never ask under a consent past the expiry the platform itself requested.
+    if (check >= 0) Reply(c, std::uint64_t(check), ChatEndpoint(c), ReplyKind::kNotLinked);
+    return;
+  }
   InFlightRequest r;
   r.request.token_consent = link.consent;
   r.request.token_secret = link.token_secret;

@@ -51,8 +51,18 @@ void Network::SendRequest(InFlightRequest r) {
   InFlightRequest& req = slots_[slot].request;
   if (lost) {
     req.lost = true;
+    slots_[slot].pending_events = 1;
     sim_->After(link.timeout, timeout_, slot);
     return;
+  }
+  if (req.latency > link.timeout) {
+    // The bank will answer, but after the platform has given up: the platform times
+    // out and the late answer is discarded when it comes.
+    req.lost = true;
+    slots_[slot].pending_events = 2;
+    sim_->After(link.timeout, timeout_, slot);
+  } else {
+    slots_[slot].pending_events = 1;
   }
   sim_->After(req.latency / 2, arrive_at_bank_, slot);
 }
@@ -63,21 +73,29 @@ void Network::OnArriveAtBank(std::uint64_t s) {
   InFlightRequest& req = entry.request;
   Bank& bank = *banks_[req.bank];
   bank.Handle(req.request, rng_, &entry.response);
+  if (req.lost) {  // the platform has given up or will before the answer arrives
+    Release(slot);
+    return;
+  }
   const NetworkLinkConfig& link = bank.config().link;
   bool lost = BankPartitioned(req.bank) || MessengerPartitioned() ||
               (faults_enabled_ && link.loss > 0 && rng_.Bernoulli(link.loss));
   if (lost) {
     req.lost = true;
-    sim_->At(req.sent_at + link.timeout, timeout_, slot);
+    sim_->At(std::max(sim_->Now(), req.sent_at + link.timeout), timeout_, slot);
     return;
   }
   sim_->After(req.latency - req.latency / 2, answer_arrives_, slot);
 }
 
+void Network::Release(std::uint32_t slot) {
+  if (--slots_[slot].pending_events == 0) Free(slot);
+}
+
 void Network::OnAnswerArrives(std::uint64_t s) {
   auto slot = static_cast<std::uint32_t>(s);
   client_->OnApiResponse(slots_[slot].request, slots_[slot].response);
-  Free(slot);
+  Release(slot);
 }
 
 void Network::OnTimeout(std::uint64_t s) {
@@ -86,7 +104,7 @@ void Network::OnTimeout(std::uint64_t s) {
   timed_out.status = 0;
   timed_out.reason = DenyReason::kTimeout;
   client_->OnApiResponse(slots_[slot].request, timed_out);
-  Free(slot);
+  Release(slot);
 }
 
 void Network::StartOutage(std::uint32_t target, const Outage& outage, std::uint32_t id) {

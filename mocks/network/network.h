@@ -88,6 +88,7 @@ class Network {
   void OnTimeout(std::uint64_t slot);
   std::uint32_t Allocate(InFlightRequest r);
   void Free(std::uint32_t slot);
+  void Release(std::uint32_t slot);  // one of the slot's events is done
   SimTime DrawLatency(BankIndex b);
 
   const Env* env_;
@@ -103,6 +104,7 @@ class Network {
     InFlightRequest request;
     ApiResponse response;
     bool in_use = false;
+    int pending_events = 0;  // events still to come for this request; freed at 0
   };
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
