@@ -88,17 +88,19 @@ class Population final : public LedgerView {
   void TransactionsIn(CustomerId c, SimTime from, SimTime to,
                       std::vector<CardTransaction>* out) const override;
 
+  // Exact regenerations of one day of one customer's card, from its own stream.
+  // The day's legitimate card transactions of c, in time order.
+  void CardDay(CustomerId c, std::uint32_t day, std::vector<CardTransaction>* out) const;
+  // The day's fraudulent card attempts of c (whole day, before filtering by the
+  // compromise and block times), with `flagged` = the engine would detect it.
+  void FraudDay(CustomerId c, std::uint32_t day, std::vector<CardTransaction>* out) const;
+
   std::uint64_t card_transactions() const { return card_transactions_; }
   std::uint64_t fraud_transactions() const { return fraud_transactions_; }
   // Bank index of each customer, for tests of the shares.
   std::vector<std::uint32_t> CustomersPerBank() const;
 
  private:
-  // The day's legitimate card transactions of c, in time order.
-  void CardDay(CustomerId c, std::uint32_t day, std::vector<CardTransaction>* out) const;
-  // The day's fraudulent card attempts of c (whole day, before filtering by the
-  // compromise and block times), with `flagged` = the engine would detect it.
-  void FraudDay(CustomerId c, std::uint32_t day, std::vector<CardTransaction>* out) const;
   // Fraud charged on c's card between [from, to) of `day`, given its state.
   void ChargeFraud(CustomerId c, std::uint32_t day, SimTime from, DayListener* listener);
 
