@@ -269,10 +269,13 @@ class RevocationHonoured final : public InvariantMonitor {
     put.value = item.put_time;
     ev.push_back(Ev(put));
     SimTime deadline = AddSat(ToldTime(item.consent), config_.purge_within);
+    std::string what = item.put_time > deadline
+                           ? " was put at " + mocks::FormatInstant(item.put_time) +
+                                 ", after its purge deadline " + mocks::FormatInstant(deadline)
+                           : " was still cached at " + mocks::FormatInstant(deadline);
     ReportWith(t, item.subject == mocks::kNoSubject ? -1 : std::int64_t(item.subject),
                "cache item #" + std::to_string(key) + " (" + Categories(item.categories) +
-                   ") under consent " + std::to_string(item.consent) +
-                   " was still cached at " + mocks::FormatInstant(deadline) + ", " +
+                   ") under consent " + std::to_string(item.consent) + what + ", " +
                    FormatDuration(config_.purge_within) + " after the platform was told the " +
                    "consent was over (" + How(item.consent) + ")",
                std::move(ev));

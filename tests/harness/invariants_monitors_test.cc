@@ -245,6 +245,23 @@ TEST_CASE("revocation-honoured judges items put after notice and items left at t
   CHECK(beyond->violation_count() == 0);
 }
 
+TEST_CASE("revocation-honoured reports an item put after the purge deadline at its put",
+          "[invariants]") {
+  auto m = Revocation(0, kHour);
+  SimTime told = 10 * kMinute;
+  Run(*m,
+      Concat({Granted(0, 1, 7), {Simple(EntryType::kRevokeRequested, told, 7, 1),
+                                 CachePut(2 * kHour, 7, 1, 502)}}),
+      kDay);
+  const auto& v = Only(*m);
+  CHECK(v.time == 2 * kHour);
+  CHECK(v.message == "cache item #502 (balance) under consent 1 was put at 0d 02:00:00.000, "
+                     "after its purge deadline 0d 01:10:00.000, 1h after the platform was told "
+                     "the consent was over (the customer revoked it in the messenger)");
+  REQUIRE(v.evidence.size() == 4);
+  CHECK(v.evidence.back().time == 2 * kHour);
+}
+
 TEST_CASE("revocation-honoured forgets an item replaced by a put under another consent",
           "[invariants]") {
   auto m = Revocation(0, kHour);
