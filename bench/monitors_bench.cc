@@ -25,8 +25,8 @@ const mocks::TraceNames& Names() {
 std::vector<TraceEntry> SyntheticTrace(std::uint32_t customers, int rounds) {
   std::vector<TraceEntry> t;
   t.reserve(std::size_t(customers) * std::size_t(rounds) * 10 + customers * 3);
-  const mocks::ScopeSet scopes = mocks::kScopeAccounts | mocks::kScopeBalances |
-                                 mocks::kScopeTransactions;
+  const mocks::ScopeSet scopes =
+      mocks::kScopeAccounts | mocks::kScopeBalances | mocks::kScopeTransactions;
   const mocks::PurposeSet purposes = mocks::kPurposeDisplay | mocks::kPurposeFraudAlerts;
   auto base = [](EntryType type, SimTime time, std::uint32_t c) {
     TraceEntry e;

@@ -50,8 +50,7 @@ bool IsBankRelease(const TraceEntry& e) {
 // Base for the invariants: id, mask, and a helper to report with evidence.
 class InvariantMonitor : public Monitor {
  public:
-  InvariantMonitor(const InvariantConfig& config, const MonitorContext& context,
-                   std::uint64_t mask)
+  InvariantMonitor(const InvariantConfig& config, const MonitorContext& context, std::uint64_t mask)
       : Monitor(context), config_(config), mask_(mask) {}
   const std::string& id() const override { return config_.id; }
   std::uint64_t type_mask() const override { return mask_; }
@@ -93,8 +92,8 @@ class ConsentBeforeAccess final : public InvariantMonitor {
     } else if (c == nullptr) {
       why = "consent " + std::to_string(e.consent) + ", which the bank never created";
     } else if (c->state != ConsentRecord::kAuthorised) {
-      static constexpr const char* kStates[] = {"unknown", "awaiting authorisation",
-                                                "authorised", "rejected", "revoked", "expired"};
+      static constexpr const char* kStates[] = {
+          "unknown", "awaiting authorisation", "authorised", "rejected", "revoked", "expired"};
       why = "consent " + std::to_string(e.consent) + ", which was " + kStates[c->state];
     } else if (e.time >= c->expiry) {
       why = "consent " + std::to_string(e.consent) + ", which expired at " +
@@ -134,7 +133,9 @@ class RevocationHonoured final : public InvariantMonitor {
   void OnEntry(const TraceEntry& e) override {
     CheckDeadlines(e.time, false);
     switch (e.type) {
-      case EntryType::kRevokeRequested: Told(e); break;
+      case EntryType::kRevokeRequested:
+        Told(e);
+        break;
       case EntryType::kWebhookReceived:
         if (e.reason == std::uint8_t(mocks::WebhookKind::kConsentRevoked)) Told(e);
         break;
@@ -143,9 +144,15 @@ class RevocationHonoured final : public InvariantMonitor {
           Told(e);
         }
         break;
-      case EntryType::kApiRequest: OnRequest(e); break;
-      case EntryType::kCachePut: OnPut(e); break;
-      case EntryType::kCachePurge: items_.erase(e.ref); break;
+      case EntryType::kApiRequest:
+        OnRequest(e);
+        break;
+      case EntryType::kCachePut:
+        OnPut(e);
+        break;
+      case EntryType::kCachePurge:
+        items_.erase(e.ref);
+        break;
       default:
         consents_.OnEntry(e);
         if (e.type == EntryType::kConsentAuthorised && e.consent != 0) {
@@ -162,7 +169,7 @@ class RevocationHonoured final : public InvariantMonitor {
 
  private:
   struct State {
-    SimTime told = kSimTimeMax;  // explicit notice
+    SimTime told = kSimTimeMax;    // explicit notice
     std::int64_t told_entry = -1;  // index into told_entries_
     bool deadline_passed = false;  // purge deadline judged; later puts are late at once
     std::vector<std::pair<std::uint64_t, std::uint64_t>> items;  // (key, generation)
@@ -230,8 +237,7 @@ class RevocationHonoured final : public InvariantMonitor {
                "api.request #" + std::to_string(e.ref) + " for " + Categories(e.categories) +
                    " under consent " + std::to_string(e.consent) + " was sent " +
                    FormatDuration(e.time - told) + " after the platform was told the consent " +
-                   "was over (" + How(e.consent) + "; grace " + FormatDuration(config_.grace) +
-                   ")",
+                   "was over (" + How(e.consent) + "; grace " + FormatDuration(config_.grace) + ")",
                std::move(ev));
   }
 
@@ -314,11 +320,18 @@ class PurposeLimitation final : public InvariantMonitor {
     if (!e.labelled) return;
     mocks::PurposeSet needed = 0;
     switch (e.to.kind) {
-      case EndpointKind::kAds: needed = mocks::kPurposeAds; break;
-      case EndpointKind::kAnalytics: needed = mocks::kPurposeAnalytics; break;
+      case EndpointKind::kAds:
+        needed = mocks::kPurposeAds;
+        break;
+      case EndpointKind::kAnalytics:
+        needed = mocks::kPurposeAnalytics;
+        break;
       case EndpointKind::kChat:
-      case EndpointKind::kGroupChat: needed = e.purpose; break;
-      default: return;
+      case EndpointKind::kGroupChat:
+        needed = e.purpose;
+        break;
+      default:
+        return;
     }
     mocks::PurposeSet missing = needed & ~e.consent_purposes;
     if (missing == 0) return;
@@ -391,8 +404,8 @@ class DataMinimisation final : public InvariantMonitor {
                      : "consent " + std::to_string(e.consent) + ", whose scopes are only " +
                            Scopes(c->scopes);
     ReportWith(e.time, SubjectOf(e),
-               "api.request #" + std::to_string(e.ref) + " asked for " +
-                   Categories(e.categories) + " under " + what,
+               "api.request #" + std::to_string(e.ref) + " asked for " + Categories(e.categories) +
+                   " under " + what,
                std::move(ev));
   }
 
@@ -428,8 +441,8 @@ class RetentionLimit final : public InvariantMonitor {
     std::uint64_t key, generation;
   };
   void Check(SimTime now, bool at_end) {
-    while (!deadlines_.empty() && (deadlines_.next_deadline() < now ||
-                                   (at_end && deadlines_.next_deadline() <= now))) {
+    while (!deadlines_.empty() &&
+           (deadlines_.next_deadline() < now || (at_end && deadlines_.next_deadline() <= now))) {
       SimTime deadline = deadlines_.next_deadline();
       Due d = deadlines_.Pop();
       auto it = items_.find(d.key);
