@@ -49,8 +49,33 @@ std::vector<TraceEntry> SyntheticTrace(std::uint32_t customers, int rounds) {
     now += kMillisecond;
   }
   std::uint64_t ref = 0;
+  std::vector<bool> revoked(customers, false);
   for (int r = 0; r < rounds; ++r) {
+    if (r == rounds / 2) {  // one customer in 20 revokes in the messenger mid-run
+      for (std::uint32_t c = 0; c < customers; c += 20) {
+        now += kMillisecond;
+        revoked[c] = true;
+        t.push_back(base(EntryType::kRevokeRequested, now, c));
+        TraceEntry del = base(EntryType::kConsentDeleteSent, now, c);
+        del.ref = ++ref;
+        t.push_back(del);
+        for (std::uint64_t cat = 1; cat <= 3; ++cat) {
+          TraceEntry purge = base(EntryType::kCachePurge, now, c);
+          purge.ref = std::uint64_t(c) * 8 + cat;
+          purge.categories = mocks::CategoryBit(static_cast<mocks::Category>(cat));
+          purge.reason = std::uint8_t(mocks::PurgeReason::kRevocation);
+          t.push_back(purge);
+        }
+        TraceEntry gone = base(EntryType::kConsentRevoked, now + 50 * kMillisecond, c);
+        gone.scopes = scopes;
+        gone.consent_purposes = purposes;
+        gone.value = 90 * kDay;
+        gone.reason = std::uint8_t(mocks::Via::kMessenger);
+        t.push_back(gone);
+      }
+    }
     for (std::uint32_t c = 0; c < customers; ++c) {
+      if (revoked[c]) continue;
       now += kMillisecond;
       ++ref;
       const auto category = static_cast<mocks::Category>(1 + (ref % 3));
@@ -92,7 +117,17 @@ std::vector<TraceEntry> SyntheticTrace(std::uint32_t customers, int rounds) {
         show.time = resp.time;
         show.from = mocks::kConnector;
         show.to = mocks::ChatEndpoint(c);
+        TraceEntry check = base(EntryType::kBalanceCheck, show.time, c);
+        check.from = mocks::CustomerEndpoint(c);
+        check.to = show.to;
+        check.consent = 0;
+        check.ref = ref;
+        t.push_back(check);
         t.push_back(show);
+        TraceEntry reply = check;
+        reply.type = EntryType::kBalanceReply;
+        reply.from = {};
+        t.push_back(reply);
       }
       if (ref % 50 == 0) {
         TraceEntry detected = base(EntryType::kFraudDetected, resp.time, c);
