@@ -109,6 +109,10 @@ class ConsentBeforeAccess final : public InvariantMonitor {
     }
     std::vector<reports::EvidenceItem> ev;
     consents_.AppendEvidence(context().names, e.consent, true, ev);
+    if (c != nullptr && c->state == ConsentRecord::kAuthorised && e.time >= c->expiry) {
+      ev.push_back({c->expiry, mocks::FormatInstant(c->expiry) + " consent " +
+                                   std::to_string(e.consent) + " reached its expiry"});
+    }
     ev.push_back(Ev(e));
     ReportWith(e.time, SubjectOf(e),
                names().Endpoint(e.from) + " released " + Categories(e.categories) +

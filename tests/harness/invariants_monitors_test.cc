@@ -61,6 +61,9 @@ TEST_CASE("consent-before-access judges expiry by the instant: 1 ns before is fi
   CHECK(v.message ==
         "bank:northbank released balance of customer 7 under consent 1, which "
         "expired at 0d 01:00:00.000");
+  REQUIRE(v.evidence.size() == 4);
+  CHECK(v.evidence[2].text == "0d 01:00:00.000 consent 1 reached its expiry");
+  CHECK(v.evidence.back().time == expiry);
 }
 
 TEST_CASE(
