@@ -50,8 +50,7 @@ bool IsBankRelease(const TraceEntry& e) {
 // Base for the invariants: id, mask, and a helper to report with evidence.
 class InvariantMonitor : public Monitor {
  public:
-  InvariantMonitor(const InvariantConfig& config, const MonitorContext& context,
-                   std::uint64_t mask)
+  InvariantMonitor(const InvariantConfig& config, const MonitorContext& context, std::uint64_t mask)
       : Monitor(context), config_(config), mask_(mask) {}
   const std::string& id() const override { return config_.id; }
   std::uint64_t type_mask() const override { return mask_; }
@@ -93,8 +92,8 @@ class ConsentBeforeAccess final : public InvariantMonitor {
     } else if (c == nullptr) {
       why = "consent " + std::to_string(e.consent) + ", which the bank never created";
     } else if (c->state != ConsentRecord::kAuthorised) {
-      static constexpr const char* kStates[] = {"unknown", "awaiting authorisation",
-                                                "authorised", "rejected", "revoked", "expired"};
+      static constexpr const char* kStates[] = {
+          "unknown", "awaiting authorisation", "authorised", "rejected", "revoked", "expired"};
       why = "consent " + std::to_string(e.consent) + ", which was " + kStates[c->state];
     } else if (e.time >= c->expiry) {
       why = "consent " + std::to_string(e.consent) + ", which expired at " +
@@ -110,6 +109,10 @@ class ConsentBeforeAccess final : public InvariantMonitor {
     }
     std::vector<reports::EvidenceItem> ev;
     consents_.AppendEvidence(context().names, e.consent, true, ev);
+    if (c != nullptr && c->state == ConsentRecord::kAuthorised && e.time >= c->expiry) {
+      ev.push_back({c->expiry, mocks::FormatInstant(c->expiry) + " consent " +
+                                   std::to_string(e.consent) + " reached its expiry"});
+    }
     ev.push_back(Ev(e));
     ReportWith(e.time, SubjectOf(e),
                names().Endpoint(e.from) + " released " + Categories(e.categories) +
@@ -134,7 +137,9 @@ class RevocationHonoured final : public InvariantMonitor {
   void OnEntry(const TraceEntry& e) override {
     CheckDeadlines(e.time, false);
     switch (e.type) {
-      case EntryType::kRevokeRequested: Told(e); break;
+      case EntryType::kRevokeRequested:
+        Told(e);
+        break;
       case EntryType::kWebhookReceived:
         if (e.reason == std::uint8_t(mocks::WebhookKind::kConsentRevoked)) Told(e);
         break;
@@ -143,9 +148,15 @@ class RevocationHonoured final : public InvariantMonitor {
           Told(e);
         }
         break;
-      case EntryType::kApiRequest: OnRequest(e); break;
-      case EntryType::kCachePut: OnPut(e); break;
-      case EntryType::kCachePurge: items_.erase(e.ref); break;
+      case EntryType::kApiRequest:
+        OnRequest(e);
+        break;
+      case EntryType::kCachePut:
+        OnPut(e);
+        break;
+      case EntryType::kCachePurge:
+        items_.erase(e.ref);
+        break;
       default:
         consents_.OnEntry(e);
         if (e.type == EntryType::kConsentAuthorised && e.consent != 0) {
@@ -162,7 +173,7 @@ class RevocationHonoured final : public InvariantMonitor {
 
  private:
   struct State {
-    SimTime told = kSimTimeMax;  // explicit notice
+    SimTime told = kSimTimeMax;    // explicit notice
     std::int64_t told_entry = -1;  // index into told_entries_
     bool deadline_passed = false;  // purge deadline judged; later puts are late at once
     std::vector<std::pair<std::uint64_t, std::uint64_t>> items;  // (key, generation)
@@ -230,8 +241,7 @@ class RevocationHonoured final : public InvariantMonitor {
                "api.request #" + std::to_string(e.ref) + " for " + Categories(e.categories) +
                    " under consent " + std::to_string(e.consent) + " was sent " +
                    FormatDuration(e.time - told) + " after the platform was told the consent " +
-                   "was over (" + How(e.consent) + "; grace " + FormatDuration(config_.grace) +
-                   ")",
+                   "was over (" + How(e.consent) + "; grace " + FormatDuration(config_.grace) + ")",
                std::move(ev));
   }
 
@@ -269,10 +279,13 @@ class RevocationHonoured final : public InvariantMonitor {
     put.value = item.put_time;
     ev.push_back(Ev(put));
     SimTime deadline = AddSat(ToldTime(item.consent), config_.purge_within);
+    std::string what = item.put_time > deadline
+                           ? " was put at " + mocks::FormatInstant(item.put_time) +
+                                 ", after its purge deadline " + mocks::FormatInstant(deadline)
+                           : " was still cached at " + mocks::FormatInstant(deadline);
     ReportWith(t, item.subject == mocks::kNoSubject ? -1 : std::int64_t(item.subject),
                "cache item #" + std::to_string(key) + " (" + Categories(item.categories) +
-                   ") under consent " + std::to_string(item.consent) +
-                   " was still cached at " + mocks::FormatInstant(deadline) + ", " +
+                   ") under consent " + std::to_string(item.consent) + what + ", " +
                    FormatDuration(config_.purge_within) + " after the platform was told the " +
                    "consent was over (" + How(item.consent) + ")",
                std::move(ev));
@@ -311,11 +324,18 @@ class PurposeLimitation final : public InvariantMonitor {
     if (!e.labelled) return;
     mocks::PurposeSet needed = 0;
     switch (e.to.kind) {
-      case EndpointKind::kAds: needed = mocks::kPurposeAds; break;
-      case EndpointKind::kAnalytics: needed = mocks::kPurposeAnalytics; break;
+      case EndpointKind::kAds:
+        needed = mocks::kPurposeAds;
+        break;
+      case EndpointKind::kAnalytics:
+        needed = mocks::kPurposeAnalytics;
+        break;
       case EndpointKind::kChat:
-      case EndpointKind::kGroupChat: needed = e.purpose; break;
-      default: return;
+      case EndpointKind::kGroupChat:
+        needed = e.purpose;
+        break;
+      default:
+        return;
     }
     mocks::PurposeSet missing = needed & ~e.consent_purposes;
     if (missing == 0) return;
@@ -388,8 +408,8 @@ class DataMinimisation final : public InvariantMonitor {
                      : "consent " + std::to_string(e.consent) + ", whose scopes are only " +
                            Scopes(c->scopes);
     ReportWith(e.time, SubjectOf(e),
-               "api.request #" + std::to_string(e.ref) + " asked for " +
-                   Categories(e.categories) + " under " + what,
+               "api.request #" + std::to_string(e.ref) + " asked for " + Categories(e.categories) +
+                   " under " + what,
                std::move(ev));
   }
 
@@ -425,8 +445,8 @@ class RetentionLimit final : public InvariantMonitor {
     std::uint64_t key, generation;
   };
   void Check(SimTime now, bool at_end) {
-    while (!deadlines_.empty() && (deadlines_.next_deadline() < now ||
-                                   (at_end && deadlines_.next_deadline() <= now))) {
+    while (!deadlines_.empty() &&
+           (deadlines_.next_deadline() < now || (at_end && deadlines_.next_deadline() <= now))) {
       SimTime deadline = deadlines_.next_deadline();
       Due d = deadlines_.Pop();
       auto it = items_.find(d.key);

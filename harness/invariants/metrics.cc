@@ -15,14 +15,22 @@ constexpr const char* kStateNames[] = {"awaiting", "authorised", "revoked", "exp
 
 int SeriesOf(std::uint16_t status) {
   switch (status) {
-    case 200: return 0;
-    case 401: return 1;
-    case 403: return 2;
-    case 429: return 3;
-    case 500: return 4;
-    case 503: return 5;
-    case 0: return 6;
-    default: return -1;
+    case 200:
+      return 0;
+    case 401:
+      return 1;
+    case 403:
+      return 2;
+    case 429:
+      return 3;
+    case 500:
+      return 4;
+    case 503:
+      return 5;
+    case 0:
+      return 6;
+    default:
+      return -1;
   }
 }
 }  // namespace
@@ -79,8 +87,12 @@ void MetricsCollector::OnEntry(const TraceEntry& e) {
   ++trace_entries_;
   if (AlertDeliveryTracker::kTypeMask & mocks::TypeBit(e.type)) alerts_.OnEntry(e);
   switch (e.type) {
-    case EntryType::kFlow: ++flows_; break;
-    case EntryType::kConsentCreated: SetState(e.consent, kAwaiting); break;
+    case EntryType::kFlow:
+      ++flows_;
+      break;
+    case EntryType::kConsentCreated:
+      SetState(e.consent, kAwaiting);
+      break;
     case EntryType::kConsentAuthorised:
       ++consents_granted_;
       SetState(e.consent, kAuthorised);
@@ -97,7 +109,9 @@ void MetricsCollector::OnEntry(const TraceEntry& e) {
       ++consents_rejected_;
       SetState(e.consent, kRejected);
       break;
-    case EntryType::kApiRequest: ++api_requests_; break;
+    case EntryType::kApiRequest:
+      ++api_requests_;
+      break;
     case EntryType::kApiResponse: {
       int s = SeriesOf(e.status);
       if (s < 0) break;
@@ -108,7 +122,9 @@ void MetricsCollector::OnEntry(const TraceEntry& e) {
       }
       break;
     }
-    case EntryType::kBalanceCheck: ++balance_checks_; break;
+    case EntryType::kBalanceCheck:
+      ++balance_checks_;
+      break;
     case EntryType::kBalanceReply:
       if (e.reason == std::uint8_t(mocks::ReplyKind::kAnswered)) ++balance_answered_;
       break;
@@ -133,9 +149,9 @@ void MetricsCollector::OnEntry(const TraceEntry& e) {
       std::string target = e.to.kind == EndpointKind::kBank
                                ? (names_ ? names_->Bank(mocks::BankIndex(e.to.id))
                                          : "bank#" + std::to_string(e.to.id))
-                               : e.to.kind == EndpointKind::kMessenger
-                                     ? std::string("messenger")
-                                     : (names_ ? names_->Endpoint(e.to) : std::string("?"));
+                           : e.to.kind == EndpointKind::kMessenger
+                               ? std::string("messenger")
+                               : (names_ ? names_->Endpoint(e.to) : std::string("?"));
       open_outages_.emplace_back(e.to, timeline_.outages.size());
       timeline_.outages.push_back(
           {target, std::string(mocks::OutageModeName(static_cast<mocks::OutageMode>(e.reason))),
@@ -151,8 +167,11 @@ void MetricsCollector::OnEntry(const TraceEntry& e) {
         }
       }
       break;
-    case EntryType::kDrainStart: timeline_.drain_start = {e.time}; break;
-    default: break;
+    case EntryType::kDrainStart:
+      timeline_.drain_start = {e.time};
+      break;
+    default:
+      break;
   }
 }
 

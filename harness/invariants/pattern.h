@@ -22,8 +22,19 @@ namespace bpsim::harness {
 
 // The fields a rule may name as `key`, read as a 64-bit value.
 enum class KeyField : std::uint8_t {
-  kNone, kSubject, kConsent, kBank, kRef, kStatus, kFrom, kTo, kCategory, kPurpose, kReason,
-  kDerived, kLabelled
+  kNone,
+  kSubject,
+  kConsent,
+  kBank,
+  kRef,
+  kStatus,
+  kFrom,
+  kTo,
+  kCategory,
+  kPurpose,
+  kReason,
+  kDerived,
+  kLabelled
 };
 // Fails with "unknown key field 'x'" for a name that is not an entry field.
 Result<KeyField> ParseKeyField(std::string_view name);
@@ -41,8 +52,18 @@ class CompiledPattern {
 
  private:
   enum class Field : std::uint8_t {
-    kFrom, kTo, kCategory, kSubject, kBank, kConsent, kStatus, kPurpose, kReason, kDerived,
-    kLabelled, kRef
+    kFrom,
+    kTo,
+    kCategory,
+    kSubject,
+    kBank,
+    kConsent,
+    kStatus,
+    kPurpose,
+    kReason,
+    kDerived,
+    kLabelled,
+    kRef
   };
   struct EndpointTest {
     mocks::EndpointKind kind;
@@ -51,11 +72,11 @@ class CompiledPattern {
   };
   struct Test {
     Field field;
-    std::uint8_t bits = 0;                   // category / purpose sets; derived/labelled: 1=false 2=true
-    bool any_endpoint = false;               // "*"
-    std::vector<EndpointTest> endpoints;     // from / to
-    std::vector<std::uint64_t> values;       // subject, bank, consent, status, ref
-    std::vector<std::string> reasons;        // reason
+    std::uint8_t bits = 0;      // category / purpose sets; derived/labelled: 1=false 2=true
+    bool any_endpoint = false;  // "*"
+    std::vector<EndpointTest> endpoints;  // from / to
+    std::vector<std::uint64_t> values;    // subject, bank, consent, status, ref
+    std::vector<std::string> reasons;     // reason
   };
   static bool EndpointMatches(const Test& t, const mocks::Endpoint& e);
 

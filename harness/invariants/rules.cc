@@ -28,9 +28,7 @@ Error FieldError(const std::string& field, const std::string& value, const std::
   return Error{"field '" + field + "': " + why + " '" + value + "'"};
 }
 
-std::uint64_t EndpointKey(const mocks::Endpoint& e) {
-  return (std::uint64_t(e.kind) << 32) | e.id;
-}
+std::uint64_t EndpointKey(const mocks::Endpoint& e) { return (std::uint64_t(e.kind) << 32) | e.id; }
 
 }  // namespace
 
@@ -51,19 +49,32 @@ Result<KeyField> ParseKeyField(std::string_view name) {
 
 std::uint64_t KeyOf(KeyField field, const TraceEntry& e) {
   switch (field) {
-    case KeyField::kNone: return 0;
-    case KeyField::kSubject: return e.subject;
-    case KeyField::kConsent: return e.consent;
-    case KeyField::kBank: return e.bank;
-    case KeyField::kRef: return e.ref;
-    case KeyField::kStatus: return e.status;
-    case KeyField::kFrom: return EndpointKey(e.from);
-    case KeyField::kTo: return EndpointKey(e.to);
-    case KeyField::kCategory: return e.categories;
-    case KeyField::kPurpose: return e.purpose;
-    case KeyField::kReason: return e.reason;
-    case KeyField::kDerived: return e.derived;
-    case KeyField::kLabelled: return e.labelled;
+    case KeyField::kNone:
+      return 0;
+    case KeyField::kSubject:
+      return e.subject;
+    case KeyField::kConsent:
+      return e.consent;
+    case KeyField::kBank:
+      return e.bank;
+    case KeyField::kRef:
+      return e.ref;
+    case KeyField::kStatus:
+      return e.status;
+    case KeyField::kFrom:
+      return EndpointKey(e.from);
+    case KeyField::kTo:
+      return EndpointKey(e.to);
+    case KeyField::kCategory:
+      return e.categories;
+    case KeyField::kPurpose:
+      return e.purpose;
+    case KeyField::kReason:
+      return e.reason;
+    case KeyField::kDerived:
+      return e.derived;
+    case KeyField::kLabelled:
+      return e.labelled;
   }
   return 0;
 }
@@ -81,10 +92,12 @@ Result<CompiledPattern> CompiledPattern::Compile(const Pattern& pattern,
     c.type_mask_ = mocks::TypeBit(t);
   }
   static constexpr std::pair<std::string_view, Field> kFields[] = {
-      {"from", Field::kFrom},         {"to", Field::kTo},           {"category", Field::kCategory},
-      {"subject", Field::kSubject},   {"bank", Field::kBank},       {"consent", Field::kConsent},
-      {"status", Field::kStatus},     {"purpose", Field::kPurpose}, {"reason", Field::kReason},
-      {"derived", Field::kDerived},   {"labelled", Field::kLabelled}, {"ref", Field::kRef}};
+      {"from", Field::kFrom},         {"to", Field::kTo},
+      {"category", Field::kCategory}, {"subject", Field::kSubject},
+      {"bank", Field::kBank},         {"consent", Field::kConsent},
+      {"status", Field::kStatus},     {"purpose", Field::kPurpose},
+      {"reason", Field::kReason},     {"derived", Field::kDerived},
+      {"labelled", Field::kLabelled}, {"ref", Field::kRef}};
   for (const FieldMatch& fm : pattern.fields) {
     Test t;
     bool known = false;
@@ -142,8 +155,9 @@ Result<CompiledPattern> CompiledPattern::Compile(const Pattern& pattern,
               std::size_t i = 0;
               while (i < list.size() && list[i] != rest) ++i;
               if (i == list.size()) {
-                return FieldError(fm.field, v, bank ? "no bank in this world is named"
-                                                     : "no partner in this world is named");
+                return FieldError(
+                    fm.field, v,
+                    bank ? "no bank in this world is named" : "no partner in this world is named");
               }
               t.endpoints.push_back({kind, false, std::uint32_t(i)});
             }
@@ -183,7 +197,9 @@ Result<CompiledPattern> CompiledPattern::Compile(const Pattern& pattern,
           t.values.push_back(n);
           break;
         }
-        case Field::kReason: t.reasons.push_back(v); break;
+        case Field::kReason:
+          t.reasons.push_back(v);
+          break;
         case Field::kDerived:
         case Field::kLabelled:
           if (v == "true") {
@@ -220,22 +236,44 @@ bool CompiledPattern::Matches(const TraceEntry& e) const {
       return false;
     };
     switch (t.field) {
-      case Field::kFrom: ok = EndpointMatches(t, e.from); break;
-      case Field::kTo: ok = EndpointMatches(t, e.to); break;
-      case Field::kCategory: ok = (t.bits & e.categories) != 0; break;
-      case Field::kPurpose: ok = (t.bits & e.purpose) != 0; break;
-      case Field::kSubject: ok = e.subject != mocks::kNoSubject && in(e.subject); break;
-      case Field::kBank: ok = e.bank != mocks::kNoBank && in(e.bank); break;
-      case Field::kConsent: ok = in(e.consent); break;
-      case Field::kStatus: ok = in(e.status); break;
-      case Field::kRef: ok = in(e.ref); break;
+      case Field::kFrom:
+        ok = EndpointMatches(t, e.from);
+        break;
+      case Field::kTo:
+        ok = EndpointMatches(t, e.to);
+        break;
+      case Field::kCategory:
+        ok = (t.bits & e.categories) != 0;
+        break;
+      case Field::kPurpose:
+        ok = (t.bits & e.purpose) != 0;
+        break;
+      case Field::kSubject:
+        ok = e.subject != mocks::kNoSubject && in(e.subject);
+        break;
+      case Field::kBank:
+        ok = e.bank != mocks::kNoBank && in(e.bank);
+        break;
+      case Field::kConsent:
+        ok = in(e.consent);
+        break;
+      case Field::kStatus:
+        ok = in(e.status);
+        break;
+      case Field::kRef:
+        ok = in(e.ref);
+        break;
       case Field::kReason: {
         std::string_view r = mocks::EntryReasonName(e);
         for (const std::string& s : t.reasons) ok = ok || (!r.empty() && r == s);
         break;
       }
-      case Field::kDerived: ok = (t.bits & (e.derived ? 2 : 1)) != 0; break;
-      case Field::kLabelled: ok = (t.bits & (e.labelled ? 2 : 1)) != 0; break;
+      case Field::kDerived:
+        ok = (t.bits & (e.derived ? 2 : 1)) != 0;
+        break;
+      case Field::kLabelled:
+        ok = (t.bits & (e.labelled ? 2 : 1)) != 0;
+        break;
     }
     if (!ok) return false;
   }
@@ -264,8 +302,10 @@ class RuleMonitor final : public Monitor {
     switch (rule_.kind) {
       case Rule::Kind::kNever:
         if (trigger_.Matches(e)) {
-          Report({rule_.id, e.time, Subject(e), "an entry matched the pattern rule '" + rule_.id +
-                                                    "' forbids",
+          Report({rule_.id,
+                  e.time,
+                  Subject(e),
+                  "an entry matched the pattern rule '" + rule_.id + "' forbids",
                   {Evidence(context().names, e)}});
         }
         break;
@@ -281,7 +321,9 @@ class RuleMonitor final : public Monitor {
         if (response_.Matches(e)) {
           auto it = triggered_.find(KeyOf(key_, e));
           if (it != triggered_.end()) {
-            Report({rule_.id, e.time, Subject(e),
+            Report({rule_.id,
+                    e.time,
+                    Subject(e),
                     "an entry matched the pattern rule '" + rule_.id + "' forbids after " +
                         std::string(mocks::EntryTypeName(it->second.type)) + " at " +
                         mocks::FormatInstant(it->second.time) + KeyText(e),
@@ -312,10 +354,18 @@ class RuleMonitor final : public Monitor {
     static const mocks::TraceNames kNoNames;
     const mocks::TraceNames& names = context().names ? *context().names : kNoNames;
     switch (key_) {
-      case KeyField::kFrom: value = names.Endpoint(e.from); break;
-      case KeyField::kTo: value = names.Endpoint(e.to); break;
-      case KeyField::kBank: value = names.Bank(e.bank); break;
-      default: value = std::to_string(KeyOf(key_, e)); break;
+      case KeyField::kFrom:
+        value = names.Endpoint(e.from);
+        break;
+      case KeyField::kTo:
+        value = names.Endpoint(e.to);
+        break;
+      case KeyField::kBank:
+        value = names.Bank(e.bank);
+        break;
+      default:
+        value = std::to_string(KeyOf(key_, e));
+        break;
     }
     return " (same " + rule_.key + " " + value + ")";
   }
@@ -326,7 +376,9 @@ class RuleMonitor final : public Monitor {
       Obligation o = obligations_.Pop();
       auto it = last_response_.find(KeyOf(key_, o.trigger));
       if (it != last_response_.end() && it->second > o.seq) continue;
-      Report({rule_.id, deadline, Subject(o.trigger),
+      Report({rule_.id,
+              deadline,
+              Subject(o.trigger),
               "no entry matching the response of rule '" + rule_.id + "' followed " +
                   std::string(mocks::EntryTypeName(o.trigger.type)) + " at " +
                   mocks::FormatInstant(o.trigger.time) + " within " + FormatDuration(rule_.max) +
@@ -362,8 +414,9 @@ Result<std::unique_ptr<Monitor>> MakeRuleMonitor(const Rule& rule, const Monitor
     response = std::move(r).value();
   }
   auto key = ParseKeyField(rule.key);
-  if (!key) return Error{"rule '" + rule.id + "' (line " + std::to_string(rule.line) +
-                         "): " + key.error().message};
+  if (!key)
+    return Error{"rule '" + rule.id + "' (line " + std::to_string(rule.line) +
+                 "): " + key.error().message};
   return std::unique_ptr<Monitor>(std::make_unique<RuleMonitor>(
       rule, context, std::move(trigger).value(), std::move(response), *key));
 }

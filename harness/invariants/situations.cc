@@ -10,7 +10,8 @@ using mocks::TraceEntry;
 using mocks::TypeBit;
 
 namespace {
-constexpr std::uint64_t kCacheBits = TypeBit(EntryType::kCachePut) | TypeBit(EntryType::kCachePurge);
+constexpr std::uint64_t kCacheBits =
+    TypeBit(EntryType::kCachePut) | TypeBit(EntryType::kCachePurge);
 }  // namespace
 
 Result<std::unique_ptr<SituationTracker>> SituationTracker::Make(
@@ -38,7 +39,8 @@ Result<std::unique_ptr<SituationTracker>> SituationTracker::Make(
     if (s.pattern) {
       auto p = CompiledPattern::Compile(*s.pattern, context.names ? *context.names : kNoNames);
       if (!p) {
-        return Error{"sometimes (line " + std::to_string(s.pattern->line ? s.pattern->line : s.line) +
+        return Error{"sometimes (line " +
+                     std::to_string(s.pattern->line ? s.pattern->line : s.line) +
                      "): " + p.error().message};
       }
       t->mask_ |= p->type_mask();
@@ -49,8 +51,8 @@ Result<std::unique_ptr<SituationTracker>> SituationTracker::Make(
     std::size_t i = 0;
     while (i < std::size(kSituationNames) && s.name != kSituationNames[i]) ++i;
     if (i == std::size(kSituationNames)) {
-      return Error{"sometimes (line " + std::to_string(s.line) + "): unknown situation '" +
-                   s.name + "'"};
+      return Error{"sometimes (line " + std::to_string(s.line) + "): unknown situation '" + s.name +
+                   "'"};
     }
     t->mask_ |= kMasks[i];
     t->entries_.push_back({static_cast<Builtin>(i), 0, 0});
@@ -65,7 +67,8 @@ std::uint32_t& SituationTracker::Slot(std::vector<std::uint32_t>& v, std::uint64
 
 void SituationTracker::OnEntry(const TraceEntry& e) {
   for (Entry& s : entries_) {
-    if (Happened(s.builtin, e) || (s.builtin == Builtin::kPattern && patterns_[s.pattern].Matches(e))) {
+    if (Happened(s.builtin, e) ||
+        (s.builtin == Builtin::kPattern && patterns_[s.pattern].Matches(e))) {
       ++s.count;
     }
   }
@@ -110,23 +113,28 @@ bool SituationTracker::Happened(Builtin b, const TraceEntry& e) {
       return e.type == EntryType::kAlertQueued && messenger_outages_ > 0;
     case Builtin::kRequestThrottled429:
       return e.type == EntryType::kApiResponse && e.status == 429;
-    case Builtin::kWebhookRetried: return e.type == EntryType::kWebhookSent && e.value >= 2;
+    case Builtin::kWebhookRetried:
+      return e.type == EntryType::kWebhookSent && e.value >= 2;
     case Builtin::kConsentExpiredWhileCached:
       return e.type == EntryType::kConsentExpired && e.consent != 0 &&
              Slot(cached_items_, e.consent) > 0;
     case Builtin::kWebhookDuplicated:
       return e.type == EntryType::kWebhookReceived &&
              webhooks_seen_.count(e.ref * 2 + (e.reason ? 1 : 0)) > 0;
-    case Builtin::kRevocationViaMessenger: return e.type == EntryType::kRevokeRequested;
+    case Builtin::kRevocationViaMessenger:
+      return e.type == EntryType::kRevokeRequested;
     case Builtin::kRevocationViaBank:
       return e.type == EntryType::kConsentRevoked && e.reason == std::uint8_t(mocks::Via::kBank);
-    case Builtin::kConsentRejected: return e.type == EntryType::kConsentRejected;
+    case Builtin::kConsentRejected:
+      return e.type == EntryType::kConsentRejected;
     case Builtin::kBalanceAskedInGroup:
       return e.type == EntryType::kBalanceCheck && e.to.kind == EndpointKind::kGroupChat;
-    case Builtin::kRequestTimedOut: return e.type == EntryType::kApiResponse && e.status == 0;
+    case Builtin::kRequestTimedOut:
+      return e.type == EntryType::kApiResponse && e.status == 0;
     case Builtin::kFraudFalsePositive:
       return e.type == EntryType::kFraudDetected && e.reason == 0;
-    case Builtin::kPattern: return false;
+    case Builtin::kPattern:
+      return false;
   }
   return false;
 }

@@ -33,10 +33,19 @@ class SituationTracker final : public mocks::WorldTraceSubscriber {
 
  private:
   enum class Builtin : std::uint8_t {
-    kRevocationWithRequestInFlight, kAlertQueuedDuringMessengerOutage, kRequestThrottled429,
-    kWebhookRetried, kConsentExpiredWhileCached, kWebhookDuplicated, kRevocationViaMessenger,
-    kRevocationViaBank, kConsentRejected, kBalanceAskedInGroup, kRequestTimedOut,
-    kFraudFalsePositive, kPattern
+    kRevocationWithRequestInFlight,
+    kAlertQueuedDuringMessengerOutage,
+    kRequestThrottled429,
+    kWebhookRetried,
+    kConsentExpiredWhileCached,
+    kWebhookDuplicated,
+    kRevocationViaMessenger,
+    kRevocationViaBank,
+    kConsentRejected,
+    kBalanceAskedInGroup,
+    kRequestTimedOut,
+    kFraudFalsePositive,
+    kPattern
   };
   struct Entry {
     Builtin builtin;
@@ -51,8 +60,8 @@ class SituationTracker final : public mocks::WorldTraceSubscriber {
   std::vector<CompiledPattern> patterns_;
   std::uint64_t mask_ = 0;
   // State, kept only when a situation needing it was asked for.
-  std::vector<std::uint32_t> requests_in_flight_;  // by consent
-  std::vector<std::uint32_t> cached_items_;        // by consent
+  std::vector<std::uint32_t> requests_in_flight_;              // by consent
+  std::vector<std::uint32_t> cached_items_;                    // by consent
   std::unordered_map<std::uint64_t, mocks::ConsentId> cache_;  // item key -> consent
   std::unordered_set<std::uint64_t> webhooks_seen_;            // ref * 2 + reason
   int messenger_outages_ = 0;

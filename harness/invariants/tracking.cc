@@ -65,7 +65,8 @@ void ConsentTable::OnEntry(const TraceEntry& e) {
       r.state = ConsentRecord::kExpired;
       r.end_time = e.time;
       break;
-    default: break;
+    default:
+      break;
   }
 }
 

@@ -39,10 +39,10 @@ struct ConsentRecord {
   std::uint8_t end_reason = 0;  // Via of consent.revoked
   mocks::BankIndex bank = mocks::kNoBank;
   mocks::CustomerId subject = mocks::kNoSubject;
-  SimTime expiry = kSimTimeMax;        // value of the latest life-cycle entry
-  SimTime created_time = -1;           // -1 = not seen
+  SimTime expiry = kSimTimeMax;  // value of the latest life-cycle entry
+  SimTime created_time = -1;     // -1 = not seen
   SimTime authorised_time = -1;
-  SimTime end_time = -1;               // rejected / revoked / expired
+  SimTime end_time = -1;  // rejected / revoked / expired
 
   bool authorised_seen() const { return authorised_time >= 0; }
   // Authorised and time < expiry.
@@ -54,12 +54,11 @@ struct ConsentRecord {
 
 class ConsentTable {
  public:
-  static constexpr std::uint64_t kTypeMask =
-      mocks::TypeBit(mocks::EntryType::kConsentCreated) |
-      mocks::TypeBit(mocks::EntryType::kConsentAuthorised) |
-      mocks::TypeBit(mocks::EntryType::kConsentRejected) |
-      mocks::TypeBit(mocks::EntryType::kConsentRevoked) |
-      mocks::TypeBit(mocks::EntryType::kConsentExpired);
+  static constexpr std::uint64_t kTypeMask = mocks::TypeBit(mocks::EntryType::kConsentCreated) |
+                                             mocks::TypeBit(mocks::EntryType::kConsentAuthorised) |
+                                             mocks::TypeBit(mocks::EntryType::kConsentRejected) |
+                                             mocks::TypeBit(mocks::EntryType::kConsentRevoked) |
+                                             mocks::TypeBit(mocks::EntryType::kConsentExpired);
 
   void OnEntry(const mocks::TraceEntry& e);
   // nullptr if the bank never published a life-cycle entry for `id`.

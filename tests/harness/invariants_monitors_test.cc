@@ -24,8 +24,7 @@ TEST_CASE("consent-before-access accepts a release under an authorised covering 
   CHECK(m->violation_count() == 0);
 }
 
-TEST_CASE("consent-before-access reports a release after the consent was revoked",
-          "[invariants]") {
+TEST_CASE("consent-before-access reports a release after the consent was revoked", "[invariants]") {
   auto m = Invariant("consent-before-access");
   auto revoked = Consent(EntryType::kConsentRevoked, 30 * kSecond, 1, 7);
   revoked.reason = std::uint8_t(mocks::Via::kBank);
@@ -59,13 +58,18 @@ TEST_CASE("consent-before-access judges expiry by the instant: 1 ns before is fi
       2 * kHour);
   const auto& v = Only(*m);
   CHECK(v.time == expiry);
-  CHECK(v.message == "bank:northbank released balance of customer 7 under consent 1, which "
-                     "expired at 0d 01:00:00.000");
+  CHECK(v.message ==
+        "bank:northbank released balance of customer 7 under consent 1, which "
+        "expired at 0d 01:00:00.000");
+  REQUIRE(v.evidence.size() == 4);
+  CHECK(v.evidence[2].text == "0d 01:00:00.000 consent 1 reached its expiry");
+  CHECK(v.evidence.back().time == expiry);
 }
 
-TEST_CASE("consent-before-access reports wrong subject, missing scope, no consent and unknown "
-          "consents",
-          "[invariants]") {
+TEST_CASE(
+    "consent-before-access reports wrong subject, missing scope, no consent and unknown "
+    "consents",
+    "[invariants]") {
   auto m = Invariant("consent-before-access");
   Run(*m,
       Concat({Granted(0, 1, 7, mocks::kScopeBalances, mocks::kPurposeDisplay),
@@ -78,14 +82,16 @@ TEST_CASE("consent-before-access reports wrong subject, missing scope, no consen
   CHECK(v[0].message ==
         "bank:northbank released balance of customer 8 under consent 1, which belongs to "
         "customer 7");
-  CHECK(v[1].message == "bank:northbank released transactions of customer 7 under consent 1, "
-                        "which does not cover transactions");
+  CHECK(v[1].message ==
+        "bank:northbank released transactions of customer 7 under consent 1, "
+        "which does not cover transactions");
   CHECK(v[2].message ==
         "bank:northbank released alert of customer 7 under consent 1, which does not cover alert");
   CHECK(v[3].message == "bank:northbank released balance of customer 7 under no consent");
   CHECK(v[3].evidence.size() == 1);
-  CHECK(v[4].message == "bank:northbank released balance of customer 7 under consent 99, which "
-                        "the bank never created");
+  CHECK(v[4].message ==
+        "bank:northbank released balance of customer 7 under consent 99, which "
+        "the bank never created");
 }
 
 TEST_CASE("consent-before-access accepts an alert under a fraud_alerts consent without scopes",
@@ -97,14 +103,14 @@ TEST_CASE("consent-before-access accepts an alert under a fraud_alerts consent w
   CHECK(m->violation_count() == 0);
 }
 
-TEST_CASE("consent-before-access reports a release while awaiting authorisation",
-          "[invariants]") {
+TEST_CASE("consent-before-access reports a release while awaiting authorisation", "[invariants]") {
   auto m = Invariant("consent-before-access");
   Run(*m, {Consent(EntryType::kConsentCreated, 0, 1, 7), Release(kSecond, 7, 1, kBalance, 3)},
       kHour);
   const auto& v = Only(*m);
-  CHECK(v.message == "bank:northbank released balance of customer 7 under consent 1, which was "
-                     "awaiting authorisation");
+  CHECK(v.message ==
+        "bank:northbank released balance of customer 7 under consent 1, which was "
+        "awaiting authorisation");
   CHECK(v.evidence.size() == 2);
 }
 
@@ -123,38 +129,43 @@ TEST_CASE("revocation-honoured allows a request 1 ns before told + grace but not
   SimTime told = 10 * kMinute, grace = 5 * kSecond;
   auto ok = Revocation(grace, kHour);
   Run(*ok,
-      Concat({Granted(0, 1, 7), {Simple(EntryType::kRevokeRequested, told, 7, 1),
-                                 Request(told + grace - 1, 7, 1, kBalance, 20),
-                                 Request(told + grace, 7, 1, kBalance, 21)}}),
+      Concat({Granted(0, 1, 7),
+              {Simple(EntryType::kRevokeRequested, told, 7, 1),
+               Request(told + grace - 1, 7, 1, kBalance, 20),
+               Request(told + grace, 7, 1, kBalance, 21)}}),
       kDay);
   CHECK(ok->violation_count() == 0);
 
   auto late = Revocation(grace, kHour);
   Run(*late,
-      Concat({Granted(0, 1, 7), {Simple(EntryType::kRevokeRequested, told, 7, 1),
-                                 Request(told + grace + 1, 7, 1, kBalance, 21)}}),
+      Concat({Granted(0, 1, 7),
+              {Simple(EntryType::kRevokeRequested, told, 7, 1),
+               Request(told + grace + 1, 7, 1, kBalance, 21)}}),
       kDay);
   const auto& v = Only(*late);
   CHECK(v.invariant == "revocation-honoured");
   CHECK(v.time == told + grace + 1);
   CHECK(v.subject == 7);
-  CHECK(v.message == "api.request #21 for balance under consent 1 was sent 5000000001ns after the "
-                     "platform was told the consent was over (the customer revoked it in the "
-                     "messenger; grace 5s)");
+  CHECK(v.message ==
+        "api.request #21 for balance under consent 1 was sent 5000000001ns after the "
+        "platform was told the consent was over (the customer revoked it in the "
+        "messenger; grace 5s)");
   REQUIRE(v.evidence.size() == 4);
   CHECK(v.evidence[0].text.find("consent.created consent 1") != std::string::npos);
   CHECK(v.evidence[2].text ==
         "0d 00:10:00.000 consent.revoke_requested consent 1 of customer 7 at bank:northbank");
-  CHECK(v.evidence[3].text == "0d 00:10:05.000 api.request consent 1 of customer 7 at "
-                              "bank:northbank for balance #21 (poll)");
+  CHECK(v.evidence[3].text ==
+        "0d 00:10:05.000 api.request consent 1 of customer 7 at "
+        "bank:northbank for balance #21 (poll)");
 }
 
 TEST_CASE("revocation-honoured treats a 403 consent_inactive as notice but not a 403 scope",
           "[invariants]") {
   auto scope = Revocation(0, kHour);
   Run(*scope,
-      Concat({Granted(0, 1, 7), {Response(kMinute, 7, 1, 5, 403, mocks::DenyReason::kScope),
-                                 Request(2 * kMinute, 7, 1, kBalance, 6)}}),
+      Concat({Granted(0, 1, 7),
+              {Response(kMinute, 7, 1, 5, 403, mocks::DenyReason::kScope),
+               Request(2 * kMinute, 7, 1, kBalance, 6)}}),
       kDay);
   CHECK(scope->violation_count() == 0);
 
@@ -177,8 +188,9 @@ TEST_CASE("revocation-honoured treats the revocation webhook and the expiry as n
   auto alert_hook = received;
   alert_hook.reason = std::uint8_t(mocks::WebhookKind::kFraudAlert);
   Run(*hook,
-      Concat({Granted(0, 1, 7), {alert_hook, Request(90 * kSecond, 7, 1, kBalance, 6), received,
-                                 Request(2 * kMinute, 7, 1, kBalance, 7)}}),
+      Concat({Granted(0, 1, 7),
+              {alert_hook, Request(90 * kSecond, 7, 1, kBalance, 6), received,
+               Request(2 * kMinute, 7, 1, kBalance, 7)}}),
       kDay);
   CHECK(Only(*hook).message.find("(the bank's revocation webhook arrived; grace 0s)") !=
         std::string::npos);
@@ -192,36 +204,37 @@ TEST_CASE("revocation-honoured treats the revocation webhook and the expiry as n
   const auto& v = Only(*expiry);
   CHECK(v.time == 10 * kMinute + 1);
   CHECK(v.evidence.size() == 4);
-  CHECK(v.evidence[2].text == "0d 00:10:00.000 consent 1 reached its expiry (known to the "
-                              "platform since authorisation)");
+  CHECK(v.evidence[2].text ==
+        "0d 00:10:00.000 consent 1 reached its expiry (known to the "
+        "platform since authorisation)");
 }
 
 TEST_CASE("revocation-honoured accepts a purge exactly at told + purge_within", "[invariants]") {
   auto m = Revocation(0, kHour);
   SimTime told = 10 * kMinute;
   Run(*m,
-      Concat({Granted(0, 1, 7), {CachePut(kMinute, 7, 1, 500),
-                                 Simple(EntryType::kRevokeRequested, told, 7, 1),
-                                 CachePurge(told + kHour, 7, 1, 500, kMinute)}}),
+      Concat({Granted(0, 1, 7),
+              {CachePut(kMinute, 7, 1, 500), Simple(EntryType::kRevokeRequested, told, 7, 1),
+               CachePurge(told + kHour, 7, 1, 500, kMinute)}}),
       kDay);
   CHECK(m->violation_count() == 0);
 }
 
-TEST_CASE("revocation-honoured reports an item purged 1 ns late, at the deadline",
-          "[invariants]") {
+TEST_CASE("revocation-honoured reports an item purged 1 ns late, at the deadline", "[invariants]") {
   auto m = Revocation(0, kHour);
   SimTime told = 10 * kMinute;
   Run(*m,
-      Concat({Granted(0, 1, 7), {CachePut(kMinute, 7, 1, 500),
-                                 Simple(EntryType::kRevokeRequested, told, 7, 1),
-                                 CachePurge(told + kHour + 1, 7, 1, 500, kMinute)}}),
+      Concat({Granted(0, 1, 7),
+              {CachePut(kMinute, 7, 1, 500), Simple(EntryType::kRevokeRequested, told, 7, 1),
+               CachePurge(told + kHour + 1, 7, 1, 500, kMinute)}}),
       kDay);
   const auto& v = Only(*m);
   CHECK(v.time == told + kHour);
   CHECK(v.subject == 7);
-  CHECK(v.message == "cache item #500 (balance) under consent 1 was still cached at "
-                     "0d 01:10:00.000, 1h after the platform was told the consent was over (the "
-                     "customer revoked it in the messenger)");
+  CHECK(v.message ==
+        "cache item #500 (balance) under consent 1 was still cached at "
+        "0d 01:10:00.000, 1h after the platform was told the consent was over (the "
+        "customer revoked it in the messenger)");
   REQUIRE(v.evidence.size() == 4);
   CHECK(v.evidence.back().text ==
         "0d 00:01:00.000 cache.put consent 1 of customer 7 at bank:northbank for balance #500");
@@ -232,34 +245,54 @@ TEST_CASE("revocation-honoured judges items put after notice and items left at t
   auto m = Revocation(0, kHour);
   SimTime told = 10 * kMinute;
   Run(*m,
-      Concat({Granted(0, 1, 7), {Simple(EntryType::kRevokeRequested, told, 7, 1),
-                                 CachePut(20 * kMinute, 7, 1, 501)}}),
+      Concat(
+          {Granted(0, 1, 7),
+           {Simple(EntryType::kRevokeRequested, told, 7, 1), CachePut(20 * kMinute, 7, 1, 501)}}),
       told + kHour);
   CHECK(Only(*m).time == told + kHour);
 
   auto beyond = Revocation(0, kHour);  // deadline after the end: not judged
   Run(*beyond,
-      Concat({Granted(0, 1, 7), {Simple(EntryType::kRevokeRequested, told, 7, 1),
-                                 CachePut(20 * kMinute, 7, 1, 501)}}),
+      Concat(
+          {Granted(0, 1, 7),
+           {Simple(EntryType::kRevokeRequested, told, 7, 1), CachePut(20 * kMinute, 7, 1, 501)}}),
       told + kHour - 1);
   CHECK(beyond->violation_count() == 0);
+}
+
+TEST_CASE("revocation-honoured reports an item put after the purge deadline at its put",
+          "[invariants]") {
+  auto m = Revocation(0, kHour);
+  SimTime told = 10 * kMinute;
+  Run(*m,
+      Concat({Granted(0, 1, 7),
+              {Simple(EntryType::kRevokeRequested, told, 7, 1), CachePut(2 * kHour, 7, 1, 502)}}),
+      kDay);
+  const auto& v = Only(*m);
+  CHECK(v.time == 2 * kHour);
+  CHECK(v.message ==
+        "cache item #502 (balance) under consent 1 was put at 0d 02:00:00.000, "
+        "after its purge deadline 0d 01:10:00.000, 1h after the platform was told "
+        "the consent was over (the customer revoked it in the messenger)");
+  REQUIRE(v.evidence.size() == 4);
+  CHECK(v.evidence.back().time == 2 * kHour);
 }
 
 TEST_CASE("revocation-honoured forgets an item replaced by a put under another consent",
           "[invariants]") {
   auto m = Revocation(0, kHour);
   Run(*m,
-      Concat({Granted(0, 1, 7), Granted(0, 2, 7), {CachePut(kMinute, 7, 1, 500),
-                                                   Simple(EntryType::kRevokeRequested, 2 * kMinute, 7, 1),
-                                                   CachePut(3 * kMinute, 7, 2, 500)}}),
+      Concat({Granted(0, 1, 7),
+              Granted(0, 2, 7),
+              {CachePut(kMinute, 7, 1, 500), Simple(EntryType::kRevokeRequested, 2 * kMinute, 7, 1),
+               CachePut(3 * kMinute, 7, 2, 500)}}),
       kDay);
   CHECK(m->violation_count() == 0);
 }
 
 // ---- purpose-limitation ---------------------------------------------------------
 
-TEST_CASE("purpose-limitation reports labelled data reaching ads and analytics",
-          "[invariants]") {
+TEST_CASE("purpose-limitation reports labelled data reaching ads and analytics", "[invariants]") {
   auto m = Invariant("purpose-limitation");
   auto ads = Flow(kMinute, mocks::kCache, mocks::kAds, 7, 1, kTransactions, 4, mocks::kPurposeAds);
   ads.derived = true;
@@ -273,13 +306,16 @@ TEST_CASE("purpose-limitation reports labelled data reaching ads and analytics",
   CHECK(v.invariant == "purpose-limitation");
   CHECK(v.time == kMinute);
   CHECK(v.subject == 7);
-  CHECK(v.message == "data derived from transactions of customer 7 reached ads for ads, a "
-                     "purpose consent 1 does not name");
+  CHECK(v.message ==
+        "data derived from transactions of customer 7 reached ads for ads, a "
+        "purpose consent 1 does not name");
   REQUIRE(v.evidence.size() == 1);
-  CHECK(v.evidence[0].text == "0d 00:01:00.000 flow platform.cache -> ads [transactions of "
-                              "customer 7, consent 1] (derived) for ads");
-  CHECK(m->violations()[1].message == "balance of customer 7 reached analytics for analytics, a "
-                                      "purpose consent 1 does not name");
+  CHECK(v.evidence[0].text ==
+        "0d 00:01:00.000 flow platform.cache -> ads [transactions of "
+        "customer 7, consent 1] (derived) for ads");
+  CHECK(m->violations()[1].message ==
+        "balance of customer 7 reached analytics for analytics, a "
+        "purpose consent 1 does not name");
 }
 
 TEST_CASE("purpose-limitation reports an alert displayed under a consent without fraud_alerts",
@@ -310,8 +346,9 @@ TEST_CASE("no-third-party-sharing reports labelled data to a partner, not unlabe
   CHECK(v.subject == 7);
   CHECK(v.message == "transactions of customer 7 was handed to partner:adpartner");
   REQUIRE(v.evidence.size() == 1);
-  CHECK(v.evidence[0].text == "0d 00:01:00.000 flow platform.cache -> partner:adpartner "
-                              "[transactions of customer 7, consent 1] for sharing");
+  CHECK(v.evidence[0].text ==
+        "0d 00:01:00.000 flow platform.cache -> partner:adpartner "
+        "[transactions of customer 7, consent 1] for sharing");
 }
 
 // ---- subject-isolation ----------------------------------------------------------
@@ -331,8 +368,9 @@ TEST_CASE("subject-isolation accepts the subject's own chat and reports others a
   CHECK(v.subject == 7);
   CHECK(v.message == "balance of customer 7 was shown in chat:group:3, not in chat:7");
   REQUIRE(v.evidence.size() == 1);
-  CHECK(v.evidence[0].text == "0d 00:02:00.000 flow platform.connector -> chat:group:3 [balance "
-                              "of customer 7, consent 1] for display");
+  CHECK(v.evidence[0].text ==
+        "0d 00:02:00.000 flow platform.connector -> chat:group:3 [balance "
+        "of customer 7, consent 1] for display");
   CHECK(m->violations()[1].message == "balance of customer 7 was shown in chat:8, not in chat:7");
 }
 
@@ -350,12 +388,14 @@ TEST_CASE("data-minimisation reports a request outside the consent's scopes even
   CHECK(v.invariant == "data-minimisation");
   CHECK(v.time == 2 * kMinute);
   CHECK(v.subject == 7);
-  CHECK(v.message == "api.request #21 asked for transactions under consent 1, whose scopes are "
-                     "only accounts,balances");
+  CHECK(v.message ==
+        "api.request #21 asked for transactions under consent 1, whose scopes are "
+        "only accounts,balances");
   REQUIRE(v.evidence.size() == 3);
   CHECK(v.evidence.front().time == 0);
-  CHECK(v.evidence.back().text == "0d 00:02:00.000 api.request consent 1 of customer 7 at "
-                                  "bank:northbank for transactions #21 (poll)");
+  CHECK(v.evidence.back().text ==
+        "0d 00:02:00.000 api.request consent 1 of customer 7 at "
+        "bank:northbank for transactions #21 (poll)");
 }
 
 // ---- retention-limit ------------------------------------------------------------
@@ -380,8 +420,9 @@ TEST_CASE("retention-limit reports a purge 1 ns late at the deadline", "[invaria
   CHECK(v.invariant == "retention-limit");
   CHECK(v.time == kHour + kMinute);
   CHECK(v.subject == 7);
-  CHECK(v.message == "cache item #500 (balance of customer 7) was still cached at "
-                     "0d 01:01:00.000, put time + cache_ttl 1h + slack 1m");
+  CHECK(v.message ==
+        "cache item #500 (balance of customer 7) was still cached at "
+        "0d 01:01:00.000, put time + cache_ttl 1h + slack 1m");
   REQUIRE(v.evidence.size() == 1);
   CHECK(v.evidence[0].text ==
         "0d 00:00:00.000 cache.put consent 1 of customer 7 at bank:northbank for balance #500");
@@ -411,9 +452,9 @@ TEST_CASE("fraud-alert-delivery accepts an alert displayed once in the subject's
           "[invariants]") {
   auto m = Delivery(0, kMinute);
   Run(*m,
-      Concat({Granted(0, 1, 7), {Detected(kMinute, 7, 1, 3),
-                                 Displayed(kMinute + 2 * kSecond, 7, 3, kMinute,
-                                           mocks::ChatEndpoint(7))}}),
+      Concat({Granted(0, 1, 7),
+              {Detected(kMinute, 7, 1, 3),
+               Displayed(kMinute + 2 * kSecond, 7, 3, kMinute, mocks::ChatEndpoint(7))}}),
       kHour);
   CHECK(m->violation_count() == 0);
 }
@@ -448,7 +489,8 @@ TEST_CASE("fraud-alert-delivery counts lost alerts against `lost`", "[invariants
   const auto& v = Only(*over);
   CHECK(v.time == kHour);
   CHECK(v.subject == 7);
-  CHECK(v.message == "fraud alert #3 for customer 7 was never displayed (1 lost, at most 0 allowed)");
+  CHECK(v.message ==
+        "fraud alert #3 for customer 7 was never displayed (1 lost, at most 0 allowed)");
   REQUIRE(v.evidence.size() == 3);
   CHECK(v.evidence.back().text ==
         "0d 00:01:00.000 fraud.detected consent 1 of customer 7 at bank:northbank #3 (fraud)");
@@ -460,8 +502,7 @@ TEST_CASE("fraud-alert-delivery ignores detections that were not alertable and d
   Run(*m,
       Concat({Granted(0, 1, 7, kAllScopes, mocks::kPurposeDisplay),  // no fraud_alerts
               Granted(0, 2, 8),
-              {Detected(kMinute, 7, 1, 3), Detected(kMinute, 9, 0, 4),
-               Detected(kMinute, 8, 2, 5),
+              {Detected(kMinute, 7, 1, 3), Detected(kMinute, 9, 0, 4), Detected(kMinute, 8, 2, 5),
                Displayed(2 * kMinute, 8, 5, kMinute, mocks::GroupEndpoint(1))}}),
       kHour);
   // Only alert 5 was alertable; a display in a group chat is not its delivery.
@@ -482,8 +523,9 @@ TEST_CASE("fraud-alert-delivery reports a p99 latency above the bound once", "[i
   const auto& v = Only(*slow);
   CHECK(v.time == kDay);
   CHECK(v.subject == -1);
-  CHECK(v.message == "the p99 of detection-to-display latency is 120.000s over 100 displayed "
-                     "alerts, above the 60.000s allowed");
+  CHECK(v.message ==
+        "the p99 of detection-to-display latency is 120.000s over 100 displayed "
+        "alerts, above the 60.000s allowed");
   REQUIRE(v.evidence.size() == 2);
   CHECK(v.evidence.front().text ==
         "0d 01:39:00.000 fraud.detected consent 1 of customer 7 at bank:northbank #99 (fraud)");
@@ -515,11 +557,11 @@ TEST_CASE("audit-complete reports a release without a matching audit", "[invaria
   CHECK(v.invariant == "audit-complete");
   CHECK(v.time == kMinute);
   CHECK(v.subject == 7);
-  CHECK(v.message ==
-        "bank:northbank released balance of customer 7 (#10) without an audit record");
+  CHECK(v.message == "bank:northbank released balance of customer 7 (#10) without an audit record");
   REQUIRE(v.evidence.size() == 1);
-  CHECK(v.evidence[0].text == "0d 00:01:00.000 flow bank:northbank -> platform.connector "
-                              "[balance of customer 7, consent 1] for display");
+  CHECK(v.evidence[0].text ==
+        "0d 00:01:00.000 flow bank:northbank -> platform.connector "
+        "[balance of customer 7, consent 1] for display");
 }
 
 TEST_CASE("audit-complete needs one audit per release", "[invariants]") {

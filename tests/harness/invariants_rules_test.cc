@@ -77,14 +77,12 @@ TEST_CASE("patterns match any of a list, and every field", "[invariants]") {
   CHECK_FALSE(Matches(P("api.response", {{"reason", {"consent_inactive"}}}), r));
 }
 
-TEST_CASE("patterns naming what the world lacks fail with the field and value",
-          "[invariants]") {
+TEST_CASE("patterns naming what the world lacks fail with the field and value", "[invariants]") {
   auto bank = CompiledPattern::Compile(P("flow", {{"from", {"bank:westbank"}}}), Names());
   REQUIRE_FALSE(bank.ok());
   CHECK(bank.error().message == "field 'from': no bank in this world is named 'bank:westbank'");
   auto partner = CompiledPattern::Compile(P("flow", {{"to", {"partner:other"}}}), Names());
-  CHECK(partner.error().message ==
-        "field 'to': no partner in this world is named 'partner:other'");
+  CHECK(partner.error().message == "field 'to': no partner in this world is named 'partner:other'");
   auto type = CompiledPattern::Compile(P("flows"), Names());
   CHECK(type.error().message == "unknown entry type 'flows'");
 
@@ -93,8 +91,9 @@ TEST_CASE("patterns naming what the world lacks fail with the field and value",
   r.trigger = P("api.request", {{"bank", {"westbank"}}});
   auto m = MakeRuleMonitor(r, Context());
   REQUIRE_FALSE(m.ok());
-  CHECK(m.error().message == "rule 'bad' (line 3): field 'bank': no bank in this world is named "
-                             "'westbank'");
+  CHECK(m.error().message ==
+        "rule 'bad' (line 3): field 'bank': no bank in this world is named "
+        "'westbank'");
 }
 
 TEST_CASE("never reports each matching entry with it as evidence", "[invariants]") {
@@ -112,15 +111,15 @@ TEST_CASE("never reports each matching entry with it as evidence", "[invariants]
   CHECK(v.subject == 7);
   CHECK(v.message == "an entry matched the pattern rule 'my-rule' forbids");
   REQUIRE(v.evidence.size() == 1);
-  CHECK(v.evidence[0].text == "0d 00:01:00.000 flow platform.cache -> partner:adpartner "
-                              "[balance of customer 7, consent 1] for display");
+  CHECK(v.evidence[0].text ==
+        "0d 00:01:00.000 flow platform.cache -> partner:adpartner "
+        "[balance of customer 7, consent 1] for display");
 }
 
-TEST_CASE("within with a key is discharged only by a response with the same key",
-          "[invariants]") {
+TEST_CASE("within with a key is discharged only by a response with the same key", "[invariants]") {
   auto make = [] {
-    return MakeRule(Rule::Kind::kWithin, P("consent.revoke_requested"),
-                    P("consent.delete_sent"), 5 * kMinute, "consent");
+    return MakeRule(Rule::Kind::kWithin, P("consent.revoke_requested"), P("consent.delete_sent"),
+                    5 * kMinute, "consent");
   };
   auto same = make();
   Run(*same,
@@ -141,8 +140,9 @@ TEST_CASE("within with a key is discharged only by a response with the same key"
   }();
   CHECK(v.time == 5 * kMinute);
   CHECK(v.subject == 7);
-  CHECK(v.message == "no entry matching the response of rule 'my-rule' followed "
-                     "consent.revoke_requested at 0d 00:00:00.000 within 5m (same consent 1)");
+  CHECK(v.message ==
+        "no entry matching the response of rule 'my-rule' followed "
+        "consent.revoke_requested at 0d 00:00:00.000 within 5m (same consent 1)");
   REQUIRE(v.evidence.size() == 1);
   CHECK(v.evidence[0].text ==
         "0d 00:00:00.000 consent.revoke_requested consent 1 of customer 7 at bank:northbank");
@@ -150,16 +150,16 @@ TEST_CASE("within with a key is discharged only by a response with the same key"
 
 TEST_CASE("within judges a response 1 ns late, and leaves deadlines after the end alone",
           "[invariants]") {
-  auto late = MakeRule(Rule::Kind::kWithin, P("consent.revoke_requested"),
-                       P("consent.delete_sent"), 5 * kMinute, "consent");
+  auto late = MakeRule(Rule::Kind::kWithin, P("consent.revoke_requested"), P("consent.delete_sent"),
+                       5 * kMinute, "consent");
   Run(*late,
       {Simple(EntryType::kRevokeRequested, 0, 7, 1),
        Simple(EntryType::kConsentDeleteSent, 5 * kMinute + 1, 7, 1)},
       kHour);
   CHECK(late->violation_count() == 1);
 
-  auto open = MakeRule(Rule::Kind::kWithin, P("consent.revoke_requested"),
-                       P("consent.delete_sent"), 5 * kMinute);
+  auto open = MakeRule(Rule::Kind::kWithin, P("consent.revoke_requested"), P("consent.delete_sent"),
+                       5 * kMinute);
   Run(*open, {Simple(EntryType::kRevokeRequested, 0, 7, 1)}, 5 * kMinute - 1);
   CHECK(open->violation_count() == 0);
 
@@ -170,8 +170,8 @@ TEST_CASE("within judges a response 1 ns late, and leaves deadlines after the en
 }
 
 TEST_CASE("within without a key is discharged by any response", "[invariants]") {
-  auto m = MakeRule(Rule::Kind::kWithin, P("consent.revoke_requested"),
-                    P("consent.delete_sent"), 5 * kMinute);
+  auto m = MakeRule(Rule::Kind::kWithin, P("consent.revoke_requested"), P("consent.delete_sent"),
+                    5 * kMinute);
   Run(*m,
       {Simple(EntryType::kRevokeRequested, 0, 7, 1),
        Simple(EntryType::kRevokeRequested, kSecond, 8, 2),
@@ -183,8 +183,8 @@ TEST_CASE("within without a key is discharged by any response", "[invariants]") 
 TEST_CASE("after with a key forbids only entries with the trigger's key", "[invariants]") {
   auto m = MakeRule(Rule::Kind::kAfter, P("consent.revoked"),
                     P("api.request", {{"category", {"balance", "transactions"}}}), 0, "consent");
-  CHECK(m->type_mask() == (mocks::TypeBit(EntryType::kConsentRevoked) |
-                           mocks::TypeBit(EntryType::kApiRequest)));
+  CHECK(m->type_mask() ==
+        (mocks::TypeBit(EntryType::kConsentRevoked) | mocks::TypeBit(EntryType::kApiRequest)));
   Run(*m,
       {Request(0, 7, 1, kBalance, 1), Consent(EntryType::kConsentRevoked, kMinute, 1, 7),
        Request(2 * kMinute, 8, 2, kBalance, 2), Request(3 * kMinute, 7, 1, kTransactions, 3)},
@@ -193,12 +193,14 @@ TEST_CASE("after with a key forbids only entries with the trigger's key", "[inva
   const auto& v = m->violations()[0];
   CHECK(v.time == 3 * kMinute);
   CHECK(v.subject == 7);
-  CHECK(v.message == "an entry matched the pattern rule 'my-rule' forbids after consent.revoked "
-                     "at 0d 00:01:00.000 (same consent 1)");
+  CHECK(v.message ==
+        "an entry matched the pattern rule 'my-rule' forbids after consent.revoked "
+        "at 0d 00:01:00.000 (same consent 1)");
   REQUIRE(v.evidence.size() == 2);
   CHECK(v.evidence.front().time == kMinute);
-  CHECK(v.evidence.back().text == "0d 00:03:00.000 api.request consent 1 of customer 7 at "
-                                  "bank:northbank for transactions #3 (poll)");
+  CHECK(v.evidence.back().text ==
+        "0d 00:03:00.000 api.request consent 1 of customer 7 at "
+        "bank:northbank for transactions #3 (poll)");
 }
 
 TEST_CASE("after without a key forbids any match after any trigger", "[invariants]") {
@@ -206,8 +208,7 @@ TEST_CASE("after without a key forbids any match after any trigger", "[invariant
   TraceEntry drain;
   drain.time = kHour;
   drain.type = EntryType::kDrainStart;
-  Run(*m, {Request(0, 7, 1, kBalance, 1), drain, Request(kHour + 1, 8, 2, kBalance, 2)},
-      2 * kHour);
+  Run(*m, {Request(0, 7, 1, kBalance, 1), drain, Request(kHour + 1, 8, 2, kBalance, 2)}, 2 * kHour);
   REQUIRE(m->violation_count() == 1);
   CHECK(m->violations()[0].message ==
         "an entry matched the pattern rule 'my-rule' forbids after drain.start at 0d 01:00:00.000");

@@ -33,12 +33,13 @@ TEST_CASE("revocation_with_request_in_flight needs a request without its respons
           "[invariants]") {
   auto revoked = Consent(EntryType::kConsentRevoked, kMinute, 1, 7);
   CHECK(Occurs("revocation_with_request_in_flight", {Request(0, 7, 1, kBalance, 1), revoked}));
-  CHECK(Occurs("revocation_with_request_in_flight",
-               {Request(0, 7, 1, kBalance, 1), Simple(EntryType::kRevokeRequested, kMinute, 7, 1)}));
+  CHECK(
+      Occurs("revocation_with_request_in_flight",
+             {Request(0, 7, 1, kBalance, 1), Simple(EntryType::kRevokeRequested, kMinute, 7, 1)}));
   CHECK_FALSE(Occurs("revocation_with_request_in_flight",
                      {Request(0, 7, 1, kBalance, 1), Response(kSecond, 7, 1, 1, 200), revoked}));
-  CHECK_FALSE(Occurs("revocation_with_request_in_flight",
-                     {Request(0, 8, 2, kBalance, 1), revoked}));
+  CHECK_FALSE(
+      Occurs("revocation_with_request_in_flight", {Request(0, 8, 2, kBalance, 1), revoked}));
 }
 
 TEST_CASE("alert_queued_during_messenger_outage needs an open messenger outage", "[invariants]") {
@@ -52,8 +53,7 @@ TEST_CASE("alert_queued_during_messenger_outage needs an open messenger outage",
                      {Outage(EntryType::kOutageStart, 0, mocks::BankEndpoint(0)), queued}));
 }
 
-TEST_CASE("request_throttled_429 and request_timed_out read the response status",
-          "[invariants]") {
+TEST_CASE("request_throttled_429 and request_timed_out read the response status", "[invariants]") {
   CHECK(Occurs("request_throttled_429", {Response(0, 7, 1, 1, 429)}));
   CHECK_FALSE(Occurs("request_throttled_429", {Response(0, 7, 1, 1, 200)}));
   CHECK(Occurs("request_timed_out", {Response(0, 7, 1, 1, 0)}));

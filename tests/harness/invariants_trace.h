@@ -54,9 +54,9 @@ inline std::vector<TraceEntry> Granted(SimTime t, mocks::ConsentId id, mocks::Cu
                                        mocks::PurposeSet purposes = mocks::kPurposeDisplay |
                                                                     mocks::kPurposeFraudAlerts,
                                        SimTime expiry = 90 * kDay) {
-  return {Consent(EntryType::kConsentCreated, t, id, subject, scopes, purposes, expiry),
-          Consent(EntryType::kConsentAuthorised, t + kSecond, id, subject, scopes, purposes,
-                  expiry)};
+  return {
+      Consent(EntryType::kConsentCreated, t, id, subject, scopes, purposes, expiry),
+      Consent(EntryType::kConsentAuthorised, t + kSecond, id, subject, scopes, purposes, expiry)};
 }
 
 inline TraceEntry Flow(SimTime t, mocks::Endpoint from, mocks::Endpoint to,
