@@ -39,6 +39,7 @@ header.run .sub { color: var(--muted); margin-top: 2px; }
 .badge.big { font-size: 18px; padding: 4px 18px; }
 h2.section { font-size: 15px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 32px 0 10px; }
 table { border-collapse: collapse; width: 100%; }
+.table-wrap { overflow-x: auto; }
 th, td { text-align: left; padding: 8px 12px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: 12px; color: var(--muted); font-weight: 600; text-transform: uppercase; letter-spacing: .04em; background: #fbfcfd; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -79,7 +80,9 @@ ol.evidence li.offending { color: #8a3000; font-weight: 600; }
 ol.evidence .t { display: inline-block; min-width: 128px; color: var(--muted); font-variant-numeric: tabular-nums; }
 .charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
 figure.chart-card { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 4px 4px 0; background: #fff; break-inside: avoid; }
-figure.chart-card.wide { grid-column: 1 / -1; }
+figure.chart-card.wide { grid-column: 1 / -1; overflow-x: auto; }
+figure.chart-card.wide svg.chart { min-width: 880px; }
+table.verdicts td:first-child { white-space: nowrap; }
 svg.chart { display: block; width: 100%; height: auto; }
 svg.chart text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
 svg .halo { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
@@ -91,6 +94,7 @@ details.metrics summary { cursor: pointer; color: var(--muted); font-size: 13px;
 footer { color: var(--muted); font-size: 12px; margin-top: 32px; text-align: center; }
 @media (max-width: 960px) { .charts { grid-template-columns: 1fr; } .stats { margin-left: 0; } }
 @media print {
+  figure.chart-card.wide svg.chart { min-width: 0; }
   body { background: #fff; font-size: 12px; }
   .page { max-width: none; padding: 0; }
   .card { box-shadow: none; }
@@ -154,7 +158,7 @@ std::string Header(const RunReport& report) {
 }
 
 std::string VerdictTable(const RunReport& report) {
-  std::string out = "<h2 class=\"section\">Verdicts</h2><div class=\"card\"><table class=\"verdicts\"><thead><tr>"
+  std::string out = "<h2 class=\"section\">Verdicts</h2><div class=\"card table-wrap\"><table class=\"verdicts\"><thead><tr>"
                     "<th>Scenario</th><th>Verdict</th><th class=\"num\">Violations</th>";
   for (const KeyMetric& m : kKeyMetrics) out += std::string("<th class=\"num\">") + m.label + "</th>";
   out += "<th class=\"num\">Wall time</th></tr></thead><tbody>";

@@ -367,7 +367,9 @@ std::string ViolationsChartSvg(const ScenarioResult& s, double width) {
   for (const Violation& v : s.violations) {
     if (std::find(lanes.begin(), lanes.end(), v.invariant) == lanes.end()) lanes.push_back(v.invariant);
   }
-  const double lane_height = 30, x0 = lanes.empty() ? 64 : 188, y0 = kTop + 8;
+  // Lane labels sit inside the plot, above each lane, so the time axis lines up with
+  // the API chart below it.
+  const double lane_height = 34, x0 = 64, y0 = kTop + 8;
   const double y1 = y0 + lane_height * static_cast<double>(std::max<size_t>(lanes.size(), 1));
   const double height = y1 + kAxisGap;
   std::string out = Open(width, height, "Violations over time");
@@ -388,15 +390,15 @@ std::string ViolationsChartSvg(const ScenarioResult& s, double width) {
   out += Windows(s.timeline, x, y0, y1);
   for (size_t i = 0; i < lanes.size(); ++i) {
     const double cy = y0 + lane_height * (static_cast<double>(i) + 0.5);
-    std::string label = lanes[i];
-    if (label.size() > 26) label = label.substr(0, 25) + "\xE2\x80\xA6";
-    out += "<line x1=\"" + F(x0) + "\" x2=\"" + F(right) + "\" y1=\"" + F(cy) + "\" y2=\"" + F(cy) +
-           "\" stroke=\"" + kGrid + "\"/>";
-    out += Text(x0 - 8, cy + 4, label, " text-anchor=\"end\" font-family=\"ui-monospace, Menlo, Consolas, monospace\" font-size=\"11\"");
+    out += "<line x1=\"" + F(x0) + "\" x2=\"" + F(right) + "\" y1=\"" + F(cy + 6) + "\" y2=\"" + F(cy + 6) +
+           "\" stroke=\"#cbd2d9\"/>";
+    out += Text(x0 + 4, cy - 6, lanes[i],
+                " class=\"halo\" fill=\"" + std::string(kMuted) +
+                    "\" font-family=\"ui-monospace, Menlo, Consolas, monospace\" font-size=\"11\"");
   }
   for (const Violation& v : s.violations) {
     const size_t lane = static_cast<size_t>(std::find(lanes.begin(), lanes.end(), v.invariant) - lanes.begin());
-    const double cy = y0 + lane_height * (static_cast<double>(lane) + 0.5), cx = x(v.time);
+    const double cy = y0 + lane_height * (static_cast<double>(lane) + 0.5) + 6, cx = x(v.time);
     std::string tip = FormatSimInstant(v.time) + " " + v.invariant;
     if (v.subject >= 0) tip += " (customer " + std::to_string(v.subject) + ")";
     tip += ": " + v.message;
