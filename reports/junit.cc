@@ -6,7 +6,7 @@ namespace bpsim::reports {
 namespace {
 
 std::string Attr(const char* name, const std::string& value) {
-  return std::string(" ") + name + "=\"" + XmlEscape(value) + "\"";
+  return std::string(" ") + name + "=\"" + XmlEscapeAttribute(value) + "\"";
 }
 
 std::string CheckType(const std::string& name) {

@@ -41,7 +41,7 @@ std::string Text(double x, double y, const std::string& text, const std::string&
 
 std::string SvgOpen(double width, double height, const std::string& label) {
   return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 " + F(width) +
-         " " + F(height) + "\" role=\"img\" aria-label=\"" + XmlEscape(label) + "\">";
+         " " + F(height) + "\" role=\"img\" aria-label=\"" + XmlEscapeAttribute(label) + "\">";
 }
 
 std::string NoData(double x0, double x1, double y0, double y1, const std::string& what) {

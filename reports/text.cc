@@ -80,7 +80,9 @@ size_t Utf8SequenceLength(std::string_view text, size_t i) {
 
 }  // namespace
 
-std::string XmlEscape(std::string_view text) {
+namespace {
+
+std::string Escape(std::string_view text, bool attribute) {
   static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
   std::string out;
   out.reserve(text.size() + text.size() / 8);
@@ -92,9 +94,9 @@ std::string XmlEscape(std::string_view text) {
       case '>': out += "&gt;"; ++i; continue;
       case '"': out += "&quot;"; ++i; continue;
       case '\'': out += "&#39;"; ++i; continue;
-      case '\n': out += "&#10;"; ++i; continue;
+      case '\n': out += attribute ? "&#10;" : "\n"; ++i; continue;
       case '\r': out += "&#13;"; ++i; continue;
-      case '\t': out += "&#9;"; ++i; continue;
+      case '\t': out += attribute ? "&#9;" : "\t"; ++i; continue;
       default: break;
     }
     const auto uc = static_cast<unsigned char>(c);
@@ -114,5 +116,10 @@ std::string XmlEscape(std::string_view text) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string XmlEscape(std::string_view text) { return Escape(text, false); }
+std::string XmlEscapeAttribute(std::string_view text) { return Escape(text, true); }
 
 }  // namespace bpsim::reports

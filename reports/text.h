@@ -24,10 +24,14 @@ std::string FormatMetricValue(double value);
 // 16 lowercase hex digits.
 std::string FormatHex64(std::uint64_t value);
 
-// Escapes text for XML 1.0 element content and attribute values (both quotes are
-// escaped, and \n \r \t as character references so attributes keep them). Characters
-// XML 1.0 forbids (C0 controls other than \t \n \r, and bytes that are not valid
-// UTF-8) become U+FFFD, so the output always parses.
+// Escapes text for XML 1.0 (and HTML) element content: & < > and both quotes become
+// references, \t and \n stay literal, \r becomes &#13;. Characters XML 1.0 forbids
+// (C0 controls other than \t \n \r, and bytes that are not valid UTF-8) become
+// U+FFFD, so the output always parses.
 std::string XmlEscape(std::string_view text);
+
+// The same for attribute values, where \t \n \r are also written as character
+// references so that attribute-value normalisation keeps them.
+std::string XmlEscapeAttribute(std::string_view text);
 
 }  // namespace bpsim::reports

@@ -59,13 +59,13 @@ TEST_CASE("RenderJUnit has one testsuite per scenario and one testcase per check
 TEST_CASE("RenderJUnit failures carry the evidence chain and the repro command", "[reports][junit]") {
   const std::string xml = RenderJUnit(MakeFixtureReport());
   CHECK_THAT(xml, Catch::Contains(
-      "<failure message=\"fired 2 times; not expected\" type=\"invariant\">fired 2 times; not expected&#10;"
-      "&#10;[2d 03:35:00.000] revocation-honoured (customer 7): platform requested balances under consent 42 "
-      "after its revocation (grace 5m)&#10;"
-      "    1d 21:15:00.000  consent.granted consent 42 of customer 7 (scopes balances, transactions)&#10;"
-      "    2d 03:15:00.000  consent.revoked consent 42 of customer 7 (via bank)&#10;"));
+      "<failure message=\"fired 2 times; not expected\" type=\"invariant\">fired 2 times; not expected\n"
+      "\n[2d 03:35:00.000] revocation-honoured (customer 7): platform requested balances under consent 42 "
+      "after its revocation (grace 5m)\n"
+      "    1d 21:15:00.000  consent.granted consent 42 of customer 7 (scopes balances, transactions)\n"
+      "    2d 03:15:00.000  consent.revoked consent 42 of customer 7 (via bank)\n"));
   CHECK_THAT(xml, Catch::Contains(
-      "&#10;Reproduce: bpsim replay scenarios/data-sharing/partner-leak.yaml --seed 7&#10;</failure>"));
+      "\nReproduce: bpsim replay scenarios/data-sharing/partner-leak.yaml --seed 7\n</failure>"));
   CHECK_THAT(xml, Catch::Contains("<failure message=\"measured 3, max 0\" type=\"metric\">"));
   CHECK_THAT(xml, Catch::Contains(
       "sink.partner:cashback received flow 9001 &amp; derived 9002"));
@@ -113,6 +113,7 @@ TEST_CASE("RenderJUnit caps the violations listed in one failure", "[reports][ju
 
 TEST_CASE("XmlEscape keeps valid UTF-8 and tab, newline, carriage return", "[reports][junit]") {
   CHECK(XmlEscape("caf\xC3\xA9 \xE2\x89\xA4 \xF0\x9F\x98\x80") == "caf\xC3\xA9 \xE2\x89\xA4 \xF0\x9F\x98\x80");
-  CHECK(XmlEscape("a\tb\nc\rd") == "a&#9;b&#10;c&#13;d");
+  CHECK(XmlEscape("a\tb\nc\rd") == "a\tb\nc&#13;d");
+  CHECK(XmlEscapeAttribute("a\tb\nc\rd") == "a&#9;b&#10;c&#13;d");
   CHECK(XmlEscape("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
 }
