@@ -69,9 +69,11 @@ TEST_CASE("PerfettoTraceWriter streams many events without holding them", "[repo
   std::FILE* file = std::fopen(path.c_str(), "w");
   REQUIRE(file != nullptr);
   PerfettoTraceWriter writer(file, path);
+  int failed = 0;
   for (int i = 0; i < 100'000; ++i) {
-    REQUIRE(writer.Instant(1, i % 8, i * kMillisecond, "tick", "bench").ok());
+    failed += writer.Instant(1, i % 8, i * kMillisecond, "tick", "bench").ok() ? 0 : 1;
   }
+  CHECK(failed == 0);
   REQUIRE(writer.Finish().ok());
   std::fclose(file);
   const auto j = nlohmann::json::parse(ReadText(path));
