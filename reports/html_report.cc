@@ -122,7 +122,8 @@ document.querySelectorAll('button.copy').forEach(function (b) {
 std::string E(const std::string& text) { return XmlEscape(text); }
 
 std::string Badge(const ScenarioResult& s) {
-  return s.passed ? "<span class=\"badge pass\">PASS</span>" : "<span class=\"badge fail\">FAIL</span>";
+  return s.passed ? "<span class=\"badge pass\">PASS</span>"
+                  : "<span class=\"badge fail\">FAIL</span>";
 }
 
 std::string Anchor(size_t index) { return "scenario-" + std::to_string(index + 1); }
@@ -142,7 +143,8 @@ std::string Header(const RunReport& report) {
   out += std::string("<span class=\"badge big ") + (ok ? "pass\">PASS" : "fail\">FAIL") + "</span>";
   if (report.incomplete) out += "<span class=\"badge note\">INCOMPLETE</span>";
   auto stat = [](const std::string& value, const char* label, bool bad) {
-    return "<div class=\"stat" + std::string(bad ? " bad" : "") + "\"><b>" + value + "</b><span>" + label + "</span></div>";
+    return "<div class=\"stat" + std::string(bad ? " bad" : "") + "\"><b>" + value + "</b><span>" +
+           label + "</span></div>";
   };
   out += "<div class=\"stats\">";
   out += stat(std::to_string(report.scenarios.size()), "scenarios", false);
@@ -152,25 +154,31 @@ std::string Header(const RunReport& report) {
   out += stat(FormatFixed(report.wall_seconds, 1) + " s", "wall time", false);
   out += "</div></header>";
   if (report.incomplete) {
-    out += "<p class=\"banner note\">The run was interrupted before the end: results cover only what ran.</p>";
+    out +=
+        "<p class=\"banner note\">The run was interrupted before the end: results cover only what "
+        "ran.</p>";
   }
   return out;
 }
 
 std::string VerdictTable(const RunReport& report) {
-  std::string out = "<h2 class=\"section\">Verdicts</h2><div class=\"card table-wrap\"><table class=\"verdicts\"><thead><tr>"
-                    "<th>Scenario</th><th>Verdict</th><th class=\"num\">Violations</th>";
-  for (const KeyMetric& m : kKeyMetrics) out += std::string("<th class=\"num\">") + m.label + "</th>";
+  std::string out =
+      "<h2 class=\"section\">Verdicts</h2><div class=\"card table-wrap\"><table "
+      "class=\"verdicts\"><thead><tr>"
+      "<th>Scenario</th><th>Verdict</th><th class=\"num\">Violations</th>";
+  for (const KeyMetric& m : kKeyMetrics)
+    out += std::string("<th class=\"num\">") + m.label + "</th>";
   out += "<th class=\"num\">Wall time</th></tr></thead><tbody>";
   for (size_t i = 0; i < report.scenarios.size(); ++i) {
     const ScenarioResult& s = report.scenarios[i];
-    out += std::string("<tr class=\"") + (s.passed ? "pass" : "fail") + "\"><td><a href=\"#" + Anchor(i) +
-           "\"><code>" + E(s.id) + "</code></a></td><td>" + Badge(s);
+    out += std::string("<tr class=\"") + (s.passed ? "pass" : "fail") + "\"><td><a href=\"#" +
+           Anchor(i) + "\"><code>" + E(s.id) + "</code></a></td><td>" + Badge(s);
     if (!s.error.empty()) out += " <span class=\"badge note\">ERROR</span>";
     if (s.incomplete) out += " <span class=\"badge note\">INCOMPLETE</span>";
     out += "</td><td class=\"num " + std::string(s.violations.empty() ? "zero" : "bad") + "\">" +
            std::to_string(s.violations.size()) + "</td>";
-    for (const KeyMetric& m : kKeyMetrics) out += "<td class=\"num\">" + E(FormatKeyMetric(s, m)) + "</td>";
+    for (const KeyMetric& m : kKeyMetrics)
+      out += "<td class=\"num\">" + E(FormatKeyMetric(s, m)) + "</td>";
     out += "<td class=\"num\">" + FormatFixed(s.wall_seconds, 2) + " s</td></tr>";
   }
   return out + "</tbody></table></div>";
@@ -182,13 +190,16 @@ std::string Expectations(const ScenarioResult& s) {
   for (const Check& c : s.checks) failed += c.passed ? 0 : 1;
   if (s.checks.empty()) return out + "<p class=\"muted\">No expectations were checked.</p>";
   if (failed == 0) {
-    return out + "<p class=\"ok-line\">All " + std::to_string(s.checks.size()) + " expectations met.</p>";
+    return out + "<p class=\"ok-line\">All " + std::to_string(s.checks.size()) +
+           " expectations met.</p>";
   }
-  out += "<table><thead><tr><th>Expectation not met</th><th>Detail</th><th class=\"num\">Fired</th></tr></thead><tbody>";
+  out +=
+      "<table><thead><tr><th>Expectation not met</th><th>Detail</th><th "
+      "class=\"num\">Fired</th></tr></thead><tbody>";
   for (const Check& c : s.checks) {
     if (c.passed) continue;
-    out += "<tr><td><code>" + E(c.name) + "</code></td><td>" + E(c.detail) + "</td><td class=\"num\">" +
-           std::to_string(c.fired) + "</td></tr>";
+    out += "<tr><td><code>" + E(c.name) + "</code></td><td>" + E(c.detail) +
+           "</td><td class=\"num\">" + std::to_string(c.fired) + "</td></tr>";
   }
   out += "</tbody></table>";
   out += "<p class=\"muted\">" + std::to_string(s.checks.size() - failed) + " of " +
@@ -211,7 +222,8 @@ std::string Violations(const ScenarioResult& s) {
       for (size_t k = 0; k < v.evidence.size(); ++k) {
         const EvidenceItem& e = v.evidence[k];
         out += std::string("<li") + (k + 1 == v.evidence.size() ? " class=\"offending\"" : "") +
-               "><span class=\"t mono\">" + E(FormatSimInstant(e.time)) + "</span> " + E(e.text) + "</li>";
+               "><span class=\"t mono\">" + E(FormatSimInstant(e.time)) + "</span> " + E(e.text) +
+               "</li>";
       }
       out += "</ol>";
     }
@@ -225,21 +237,24 @@ std::string Violations(const ScenarioResult& s) {
 }
 
 std::string Figure(const std::string& svg, bool wide) {
-  return std::string("<figure class=\"chart-card") + (wide ? " wide" : "") + "\">" + svg + "</figure>";
+  return std::string("<figure class=\"chart-card") + (wide ? " wide" : "") + "\">" + svg +
+         "</figure>";
 }
 
 std::string Metrics(const ScenarioResult& s) {
-  std::string out = "<details class=\"metrics\"><summary>All metrics (" + std::to_string(s.metrics.size()) +
-                    ")</summary><div class=\"metric-grid\">";
+  std::string out = "<details class=\"metrics\"><summary>All metrics (" +
+                    std::to_string(s.metrics.size()) + ")</summary><div class=\"metric-grid\">";
   for (const auto& [name, value] : s.metrics) {
-    out += "<div><span class=\"mono\">" + E(name) + "</span><span>" + E(FormatMetricValue(value)) + "</span></div>";
+    out += "<div><span class=\"mono\">" + E(name) + "</span><span>" + E(FormatMetricValue(value)) +
+           "</span></div>";
   }
   return out + "</div></details>";
 }
 
 std::string Scenario(const ScenarioResult& s, size_t index) {
-  std::string out = "<section class=\"scenario card\" id=\"" + Anchor(index) + "\"><div class=\"scenario-head\"><h3><code>" +
-                    E(s.id) + "</code></h3>" + Badge(s);
+  std::string out = "<section class=\"scenario card\" id=\"" + Anchor(index) +
+                    "\"><div class=\"scenario-head\"><h3><code>" + E(s.id) + "</code></h3>" +
+                    Badge(s);
   if (s.incomplete) out += "<span class=\"badge note\">INCOMPLETE</span>";
   out += "<a class=\"top\" href=\"#top\">back to verdicts</a></div>";
   if (!s.description.empty()) out += "<p class=\"description\">" + E(s.description) + "</p>";
@@ -248,18 +263,20 @@ std::string Scenario(const ScenarioResult& s, size_t index) {
     for (const std::string& tag : s.tags) out += "<span class=\"tag\">" + E(tag) + "</span>";
     out += "</div>";
   }
-  out += "<dl class=\"meta\"><div><dt>file</dt><dd class=\"mono\">" + E(s.file) + "</dd></div><div><dt>seed</dt><dd>" +
-         std::to_string(s.seed) + "</dd></div><div><dt>trace hash</dt><dd class=\"mono\">" + FormatHex64(s.trace_hash) +
+  out += "<dl class=\"meta\"><div><dt>file</dt><dd class=\"mono\">" + E(s.file) +
+         "</dd></div><div><dt>seed</dt><dd>" + std::to_string(s.seed) +
+         "</dd></div><div><dt>trace hash</dt><dd class=\"mono\">" + FormatHex64(s.trace_hash) +
          "</dd></div><div><dt>simulated</dt><dd>" + E(FormatDuration(s.timeline.end)) +
-         "</dd></div><div><dt>wall time</dt><dd>" + FormatFixed(s.wall_seconds, 2) + " s</dd></div></dl>";
+         "</dd></div><div><dt>wall time</dt><dd>" + FormatFixed(s.wall_seconds, 2) +
+         " s</dd></div></dl>";
   if (!s.error.empty()) out += "<p class=\"banner\"><b>Error:</b> " + E(s.error) + "</p>";
   if (s.incomplete) out += "<p class=\"banner note\">This run was interrupted before the end.</p>";
   out += Expectations(s);
   out += Violations(s);
   if (!s.repro.empty()) {
     out += "<h4>Reproduce</h4><div class=\"repro-box\"><pre class=\"repro\"><code>" + E(s.repro) +
-           "</code></pre><button class=\"copy\" type=\"button\" hidden=\"hidden\" data-text=\"" + E(s.repro) +
-           "\">Copy</button></div>";
+           "</code></pre><button class=\"copy\" type=\"button\" hidden=\"hidden\" data-text=\"" +
+           E(s.repro) + "\">Copy</button></div>";
   }
   out += "<h4>Charts</h4><div class=\"charts\">";
   out += Figure(ViolationsChartSvg(s, kWideChartWidth), true);
@@ -276,16 +293,19 @@ std::string Scenario(const ScenarioResult& s, size_t index) {
 std::string RenderHtmlReport(const RunReport& report) {
   size_t failed = 0;
   for (const ScenarioResult& s : report.scenarios) failed += s.passed ? 0 : 1;
-  std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
-                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>";
-  out += std::string(failed == 0 ? "PASS" : "FAIL") + " - bpsim report (" + std::to_string(report.scenarios.size()) +
-         " scenarios)</title><style>" + kStyle + "</style></head>\n<body><div class=\"page\" id=\"top\">";
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>";
+  out += std::string(failed == 0 ? "PASS" : "FAIL") + " - bpsim report (" +
+         std::to_string(report.scenarios.size()) + " scenarios)</title><style>" + kStyle +
+         "</style></head>\n<body><div class=\"page\" id=\"top\">";
   out += Header(report);
   out += VerdictTable(report);
   out += "<h2 class=\"section\">Scenarios</h2>\n";
   for (size_t i = 0; i < report.scenarios.size(); ++i) out += Scenario(report.scenarios[i], i);
   out += "<footer>Generated by bpsim " + E(report.bpsim_version) +
-         ". Times are simulated (days, hh:mm:ss.mmm since the start of the run) except wall time.</footer>";
+         ". Times are simulated (days, hh:mm:ss.mmm since the start of the run) except wall "
+         "time.</footer>";
   out += "</div><script>" + std::string(kScript) + "</script></body></html>\n";
   return out;
 }

@@ -65,15 +65,18 @@ std::string RenderJUnit(const RunReport& report) {
             Attr("skipped", "0") + Attr("time", FormatFixed(s.wall_seconds, 3)) +
             Attr("file", s.file) + ">\n";
     body += "    <properties>\n";
-    body += "      <property" + Attr("name", "seed") + Attr("value", std::to_string(s.seed)) + "/>\n";
+    body +=
+        "      <property" + Attr("name", "seed") + Attr("value", std::to_string(s.seed)) + "/>\n";
     body += "      <property" + Attr("name", "repro") + Attr("value", s.repro) + "/>\n";
-    body += "      <property" + Attr("name", "trace_hash") + Attr("value", FormatHex64(s.trace_hash)) + "/>\n";
+    body += "      <property" + Attr("name", "trace_hash") +
+            Attr("value", FormatHex64(s.trace_hash)) + "/>\n";
     body += "    </properties>\n";
     if (run_error) {
       const std::string message = !s.error.empty() ? s.error : "run interrupted before the end";
       std::string text = message + "\n";
       if (!s.repro.empty()) text += "\nReproduce: " + s.repro + "\n";
-      body += "    <testcase" + Attr("name", "run") + Attr("classname", s.id) + Attr("time", "0") + ">\n";
+      body += "    <testcase" + Attr("name", "run") + Attr("classname", s.id) + Attr("time", "0") +
+              ">\n";
       body += "      <error" + Attr("message", message) +
               Attr("type", s.error.empty() ? "incomplete" : "scenario-error") + ">" +
               XmlEscape(text) + "</error>\n";

@@ -9,9 +9,9 @@
 namespace bpsim::reports {
 
 struct KeyMetric {
-  const char* name;    // metric name in ScenarioResult::metrics
-  const char* label;   // column header
-  bool is_seconds;     // printed with a unit ("2.35 s")
+  const char* name;   // metric name in ScenarioResult::metrics
+  const char* label;  // column header
+  bool is_seconds;    // printed with a unit ("2.35 s")
 };
 
 inline constexpr KeyMetric kKeyMetrics[] = {

@@ -12,16 +12,33 @@ std::string Md(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '|': out += "\\|"; break;
-      case '\n': case '\r': out += ' '; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '*': case '_': case '`': case '[': case ']': case '\\':
+      case '|':
+        out += "\\|";
+        break;
+      case '\n':
+      case '\r':
+        out += ' ';
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '*':
+      case '_':
+      case '`':
+      case '[':
+      case ']':
+      case '\\':
         out += '\\';
         out += c;
         break;
-      default: out += c;
+      default:
+        out += c;
     }
   }
   return out;
@@ -75,7 +92,8 @@ std::string RenderSummaryMarkdown(const RunReport& report) {
     if (!s.error.empty()) out += "- error: " + Md(s.error) + "\n";
     for (const Check& c : s.checks) {
       if (c.passed) continue;
-      out += "- expectation " + Code(c.name) + " not met" + (c.detail.empty() ? "" : ": " + Md(c.detail)) + "\n";
+      out += "- expectation " + Code(c.name) + " not met" +
+             (c.detail.empty() ? "" : ": " + Md(c.detail)) + "\n";
     }
     size_t shown = 0;
     for (const Violation& v : s.violations) {

@@ -15,9 +15,10 @@ std::string FormatSimInstant(SimTime t) {
   const SimTime days = t / kDay;
   const SimTime rest = t % kDay;
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%s%" PRId64 "d %02" PRId64 ":%02" PRId64 ":%02" PRId64 ".%03" PRId64,
-                sign.c_str(), days, rest / kHour, (rest % kHour) / kMinute,
-                (rest % kMinute) / kSecond, (rest % kSecond) / kMillisecond);
+  std::snprintf(buf, sizeof buf,
+                "%s%" PRId64 "d %02" PRId64 ":%02" PRId64 ":%02" PRId64 ".%03" PRId64, sign.c_str(),
+                days, rest / kHour, (rest % kHour) / kMinute, (rest % kMinute) / kSecond,
+                (rest % kSecond) / kMillisecond);
   return buf;
 }
 
@@ -61,17 +62,24 @@ size_t Utf8SequenceLength(std::string_view text, size_t i) {
   size_t len = 0;
   std::uint32_t cp = 0;
   if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-  else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-  else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-  else return 0;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4;
+    cp = c & 0x07;
+  } else
+    return 0;
   if (i + len > text.size()) return 0;
   for (size_t k = 1; k < len; ++k) {
     if ((byte(i + k) & 0xC0) != 0x80) return 0;
     cp = (cp << 6) | (byte(i + k) & 0x3F);
   }
-  const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-                        (len == 4 && cp < 0x10000);
+  const bool overlong =
+      (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
   const bool surrogate = cp >= 0xD800 && cp <= 0xDFFF;
   const bool not_xml = cp == 0xFFFE || cp == 0xFFFF || cp > 0x10FFFF;
   if (overlong || surrogate || not_xml) return 0;
@@ -89,15 +97,40 @@ std::string Escape(std::string_view text, bool attribute) {
   for (size_t i = 0; i < text.size();) {
     const char c = text[i];
     switch (c) {
-      case '&': out += "&amp;"; ++i; continue;
-      case '<': out += "&lt;"; ++i; continue;
-      case '>': out += "&gt;"; ++i; continue;
-      case '"': out += "&quot;"; ++i; continue;
-      case '\'': out += "&#39;"; ++i; continue;
-      case '\n': out += attribute ? "&#10;" : "\n"; ++i; continue;
-      case '\r': out += "&#13;"; ++i; continue;
-      case '\t': out += attribute ? "&#9;" : "\t"; ++i; continue;
-      default: break;
+      case '&':
+        out += "&amp;";
+        ++i;
+        continue;
+      case '<':
+        out += "&lt;";
+        ++i;
+        continue;
+      case '>':
+        out += "&gt;";
+        ++i;
+        continue;
+      case '"':
+        out += "&quot;";
+        ++i;
+        continue;
+      case '\'':
+        out += "&#39;";
+        ++i;
+        continue;
+      case '\n':
+        out += attribute ? "&#10;" : "\n";
+        ++i;
+        continue;
+      case '\r':
+        out += "&#13;";
+        ++i;
+        continue;
+      case '\t':
+        out += attribute ? "&#9;" : "\t";
+        ++i;
+        continue;
+      default:
+        break;
     }
     const auto uc = static_cast<unsigned char>(c);
     if (uc < 0x20) {

@@ -1,17 +1,19 @@
+#include "reports/files.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "reports/files.h"
 #include "tests/reports/test_util.h"
 
 using namespace bpsim;
 using namespace bpsim::reports;
 using namespace bpsim::reports::testing;
 
-TEST_CASE("WriteFileAtomically replaces the file and leaves no temporary behind", "[reports][files]") {
+TEST_CASE("WriteFileAtomically replaces the file and leaves no temporary behind",
+          "[reports][files]") {
   TempDir dir;
   const std::string path = dir.path() + "/report.json";
   WriteText(path, "old");
@@ -31,7 +33,8 @@ TEST_CASE("WriteAll reports a full disk with strerror", "[reports][files]") {
   std::fclose(full);
 }
 
-TEST_CASE("WriteFileAtomically fails clearly when the directory does not exist", "[reports][files]") {
+TEST_CASE("WriteFileAtomically fails clearly when the directory does not exist",
+          "[reports][files]") {
   TempDir dir;
   const std::string path = dir.path() + "/missing/report.json";
   Result<bool> r = WriteFileAtomically(path, "x");
@@ -40,7 +43,8 @@ TEST_CASE("WriteFileAtomically fails clearly when the directory does not exist",
                                  ": No such file or directory");
 }
 
-TEST_CASE("WriteFileAtomically fails in a read-only directory and keeps the old file", "[reports][files]") {
+TEST_CASE("WriteFileAtomically fails in a read-only directory and keeps the old file",
+          "[reports][files]") {
   if (::geteuid() == 0) {
     // root ignores directory permissions; /proc refuses file creation for everyone.
     Result<bool> r = WriteFileAtomically("/proc/bpsim-report.json", "x");
@@ -55,8 +59,8 @@ TEST_CASE("WriteFileAtomically fails in a read-only directory and keeps the old 
   Result<bool> r = WriteFileAtomically(path, "new");
   ::chmod(dir.path().c_str(), 0755);
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().message == "cannot create " + path + ".tmp." + std::to_string(::getpid()) +
-                                 ": Permission denied");
+  CHECK(r.error().message ==
+        "cannot create " + path + ".tmp." + std::to_string(::getpid()) + ": Permission denied");
   CHECK(ReadText(path) == "old");
 }
 

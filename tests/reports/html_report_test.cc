@@ -1,7 +1,8 @@
+#include "reports/html_report.h"
+
 #include <catch2/catch.hpp>
 #include <regex>
 
-#include "reports/html_report.h"
 #include "reports/text.h"
 #include "tests/reports/fixture.h"
 #include "tests/reports/test_util.h"
@@ -72,20 +73,32 @@ TEST_CASE("RenderHtmlReport references nothing outside the file", "[reports][htm
   CHECK(html.find("url(") == std::string::npos);
 }
 
-TEST_CASE("RenderHtmlReport shows violations, evidence, failed expectations and repro", "[reports][html]") {
+TEST_CASE("RenderHtmlReport shows violations, evidence, failed expectations and repro",
+          "[reports][html]") {
   const std::string html = RenderHtmlReport(MakeFixtureReport());
-  CHECK_THAT(html, Catch::Contains("platform requested balances under consent 42 after its revocation (grace 5m)"));
-  CHECK_THAT(html, Catch::Contains("balance of customer 12 reached sink partner:&quot;cashback&quot; &lt;ad-network&gt;"));
-  CHECK_THAT(html, Catch::Contains("cached transactions under consent 88 not purged within 1h of revocation"));
-  CHECK_THAT(html, Catch::Contains("rule never-ads-balance: flow of kind balance reached sink ads"));
+  CHECK_THAT(html,
+             Catch::Contains(
+                 "platform requested balances under consent 42 after its revocation (grace 5m)"));
+  CHECK_THAT(
+      html,
+      Catch::Contains(
+          "balance of customer 12 reached sink partner:&quot;cashback&quot; &lt;ad-network&gt;"));
   CHECK_THAT(html, Catch::Contains(
-      "<li class=\"offending\"><span class=\"t mono\">2d 03:35:00.000</span> api.request GET "
-      "/accounts/acc-7/balances under consent 42</li>"));
-  CHECK_THAT(html, Catch::Contains("<td><code>metric:alerts_lost</code></td><td>measured 3, max 0</td>"));
-  CHECK_THAT(html, Catch::Contains(
-      "<pre class=\"repro\"><code>bpsim replay scenarios/data-sharing/partner-leak.yaml --seed 7</code></pre>"));
-  CHECK_THAT(html, Catch::Contains(
-      "A buggy connector keeps polling after revocation &amp; forwards balances to a &lt;partner&gt; sink."));
+                       "cached transactions under consent 88 not purged within 1h of revocation"));
+  CHECK_THAT(html,
+             Catch::Contains("rule never-ads-balance: flow of kind balance reached sink ads"));
+  CHECK_THAT(
+      html,
+      Catch::Contains(
+          "<li class=\"offending\"><span class=\"t mono\">2d 03:35:00.000</span> api.request GET "
+          "/accounts/acc-7/balances under consent 42</li>"));
+  CHECK_THAT(html,
+             Catch::Contains("<td><code>metric:alerts_lost</code></td><td>measured 3, max 0</td>"));
+  CHECK_THAT(html,
+             Catch::Contains("<pre class=\"repro\"><code>bpsim replay "
+                             "scenarios/data-sharing/partner-leak.yaml --seed 7</code></pre>"));
+  CHECK_THAT(html, Catch::Contains("A buggy connector keeps polling after revocation &amp; "
+                                   "forwards balances to a &lt;partner&gt; sink."));
   CHECK_THAT(html, Catch::Contains("<span class=\"tag\">regression</span>"));
   CHECK_THAT(html, Catch::Contains("bank-a 503"));
   CHECK_THAT(html, Catch::Contains("bank-a timeout"));

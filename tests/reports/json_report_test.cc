@@ -1,7 +1,8 @@
+#include "reports/json_report.h"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "reports/json_report.h"
 #include "tests/reports/fixture.h"
 
 using namespace bpsim;
@@ -151,7 +152,8 @@ TEST_CASE("ParseJsonReport names the missing or mistyped field", "[reports][json
   j["scenarios"][1]["seed"] = "seven";
   Result<RunReport> bad_seed = ParseJsonReport(j.dump());
   REQUIRE_FALSE(bad_seed.ok());
-  CHECK(bad_seed.error().message == "not a bpsim report: scenarios[1].seed: expected an unsigned integer");
+  CHECK(bad_seed.error().message ==
+        "not a bpsim report: scenarios[1].seed: expected an unsigned integer");
 
   j = nlohmann::ordered_json::parse(RenderJsonReport(MakeFixtureReport()));
   j["scenarios"][0]["verdict"] = "maybe";

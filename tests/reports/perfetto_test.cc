@@ -1,7 +1,8 @@
+#include "reports/perfetto.h"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "reports/perfetto.h"
 #include "tests/reports/test_util.h"
 
 using namespace bpsim;
@@ -25,11 +26,13 @@ TEST_CASE("PerfettoTraceWriter writes Chrome trace JSON with tracks, events and 
     PerfettoTraceWriter writer(file, path);
     REQUIRE(writer.DeclareProcess(1, "bank-a", 1).ok());
     REQUIRE(writer.DeclareThread(1, 2, "data API").ok());
-    REQUIRE(writer.Instant(1, 2, 5 * kSecond + 250, "consent.revoked", "consent",
-                           {{"consent", std::int64_t{42}}, {"via", std::string("bank \"A\"")}})
+    REQUIRE(writer
+                .Instant(1, 2, 5 * kSecond + 250, "consent.revoked", "consent",
+                         {{"consent", std::int64_t{42}}, {"via", std::string("bank \"A\"")}})
                 .ok());
-    REQUIRE(writer.Complete(1, 2, 90 * kMillisecond, 1500 * kMicrosecond, "GET /balances", "api",
-                            {{"status", std::int64_t{200}}, {"latency_s", 0.0015}})
+    REQUIRE(writer
+                .Complete(1, 2, 90 * kMillisecond, 1500 * kMicrosecond, "GET /balances", "api",
+                          {{"status", std::int64_t{200}}, {"latency_s", 0.0015}})
                 .ok());
     REQUIRE(writer.Counter(1, kMinute, "consents", {{"Authorised", 120}, {"Revoked", 3}}).ok());
     REQUIRE(writer.Finish().ok());

@@ -1,17 +1,20 @@
+#include "reports/summary.h"
+
 #include <catch2/catch.hpp>
 
-#include "reports/summary.h"
 #include "tests/reports/fixture.h"
 
 using namespace bpsim::reports;
 using namespace bpsim::reports::testing;
 
-TEST_CASE("RenderSummaryMarkdown gives a headline, a table and the first violations", "[reports][summary]") {
+TEST_CASE("RenderSummaryMarkdown gives a headline, a table and the first violations",
+          "[reports][summary]") {
   const std::string md = RenderSummaryMarkdown(MakeFixtureReport());
   CHECK(md ==
         "## bpsim 0.1.0: **FAIL** - 2 of 3 scenarios passed\n"
         "\n"
-        "| Scenario | Verdict | Violations | Alert p99 | Alerts lost | Balances answered | API requests | Wall time |\n"
+        "| Scenario | Verdict | Violations | Alert p99 | Alerts lost | Balances answered | API "
+        "requests | Wall time |\n"
         "|---|---|---:|---:|---:|---:|---:|---:|\n"
         "| `consent/grant-and-read` | **PASS** | 0 | 4.20 s | 0 | 8890 | 31884 | 0.84 s |\n"
         "| `data-sharing/partner-leak` | **FAIL** | 4 | 38.50 s | 3 | 8890 | 31925 | 1.37 s |\n"
@@ -26,9 +29,11 @@ TEST_CASE("RenderSummaryMarkdown gives a headline, a table and the first violati
         "- expectation `verdict` not met: expected pass, got fail\n"
         "- `revocation-honoured` at 2d 03:35:00.000, customer 7: platform requested balances under "
         "consent 42 after its revocation (grace 5m)\n"
-        "- `no-third-party-sharing` at 3d 09:00:00.000, customer 12: balance of customer 12 reached sink "
+        "- `no-third-party-sharing` at 3d 09:00:00.000, customer 12: balance of customer 12 "
+        "reached sink "
         "partner:\"cashback\" &lt;ad-network&gt;\n"
-        "- `revocation-honoured` at 5d 14:00:00.000, customer 31: cached transactions under consent 88 "
+        "- `revocation-honoured` at 5d 14:00:00.000, customer 31: cached transactions under "
+        "consent 88 "
         "not purged within 1h of revocation\n"
         "- ... and 1 more violation(s)\n"
         "\n"
