@@ -17,11 +17,16 @@ std::string CheckType(const std::string& name) {
 }
 
 std::string DescribeViolation(const Violation& v) {
-  std::string out = "[" + FormatSimInstant(v.time) + "] " + v.invariant;
+  // Appends, not "lit" + string&&: GCC 12 -O3 warns falsely on that (-Wrestrict).
+  std::string out = "[";
+  out += FormatSimInstant(v.time);
+  out += "] " + v.invariant;
   if (v.subject >= 0) out += " (customer " + std::to_string(v.subject) + ")";
   out += ": " + v.message + "\n";
   for (const EvidenceItem& e : v.evidence) {
-    out += "    " + FormatSimInstant(e.time) + "  " + e.text + "\n";
+    out += "    ";
+    out += FormatSimInstant(e.time);
+    out += "  " + e.text + "\n";
   }
   return out;
 }

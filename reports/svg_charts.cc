@@ -369,7 +369,10 @@ std::string ConsentsChartSvg(const Timeline& t, double width) {
     std::string d;
     for (size_t i = 0; i < n; ++i) {
       const SimTime at = std::min<SimTime>(static_cast<SimTime>(i + 1) * t.bucket_width, t.end);
-      d += (i == 0 ? "M" : "L") + F(x(at)) + " " + F(y(static_cast<double>(At(counts, i))));
+      d += i == 0 ? 'M' : 'L';
+      d += F(x(at));
+      d += ' ';
+      d += F(y(static_cast<double>(At(counts, i))));
     }
     const std::uint64_t last = counts.empty() ? 0 : counts.back();
     out += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + SeriesColour(name, k) +
