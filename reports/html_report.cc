@@ -67,6 +67,7 @@ h4 { font-size: 13px; text-transform: uppercase; letter-spacing: .05em; color: v
 .repro-box { display: flex; align-items: stretch; gap: 8px; }
 pre.repro { flex: 1; margin: 0; background: #1f2933; color: #f5f7fa; padding: 10px 14px; border-radius: 6px; overflow-x: auto; user-select: all; }
 button.copy { font: inherit; font-size: 12px; border: 1px solid var(--line); background: #fff; border-radius: 6px; padding: 0 12px; cursor: pointer; }
+td.check-name { white-space: nowrap; }
 .violation { border: 1px solid var(--line); border-left: 4px solid #D55E00; border-radius: 6px; padding: 10px 14px; margin-bottom: 10px; break-inside: avoid; }
 .violation .vhead { display: flex; flex-wrap: wrap; gap: 4px 14px; align-items: baseline; }
 .violation .vhead code { font-weight: 700; color: var(--fail); font-size: 13px; }
@@ -132,7 +133,7 @@ std::string Header(const RunReport& report) {
   size_t passed = 0, violations = 0;
   for (const ScenarioResult& s : report.scenarios) {
     passed += s.passed ? 1 : 0;
-    violations += s.violations.size();
+    violations += ViolationCount(s);
   }
   const size_t failed = report.scenarios.size() - passed;
   const bool ok = failed == 0;
@@ -175,8 +176,9 @@ std::string VerdictTable(const RunReport& report) {
            Anchor(i) + "\"><code>" + E(s.id) + "</code></a></td><td>" + Badge(s);
     if (!s.error.empty()) out += " <span class=\"badge note\">ERROR</span>";
     if (s.incomplete) out += " <span class=\"badge note\">INCOMPLETE</span>";
-    out += "</td><td class=\"num " + std::string(s.violations.empty() ? "zero" : "bad") + "\">" +
-           std::to_string(s.violations.size()) + "</td>";
+    const std::uint64_t count = ViolationCount(s);
+    out += "</td><td class=\"num " + std::string(count == 0 ? "zero" : "bad") + "\">" +
+           std::to_string(count) + "</td>";
     for (const KeyMetric& m : kKeyMetrics)
       out += "<td class=\"num\">" + E(FormatKeyMetric(s, m)) + "</td>";
     out += "<td class=\"num\">" + FormatFixed(s.wall_seconds, 2) + " s</td></tr>";
@@ -198,7 +200,7 @@ std::string Expectations(const ScenarioResult& s) {
       "class=\"num\">Fired</th></tr></thead><tbody>";
   for (const Check& c : s.checks) {
     if (c.passed) continue;
-    out += "<tr><td><code>" + E(c.name) + "</code></td><td>" + E(c.detail) +
+    out += "<tr><td class=\"check-name\"><code>" + E(c.name) + "</code></td><td>" + E(c.detail) +
            "</td><td class=\"num\">" + std::to_string(c.fired) + "</td></tr>";
   }
   out += "</tbody></table>";
@@ -209,7 +211,8 @@ std::string Expectations(const ScenarioResult& s) {
 
 std::string Violations(const ScenarioResult& s) {
   if (s.violations.empty()) return "";
-  std::string out = "<h4>Violations (" + std::to_string(s.violations.size()) + ")</h4>";
+  const std::uint64_t total = ViolationCount(s);
+  std::string out = "<h4>Violations (" + std::to_string(total) + ")</h4>";
   const size_t shown = std::min(s.violations.size(), kMaxViolationsShown);
   for (size_t i = 0; i < shown; ++i) {
     const Violation& v = s.violations[i];
@@ -229,9 +232,11 @@ std::string Violations(const ScenarioResult& s) {
     }
     out += "</article>";
   }
-  if (s.violations.size() > shown) {
-    out += "<p class=\"muted\">&#8230; and " + std::to_string(s.violations.size() - shown) +
-           " more violations: see report.json.</p>";
+  if (total > shown) {
+    out += "<p class=\"muted\">&#8230; and " + std::to_string(total - shown) + " more violations" +
+           (s.violations.size() > shown ? std::string(": see report.json.")
+                                        : std::string(" (not listed by the run).")) +
+           "</p>";
   }
   return out;
 }
@@ -266,7 +271,7 @@ std::string Scenario(const ScenarioResult& s, size_t index) {
   out += "<dl class=\"meta\"><div><dt>file</dt><dd class=\"mono\">" + E(s.file) +
          "</dd></div><div><dt>seed</dt><dd>" + std::to_string(s.seed) +
          "</dd></div><div><dt>trace hash</dt><dd class=\"mono\">" + FormatHex64(s.trace_hash) +
-         "</dd></div><div><dt>simulated</dt><dd>" + E(FormatDuration(s.timeline.end)) +
+         "</dd></div><div><dt>simulated</dt><dd>" + E(FormatSpan(s.timeline.end)) +
          "</dd></div><div><dt>wall time</dt><dd>" + FormatFixed(s.wall_seconds, 2) +
          " s</dd></div></dl>";
   if (!s.error.empty()) out += "<p class=\"banner\"><b>Error:</b> " + E(s.error) + "</p>";

@@ -294,8 +294,10 @@ ScenarioResult ReadScenario(const Json& j, const std::string& where) {
   for (size_t i = 0; i < counts.size(); ++i) {
     s.alert_latency.counts.push_back(AsUnsigned(counts[i], Index(lw + ".counts", i)));
   }
-  if (s.alert_latency.counts.size() != s.alert_latency.upper_bounds_seconds.size()) {
-    Fail(lw, "\"counts\" and \"upper_bounds_seconds\" differ in length");
+  const size_t bounds_size = s.alert_latency.upper_bounds_seconds.size();
+  const size_t counts_size = s.alert_latency.counts.size();
+  if (counts_size != bounds_size && counts_size != bounds_size + 1) {
+    Fail(lw, "expected as many \"counts\" as \"upper_bounds_seconds\", or one more (overflow)");
   }
   return s;
 }

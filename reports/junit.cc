@@ -1,5 +1,8 @@
 #include "reports/junit.h"
 
+#include <algorithm>
+
+#include "reports/key_metrics.h"
 #include "reports/text.h"
 
 namespace bpsim::reports {
@@ -43,8 +46,11 @@ std::string FailureText(const ScenarioResult& s, const Check& c) {
     out += DescribeViolation(v);
     ++shown;
   }
-  if (matching > shown) {
-    out += "... and " + std::to_string(matching - shown) + " more violation(s) in report.json\n";
+  // The run may list only its first violations; `fired` and the metric count them all.
+  const std::uint64_t total =
+      std::max<std::uint64_t>(matching, c.name == "verdict" ? ViolationCount(s) : c.fired);
+  if (total > shown) {
+    out += "... and " + std::to_string(total - shown) + " more violation(s)\n";
   }
   if (!s.repro.empty()) out += "\nReproduce: " + s.repro + "\n";
   return out;

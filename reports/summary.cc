@@ -77,7 +77,7 @@ std::string RenderSummaryMarkdown(const RunReport& report) {
     // Appends, not "lit" + string&&: GCC 12 -O3 warns falsely on that (-Wrestrict).
     out += "| ";
     out += Code(s.id);
-    out += " | " + verdict + " | " + std::to_string(s.violations.size()) + " |";
+    out += " | " + verdict + " | " + std::to_string(ViolationCount(s)) + " |";
     for (const KeyMetric& m : kKeyMetrics) {
       out += ' ';
       out += FormatKeyMetric(s, m);
@@ -112,8 +112,8 @@ std::string RenderSummaryMarkdown(const RunReport& report) {
       if (v.subject >= 0) out += ", customer " + std::to_string(v.subject);
       out += ": " + Md(v.message) + "\n";
     }
-    if (s.violations.size() > shown) {
-      out += "- ... and " + std::to_string(s.violations.size() - shown) + " more violation(s)\n";
+    if (ViolationCount(s) > shown) {
+      out += "- ... and " + std::to_string(ViolationCount(s) - shown) + " more violation(s)\n";
     }
     if (!s.repro.empty()) out += "\nReproduce: " + Code(s.repro) + "\n";
   }

@@ -1,9 +1,11 @@
 #include "reports/svg_charts.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 
+#include "reports/key_metrics.h"
 #include "reports/text.h"
 
 namespace bpsim::reports {
@@ -24,13 +26,17 @@ std::string SeriesColour(const std::string& name, size_t index) {
     const char* name;
     const char* colour;
   };
-  static constexpr Named kNamed[] = {
-      {"200", "#0072B2"},     {"401", "#CC79A7"},        {"403", "#CC79A7"},
-      {"429", "#E69F00"},     {"500", "#D55E00"},        {"503", "#F0E442"},
-      {"timeout", "#7f7f7f"}, {"Authorised", "#009E73"}, {"AwaitingAuthorisation", "#56B4E9"},
-      {"Revoked", "#D55E00"}, {"Expired", "#7f7f7f"},    {"Rejected", "#CC79A7"}};
+  static constexpr Named kNamed[] = {{"200", "#0072B2"},      {"401", "#CC79A7"},
+                                     {"403", "#CC79A7"},      {"429", "#E69F00"},
+                                     {"500", "#D55E00"},      {"503", "#F0E442"},
+                                     {"timeout", "#7f7f7f"},  {"authorised", "#009E73"},
+                                     {"awaiting", "#56B4E9"}, {"awaitingauthorisation", "#56B4E9"},
+                                     {"revoked", "#D55E00"},  {"expired", "#7f7f7f"},
+                                     {"rejected", "#CC79A7"}};
+  std::string lower;
+  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (const Named& n : kNamed) {
-    if (name == n.name) return n.colour;
+    if (lower == n.name) return n.colour;
   }
   static constexpr const char* kFallback[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
                                               "#56B4E9", "#D55E00", "#F0E442", "#000000"};
@@ -250,17 +256,26 @@ std::string AlertLatencyChartSvg(const Histogram& latency, double width) {
               " text-anchor=\"end\" fill=\"" + std::string(kMuted) + "\"");
   const YScale y = MakeYScale(static_cast<double>(max_count), y0, y1);
   out += YAxis(y, x0, right, "alerts");
-  const size_t n = latency.counts.size();
+  // The harness may add one trailing count for values above the last bound. Trailing
+  // empty buckets are left out (at least kMinBuckets stay) so the mass stays readable.
+  constexpr size_t kMinBuckets = 6;
+  size_t n = latency.counts.size();
+  while (n > kMinBuckets && latency.counts[n - 1] == 0) --n;
   const double slot = (right - x0) / static_cast<double>(n);
+  const size_t label_every = (n + 11) / 12;  // at most about 12 tick labels
   std::uint64_t cumulative = 0;
   for (size_t i = 0; i < n; ++i) {
     const std::uint64_t c = latency.counts[i];
     cumulative += c;
-    const double bound =
-        i < latency.upper_bounds_seconds.size() ? latency.upper_bounds_seconds[i] : 0;
-    const std::string label =
-        "\xE2\x89\xA4" +
-        FormatDuration(static_cast<SimTime>(std::llround(bound * kSecond)));  // "≤"
+    const auto& bounds = latency.upper_bounds_seconds;
+    std::string label;
+    if (i < bounds.size()) {
+      label = "\xE2\x89\xA4";  // "≤"
+      label += FormatSecondsShort(bounds[i]);
+    } else {
+      label = ">";
+      label += bounds.empty() ? std::string("?") : FormatSecondsShort(bounds.back());
+    }
     const double bx = x0 + slot * static_cast<double>(i) + slot * 0.12, bw = slot * 0.76;
     const double by = y(static_cast<double>(c));
     out += "<rect x=\"" + F(bx) + "\" y=\"" + F(by) + "\" width=\"" + F(bw) + "\" height=\"" +
@@ -270,15 +285,17 @@ std::string AlertLatencyChartSvg(const Histogram& latency, double width) {
                          100.0 * static_cast<double>(cumulative) / static_cast<double>(total), 1) +
                      "% within)") +
            "</title></rect>";
-    if (c > 0)
+    if (c > 0) {
       out += Text(bx + bw / 2, by - 4, CountLabel(static_cast<double>(c)),
                   " text-anchor=\"middle\" font-size=\"11\" fill=\"" + std::string(kMuted) + "\"");
-    out += Text(bx + bw / 2, y1 + 17, label, " text-anchor=\"middle\"");
+    }
+    if (i % label_every == 0) out += Text(bx + bw / 2, y1 + 17, label, " text-anchor=\"middle\"");
   }
   out += "<line x1=\"" + F(x0) + "\" x2=\"" + F(right) + "\" y1=\"" + F(y1) + "\" y2=\"" + F(y1) +
          "\" stroke=\"" + kMuted + "\"/>";
-  out += Text((x0 + right) / 2, y1 + 36, "latency bucket (upper bound, simulated time)",
-              " text-anchor=\"middle\" fill=\"" + std::string(kMuted) + "\"");
+  out +=
+      Text((x0 + right) / 2, y1 + 36, "detection to display (bucket upper bound, simulated time)",
+           " text-anchor=\"middle\" fill=\"" + std::string(kMuted) + "\"");
   return out + kClose;
 }
 
@@ -409,8 +426,11 @@ std::string ViolationsChartSvg(const ScenarioResult& s, double width) {
     out += TimeAxis(x, y1, y0);
     return out + kClose;
   }
-  out += Text(right, 20, std::to_string(s.violations.size()) + " violations",
-              " text-anchor=\"end\" fill=\"#D55E00\" font-weight=\"600\"");
+  const std::uint64_t total = ViolationCount(s);
+  std::string count = std::to_string(total) + " violations";
+  if (total > s.violations.size())
+    count += " (first " + std::to_string(s.violations.size()) + " shown)";
+  out += Text(right, 20, count, " text-anchor=\"end\" fill=\"#D55E00\" font-weight=\"600\"");
   out += Windows(s.timeline, x, y0, y1);
   for (size_t i = 0; i < lanes.size(); ++i) {
     const double cy = y0 + lane_height * (static_cast<double>(i) + 0.5);

@@ -22,6 +22,49 @@ std::string FormatSimInstant(SimTime t) {
   return buf;
 }
 
+std::string FormatSpan(SimTime t) {
+  if (t < 0) return "-" + FormatSpan(t == std::numeric_limits<SimTime>::min() ? kSimTimeMax : -t);
+  struct Unit {
+    SimTime size;
+    const char* name;
+  };
+  static constexpr Unit kUnits[] = {{kDay, "d"},        {kHour, "h"},         {kMinute, "m"},
+                                    {kSecond, "s"},     {kMillisecond, "ms"}, {kMicrosecond, "us"},
+                                    {kNanosecond, "ns"}};
+  std::string out;
+  int used = 0;
+  for (const Unit& unit : kUnits) {
+    const SimTime n = t / unit.size;
+    if (n > 0) {
+      if (!out.empty()) out += ' ';
+      out += std::to_string(n);
+      out += unit.name;
+      t -= n * unit.size;
+    }
+    if (!out.empty() && ++used == 2) break;
+  }
+  return out.empty() ? "0s" : out;
+}
+
+std::string FormatSecondsShort(double seconds) {
+  if (!std::isfinite(seconds)) return FormatFixed(seconds, 0);
+  char buf[32];
+  const char* unit = "s";
+  double value = seconds;
+  if (seconds < 1) {
+    value = seconds * 1000;
+    unit = "ms";
+  } else if (seconds >= 3600) {
+    value = seconds / 3600;
+    unit = "h";
+  } else if (seconds >= 60) {
+    value = seconds / 60;
+    unit = "m";
+  }
+  std::snprintf(buf, sizeof buf, "%.3g%s", value, unit);
+  return buf;
+}
+
 std::string FormatFixed(double value, int decimals) {
   if (!std::isfinite(value)) return value != value ? "NaN" : (value > 0 ? "inf" : "-inf");
   char buf[64];

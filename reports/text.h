@@ -14,6 +14,13 @@ namespace bpsim::reports {
 // then hh:mm:ss.mmm). Negative times print with a leading '-'.
 std::string FormatSimInstant(SimTime t);
 
+// A span of simulated time as people read it: "7d 6h", "1h 30m", "45s", "250ms";
+// the largest unit and the next smaller one, the rest dropped (rounded down).
+std::string FormatSpan(SimTime t);
+
+// A number of seconds for a compact label: "169ms", "1.38s", "54.2s", "2.58m", "1h".
+std::string FormatSecondsShort(double seconds);
+
 // A number with a fixed count of decimals, e.g. FormatFixed(1.5, 3) == "1.500".
 std::string FormatFixed(double value, int decimals);
 

@@ -92,8 +92,9 @@ TEST_CASE("RenderHtmlReport shows violations, evidence, failed expectations and 
       Catch::Contains(
           "<li class=\"offending\"><span class=\"t mono\">2d 03:35:00.000</span> api.request GET "
           "/accounts/acc-7/balances under consent 42</li>"));
-  CHECK_THAT(html,
-             Catch::Contains("<td><code>metric:alerts_lost</code></td><td>measured 3, max 0</td>"));
+  CHECK_THAT(html, Catch::Contains(
+                       "<td class=\"check-name\"><code>metric:alerts_lost</code></td><td>measured "
+                       "3, max 0</td>"));
   CHECK_THAT(html,
              Catch::Contains("<pre class=\"repro\"><code>bpsim replay "
                              "scenarios/data-sharing/partner-leak.yaml --seed 7</code></pre>"));

@@ -169,3 +169,19 @@ TEST_CASE("ParseJsonReport names the missing or mistyped field", "[reports][json
   CHECK(no_text.error().message ==
         "not a bpsim report: scenarios[1].violations[0].evidence[2]: missing \"text\"");
 }
+
+TEST_CASE("ParseJsonReport accepts a latency histogram with an overflow bucket",
+          "[reports][json]") {
+  RunReport report = MakeFixtureReport();
+  report.scenarios[0].alert_latency.counts.push_back(5);  // values above the last bound
+  Result<RunReport> parsed = ParseJsonReport(RenderJsonReport(report));
+  REQUIRE(parsed.ok());
+  CHECK(parsed->scenarios[0].alert_latency.counts == report.scenarios[0].alert_latency.counts);
+
+  report.scenarios[0].alert_latency.counts.push_back(6);
+  Result<RunReport> bad = ParseJsonReport(RenderJsonReport(report));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message ==
+        "not a bpsim report: scenarios[0].alert_latency: expected as many \"counts\" as "
+        "\"upper_bounds_seconds\", or one more (overflow)");
+}

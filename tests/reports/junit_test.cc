@@ -125,7 +125,7 @@ TEST_CASE("RenderJUnit caps the violations listed in one failure", "[reports][ju
   const Violation v = s.violations[0];
   for (int i = 0; i < 25; ++i) s.violations.push_back(v);
   const std::string xml = RenderJUnit(report);
-  CHECK_THAT(xml, Catch::Contains("... and 17 more violation(s) in report.json"));
+  CHECK_THAT(xml, Catch::Contains("... and 17 more violation(s)\n"));
 }
 
 TEST_CASE("XmlEscape keeps valid UTF-8 and tab, newline, carriage return", "[reports][junit]") {
