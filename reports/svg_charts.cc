@@ -223,6 +223,15 @@ std::string WindowLabels(const Timeline& t, const TimeScale& x, double y0) {
   return out;
 }
 
+// The consent line that matters most (authorised) is solid; the others are dashed so
+// they stay apart in print and for readers who do not see the colours.
+const char* LineDash(const std::string& name, size_t index, const char* const (&dashes)[4]) {
+  std::string lower;
+  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "authorised") return dashes[0];
+  return dashes[1 + index % 3];
+}
+
 size_t BucketCount(const std::vector<std::pair<std::string, std::vector<std::uint64_t>>>& series) {
   size_t n = 0;
   for (const auto& s : series) n = std::max(n, s.second.size());
@@ -360,12 +369,14 @@ std::string ApiResponsesChartSvg(const Timeline& t, double width) {
 std::string ConsentsChartSvg(const Timeline& t, double width) {
   const double right = width - 16;
   const size_t n = BucketCount(t.consents_by_state);
+  const char* const kDashes[] = {"", " stroke-dasharray=\"6 3\"", " stroke-dasharray=\"2 2\"",
+                                 " stroke-dasharray=\"8 3 2 3\""};
   std::vector<LegendItem> legend;
   for (size_t i = 0; i < t.consents_by_state.size(); ++i) {
-    const std::string colour = SeriesColour(t.consents_by_state[i].first, i);
-    legend.push_back(
-        {t.consents_by_state[i].first, "<line x1=\"0\" x2=\"12\" y1=\"6\" y2=\"6\" stroke=\"" +
-                                           colour + "\" stroke-width=\"3\"/>"});
+    const std::string& name = t.consents_by_state[i].first;
+    legend.push_back({name, "<line x1=\"0\" x2=\"13\" y1=\"6\" y2=\"6\" stroke=\"" +
+                                SeriesColour(name, i) + "\" stroke-width=\"3\"" +
+                                LineDash(name, i, kDashes) + "/>"});
   }
   const double height = 300, x0 = 64, y0 = kTop + 22, y1 = height - kAxisGap;
   std::string out = Open(width, height, "Consents by state");
@@ -379,8 +390,6 @@ std::string ConsentsChartSvg(const Timeline& t, double width) {
   const TimeScale x{t.end, x0, right};
   out += YAxis(y, x0, right, "consents");
   out += Windows(t, x, y0, y1);
-  const char* const kDashes[] = {"", " stroke-dasharray=\"6 3\"", " stroke-dasharray=\"2 2\"",
-                                 " stroke-dasharray=\"8 3 2 3\""};
   for (size_t k = 0; k < t.consents_by_state.size(); ++k) {
     const auto& [name, counts] = t.consents_by_state[k];
     std::string d;
@@ -393,8 +402,9 @@ std::string ConsentsChartSvg(const Timeline& t, double width) {
     }
     const std::uint64_t last = counts.empty() ? 0 : counts.back();
     out += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + SeriesColour(name, k) +
-           "\" stroke-width=\"2.2\" stroke-linejoin=\"round\"" + kDashes[k % 4] + "><title>" +
-           XmlEscape(name + ": " + std::to_string(last) + " at the end") + "</title></path>";
+           "\" stroke-width=\"2.2\" stroke-linejoin=\"round\"" + LineDash(name, k, kDashes) +
+           "><title>" + XmlEscape(name + ": " + std::to_string(last) + " at the end") +
+           "</title></path>";
   }
   out += WindowLabels(t, x, y0);
   out += TimeAxis(x, y1, y0);

@@ -23,7 +23,11 @@ std::string FormatSimInstant(SimTime t) {
 }
 
 std::string FormatSpan(SimTime t) {
-  if (t < 0) return "-" + FormatSpan(t == std::numeric_limits<SimTime>::min() ? kSimTimeMax : -t);
+  if (t < 0) {
+    std::string out = "-";  // appended: "lit" + string&& trips GCC 12's -Wrestrict at -O3
+    out += FormatSpan(t == std::numeric_limits<SimTime>::min() ? kSimTimeMax : -t);
+    return out;
+  }
   struct Unit {
     SimTime size;
     const char* name;
