@@ -25,7 +25,8 @@ RunReport FortyScenarios() {
   report.scenarios.clear();
   for (int i = 0; i < 40; ++i) {
     ScenarioResult s = base[static_cast<size_t>(i) % 3];
-    s.id += "-" + std::to_string(i);
+    s.id += '-';
+    s.id += std::to_string(i);
     if (!s.passed) {  // 12 violations each for the failing ones
       const std::vector<Violation> v = s.violations;
       s.violations.insert(s.violations.end(), v.begin(), v.end());

@@ -46,7 +46,8 @@ TEST_CASE("RenderSummaryMarkdown stays short for 40 scenarios", "[reports][summa
   report.scenarios.clear();
   for (int i = 0; i < 40; ++i) {
     report.scenarios.push_back(base[static_cast<size_t>(i) % 3]);
-    report.scenarios.back().id += "-" + std::to_string(i);
+    report.scenarios.back().id += '-';
+    report.scenarios.back().id += std::to_string(i);
     report.scenarios.back().passed = i % 2 == 0;
   }
   const std::string md = RenderSummaryMarkdown(report);
