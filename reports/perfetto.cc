@@ -1,18 +1,24 @@
 #include "reports/perfetto.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cinttypes>
+#include <cmath>
 #include <cstring>
-#include <nlohmann/json.hpp>
 
 #include "reports/text.h"
 
 namespace bpsim::reports {
 namespace {
 
-std::string JsonString(std::string_view text) {
-  return nlohmann::json(std::string(text))
-      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+std::string JsonString(std::string_view text) { return JsonQuote(text); }
+
+// Shortest text that reads back as the same double; JSON has no NaN or infinity.
+std::string JsonNumber(double value) {
+  if (!std::isfinite(value)) return "null";
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  return ec == std::errc() ? std::string(buf, end) : std::string("null");
 }
 
 std::string ArgsJson(const TraceArgs& args) {
@@ -24,7 +30,7 @@ std::string ArgsJson(const TraceArgs& args) {
     if (const auto* n = std::get_if<std::int64_t>(&v)) {
       out += std::to_string(*n);
     } else if (const auto* d = std::get_if<double>(&v)) {
-      out += nlohmann::json(*d).dump();
+      out += JsonNumber(*d);
     } else {
       out += JsonString(std::get<std::string>(v));
     }

@@ -200,6 +200,37 @@ std::string Escape(std::string_view text, bool attribute) {
 }  // namespace
 
 std::string XmlEscape(std::string_view text) { return Escape(text, false); }
+
+std::string JsonQuote(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+      ++i;
+    } else if (c < 0x20) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+      ++i;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+    } else if (const size_t len = Utf8SequenceLength(text, i); len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(text.substr(i, len));
+      i += len;
+    }
+  }
+  out += '"';
+  return out;
+}
 std::string XmlEscapeAttribute(std::string_view text) { return Escape(text, true); }
 
 }  // namespace bpsim::reports

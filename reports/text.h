@@ -37,6 +37,10 @@ std::string FormatHex64(std::uint64_t value);
 // U+FFFD, so the output always parses.
 std::string XmlEscape(std::string_view text);
 
+// A JSON string literal with its quotes: ", \\ and control characters escaped, bytes
+// that are not valid UTF-8 replaced by U+FFFD.
+std::string JsonQuote(std::string_view text);
+
 // The same for attribute values, where \t \n \r are also written as character
 // references so that attribute-value normalisation keeps them.
 std::string XmlEscapeAttribute(std::string_view text);

@@ -73,15 +73,15 @@ TEST_CASE("PerfettoTraceWriter streams many events without holding them", "[repo
   REQUIRE(file != nullptr);
   PerfettoTraceWriter writer(file, path);
   int failed = 0;
-  for (int i = 0; i < 100'000; ++i) {
+  for (int i = 0; i < 20'000; ++i) {
     failed += writer.Instant(1, i % 8, i * kMillisecond, "tick", "bench").ok() ? 0 : 1;
   }
   CHECK(failed == 0);
   REQUIRE(writer.Finish().ok());
   std::fclose(file);
   const auto j = nlohmann::json::parse(ReadText(path));
-  CHECK(j["traceEvents"].size() == 100'000);
-  CHECK(j["traceEvents"][99'999]["ts"] == 99'999'000.0);
+  CHECK(j["traceEvents"].size() == 20'000);
+  CHECK(j["traceEvents"][19'999]["ts"] == 19'999'000.0);
 }
 
 TEST_CASE("PerfettoTraceWriter reports a full disk", "[reports][perfetto]") {

@@ -51,3 +51,10 @@ TEST_CASE("ViolationCount prefers the violations metric when the run listed only
   s.metrics.clear();
   CHECK(ViolationCount(s) == 4);
 }
+
+TEST_CASE("JsonQuote escapes quotes, backslashes, controls and invalid UTF-8", "[reports][text]") {
+  CHECK(JsonQuote("plain") == "\"plain\"");
+  CHECK(JsonQuote("a\"b\\c") == "\"a\\\"b\\\\c\"");
+  CHECK(JsonQuote("tab\tnl\n\x01") == "\"tab\\u0009nl\\u000a\\u0001\"");
+  CHECK(JsonQuote("caf\xC3\xA9 \xC3") == "\"caf\xC3\xA9 \xEF\xBF\xBD\"");
+}
