@@ -39,6 +39,7 @@ header.run .sub { color: var(--muted); margin-top: 2px; }
 .badge.big { font-size: 18px; padding: 4px 18px; }
 h2.section { font-size: 15px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 32px 0 10px; }
 table { border-collapse: collapse; width: 100%; }
+.table-wrap { overflow-x: auto; }
 th, td { text-align: left; padding: 8px 12px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: 12px; color: var(--muted); font-weight: 600; text-transform: uppercase; letter-spacing: .04em; background: #fbfcfd; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -66,6 +67,7 @@ h4 { font-size: 13px; text-transform: uppercase; letter-spacing: .05em; color: v
 .repro-box { display: flex; align-items: stretch; gap: 8px; }
 pre.repro { flex: 1; margin: 0; background: #1f2933; color: #f5f7fa; padding: 10px 14px; border-radius: 6px; overflow-x: auto; user-select: all; }
 button.copy { font: inherit; font-size: 12px; border: 1px solid var(--line); background: #fff; border-radius: 6px; padding: 0 12px; cursor: pointer; }
+td.check-name { white-space: nowrap; }
 .violation { border: 1px solid var(--line); border-left: 4px solid #D55E00; border-radius: 6px; padding: 10px 14px; margin-bottom: 10px; break-inside: avoid; }
 .violation .vhead { display: flex; flex-wrap: wrap; gap: 4px 14px; align-items: baseline; }
 .violation .vhead code { font-weight: 700; color: var(--fail); font-size: 13px; }
@@ -79,7 +81,9 @@ ol.evidence li.offending { color: #8a3000; font-weight: 600; }
 ol.evidence .t { display: inline-block; min-width: 128px; color: var(--muted); font-variant-numeric: tabular-nums; }
 .charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
 figure.chart-card { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 4px 4px 0; background: #fff; break-inside: avoid; }
-figure.chart-card.wide { grid-column: 1 / -1; }
+figure.chart-card.wide { grid-column: 1 / -1; overflow-x: auto; }
+figure.chart-card.wide svg.chart { min-width: 880px; }
+table.verdicts td:first-child { white-space: nowrap; }
 svg.chart { display: block; width: 100%; height: auto; }
 svg.chart text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
 svg .halo { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
@@ -91,6 +95,7 @@ details.metrics summary { cursor: pointer; color: var(--muted); font-size: 13px;
 footer { color: var(--muted); font-size: 12px; margin-top: 32px; text-align: center; }
 @media (max-width: 960px) { .charts { grid-template-columns: 1fr; } .stats { margin-left: 0; } }
 @media print {
+  figure.chart-card.wide svg.chart { min-width: 0; }
   body { background: #fff; font-size: 12px; }
   .page { max-width: none; padding: 0; }
   .card { box-shadow: none; }
@@ -118,7 +123,8 @@ document.querySelectorAll('button.copy').forEach(function (b) {
 std::string E(const std::string& text) { return XmlEscape(text); }
 
 std::string Badge(const ScenarioResult& s) {
-  return s.passed ? "<span class=\"badge pass\">PASS</span>" : "<span class=\"badge fail\">FAIL</span>";
+  return s.passed ? "<span class=\"badge pass\">PASS</span>"
+                  : "<span class=\"badge fail\">FAIL</span>";
 }
 
 std::string Anchor(size_t index) { return "scenario-" + std::to_string(index + 1); }
@@ -127,7 +133,7 @@ std::string Header(const RunReport& report) {
   size_t passed = 0, violations = 0;
   for (const ScenarioResult& s : report.scenarios) {
     passed += s.passed ? 1 : 0;
-    violations += s.violations.size();
+    violations += ViolationCount(s);
   }
   const size_t failed = report.scenarios.size() - passed;
   const bool ok = failed == 0;
@@ -138,7 +144,8 @@ std::string Header(const RunReport& report) {
   out += std::string("<span class=\"badge big ") + (ok ? "pass\">PASS" : "fail\">FAIL") + "</span>";
   if (report.incomplete) out += "<span class=\"badge note\">INCOMPLETE</span>";
   auto stat = [](const std::string& value, const char* label, bool bad) {
-    return "<div class=\"stat" + std::string(bad ? " bad" : "") + "\"><b>" + value + "</b><span>" + label + "</span></div>";
+    return "<div class=\"stat" + std::string(bad ? " bad" : "") + "\"><b>" + value + "</b><span>" +
+           label + "</span></div>";
   };
   out += "<div class=\"stats\">";
   out += stat(std::to_string(report.scenarios.size()), "scenarios", false);
@@ -148,25 +155,32 @@ std::string Header(const RunReport& report) {
   out += stat(FormatFixed(report.wall_seconds, 1) + " s", "wall time", false);
   out += "</div></header>";
   if (report.incomplete) {
-    out += "<p class=\"banner note\">The run was interrupted before the end: results cover only what ran.</p>";
+    out +=
+        "<p class=\"banner note\">The run was interrupted before the end: results cover only what "
+        "ran.</p>";
   }
   return out;
 }
 
 std::string VerdictTable(const RunReport& report) {
-  std::string out = "<h2 class=\"section\">Verdicts</h2><div class=\"card\"><table class=\"verdicts\"><thead><tr>"
-                    "<th>Scenario</th><th>Verdict</th><th class=\"num\">Violations</th>";
-  for (const KeyMetric& m : kKeyMetrics) out += std::string("<th class=\"num\">") + m.label + "</th>";
+  std::string out =
+      "<h2 class=\"section\">Verdicts</h2><div class=\"card table-wrap\"><table "
+      "class=\"verdicts\"><thead><tr>"
+      "<th>Scenario</th><th>Verdict</th><th class=\"num\">Violations</th>";
+  for (const KeyMetric& m : kKeyMetrics)
+    out += std::string("<th class=\"num\">") + m.label + "</th>";
   out += "<th class=\"num\">Wall time</th></tr></thead><tbody>";
   for (size_t i = 0; i < report.scenarios.size(); ++i) {
     const ScenarioResult& s = report.scenarios[i];
-    out += std::string("<tr class=\"") + (s.passed ? "pass" : "fail") + "\"><td><a href=\"#" + Anchor(i) +
-           "\"><code>" + E(s.id) + "</code></a></td><td>" + Badge(s);
+    out += std::string("<tr class=\"") + (s.passed ? "pass" : "fail") + "\"><td><a href=\"#" +
+           Anchor(i) + "\"><code>" + E(s.id) + "</code></a></td><td>" + Badge(s);
     if (!s.error.empty()) out += " <span class=\"badge note\">ERROR</span>";
     if (s.incomplete) out += " <span class=\"badge note\">INCOMPLETE</span>";
-    out += "</td><td class=\"num " + std::string(s.violations.empty() ? "zero" : "bad") + "\">" +
-           std::to_string(s.violations.size()) + "</td>";
-    for (const KeyMetric& m : kKeyMetrics) out += "<td class=\"num\">" + E(FormatKeyMetric(s, m)) + "</td>";
+    const std::uint64_t count = ViolationCount(s);
+    out += "</td><td class=\"num " + std::string(count == 0 ? "zero" : "bad") + "\">" +
+           std::to_string(count) + "</td>";
+    for (const KeyMetric& m : kKeyMetrics)
+      out += "<td class=\"num\">" + E(FormatKeyMetric(s, m)) + "</td>";
     out += "<td class=\"num\">" + FormatFixed(s.wall_seconds, 2) + " s</td></tr>";
   }
   return out + "</tbody></table></div>";
@@ -178,13 +192,16 @@ std::string Expectations(const ScenarioResult& s) {
   for (const Check& c : s.checks) failed += c.passed ? 0 : 1;
   if (s.checks.empty()) return out + "<p class=\"muted\">No expectations were checked.</p>";
   if (failed == 0) {
-    return out + "<p class=\"ok-line\">All " + std::to_string(s.checks.size()) + " expectations met.</p>";
+    return out + "<p class=\"ok-line\">All " + std::to_string(s.checks.size()) +
+           " expectations met.</p>";
   }
-  out += "<table><thead><tr><th>Expectation not met</th><th>Detail</th><th class=\"num\">Fired</th></tr></thead><tbody>";
+  out +=
+      "<table><thead><tr><th>Expectation not met</th><th>Detail</th><th "
+      "class=\"num\">Fired</th></tr></thead><tbody>";
   for (const Check& c : s.checks) {
     if (c.passed) continue;
-    out += "<tr><td><code>" + E(c.name) + "</code></td><td>" + E(c.detail) + "</td><td class=\"num\">" +
-           std::to_string(c.fired) + "</td></tr>";
+    out += "<tr><td class=\"check-name\"><code>" + E(c.name) + "</code></td><td>" + E(c.detail) +
+           "</td><td class=\"num\">" + std::to_string(c.fired) + "</td></tr>";
   }
   out += "</tbody></table>";
   out += "<p class=\"muted\">" + std::to_string(s.checks.size() - failed) + " of " +
@@ -194,7 +211,8 @@ std::string Expectations(const ScenarioResult& s) {
 
 std::string Violations(const ScenarioResult& s) {
   if (s.violations.empty()) return "";
-  std::string out = "<h4>Violations (" + std::to_string(s.violations.size()) + ")</h4>";
+  const std::uint64_t total = ViolationCount(s);
+  std::string out = "<h4>Violations (" + std::to_string(total) + ")</h4>";
   const size_t shown = std::min(s.violations.size(), kMaxViolationsShown);
   for (size_t i = 0; i < shown; ++i) {
     const Violation& v = s.violations[i];
@@ -207,35 +225,41 @@ std::string Violations(const ScenarioResult& s) {
       for (size_t k = 0; k < v.evidence.size(); ++k) {
         const EvidenceItem& e = v.evidence[k];
         out += std::string("<li") + (k + 1 == v.evidence.size() ? " class=\"offending\"" : "") +
-               "><span class=\"t mono\">" + E(FormatSimInstant(e.time)) + "</span> " + E(e.text) + "</li>";
+               "><span class=\"t mono\">" + E(FormatSimInstant(e.time)) + "</span> " + E(e.text) +
+               "</li>";
       }
       out += "</ol>";
     }
     out += "</article>";
   }
-  if (s.violations.size() > shown) {
-    out += "<p class=\"muted\">&#8230; and " + std::to_string(s.violations.size() - shown) +
-           " more violations: see report.json.</p>";
+  if (total > shown) {
+    out += "<p class=\"muted\">&#8230; and " + std::to_string(total - shown) + " more violations" +
+           (s.violations.size() > shown ? std::string(": see report.json.")
+                                        : std::string(" (not listed by the run).")) +
+           "</p>";
   }
   return out;
 }
 
 std::string Figure(const std::string& svg, bool wide) {
-  return std::string("<figure class=\"chart-card") + (wide ? " wide" : "") + "\">" + svg + "</figure>";
+  return std::string("<figure class=\"chart-card") + (wide ? " wide" : "") + "\">" + svg +
+         "</figure>";
 }
 
 std::string Metrics(const ScenarioResult& s) {
-  std::string out = "<details class=\"metrics\"><summary>All metrics (" + std::to_string(s.metrics.size()) +
-                    ")</summary><div class=\"metric-grid\">";
+  std::string out = "<details class=\"metrics\"><summary>All metrics (" +
+                    std::to_string(s.metrics.size()) + ")</summary><div class=\"metric-grid\">";
   for (const auto& [name, value] : s.metrics) {
-    out += "<div><span class=\"mono\">" + E(name) + "</span><span>" + E(FormatMetricValue(value)) + "</span></div>";
+    out += "<div><span class=\"mono\">" + E(name) + "</span><span>" + E(FormatMetricValue(value)) +
+           "</span></div>";
   }
   return out + "</div></details>";
 }
 
 std::string Scenario(const ScenarioResult& s, size_t index) {
-  std::string out = "<section class=\"scenario card\" id=\"" + Anchor(index) + "\"><div class=\"scenario-head\"><h3><code>" +
-                    E(s.id) + "</code></h3>" + Badge(s);
+  std::string out = "<section class=\"scenario card\" id=\"" + Anchor(index) +
+                    "\"><div class=\"scenario-head\"><h3><code>" + E(s.id) + "</code></h3>" +
+                    Badge(s);
   if (s.incomplete) out += "<span class=\"badge note\">INCOMPLETE</span>";
   out += "<a class=\"top\" href=\"#top\">back to verdicts</a></div>";
   if (!s.description.empty()) out += "<p class=\"description\">" + E(s.description) + "</p>";
@@ -244,18 +268,20 @@ std::string Scenario(const ScenarioResult& s, size_t index) {
     for (const std::string& tag : s.tags) out += "<span class=\"tag\">" + E(tag) + "</span>";
     out += "</div>";
   }
-  out += "<dl class=\"meta\"><div><dt>file</dt><dd class=\"mono\">" + E(s.file) + "</dd></div><div><dt>seed</dt><dd>" +
-         std::to_string(s.seed) + "</dd></div><div><dt>trace hash</dt><dd class=\"mono\">" + FormatHex64(s.trace_hash) +
-         "</dd></div><div><dt>simulated</dt><dd>" + E(FormatDuration(s.timeline.end)) +
-         "</dd></div><div><dt>wall time</dt><dd>" + FormatFixed(s.wall_seconds, 2) + " s</dd></div></dl>";
+  out += "<dl class=\"meta\"><div><dt>file</dt><dd class=\"mono\">" + E(s.file) +
+         "</dd></div><div><dt>seed</dt><dd>" + std::to_string(s.seed) +
+         "</dd></div><div><dt>trace hash</dt><dd class=\"mono\">" + FormatHex64(s.trace_hash) +
+         "</dd></div><div><dt>simulated</dt><dd>" + E(FormatSpan(s.timeline.end)) +
+         "</dd></div><div><dt>wall time</dt><dd>" + FormatFixed(s.wall_seconds, 2) +
+         " s</dd></div></dl>";
   if (!s.error.empty()) out += "<p class=\"banner\"><b>Error:</b> " + E(s.error) + "</p>";
   if (s.incomplete) out += "<p class=\"banner note\">This run was interrupted before the end.</p>";
   out += Expectations(s);
   out += Violations(s);
   if (!s.repro.empty()) {
     out += "<h4>Reproduce</h4><div class=\"repro-box\"><pre class=\"repro\"><code>" + E(s.repro) +
-           "</code></pre><button class=\"copy\" type=\"button\" hidden=\"hidden\" data-text=\"" + E(s.repro) +
-           "\">Copy</button></div>";
+           "</code></pre><button class=\"copy\" type=\"button\" hidden=\"hidden\" data-text=\"" +
+           E(s.repro) + "\">Copy</button></div>";
   }
   out += "<h4>Charts</h4><div class=\"charts\">";
   out += Figure(ViolationsChartSvg(s, kWideChartWidth), true);
@@ -272,16 +298,19 @@ std::string Scenario(const ScenarioResult& s, size_t index) {
 std::string RenderHtmlReport(const RunReport& report) {
   size_t failed = 0;
   for (const ScenarioResult& s : report.scenarios) failed += s.passed ? 0 : 1;
-  std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
-                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>";
-  out += std::string(failed == 0 ? "PASS" : "FAIL") + " - bpsim report (" + std::to_string(report.scenarios.size()) +
-         " scenarios)</title><style>" + kStyle + "</style></head>\n<body><div class=\"page\" id=\"top\">";
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>";
+  out += std::string(failed == 0 ? "PASS" : "FAIL") + " - bpsim report (" +
+         std::to_string(report.scenarios.size()) + " scenarios)</title><style>" + kStyle +
+         "</style></head>\n<body><div class=\"page\" id=\"top\">";
   out += Header(report);
   out += VerdictTable(report);
   out += "<h2 class=\"section\">Scenarios</h2>\n";
   for (size_t i = 0; i < report.scenarios.size(); ++i) out += Scenario(report.scenarios[i], i);
   out += "<footer>Generated by bpsim " + E(report.bpsim_version) +
-         ". Times are simulated (days, hh:mm:ss.mmm since the start of the run) except wall time.</footer>";
+         ". Times are simulated (days, hh:mm:ss.mmm since the start of the run) except wall "
+         "time.</footer>";
   out += "</div><script>" + std::string(kScript) + "</script></body></html>\n";
   return out;
 }

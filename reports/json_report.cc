@@ -183,8 +183,9 @@ SimTime GetTime(const Json& obj, const std::string& where, const char* key) {
   return FromSeconds(GetNumber(obj, where, key), Join(where, key));
 }
 
-std::vector<std::pair<std::string, std::vector<std::uint64_t>>> ReadSeries(
-    const Json& obj, const std::string& where, const char* key) {
+std::vector<std::pair<std::string, std::vector<std::uint64_t>>> ReadSeries(const Json& obj,
+                                                                           const std::string& where,
+                                                                           const char* key) {
   std::vector<std::pair<std::string, std::vector<std::uint64_t>>> out;
   const Json& arr = GetArray(obj, where, key);
   const std::string base = Join(where, key);
@@ -192,7 +193,8 @@ std::vector<std::pair<std::string, std::vector<std::uint64_t>>> ReadSeries(
     const std::string at = Index(base, i);
     std::vector<std::uint64_t> counts;
     const Json& jc = GetArray(arr[i], at, "counts");
-    for (size_t k = 0; k < jc.size(); ++k) counts.push_back(AsUnsigned(jc[k], Index(at + ".counts", k)));
+    for (size_t k = 0; k < jc.size(); ++k)
+      counts.push_back(AsUnsigned(jc[k], Index(at + ".counts", k)));
     out.emplace_back(GetString(arr[i], at, "name"), std::move(counts));
   }
   return out;
@@ -234,7 +236,8 @@ ScenarioResult ReadScenario(const Json& j, const std::string& where) {
     const Json& evidence = GetArray(violations[i], at, "evidence");
     for (size_t k = 0; k < evidence.size(); ++k) {
       const std::string eat = Index(at + ".evidence", k);
-      v.evidence.push_back({GetTime(evidence[k], eat, "time"), GetString(evidence[k], eat, "text")});
+      v.evidence.push_back(
+          {GetTime(evidence[k], eat, "time"), GetString(evidence[k], eat, "text")});
     }
     s.violations.push_back(std::move(v));
   }
@@ -275,22 +278,26 @@ ScenarioResult ReadScenario(const Json& j, const std::string& where) {
   const Json& outages = GetArray(t, tw, "outages");
   for (size_t i = 0; i < outages.size(); ++i) {
     const std::string at = Index(tw + ".outages", i);
-    s.timeline.outages.push_back({GetString(outages[i], at, "target"), GetString(outages[i], at, "mode"),
-                                  GetTime(outages[i], at, "start"), GetTime(outages[i], at, "end")});
+    s.timeline.outages.push_back(
+        {GetString(outages[i], at, "target"), GetString(outages[i], at, "mode"),
+         GetTime(outages[i], at, "start"), GetTime(outages[i], at, "end")});
   }
 
   const std::string lw = where + ".alert_latency";
   const Json& latency = Field(j, where, "alert_latency");
   const Json& bounds = GetArray(latency, lw, "upper_bounds_seconds");
   for (size_t i = 0; i < bounds.size(); ++i) {
-    s.alert_latency.upper_bounds_seconds.push_back(AsNumber(bounds[i], Index(lw + ".upper_bounds_seconds", i)));
+    s.alert_latency.upper_bounds_seconds.push_back(
+        AsNumber(bounds[i], Index(lw + ".upper_bounds_seconds", i)));
   }
   const Json& counts = GetArray(latency, lw, "counts");
   for (size_t i = 0; i < counts.size(); ++i) {
     s.alert_latency.counts.push_back(AsUnsigned(counts[i], Index(lw + ".counts", i)));
   }
-  if (s.alert_latency.counts.size() != s.alert_latency.upper_bounds_seconds.size()) {
-    Fail(lw, "\"counts\" and \"upper_bounds_seconds\" differ in length");
+  const size_t bounds_size = s.alert_latency.upper_bounds_seconds.size();
+  const size_t counts_size = s.alert_latency.counts.size();
+  if (counts_size != bounds_size && counts_size != bounds_size + 1) {
+    Fail(lw, "expected as many \"counts\" as \"upper_bounds_seconds\", or one more (overflow)");
   }
   return s;
 }

@@ -1,12 +1,15 @@
 #include "reports/junit.h"
 
+#include <algorithm>
+
+#include "reports/key_metrics.h"
 #include "reports/text.h"
 
 namespace bpsim::reports {
 namespace {
 
 std::string Attr(const char* name, const std::string& value) {
-  return std::string(" ") + name + "=\"" + XmlEscape(value) + "\"";
+  return std::string(" ") + name + "=\"" + XmlEscapeAttribute(value) + "\"";
 }
 
 std::string CheckType(const std::string& name) {
@@ -17,11 +20,16 @@ std::string CheckType(const std::string& name) {
 }
 
 std::string DescribeViolation(const Violation& v) {
-  std::string out = "[" + FormatSimInstant(v.time) + "] " + v.invariant;
+  // Appends, not "lit" + string&&: GCC 12 -O3 warns falsely on that (-Wrestrict).
+  std::string out = "[";
+  out += FormatSimInstant(v.time);
+  out += "] " + v.invariant;
   if (v.subject >= 0) out += " (customer " + std::to_string(v.subject) + ")";
   out += ": " + v.message + "\n";
   for (const EvidenceItem& e : v.evidence) {
-    out += "    " + FormatSimInstant(e.time) + "  " + e.text + "\n";
+    out += "    ";
+    out += FormatSimInstant(e.time);
+    out += "  " + e.text + "\n";
   }
   return out;
 }
@@ -38,8 +46,11 @@ std::string FailureText(const ScenarioResult& s, const Check& c) {
     out += DescribeViolation(v);
     ++shown;
   }
-  if (matching > shown) {
-    out += "... and " + std::to_string(matching - shown) + " more violation(s) in report.json\n";
+  // The run may list only its first violations; `fired` and the metric count them all.
+  const std::uint64_t total =
+      std::max<std::uint64_t>(matching, c.name == "verdict" ? ViolationCount(s) : c.fired);
+  if (total > shown) {
+    out += "... and " + std::to_string(total - shown) + " more violation(s)\n";
   }
   if (!s.repro.empty()) out += "\nReproduce: " + s.repro + "\n";
   return out;
@@ -65,15 +76,18 @@ std::string RenderJUnit(const RunReport& report) {
             Attr("skipped", "0") + Attr("time", FormatFixed(s.wall_seconds, 3)) +
             Attr("file", s.file) + ">\n";
     body += "    <properties>\n";
-    body += "      <property" + Attr("name", "seed") + Attr("value", std::to_string(s.seed)) + "/>\n";
+    body +=
+        "      <property" + Attr("name", "seed") + Attr("value", std::to_string(s.seed)) + "/>\n";
     body += "      <property" + Attr("name", "repro") + Attr("value", s.repro) + "/>\n";
-    body += "      <property" + Attr("name", "trace_hash") + Attr("value", FormatHex64(s.trace_hash)) + "/>\n";
+    body += "      <property" + Attr("name", "trace_hash") +
+            Attr("value", FormatHex64(s.trace_hash)) + "/>\n";
     body += "    </properties>\n";
     if (run_error) {
       const std::string message = !s.error.empty() ? s.error : "run interrupted before the end";
       std::string text = message + "\n";
       if (!s.repro.empty()) text += "\nReproduce: " + s.repro + "\n";
-      body += "    <testcase" + Attr("name", "run") + Attr("classname", s.id) + Attr("time", "0") + ">\n";
+      body += "    <testcase" + Attr("name", "run") + Attr("classname", s.id) + Attr("time", "0") +
+              ">\n";
       body += "      <error" + Attr("message", message) +
               Attr("type", s.error.empty() ? "incomplete" : "scenario-error") + ">" +
               XmlEscape(text) + "</error>\n";

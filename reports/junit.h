@@ -6,7 +6,8 @@
 // one <testcase classname=SCENARIO-ID> per Check (name = the check's name: an
 // invariant or rule id, "metric:NAME", "sometimes:NAME", "verdict"). A failed check
 // has a <failure> whose text is the detail, the violations of that check with their
-// evidence chains (at most kMaxViolationsPerFailure, then a count of the rest) and
+// evidence chains (at most kMaxViolationsPerFailure, then a count of the rest, from
+// Check::fired or the "violations" metric when the run listed only some) and
 // the repro command. A scenario with `error` set or `incomplete` gets a testcase
 // named "run" holding an <error>. Times are wall-clock seconds (the only
 // non-deterministic attribute). All text is XML-escaped; characters XML 1.0 forbids

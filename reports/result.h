@@ -21,8 +21,8 @@ struct EvidenceItem {
 struct Violation {
   std::string invariant;  // invariant or rule id
   SimTime time = 0;
-  std::int64_t subject = -1;  // customer id, -1 if none
-  std::string message;        // one sentence: what went wrong
+  std::int64_t subject = -1;           // customer id, -1 if none
+  std::string message;                 // one sentence: what went wrong
   std::vector<EvidenceItem> evidence;  // the chain, oldest first; the offending entry last
 };
 
@@ -31,14 +31,14 @@ struct Violation {
 struct Check {
   std::string name;
   bool passed = true;
-  std::string detail;  // why it failed (or what was measured)
+  std::string detail;       // why it failed (or what was measured)
   std::uint64_t fired = 0;  // invariants and rules: how many violations
 };
 
 // Charts for the HTML report: counts per time bucket over [0, end).
 struct Timeline {
   SimTime bucket_width = 0;
-  SimTime end = 0;  // duration + drain
+  SimTime end = 0;                   // duration + drain
   std::vector<SimTime> drain_start;  // one element: when the drain began
   // API responses by status, one series per status, each with one count per bucket.
   std::vector<std::pair<std::string, std::vector<std::uint64_t>>> api_by_status;
@@ -54,6 +54,8 @@ struct Timeline {
 
 struct Histogram {
   std::vector<double> upper_bounds_seconds;  // bucket i counts values <= bound i
+  // counts has one element per bound, or one more: the last then counts values above
+  // the last bound (the report writers accept both).
   std::vector<std::uint64_t> counts;
 };
 
@@ -63,17 +65,17 @@ struct ScenarioResult {
   std::string description;
   std::vector<std::string> tags;
   std::uint64_t seed = 0;
-  bool passed = true;          // every expectation met
-  bool incomplete = false;     // interrupted before the end
-  std::string error;           // a scenario error (exit 2) or internal error, if any
+  bool passed = true;       // every expectation met
+  bool incomplete = false;  // interrupted before the end
+  std::string error;        // a scenario error (exit 2) or internal error, if any
   std::vector<Violation> violations;
   std::vector<Check> checks;
   std::vector<std::pair<std::string, double>> metrics;  // in a stable order
   Timeline timeline;
   Histogram alert_latency;
-  std::string repro;           // "bpsim replay FILE --seed N"
+  std::string repro;  // "bpsim replay FILE --seed N"
   std::uint64_t trace_hash = 0;
-  double wall_seconds = 0;     // the one wall-clock figure
+  double wall_seconds = 0;  // the one wall-clock figure
 
   // The value of a metric, or nullptr if the run did not report it.
   const double* FindMetric(std::string_view name) const;
@@ -81,7 +83,7 @@ struct ScenarioResult {
 
 struct RunReport {
   std::string bpsim_version;
-  std::string command;          // how the run was started
+  std::string command;  // how the run was started
   std::vector<ScenarioResult> scenarios;
   bool incomplete = false;
   double wall_seconds = 0;

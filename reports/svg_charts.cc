@@ -1,9 +1,11 @@
 #include "reports/svg_charts.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 
+#include "reports/key_metrics.h"
 #include "reports/text.h"
 
 namespace bpsim::reports {
@@ -20,15 +22,21 @@ std::string F(double v) { return FormatFixed(v, 1); }
 
 // Okabe-Ito colours for well-known series names, then a fallback order.
 std::string SeriesColour(const std::string& name, size_t index) {
-  struct Named { const char* name; const char* colour; };
-  static constexpr Named kNamed[] = {
-      {"200", "#0072B2"},        {"401", "#CC79A7"},     {"403", "#CC79A7"},
-      {"429", "#E69F00"},        {"500", "#D55E00"},     {"503", "#F0E442"},
-      {"timeout", "#7f7f7f"},    {"Authorised", "#009E73"},
-      {"AwaitingAuthorisation", "#56B4E9"},             {"Revoked", "#D55E00"},
-      {"Expired", "#7f7f7f"},    {"Rejected", "#CC79A7"}};
+  struct Named {
+    const char* name;
+    const char* colour;
+  };
+  static constexpr Named kNamed[] = {{"200", "#0072B2"},      {"401", "#CC79A7"},
+                                     {"403", "#CC79A7"},      {"429", "#E69F00"},
+                                     {"500", "#D55E00"},      {"503", "#F0E442"},
+                                     {"timeout", "#7f7f7f"},  {"authorised", "#009E73"},
+                                     {"awaiting", "#56B4E9"}, {"awaitingauthorisation", "#56B4E9"},
+                                     {"revoked", "#D55E00"},  {"expired", "#7f7f7f"},
+                                     {"rejected", "#CC79A7"}};
+  std::string lower;
+  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (const Named& n : kNamed) {
-    if (name == n.name) return n.colour;
+    if (lower == n.name) return n.colour;
   }
   static constexpr const char* kFallback[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
                                               "#56B4E9", "#D55E00", "#F0E442", "#000000"};
@@ -41,7 +49,7 @@ std::string Text(double x, double y, const std::string& text, const std::string&
 
 std::string SvgOpen(double width, double height, const std::string& label) {
   return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 " + F(width) +
-         " " + F(height) + "\" role=\"img\" aria-label=\"" + XmlEscape(label) + "\">";
+         " " + F(height) + "\" role=\"img\" aria-label=\"" + XmlEscapeAttribute(label) + "\">";
 }
 
 std::string NoData(double x0, double x1, double y0, double y1, const std::string& what) {
@@ -70,7 +78,7 @@ double NiceStep(double max_value, int target) {
 }
 
 struct YScale {
-  double max;   // top of the axis (a multiple of step)
+  double max;  // top of the axis (a multiple of step)
   double step;
   double y0, y1;  // pixel top and bottom
   double operator()(double v) const { return y1 - (max <= 0 ? 0 : v / max) * (y1 - y0); }
@@ -91,8 +99,9 @@ std::string YAxis(const YScale& y, double x0, double x1, const std::string& titl
     out += Text(x0 - 6, py + 4, CountLabel(v), " text-anchor=\"end\"");
   }
   const double mid = (y.y0 + y.y1) / 2;
-  out += "<text transform=\"translate(14 " + F(mid) + ") rotate(-90)\" text-anchor=\"middle\" fill=\"" +
-         std::string(kMuted) + "\">" + XmlEscape(title) + "</text>";
+  out += "<text transform=\"translate(14 " + F(mid) +
+         ") rotate(-90)\" text-anchor=\"middle\" fill=\"" + std::string(kMuted) + "\">" +
+         XmlEscape(title) + "</text>";
   return out;
 }
 
@@ -125,7 +134,8 @@ std::string TimeAxis(const TimeScale& x, double y_bottom, double y_top) {
   }
   if (!found) step = x.end / unit / 10 + 1;
   if (x.end < unit) {  // very short runs: minutes
-    return out + Text((x.x0 + x.x1) / 2, y_bottom + 36, "simulated time (total " + FormatDuration(x.end) + ")",
+    return out + Text((x.x0 + x.x1) / 2, y_bottom + 36,
+                      "simulated time (total " + FormatDuration(x.end) + ")",
                       " text-anchor=\"middle\" fill=\"" + std::string(kMuted) + "\"");
   }
   for (SimTime t = 0; t <= x.end; t += step * unit) {
@@ -136,7 +146,8 @@ std::string TimeAxis(const TimeScale& x, double y_bottom, double y_top) {
            F(y_bottom + 4) + "\" stroke=\"" + kMuted + "\"/>";
     out += Text(px, y_bottom + 17, std::to_string(t / unit), " text-anchor=\"middle\"");
   }
-  out += Text((x.x0 + x.x1) / 2, y_bottom + 36, in_days ? "simulated time (days)" : "simulated time (hours)",
+  out += Text((x.x0 + x.x1) / 2, y_bottom + 36,
+              in_days ? "simulated time (days)" : "simulated time (hours)",
               " text-anchor=\"middle\" fill=\"" + std::string(kMuted) + "\"");
   return out;
 }
@@ -166,8 +177,9 @@ std::string Legend(const std::vector<LegendItem>& items, double x, double y, dou
 }
 
 std::string Title(const std::string& title) {
-  return Text(16, 20, title, " class=\"chart-title\" font-weight=\"600\" font-size=\"14\" fill=\"" +
-                                 std::string(kInk) + "\"");
+  return Text(16, 20, title,
+              " class=\"chart-title\" font-weight=\"600\" font-size=\"14\" fill=\"" +
+                  std::string(kInk) + "\"");
 }
 
 // Outage windows and the drain phase, drawn under the data.
@@ -175,15 +187,18 @@ std::string Windows(const Timeline& t, const TimeScale& x, double y0, double y1)
   std::string out;
   for (SimTime d : t.drain_start) {
     const double px = x(d);
-    out += "<rect x=\"" + F(px) + "\" y=\"" + F(y0) + "\" width=\"" + F(x.x1 - px) + "\" height=\"" +
-           F(y1 - y0) + "\" fill=\"#9aa5b1\" fill-opacity=\"0.18\"><title>drain from " +
-           XmlEscape(FormatSimInstant(d)) + ": no new traffic, in-flight work completes</title></rect>";
+    out += "<rect x=\"" + F(px) + "\" y=\"" + F(y0) + "\" width=\"" + F(x.x1 - px) +
+           "\" height=\"" + F(y1 - y0) +
+           "\" fill=\"#9aa5b1\" fill-opacity=\"0.18\"><title>drain from " +
+           XmlEscape(FormatSimInstant(d)) +
+           ": no new traffic, in-flight work completes</title></rect>";
     out += "<line x1=\"" + F(px) + "\" x2=\"" + F(px) + "\" y1=\"" + F(y0) + "\" y2=\"" + F(y1) +
            "\" stroke=\"" + kMuted + "\" stroke-dasharray=\"4 3\"/>";
   }
   for (const Timeline::Window& w : t.outages) {
     const double a = x(w.start), b = std::max(x(w.end), x(w.start) + 2);
-    out += "<rect x=\"" + F(a) + "\" y=\"" + F(y0) + "\" width=\"" + F(b - a) + "\" height=\"" + F(y1 - y0) +
+    out += "<rect x=\"" + F(a) + "\" y=\"" + F(y0) + "\" width=\"" + F(b - a) + "\" height=\"" +
+           F(y1 - y0) +
            "\" fill=\"#D55E00\" fill-opacity=\"0.12\" stroke=\"#D55E00\" stroke-opacity=\"0.6\" "
            "stroke-dasharray=\"3 2\"><title>outage: " +
            XmlEscape(w.target + " " + w.mode + " from " + FormatSimInstant(w.start) + " to " +
@@ -208,6 +223,15 @@ std::string WindowLabels(const Timeline& t, const TimeScale& x, double y0) {
   return out;
 }
 
+// The consent line that matters most (authorised) is solid; the others are dashed so
+// they stay apart in print and for readers who do not see the colours.
+const char* LineDash(const std::string& name, size_t index, const char* const (&dashes)[4]) {
+  std::string lower;
+  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "authorised") return dashes[0];
+  return dashes[1 + index % 3];
+}
+
 size_t BucketCount(const std::vector<std::pair<std::string, std::vector<std::uint64_t>>>& series) {
   size_t n = 0;
   for (const auto& s : series) n = std::max(n, s.second.size());
@@ -217,7 +241,8 @@ size_t BucketCount(const std::vector<std::pair<std::string, std::vector<std::uin
 std::uint64_t At(const std::vector<std::uint64_t>& v, size_t i) { return i < v.size() ? v[i] : 0; }
 
 std::string Open(double width, double height, const std::string& title) {
-  return SvgOpen(width, height, title) + "<g font-size=\"12\" fill=\"" + kInk + "\">" + Title(title);
+  return SvgOpen(width, height, title) + "<g font-size=\"12\" fill=\"" + kInk + "\">" +
+         Title(title);
 }
 
 const char* const kClose = "</g></svg>";
@@ -236,33 +261,50 @@ std::string AlertLatencyChartSvg(const Histogram& latency, double width) {
   if (latency.counts.empty() || total == 0) {
     return out + NoData(x0, right, y0, y1, "no fraud alerts were displayed") + kClose;
   }
-  out += Text(right, 20, std::to_string(total) + " alerts", " text-anchor=\"end\" fill=\"" + std::string(kMuted) + "\"");
+  out += Text(right, 20, std::to_string(total) + " alerts",
+              " text-anchor=\"end\" fill=\"" + std::string(kMuted) + "\"");
   const YScale y = MakeYScale(static_cast<double>(max_count), y0, y1);
   out += YAxis(y, x0, right, "alerts");
-  const size_t n = latency.counts.size();
+  // The harness may add one trailing count for values above the last bound. Trailing
+  // empty buckets are left out (at least kMinBuckets stay) so the mass stays readable.
+  constexpr size_t kMinBuckets = 6;
+  size_t n = latency.counts.size();
+  while (n > kMinBuckets && latency.counts[n - 1] == 0) --n;
   const double slot = (right - x0) / static_cast<double>(n);
+  const size_t label_every = (n + 11) / 12;  // at most about 12 tick labels
   std::uint64_t cumulative = 0;
   for (size_t i = 0; i < n; ++i) {
     const std::uint64_t c = latency.counts[i];
     cumulative += c;
-    const double bound = i < latency.upper_bounds_seconds.size() ? latency.upper_bounds_seconds[i] : 0;
-    const std::string label =
-        "\xE2\x89\xA4" + FormatDuration(static_cast<SimTime>(std::llround(bound * kSecond)));  // "≤"
+    const auto& bounds = latency.upper_bounds_seconds;
+    std::string label;
+    if (i < bounds.size()) {
+      label = "\xE2\x89\xA4";  // "≤"
+      label += FormatSecondsShort(bounds[i]);
+    } else {
+      label = ">";
+      label += bounds.empty() ? std::string("?") : FormatSecondsShort(bounds.back());
+    }
     const double bx = x0 + slot * static_cast<double>(i) + slot * 0.12, bw = slot * 0.76;
     const double by = y(static_cast<double>(c));
-    out += "<rect x=\"" + F(bx) + "\" y=\"" + F(by) + "\" width=\"" + F(bw) + "\" height=\"" + F(y1 - by) +
-           "\" rx=\"2\" fill=\"#0072B2\"><title>" +
+    out += "<rect x=\"" + F(bx) + "\" y=\"" + F(by) + "\" width=\"" + F(bw) + "\" height=\"" +
+           F(y1 - by) + "\" rx=\"2\" fill=\"#0072B2\"><title>" +
            XmlEscape(label + ": " + std::to_string(c) + " alerts (" +
-                     FormatFixed(100.0 * static_cast<double>(cumulative) / static_cast<double>(total), 1) +
+                     FormatFixed(
+                         100.0 * static_cast<double>(cumulative) / static_cast<double>(total), 1) +
                      "% within)") +
            "</title></rect>";
-    if (c > 0) out += Text(bx + bw / 2, by - 4, CountLabel(static_cast<double>(c)), " text-anchor=\"middle\" font-size=\"11\" fill=\"" + std::string(kMuted) + "\"");
-    out += Text(bx + bw / 2, y1 + 17, label, " text-anchor=\"middle\"");
+    if (c > 0) {
+      out += Text(bx + bw / 2, by - 4, CountLabel(static_cast<double>(c)),
+                  " text-anchor=\"middle\" font-size=\"11\" fill=\"" + std::string(kMuted) + "\"");
+    }
+    if (i % label_every == 0) out += Text(bx + bw / 2, y1 + 17, label, " text-anchor=\"middle\"");
   }
   out += "<line x1=\"" + F(x0) + "\" x2=\"" + F(right) + "\" y1=\"" + F(y1) + "\" y2=\"" + F(y1) +
          "\" stroke=\"" + kMuted + "\"/>";
-  out += Text((x0 + right) / 2, y1 + 36, "latency bucket (upper bound, simulated time)",
-              " text-anchor=\"middle\" fill=\"" + std::string(kMuted) + "\"");
+  out +=
+      Text((x0 + right) / 2, y1 + 36, "detection to display (bucket upper bound, simulated time)",
+           " text-anchor=\"middle\" fill=\"" + std::string(kMuted) + "\"");
   return out + kClose;
 }
 
@@ -274,17 +316,20 @@ std::string ApiResponsesChartSvg(const Timeline& t, double width) {
     legend.push_back({t.api_by_status[i].first, Swatch(SeriesColour(t.api_by_status[i].first, i))});
   }
   if (!t.outages.empty()) {
-    legend.push_back({"outage", "<rect width=\"12\" height=\"12\" fill=\"#D55E00\" fill-opacity=\"0.15\" "
-                                "stroke=\"#D55E00\" stroke-dasharray=\"3 2\"/>"});
+    legend.push_back({"outage",
+                      "<rect width=\"12\" height=\"12\" fill=\"#D55E00\" fill-opacity=\"0.15\" "
+                      "stroke=\"#D55E00\" stroke-dasharray=\"3 2\"/>"});
   }
   if (!t.drain_start.empty()) {
-    legend.push_back({"drain", "<rect width=\"12\" height=\"12\" fill=\"#9aa5b1\" fill-opacity=\"0.3\" "
-                               "stroke=\"#7b8794\" stroke-dasharray=\"4 3\"/>"});
+    legend.push_back({"drain",
+                      "<rect width=\"12\" height=\"12\" fill=\"#9aa5b1\" fill-opacity=\"0.3\" "
+                      "stroke=\"#7b8794\" stroke-dasharray=\"4 3\"/>"});
   }
   const double height = 300, x0 = 64, y0 = kTop + 22, y1 = height - kAxisGap;
   std::string out = Open(width, height, "API responses by status");
   out += Legend(legend, 16, 32, right);
-  if (n == 0 || t.end <= 0) return out + NoData(x0, right, y0, y1, "no API traffic recorded") + kClose;
+  if (n == 0 || t.end <= 0)
+    return out + NoData(x0, right, y0, y1, "no API traffic recorded") + kClose;
   std::vector<double> top(n, 0);
   for (const auto& s : t.api_by_status) {
     for (size_t i = 0; i < n; ++i) top[i] += static_cast<double>(At(s.second, i));
@@ -324,11 +369,14 @@ std::string ApiResponsesChartSvg(const Timeline& t, double width) {
 std::string ConsentsChartSvg(const Timeline& t, double width) {
   const double right = width - 16;
   const size_t n = BucketCount(t.consents_by_state);
+  const char* const kDashes[] = {"", " stroke-dasharray=\"6 3\"", " stroke-dasharray=\"2 2\"",
+                                 " stroke-dasharray=\"8 3 2 3\""};
   std::vector<LegendItem> legend;
   for (size_t i = 0; i < t.consents_by_state.size(); ++i) {
-    const std::string colour = SeriesColour(t.consents_by_state[i].first, i);
-    legend.push_back({t.consents_by_state[i].first,
-                      "<line x1=\"0\" x2=\"12\" y1=\"6\" y2=\"6\" stroke=\"" + colour + "\" stroke-width=\"3\"/>"});
+    const std::string& name = t.consents_by_state[i].first;
+    legend.push_back({name, "<line x1=\"0\" x2=\"13\" y1=\"6\" y2=\"6\" stroke=\"" +
+                                SeriesColour(name, i) + "\" stroke-width=\"3\"" +
+                                LineDash(name, i, kDashes) + "/>"});
   }
   const double height = 300, x0 = 64, y0 = kTop + 22, y1 = height - kAxisGap;
   std::string out = Open(width, height, "Consents by state");
@@ -342,19 +390,21 @@ std::string ConsentsChartSvg(const Timeline& t, double width) {
   const TimeScale x{t.end, x0, right};
   out += YAxis(y, x0, right, "consents");
   out += Windows(t, x, y0, y1);
-  const char* const kDashes[] = {"", " stroke-dasharray=\"6 3\"", " stroke-dasharray=\"2 2\"",
-                                 " stroke-dasharray=\"8 3 2 3\""};
   for (size_t k = 0; k < t.consents_by_state.size(); ++k) {
     const auto& [name, counts] = t.consents_by_state[k];
     std::string d;
     for (size_t i = 0; i < n; ++i) {
       const SimTime at = std::min<SimTime>(static_cast<SimTime>(i + 1) * t.bucket_width, t.end);
-      d += (i == 0 ? "M" : "L") + F(x(at)) + " " + F(y(static_cast<double>(At(counts, i))));
+      d += i == 0 ? 'M' : 'L';
+      d += F(x(at));
+      d += ' ';
+      d += F(y(static_cast<double>(At(counts, i))));
     }
     const std::uint64_t last = counts.empty() ? 0 : counts.back();
     out += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + SeriesColour(name, k) +
-           "\" stroke-width=\"2.2\" stroke-linejoin=\"round\"" + kDashes[k % 4] + "><title>" +
-           XmlEscape(name + ": " + std::to_string(last) + " at the end") + "</title></path>";
+           "\" stroke-width=\"2.2\" stroke-linejoin=\"round\"" + LineDash(name, k, kDashes) +
+           "><title>" + XmlEscape(name + ": " + std::to_string(last) + " at the end") +
+           "</title></path>";
   }
   out += WindowLabels(t, x, y0);
   out += TimeAxis(x, y1, y0);
@@ -365,9 +415,12 @@ std::string ViolationsChartSvg(const ScenarioResult& s, double width) {
   const double right = width - 16;
   std::vector<std::string> lanes;
   for (const Violation& v : s.violations) {
-    if (std::find(lanes.begin(), lanes.end(), v.invariant) == lanes.end()) lanes.push_back(v.invariant);
+    if (std::find(lanes.begin(), lanes.end(), v.invariant) == lanes.end())
+      lanes.push_back(v.invariant);
   }
-  const double lane_height = 30, x0 = lanes.empty() ? 64 : 188, y0 = kTop + 8;
+  // Lane labels sit inside the plot, above each lane, so the time axis lines up with
+  // the API chart below it.
+  const double lane_height = 34, x0 = 64, y0 = kTop + 8;
   const double y1 = y0 + lane_height * static_cast<double>(std::max<size_t>(lanes.size(), 1));
   const double height = y1 + kAxisGap;
   std::string out = Open(width, height, "Violations over time");
@@ -383,26 +436,32 @@ std::string ViolationsChartSvg(const ScenarioResult& s, double width) {
     out += TimeAxis(x, y1, y0);
     return out + kClose;
   }
-  out += Text(right, 20, std::to_string(s.violations.size()) + " violations",
-              " text-anchor=\"end\" fill=\"#D55E00\" font-weight=\"600\"");
+  const std::uint64_t total = ViolationCount(s);
+  std::string count = std::to_string(total) + " violations";
+  if (total > s.violations.size())
+    count += " (first " + std::to_string(s.violations.size()) + " shown)";
+  out += Text(right, 20, count, " text-anchor=\"end\" fill=\"#D55E00\" font-weight=\"600\"");
   out += Windows(s.timeline, x, y0, y1);
   for (size_t i = 0; i < lanes.size(); ++i) {
     const double cy = y0 + lane_height * (static_cast<double>(i) + 0.5);
-    std::string label = lanes[i];
-    if (label.size() > 26) label = label.substr(0, 25) + "\xE2\x80\xA6";
-    out += "<line x1=\"" + F(x0) + "\" x2=\"" + F(right) + "\" y1=\"" + F(cy) + "\" y2=\"" + F(cy) +
-           "\" stroke=\"" + kGrid + "\"/>";
-    out += Text(x0 - 8, cy + 4, label, " text-anchor=\"end\" font-family=\"ui-monospace, Menlo, Consolas, monospace\" font-size=\"11\"");
+    out += "<line x1=\"" + F(x0) + "\" x2=\"" + F(right) + "\" y1=\"" + F(cy + 6) + "\" y2=\"" +
+           F(cy + 6) + "\" stroke=\"#cbd2d9\"/>";
+    out += Text(x0 + 4, cy - 6, lanes[i],
+                " class=\"halo\" fill=\"" + std::string(kMuted) +
+                    "\" font-family=\"ui-monospace, Menlo, Consolas, monospace\" font-size=\"11\"");
   }
   for (const Violation& v : s.violations) {
-    const size_t lane = static_cast<size_t>(std::find(lanes.begin(), lanes.end(), v.invariant) - lanes.begin());
-    const double cy = y0 + lane_height * (static_cast<double>(lane) + 0.5), cx = x(v.time);
+    const size_t lane =
+        static_cast<size_t>(std::find(lanes.begin(), lanes.end(), v.invariant) - lanes.begin());
+    const double cy = y0 + lane_height * (static_cast<double>(lane) + 0.5) + 6, cx = x(v.time);
     std::string tip = FormatSimInstant(v.time) + " " + v.invariant;
     if (v.subject >= 0) tip += " (customer " + std::to_string(v.subject) + ")";
     tip += ": " + v.message;
-    out += "<path d=\"M" + F(cx) + " " + F(cy - 7) + "L" + F(cx + 7) + " " + F(cy) + "L" + F(cx) + " " +
-           F(cy + 7) + "L" + F(cx - 7) + " " + F(cy) + "Z\" fill=\"#D55E00\" stroke=\"#ffffff\" "
-           "stroke-width=\"1.5\"><title>" + XmlEscape(tip) + "</title></path>";
+    out += "<path d=\"M" + F(cx) + " " + F(cy - 7) + "L" + F(cx + 7) + " " + F(cy) + "L" + F(cx) +
+           " " + F(cy + 7) + "L" + F(cx - 7) + " " + F(cy) +
+           "Z\" fill=\"#D55E00\" stroke=\"#ffffff\" "
+           "stroke-width=\"1.5\"><title>" +
+           XmlEscape(tip) + "</title></path>";
   }
   out += TimeAxis(x, y1, y0);
   return out + kClose;

@@ -15,9 +15,57 @@ std::string FormatSimInstant(SimTime t) {
   const SimTime days = t / kDay;
   const SimTime rest = t % kDay;
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%s%" PRId64 "d %02" PRId64 ":%02" PRId64 ":%02" PRId64 ".%03" PRId64,
-                sign.c_str(), days, rest / kHour, (rest % kHour) / kMinute,
-                (rest % kMinute) / kSecond, (rest % kSecond) / kMillisecond);
+  std::snprintf(buf, sizeof buf,
+                "%s%" PRId64 "d %02" PRId64 ":%02" PRId64 ":%02" PRId64 ".%03" PRId64, sign.c_str(),
+                days, rest / kHour, (rest % kHour) / kMinute, (rest % kMinute) / kSecond,
+                (rest % kSecond) / kMillisecond);
+  return buf;
+}
+
+std::string FormatSpan(SimTime t) {
+  if (t < 0) {
+    std::string out = "-";  // appended: "lit" + string&& trips GCC 12's -Wrestrict at -O3
+    out += FormatSpan(t == std::numeric_limits<SimTime>::min() ? kSimTimeMax : -t);
+    return out;
+  }
+  struct Unit {
+    SimTime size;
+    const char* name;
+  };
+  static constexpr Unit kUnits[] = {{kDay, "d"},        {kHour, "h"},         {kMinute, "m"},
+                                    {kSecond, "s"},     {kMillisecond, "ms"}, {kMicrosecond, "us"},
+                                    {kNanosecond, "ns"}};
+  std::string out;
+  int used = 0;
+  for (const Unit& unit : kUnits) {
+    const SimTime n = t / unit.size;
+    if (n > 0) {
+      if (!out.empty()) out += ' ';
+      out += std::to_string(n);
+      out += unit.name;
+      t -= n * unit.size;
+    }
+    if (!out.empty() && ++used == 2) break;
+  }
+  return out.empty() ? "0s" : out;
+}
+
+std::string FormatSecondsShort(double seconds) {
+  if (!std::isfinite(seconds)) return FormatFixed(seconds, 0);
+  char buf[32];
+  const char* unit = "s";
+  double value = seconds;
+  if (seconds < 1) {
+    value = seconds * 1000;
+    unit = "ms";
+  } else if (seconds >= 3600) {
+    value = seconds / 3600;
+    unit = "h";
+  } else if (seconds >= 60) {
+    value = seconds / 60;
+    unit = "m";
+  }
+  std::snprintf(buf, sizeof buf, "%.3g%s", value, unit);
   return buf;
 }
 
@@ -61,17 +109,24 @@ size_t Utf8SequenceLength(std::string_view text, size_t i) {
   size_t len = 0;
   std::uint32_t cp = 0;
   if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-  else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-  else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-  else return 0;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4;
+    cp = c & 0x07;
+  } else
+    return 0;
   if (i + len > text.size()) return 0;
   for (size_t k = 1; k < len; ++k) {
     if ((byte(i + k) & 0xC0) != 0x80) return 0;
     cp = (cp << 6) | (byte(i + k) & 0x3F);
   }
-  const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-                        (len == 4 && cp < 0x10000);
+  const bool overlong =
+      (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
   const bool surrogate = cp >= 0xD800 && cp <= 0xDFFF;
   const bool not_xml = cp == 0xFFFE || cp == 0xFFFF || cp > 0x10FFFF;
   if (overlong || surrogate || not_xml) return 0;
@@ -80,22 +135,49 @@ size_t Utf8SequenceLength(std::string_view text, size_t i) {
 
 }  // namespace
 
-std::string XmlEscape(std::string_view text) {
+namespace {
+
+std::string Escape(std::string_view text, bool attribute) {
   static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
   std::string out;
   out.reserve(text.size() + text.size() / 8);
   for (size_t i = 0; i < text.size();) {
     const char c = text[i];
     switch (c) {
-      case '&': out += "&amp;"; ++i; continue;
-      case '<': out += "&lt;"; ++i; continue;
-      case '>': out += "&gt;"; ++i; continue;
-      case '"': out += "&quot;"; ++i; continue;
-      case '\'': out += "&#39;"; ++i; continue;
-      case '\n': out += "&#10;"; ++i; continue;
-      case '\r': out += "&#13;"; ++i; continue;
-      case '\t': out += "&#9;"; ++i; continue;
-      default: break;
+      case '&':
+        out += "&amp;";
+        ++i;
+        continue;
+      case '<':
+        out += "&lt;";
+        ++i;
+        continue;
+      case '>':
+        out += "&gt;";
+        ++i;
+        continue;
+      case '"':
+        out += "&quot;";
+        ++i;
+        continue;
+      case '\'':
+        out += "&#39;";
+        ++i;
+        continue;
+      case '\n':
+        out += attribute ? "&#10;" : "\n";
+        ++i;
+        continue;
+      case '\r':
+        out += "&#13;";
+        ++i;
+        continue;
+      case '\t':
+        out += attribute ? "&#9;" : "\t";
+        ++i;
+        continue;
+      default:
+        break;
     }
     const auto uc = static_cast<unsigned char>(c);
     if (uc < 0x20) {
@@ -114,5 +196,41 @@ std::string XmlEscape(std::string_view text) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string XmlEscape(std::string_view text) { return Escape(text, false); }
+
+std::string JsonQuote(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+      ++i;
+    } else if (c < 0x20) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+      ++i;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+    } else if (const size_t len = Utf8SequenceLength(text, i); len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(text.substr(i, len));
+      i += len;
+    }
+  }
+  out += '"';
+  return out;
+}
+std::string XmlEscapeAttribute(std::string_view text) { return Escape(text, true); }
 
 }  // namespace bpsim::reports

@@ -14,6 +14,13 @@ namespace bpsim::reports {
 // then hh:mm:ss.mmm). Negative times print with a leading '-'.
 std::string FormatSimInstant(SimTime t);
 
+// A span of simulated time as people read it: "7d 6h", "1h 30m", "45s", "250ms";
+// the largest unit and the next smaller one, the rest dropped (rounded down).
+std::string FormatSpan(SimTime t);
+
+// A number of seconds for a compact label: "169ms", "1.38s", "54.2s", "2.58m", "1h".
+std::string FormatSecondsShort(double seconds);
+
 // A number with a fixed count of decimals, e.g. FormatFixed(1.5, 3) == "1.500".
 std::string FormatFixed(double value, int decimals);
 
@@ -24,10 +31,18 @@ std::string FormatMetricValue(double value);
 // 16 lowercase hex digits.
 std::string FormatHex64(std::uint64_t value);
 
-// Escapes text for XML 1.0 element content and attribute values (both quotes are
-// escaped, and \n \r \t as character references so attributes keep them). Characters
-// XML 1.0 forbids (C0 controls other than \t \n \r, and bytes that are not valid
-// UTF-8) become U+FFFD, so the output always parses.
+// Escapes text for XML 1.0 (and HTML) element content: & < > and both quotes become
+// references, \t and \n stay literal, \r becomes &#13;. Characters XML 1.0 forbids
+// (C0 controls other than \t \n \r, and bytes that are not valid UTF-8) become
+// U+FFFD, so the output always parses.
 std::string XmlEscape(std::string_view text);
+
+// A JSON string literal with its quotes: ", \\ and control characters escaped, bytes
+// that are not valid UTF-8 replaced by U+FFFD.
+std::string JsonQuote(std::string_view text);
+
+// The same for attribute values, where \t \n \r are also written as character
+// references so that attribute-value normalisation keeps them.
+std::string XmlEscapeAttribute(std::string_view text);
 
 }  // namespace bpsim::reports

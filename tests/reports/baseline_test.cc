@@ -1,7 +1,8 @@
+#include "reports/baseline.h"
+
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "reports/baseline.h"
 #include "tests/reports/fixture.h"
 
 using namespace bpsim;
@@ -10,7 +11,8 @@ using bpsim::reports::testing::MakeFixtureReport;
 
 namespace {
 
-void SetMetric(RunReport& report, const std::string& scenario, const std::string& metric, double value) {
+void SetMetric(RunReport& report, const std::string& scenario, const std::string& metric,
+               double value) {
   for (ScenarioResult& s : report.scenarios) {
     if (s.id != scenario) continue;
     for (auto& [name, v] : s.metrics) {
@@ -35,9 +37,9 @@ TEST_CASE("CompareWithBaseline finds nothing when nothing changed", "[reports][b
 
 TEST_CASE("CompareWithBaseline ignores improvements", "[reports][baseline]") {
   RunReport current = MakeFixtureReport();
-  SetMetric(current, kLeak, "fraud_alert_latency_p99", 5);   // was 38.5: better
-  SetMetric(current, kLeak, "balance_answered", 9000);        // was 8890: better
-  SetMetric(current, kLeak, "violations", 0);                 // was 4: better
+  SetMetric(current, kLeak, "fraud_alert_latency_p99", 5);  // was 38.5: better
+  SetMetric(current, kLeak, "balance_answered", 9000);      // was 8890: better
+  SetMetric(current, kLeak, "violations", 0);               // was 4: better
   auto r = CompareWithBaseline(current, MakeFixtureReport(), 0);
   REQUIRE(r.ok());
   CHECK(r->empty());
@@ -57,8 +59,10 @@ TEST_CASE("CompareWithBaseline reports a regression beyond the tolerance", "[rep
   CHECK((*r)[1].metric == "fraud_alert_latency_p99");
   CHECK((*r)[1].change_fraction == Approx(11.5 / 38.5));
   CHECK(DescribeRegressions(r.value(), 0.1) ==
-        "data-sharing/partner-leak: balance_answered fell from 8890 to 7000 (-21.3%, tolerance 10.0%)\n"
-        "data-sharing/partner-leak: fraud_alert_latency_p99 rose from 38.5 to 50 (+29.9%, tolerance 10.0%)\n");
+        "data-sharing/partner-leak: balance_answered fell from 8890 to 7000 (-21.3%, tolerance "
+        "10.0%)\n"
+        "data-sharing/partner-leak: fraud_alert_latency_p99 rose from 38.5 to 50 (+29.9%, "
+        "tolerance 10.0%)\n");
 }
 
 TEST_CASE("CompareWithBaseline accepts a worsening within the tolerance", "[reports][baseline]") {
@@ -83,12 +87,14 @@ TEST_CASE("CompareWithBaseline treats 0 to more than 0 as a regression whatever 
         "consent/grant-and-read: violations rose from 0 to 1 (from zero, tolerance 1000.0%)\n");
 }
 
-TEST_CASE("CompareWithBaseline skips metrics and scenarios missing on either side", "[reports][baseline]") {
+TEST_CASE("CompareWithBaseline skips metrics and scenarios missing on either side",
+          "[reports][baseline]") {
   RunReport current = MakeFixtureReport();
   RunReport baseline = MakeFixtureReport();
   SetMetric(current, kLeak, "api_denied_401", 500);  // not in the baseline
   for (auto& s : baseline.scenarios) {
-    if (s.id == kLeak) std::erase_if(s.metrics, [](const auto& m) { return m.first == "alerts_lost"; });
+    if (s.id == kLeak)
+      std::erase_if(s.metrics, [](const auto& m) { return m.first == "alerts_lost"; });
   }
   SetMetric(current, kLeak, "alerts_lost", 300);  // baseline lacks it now
   current.scenarios.push_back(current.scenarios[0]);
@@ -98,7 +104,8 @@ TEST_CASE("CompareWithBaseline skips metrics and scenarios missing on either sid
   CHECK(r->empty());
 }
 
-TEST_CASE("CompareWithBaseline does not gate wall time or informational metrics", "[reports][baseline]") {
+TEST_CASE("CompareWithBaseline does not gate wall time or informational metrics",
+          "[reports][baseline]") {
   RunReport current = MakeFixtureReport();
   for (auto& s : current.scenarios) s.wall_seconds *= 100;
   SetMetric(current, kLeak, "wall_seconds", 1e6);
@@ -126,7 +133,8 @@ TEST_CASE("ParseTolerance reads fractions and percentages", "[reports][baseline]
   for (const char* bad : {"", "%", "ten", "-5%", "10 %", "0.1x", "+3"}) {
     auto r = ParseTolerance(bad);
     REQUIRE_FALSE(r.ok());
-    CHECK(r.error().message == "invalid tolerance \"" + std::string(bad) +
-                                   "\": expected a fraction such as 0.1 or a percentage such as 10%");
+    CHECK(r.error().message ==
+          "invalid tolerance \"" + std::string(bad) +
+              "\": expected a fraction such as 0.1 or a percentage such as 10%");
   }
 }

@@ -18,7 +18,8 @@ inline constexpr int kFixtureBuckets = 120;
 
 // Deterministic pseudo-noise in [0, 1) (a small LCG hash; no global RNG).
 inline double Noise(std::uint64_t seed, std::uint64_t i) {
-  std::uint64_t x = seed * 6364136223846793005ULL + i * 1442695040888963407ULL + 0x9E3779B97F4A7C15ULL;
+  std::uint64_t x =
+      seed * 6364136223846793005ULL + i * 1442695040888963407ULL + 0x9E3779B97F4A7C15ULL;
   x ^= x >> 33;
   x *= 0xff51afd7ed558ccdULL;
   x ^= x >> 33;
@@ -80,7 +81,8 @@ inline Histogram MakeLatencyHistogram(std::uint64_t seed, double scale) {
   h.upper_bounds_seconds = {0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600};
   const double shape[] = {40, 180, 260, 150, 60, 22, 9, 4, 2, 1};
   for (size_t i = 0; i < h.upper_bounds_seconds.size(); ++i) {
-    const double shifted = i == 0 ? shape[0] / scale : shape[i] * (scale > 1 ? scale / (1 + 0.3 * i) : 1);
+    const double shifted =
+        i == 0 ? shape[0] / scale : shape[i] * (scale > 1 ? scale / (1 + 0.3 * i) : 1);
     h.counts.push_back(static_cast<std::uint64_t>(shifted + 10 * Noise(seed, i)));
   }
   return h;
@@ -146,28 +148,36 @@ inline ScenarioResult MakeFailingScenario() {
   s.passed = false;
   const SimTime t1 = 2 * kDay + 3 * kHour + 15 * kMinute;
   s.violations.push_back(
-      {"revocation-honoured", t1 + 20 * kMinute, 7,
+      {"revocation-honoured",
+       t1 + 20 * kMinute,
+       7,
        "platform requested balances under consent 42 after its revocation (grace 5m)",
-       {{t1 - 6 * kHour, "consent.granted consent 42 of customer 7 (scopes balances, transactions)"},
+       {{t1 - 6 * kHour,
+         "consent.granted consent 42 of customer 7 (scopes balances, transactions)"},
         {t1, "consent.revoked consent 42 of customer 7 (via bank)"},
         {t1 + 2 * kSecond, "webhook.delivered consent 42 revoked -> platform"},
         {t1 + 20 * kMinute, "api.request GET /accounts/acc-7/balances under consent 42"}}});
   s.violations.push_back(
-      {"no-third-party-sharing", 3 * kDay + 9 * kHour, 12,
+      {"no-third-party-sharing",
+       3 * kDay + 9 * kHour,
+       12,
        "balance of customer 12 reached sink partner:\"cashback\" <ad-network>",
        {{3 * kDay + 8 * kHour, "api.response 200 balances of customer 12 (flow 9001)"},
         {3 * kDay + 8 * kHour + kSecond, "cache.put balance of customer 12 (flow 9001)"},
         {3 * kDay + 9 * kHour, "sink.partner:cashback received flow 9001 & derived 9002"}}});
   s.violations.push_back(
-      {"revocation-honoured", 5 * kDay + 14 * kHour, 31,
+      {"revocation-honoured",
+       5 * kDay + 14 * kHour,
+       31,
        "cached transactions under consent 88 not purged within 1h of revocation",
        {{5 * kDay + 12 * kHour, "consent.revoked consent 88 of customer 31 (in messenger)"},
         {5 * kDay + 14 * kHour, "cache.still-present transactions of customer 31 (consent 88)"}}});
-  s.violations.push_back(
-      {"never-ads-balance", 9 * kDay + 1 * kHour, 44,
-       "rule never-ads-balance: flow of kind balance reached sink ads",
-       {{9 * kDay, "api.response 200 balances of customer 44 (flow 12011)"},
-        {9 * kDay + 1 * kHour, "sink.ads received flow 12011"}}});
+  s.violations.push_back({"never-ads-balance",
+                          9 * kDay + 1 * kHour,
+                          44,
+                          "rule never-ads-balance: flow of kind balance reached sink ads",
+                          {{9 * kDay, "api.response 200 balances of customer 44 (flow 12011)"},
+                           {9 * kDay + 1 * kHour, "sink.ads received flow 12011"}}});
   s.checks = {{"consent-before-access", true, "", 0},
               {"revocation-honoured", false, "fired 2 times; not expected", 2},
               {"no-third-party-sharing", false, "fired 1 time; not expected", 1},

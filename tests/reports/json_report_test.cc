@@ -1,7 +1,8 @@
+#include "reports/json_report.h"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "reports/json_report.h"
 #include "tests/reports/fixture.h"
 
 using namespace bpsim;
@@ -151,7 +152,8 @@ TEST_CASE("ParseJsonReport names the missing or mistyped field", "[reports][json
   j["scenarios"][1]["seed"] = "seven";
   Result<RunReport> bad_seed = ParseJsonReport(j.dump());
   REQUIRE_FALSE(bad_seed.ok());
-  CHECK(bad_seed.error().message == "not a bpsim report: scenarios[1].seed: expected an unsigned integer");
+  CHECK(bad_seed.error().message ==
+        "not a bpsim report: scenarios[1].seed: expected an unsigned integer");
 
   j = nlohmann::ordered_json::parse(RenderJsonReport(MakeFixtureReport()));
   j["scenarios"][0]["verdict"] = "maybe";
@@ -166,4 +168,20 @@ TEST_CASE("ParseJsonReport names the missing or mistyped field", "[reports][json
   REQUIRE_FALSE(no_text.ok());
   CHECK(no_text.error().message ==
         "not a bpsim report: scenarios[1].violations[0].evidence[2]: missing \"text\"");
+}
+
+TEST_CASE("ParseJsonReport accepts a latency histogram with an overflow bucket",
+          "[reports][json]") {
+  RunReport report = MakeFixtureReport();
+  report.scenarios[0].alert_latency.counts.push_back(5);  // values above the last bound
+  Result<RunReport> parsed = ParseJsonReport(RenderJsonReport(report));
+  REQUIRE(parsed.ok());
+  CHECK(parsed->scenarios[0].alert_latency.counts == report.scenarios[0].alert_latency.counts);
+
+  report.scenarios[0].alert_latency.counts.push_back(6);
+  Result<RunReport> bad = ParseJsonReport(RenderJsonReport(report));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message ==
+        "not a bpsim report: scenarios[0].alert_latency: expected as many \"counts\" as "
+        "\"upper_bounds_seconds\", or one more (overflow)");
 }

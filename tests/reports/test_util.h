@@ -15,7 +15,8 @@ namespace bpsim::reports::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "bpsim-reports-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "bpsim-reports-XXXXXX").string();
     path_ = ::mkdtemp(pattern.data());
   }
   ~TempDir() {
