@@ -11,8 +11,11 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <sstream>
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 
 #include "harness/scenario/reader.h"
 #include "harness/scenario/scenario.h"
@@ -1528,40 +1531,84 @@ std::string DefaultId(const std::string& path) {
   return id;
 }
 
-// Walks the whole tree without recursion, counting every node (aliases each time
-// they are reached) and the nesting depth.
-bool CheckTreeLimits(const YAML::Node& root, Diagnostics& diags) {
-  struct Frame {
-    YAML::Node node;
-    int depth;
+// Measures the document from parser events before any tree is built: nesting depth,
+// and the number of nodes the tree has once every alias is expanded (an alias counts
+// as the whole subtree it names), so an alias bomb is refused in linear time.
+class ExpansionLimits : public YAML::EventHandler {
+ public:
+  struct Exceeded {
+    Position pos;
+    std::string message;
   };
-  std::vector<Frame> stack{{root, 1}};
-  std::size_t visited = 0;
-  while (!stack.empty()) {
-    Frame f = std::move(stack.back());
-    stack.pop_back();
-    Position pos = PosOf(f.node, {1, 1});
-    if (++visited > kMaxNodes) {
-      diags.Add(pos, "the document expands to more than " + std::to_string(kMaxNodes) +
-                         " nodes (each use of an alias counts); refusing to load it");
-      return false;
-    }
-    if (f.depth > kMaxNestingDepth) {
-      diags.Add(pos, "nesting deeper than " + std::to_string(kMaxNestingDepth) +
-                         " levels; a scenario never needs more");
-      return false;
-    }
-    if (f.node.IsMap()) {
-      for (auto it = f.node.begin(); it != f.node.end(); ++it) {
-        stack.push_back({it->first, f.depth + 1});
-        stack.push_back({it->second, f.depth + 1});
-      }
-    } else if (f.node.IsSequence()) {
-      for (const YAML::Node& item : f.node) stack.push_back({item, f.depth + 1});
+
+  void OnDocumentStart(const YAML::Mark&) override { sizes_.clear(); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { Leaf(mark, anchor); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    Add(mark, anchor < sizes_.size() && sizes_[anchor] > 0 ? sizes_[anchor] : 1);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                const std::string&) override {
+    Leaf(mark, anchor);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Open(mark, anchor);
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Open(mark, anchor);
+  }
+  void OnMapEnd() override { Close(); }
+
+ private:
+  struct Frame {
+    YAML::anchor_t anchor;
+    std::size_t nodes;
+  };
+  static Position PosOf(const YAML::Mark& m) { return {m.line + 1, m.column + 1}; }
+
+  void Leaf(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    Record(anchor, 1);
+    Add(mark, 1);
+  }
+  void Record(YAML::anchor_t anchor, std::size_t nodes) {
+    if (anchor == YAML::NullAnchor) return;
+    if (anchor >= sizes_.size()) sizes_.resize(anchor + 1, 0);
+    sizes_[anchor] = nodes;
+  }
+  void Add(const YAML::Mark& mark, std::size_t nodes) {
+    total_ = std::min(total_ + nodes, kMaxNodes + 1);
+    if (!stack_.empty()) stack_.back().nodes = std::min(stack_.back().nodes + nodes, kMaxNodes + 1);
+    if (total_ > kMaxNodes) {
+      throw Exceeded{PosOf(mark), "the document expands to more than " + std::to_string(kMaxNodes) +
+                                      " nodes (each use of an alias counts); refusing to load it"};
     }
   }
-  return true;
-}
+  void Open(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    if (int(stack_.size()) + 1 > kMaxNestingDepth) {
+      throw Exceeded{PosOf(mark), "nesting deeper than " + std::to_string(kMaxNestingDepth) +
+                                      " levels; a scenario never needs more"};
+    }
+    Add(mark, 1);
+    stack_.push_back(Frame{anchor, 1});
+  }
+  void Close() {
+    Frame f = stack_.back();
+    stack_.pop_back();
+    Record(f.anchor, f.nodes);
+    if (!stack_.empty()) {
+      // The frame's own nodes were already added to the total as they arrived.
+      stack_.back().nodes = std::min(stack_.back().nodes + f.nodes - 1, kMaxNodes + 1);
+    }
+  }
+
+  std::vector<Frame> stack_;
+  // Expanded size by anchor id (yaml-cpp numbers a document's anchors 1, 2, ...).
+  std::vector<std::size_t> sizes_;
+  std::size_t total_ = 0;
+};
 
 std::string SizeMessage(std::uint64_t bytes) {
   return "scenario is " + std::to_string(bytes) + " bytes; the limit is " +
@@ -1583,7 +1630,15 @@ Result<Scenario> ParseScenario(const std::string& text, const std::string& path)
   }
   std::vector<YAML::Node> docs;
   try {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    ExpansionLimits limits;
+    while (parser.HandleNextDocument(limits)) {
+    }
     docs = YAML::LoadAll(text);
+  } catch (const ExpansionLimits::Exceeded& e) {
+    diags.Add(e.pos, e.message);
+    return Error{diags.Render(path)};
   } catch (const YAML::DeepRecursion& e) {
     diags.Add({e.mark.line + 1, e.mark.column + 1},
               "nesting deeper than the YAML parser allows; a scenario never needs more than " +
@@ -1610,7 +1665,6 @@ Result<Scenario> ParseScenario(const std::string& text, const std::string& path)
                   KindOf(root));
     return Error{diags.Render(path)};
   }
-  if (!CheckTreeLimits(root, diags)) return Error{diags.Render(path)};
 
   Ctx c;
   c.invariant_ids = Names(kInvariantIds);
