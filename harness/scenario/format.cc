@@ -1095,18 +1095,25 @@ std::optional<Pattern> ReadPattern(Ctx& c, const YAML::Node& n, Position pos,
 
 Json PatternSchemaRef() { return Json{{"$ref", "#/$defs/pattern"}}; }
 
-Json PatternSchema() {
+// The constraint map of a pattern, {FIELD: VALUE | [VALUE, ...]} or null.
+Json PatternFieldsSchema() {
   Json value{{"type", {"string", "integer", "boolean"}}};
   Json field_value{{"anyOf", Json::array({value, Json{{"type", "array"},
                                                       {"minItems", 1},
                                                       {"items", value}}})}};
   Json fields = Json::object();
   for (const char* f : kPatternFields) fields[f] = field_value;
-  Json constraint{{"anyOf", Json::array({Json{{"type", "null"}},
-                                         Json{{"type", "object"},
-                                              {"additionalProperties", false},
-                                              {"properties", fields}}})}};
+  return Json{{"description", "Field constraints of a pattern; an entry matches a field if its "
+                              "value equals any listed value."},
+              {"anyOf", Json::array({Json{{"type", "null"}},
+                                     Json{{"type", "object"},
+                                          {"additionalProperties", false},
+                                          {"properties", fields}}})}};
+}
+
+Json PatternSchema() {
   Json by_type = Json::object();
+  Json constraint{{"$ref", "#/$defs/pattern_fields"}};
   by_type["*"] = constraint;
   for (const std::string& t : EntryTypeNames()) by_type[t] = constraint;
   std::vector<std::string> type_names = {"*"};
@@ -1742,7 +1749,7 @@ std::string ScenarioJsonSchema() {
       "from the loader's own tables.";
   Json body = ObjectSchema(Top(), &defaults);
   for (auto it = body.begin(); it != body.end(); ++it) schema[it.key()] = it.value();
-  schema["$defs"] = Json{{"pattern", PatternSchema()}};
+  schema["$defs"] = Json{{"pattern", PatternSchema()}, {"pattern_fields", PatternFieldsSchema()}};
   return schema.dump(2) + "\n";
 }
 
