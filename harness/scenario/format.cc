@@ -47,8 +47,19 @@ Json NameSchema() { return Json{{"type", "string"}, {"pattern", "^[a-z0-9][a-z0-
 
 // --- Field builders ------------------------------------------------------------
 
+// A key that must be written: its schema has no default, and says so.
 Field Required(Field f) {
   f.required = true;
+  SchemaFn schema = f.schema;
+  f.schema = [schema](const void* d) {
+    Json j = schema(d);
+    j.erase("default");
+    std::string text = j["description"];
+    std::size_t cut = text.find(" Default: ");
+    if (cut != std::string::npos) text.resize(cut);
+    j["description"] = text + " Required.";
+    return j;
+  };
   return f;
 }
 
@@ -1190,8 +1201,8 @@ ObjectSpec RuleSpec() {
   };
   ObjectSpec after;
   after.fields = {
-      Required(PatternField("trigger", &Rule::trigger, "The entry after which..." )),
-      Required(PatternField("forbid", &Rule::response, "...no matching entry may occur.")),
+      Required(PatternField("trigger", &Rule::trigger, "The entry after which `forbid` must not occur.")),
+      Required(PatternField("forbid", &Rule::response, "The pattern that must not occur after a trigger (with the same `key` value, if set).")),
       KeyField(),
   };
   ObjectSpec rule;
