@@ -223,3 +223,27 @@ TEST_CASE("the schema check is not vacuous: it rejects what the loader rejects",
   CHECK(SchemaErrors("invariants: [{audit-complete: {slack: 1m}}]\n") ==
         "$.invariants[0]: matches no anyOf branch\n");
 }
+
+TEST_CASE("docs/scenario-reference.md documents every key of the schema", "[loader][schema]") {
+  std::string doc = ReadFile(std::string(BPSIM_SOURCE_DIR) + "/docs/scenario-reference.md");
+  Json schema = Json::parse(ScenarioJsonSchema());
+  std::vector<const Json*> stack{&schema};
+  int keys = 0;
+  while (!stack.empty()) {
+    const Json* j = stack.back();
+    stack.pop_back();
+    if (j->is_object()) {
+      if (j->contains("properties") && j != &schema["$defs"]["pattern"]["anyOf"][1]) {
+        for (const auto& [name, sub] : (*j)["properties"].items()) {
+          ++keys;
+          INFO(name);
+          CHECK(doc.find("`" + name + "`") != std::string::npos);
+        }
+      }
+      for (const auto& [k, v] : j->items()) stack.push_back(&v);
+    } else if (j->is_array()) {
+      for (const auto& v : *j) stack.push_back(&v);
+    }
+  }
+  CHECK(keys > 100);
+}
