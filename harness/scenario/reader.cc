@@ -28,7 +28,13 @@ std::string ItemPath(const std::string& path, std::size_t index) {
   return path + "[" + std::to_string(index) + "]";
 }
 
-bool IsPlainScalar(const YAML::Node& n) { return n.IsScalar() && n.Tag() == "?"; }
+bool IsPlainScalar(const YAML::Node& n) {
+  if (!n.IsScalar()) return false;
+  const std::string& tag = n.Tag();
+  // Untagged plain scalars, and explicit core-schema tags (!!int, !!float, !!bool).
+  return tag == "?" || tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
+         tag == "tag:yaml.org,2002:bool";
+}
 
 namespace {
 

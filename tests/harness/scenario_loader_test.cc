@@ -248,6 +248,12 @@ TEST_CASE("values out of range say what was expected and what was found", "[load
         "s.yaml:1:38: world.customers.card_tx_per_day: expected a number >= 0, got the string '2'");
 }
 
+TEST_CASE("explicit core tags type a scalar, quotes and !!str make it a string", "[loader]") {
+  CHECK(Load("seed: !!int 5\n").spec.seed == 5);
+  CHECK(ErrorOf("seed: !!str 5\n") == "s.yaml:1:7: seed: expected an integer >= 0, got the string '5'");
+  CHECK(ErrorOf("seed: '5'\n") == "s.yaml:1:7: seed: expected an integer >= 0, got the string '5'");
+}
+
 TEST_CASE("durations and rates reuse the kernel's messages", "[loader]") {
   CHECK(ErrorOf("\n\nduration: 5x\n") ==
         "s.yaml:3:11: duration: invalid duration '5x': unknown unit 'x'; expected a duration "
