@@ -74,11 +74,22 @@ std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) {
   return 0;
 }
 
-bool StartsToken(std::string_view text, std::size_t i) {
+// A '#' starts a comment at the start of a line or after a blank.
+bool StartsComment(std::string_view text, std::size_t i) {
   if (i == 0) return true;
   char p = text[i - 1];
-  return p == ' ' || p == '\t' || p == '\n' || p == '\r' || p == '[' || p == '{' ||
-         p == ',' || p == ':';
+  return p == ' ' || p == '\t' || p == '\n' || p == '\r';
+}
+
+// A quote starts a quoted scalar where a scalar may begin: at the start of a line or
+// after one of [ { , : - ? (blanks between allowed). Elsewhere it is part of a plain
+// scalar ("don't", "[a 'b").
+bool StartsQuoted(std::string_view text, std::size_t i) {
+  while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t')) --i;
+  if (i == 0) return true;
+  char p = text[i - 1];
+  return p == '\n' || p == '\r' || p == '[' || p == '{' || p == ',' || p == ':' || p == '-' ||
+         p == '?';
 }
 
 }  // namespace
@@ -110,13 +121,13 @@ std::optional<TextProblem> CheckScenarioText(std::string_view text) {
   int depth = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    if (c == '#' && StartsToken(text, i)) {
+    if (c == '#' && StartsComment(text, i)) {
       while (i < text.size() && text[i] != '\n') ++i;
-    } else if (c == '"' && StartsToken(text, i)) {
+    } else if (c == '"' && StartsQuoted(text, i)) {
       for (++i; i < text.size() && text[i] != '"'; ++i) {
         if (text[i] == '\\') ++i;
       }
-    } else if (c == '\'' && StartsToken(text, i)) {
+    } else if (c == '\'' && StartsQuoted(text, i)) {
       for (++i; i < text.size(); ++i) {
         if (text[i] == '\'') {
           if (i + 1 < text.size() && text[i + 1] == '\'') {

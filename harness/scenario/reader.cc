@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 
 namespace bpsim::harness::scenario_internal {
@@ -26,7 +28,13 @@ std::string ItemPath(const std::string& path, std::size_t index) {
   return path + "[" + std::to_string(index) + "]";
 }
 
-bool IsPlainScalar(const YAML::Node& n) { return n.IsScalar() && n.Tag() == "?"; }
+bool IsPlainScalar(const YAML::Node& n) {
+  if (!n.IsScalar()) return false;
+  const std::string& tag = n.Tag();
+  // Untagged plain scalars, and explicit core-schema tags (!!int, !!float, !!bool).
+  return tag == "?" || tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
+         tag == "tag:yaml.org,2002:bool";
+}
 
 namespace {
 
@@ -78,9 +86,14 @@ std::string JoinNames(const std::vector<std::string>& names) {
 }
 
 std::string FormatNumber(double value) {
+  // The fewest significant digits that read back exactly; exponent form only for
+  // very large or small magnitudes.
   char buf[64];
+  double magnitude = std::fabs(value);
+  bool plain = magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e15);
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(buf, sizeof buf, "%.*g", precision, value);
+    if (plain && std::strchr(buf, 'e') != nullptr) continue;
     if (std::strtod(buf, nullptr) == value) break;
   }
   return buf;

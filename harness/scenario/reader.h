@@ -101,7 +101,8 @@ std::optional<std::size_t> ReadEnum(Ctx& c, const YAML::Node& n, Position pos,
                                     const std::string& path,
                                     const std::vector<std::string>& names);
 
-// Plain (untagged, unquoted) scalar parsing, as YAML 1.2's core schema reads it.
+// Plain scalars (unquoted, untagged or tagged !!int / !!float / !!bool), parsed as
+// YAML 1.2's core schema reads them; quoted scalars are strings.
 bool IsPlainScalar(const YAML::Node& n);
 bool ParseUnsigned(const std::string& text, std::uint64_t* out);
 enum class NumberParse { kOk, kNotNumber, kNonFinite };
