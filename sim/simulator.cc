@@ -21,7 +21,7 @@ EventId Simulator::At(SimTime at, HandlerId handler, std::uint64_t arg) {
 }
 
 void Simulator::Cancel(EventId id) {
-  if (id < next_sequence_) cancelled_.insert(id);
+  if (id != kNoEvent && id < next_sequence_) cancelled_.insert(id);
 }
 
 bool Simulator::RunUntil(SimTime end) {

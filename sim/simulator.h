@@ -23,6 +23,9 @@ class Simulator;
 
 using HandlerId = std::uint32_t;
 using EventId = std::uint64_t;  // the event's sequence number
+// No event has this id (sequence numbers start at 1), so entities can use it as
+// "no timer pending".
+inline constexpr EventId kNoEvent = 0;
 using HandlerFn = void (*)(void* context, Simulator& sim, std::uint64_t arg);
 
 class Simulator final : public Clock {
@@ -50,8 +53,10 @@ class Simulator final : public Clock {
   EventId After(SimTime delay, HandlerId handler, std::uint64_t arg = 0) {
     return At(now_ + delay, handler, arg);
   }
-  // The event will not run. REQUIRES: it has not run yet (entities that may hold a
-  // stale id should use a generation check in their handler instead).
+  // The event will not run; cancelling twice, or cancelling kNoEvent, is a no-op.
+  // Its queue entry is discarded when it reaches the front, without moving Now().
+  // REQUIRES: it has not run yet (entities that may hold a stale id should use a
+  // generation check in their handler instead).
   void Cancel(EventId id);
 
   // Runs events with time <= end in (time, sequence) order; afterwards Now() == end
@@ -63,6 +68,7 @@ class Simulator final : public Clock {
   bool stopped() const { return stopped_; }
 
   std::uint64_t events_processed() const { return events_processed_; }
+  // Queued entries, including cancelled ones not yet discarded.
   std::size_t pending() const { return queue_.size(); }
   const std::string& handler_name(HandlerId id) const { return handlers_[id].name; }
 
@@ -73,7 +79,7 @@ class Simulator final : public Clock {
     std::string name;
   };
   SimTime now_ = 0;
-  std::uint64_t next_sequence_ = 0;
+  std::uint64_t next_sequence_ = kNoEvent + 1;
   std::uint64_t events_processed_ = 0;
   bool stopped_ = false;
   EventQueue queue_;

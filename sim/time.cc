@@ -116,7 +116,9 @@ Result<Rate> ParseRate(std::string_view text) {
   else if (unit == "h") per = kHour;
   else if (unit == "d") per = kDay;
   else return bad("unknown unit '" + std::string(unit) + "'; " + std::string(hint));
-  return Rate{value * kSecond / static_cast<double>(per)};
+  // Divide by the unit's length in seconds (exact for s, m, h, d) rather than
+  // multiplying by 1e9 first, which overflows to infinity for counts near DBL_MAX.
+  return Rate{value / (static_cast<double>(per) / kSecond)};
 }
 
 std::string FormatRate(Rate rate) {

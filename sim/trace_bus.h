@@ -31,10 +31,19 @@ class TraceBus {
  public:
   static constexpr std::uint64_t kAllTypes = ~0ULL;
 
+  // Delivers entries whose type bit is set in `type_mask` to `subscriber`, after the
+  // subscribers already registered for that type. Subscribing twice delivers twice.
+  // REQUIRES: not called from inside OnEntry.
   void Subscribe(TraceSubscriber<Entry>* subscriber, std::uint64_t type_mask = kAllTypes) {
     for (int t = 0; t < 64; ++t) {
       if (type_mask & (1ULL << t)) by_type_[t].push_back(subscriber);
     }
+  }
+
+  // Stops all deliveries to `subscriber`; a no-op if it is not subscribed.
+  // REQUIRES: not called from inside OnEntry.
+  void Unsubscribe(TraceSubscriber<Entry>* subscriber) {
+    for (auto& subscribers : by_type_) std::erase(subscribers, subscriber);
   }
 
   void Publish(const Entry& entry) {
