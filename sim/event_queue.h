@@ -30,9 +30,15 @@ struct Event {
   std::uint32_t handler() const { return static_cast<std::uint32_t>(seq_handler & kHandlerMask); }
 };
 
-inline bool EarlierThan(const Event& a, const Event& b) {
-  return a.time < b.time || (a.time == b.time && a.seq_handler < b.seq_handler);
+// The (time, sequence) order as one unsigned 128-bit key: the time with its sign bit
+// flipped (so negative times still sort first) above the sequence/handler word. One
+// 128-bit comparison compiles to cmp/sbb without branches.
+inline unsigned __int128 OrderKey(const Event& e) {
+  return (static_cast<unsigned __int128>(static_cast<std::uint64_t>(e.time) ^ (1ULL << 63)) << 64) |
+         e.seq_handler;
 }
+
+inline bool EarlierThan(const Event& a, const Event& b) { return OrderKey(a) < OrderKey(b); }
 
 class EventQueue {
  public:
@@ -49,16 +55,15 @@ class EventQueue {
   void push(const Event& e) {
     std::size_t hole = heap_.size();
     heap_.push_back(e);
-    while (hole > 0) {
-      std::size_t parent = (hole - 1) / kArity;
-      if (!EarlierThan(e, heap_[parent])) break;
-      heap_[hole] = heap_[parent];
-      hole = parent;
-    }
-    heap_[hole] = e;
+    SiftUp(hole, e);
   }
 
   // Removes and returns the earliest event. REQUIRES: !empty().
+  //
+  // Bottom-up deletion (Floyd; Wegener): the hole left by the root first walks down
+  // to a leaf along the earliest children without comparing against the displaced
+  // last entry, then that entry sifts up from the leaf. The last entry usually
+  // belongs near the bottom, so this saves about one comparison per level.
   Event pop() {
     assert(!heap_.empty());
     Event result = heap_[0];
@@ -66,25 +71,48 @@ class EventQueue {
     heap_.pop_back();
     const std::size_t n = heap_.size();
     if (n == 0) return result;
+    Event* h = heap_.data();
     std::size_t hole = 0;
     while (true) {
-      std::size_t first = hole * kArity + 1;
-      if (first >= n) break;
-      std::size_t best = first;
-      std::size_t end = first + kArity < n ? first + kArity : n;
-      for (std::size_t c = first + 1; c < end; ++c) {
-        if (EarlierThan(heap_[c], heap_[best])) best = c;
+      const std::size_t first = hole * kArity + 1;
+      if (first + kArity <= n) {
+        // All four children exist: a branch-free tournament.
+        std::size_t a = EarlierThan(h[first + 1], h[first]) ? first + 1 : first;
+        std::size_t b = EarlierThan(h[first + 3], h[first + 2]) ? first + 3 : first + 2;
+        std::size_t best = EarlierThan(h[b], h[a]) ? b : a;
+        h[hole] = h[best];
+        hole = best;
+        continue;
       }
-      if (!EarlierThan(heap_[best], last)) break;
-      heap_[hole] = heap_[best];
-      hole = best;
+      if (first < n) {
+        std::size_t best = first;
+        for (std::size_t c = first + 1; c < n; ++c) {
+          if (EarlierThan(h[c], h[best])) best = c;
+        }
+        h[hole] = h[best];
+        hole = best;
+      }
+      break;
     }
-    heap_[hole] = last;
+    SiftUp(hole, last);
     return result;
   }
 
  private:
   static constexpr std::size_t kArity = 4;
+
+  // Moves `e` up from `hole` until its parent is earlier, then stores it there.
+  void SiftUp(std::size_t hole, const Event& e) {
+    Event* h = heap_.data();
+    while (hole > 0) {
+      std::size_t parent = (hole - 1) / kArity;
+      if (!EarlierThan(e, h[parent])) break;
+      h[hole] = h[parent];
+      hole = parent;
+    }
+    h[hole] = e;
+  }
+
   std::vector<Event> heap_;
 };
 

@@ -8,6 +8,7 @@
 //
 // Not thread-safe. Handlers run on the caller's thread inside Run*().
 
+#include <cassert>
 #include <cstdint>
 #include <string>
 #include <unordered_set>
@@ -48,7 +49,15 @@ class Simulator final : public Clock {
   }
 
   // Schedules `handler(arg)` at absolute time `at`. REQUIRES: at >= Now().
-  EventId At(SimTime at, HandlerId handler, std::uint64_t arg = 0);
+  // Defined here so that handlers scheduling their next event inline the push.
+  EventId At(SimTime at, HandlerId handler, std::uint64_t arg = 0) {
+    assert(at >= now_);
+    assert(handler < handlers_.size());
+    EventId id = next_sequence_++;
+    assert(id <= Event::kMaxSequence);
+    queue_.push(Event{at, (id << Event::kHandlerBits) | handler, arg});
+    return id;
+  }
   // Schedules after `delay` from now. REQUIRES: delay >= 0.
   EventId After(SimTime delay, HandlerId handler, std::uint64_t arg = 0) {
     return At(now_ + delay, handler, arg);
