@@ -58,8 +58,9 @@ class Simulator final : public Clock {
     queue_.push(Event{at, (id << Event::kHandlerBits) | handler, arg});
     return id;
   }
-  // Schedules after `delay` from now. REQUIRES: delay >= 0.
+  // Schedules after `delay` from now. REQUIRES: 0 <= delay <= kSimTimeMax - Now().
   EventId After(SimTime delay, HandlerId handler, std::uint64_t arg = 0) {
+    assert(delay >= 0 && delay <= kSimTimeMax - now_);
     return At(now_ + delay, handler, arg);
   }
   // The event will not run; cancelling twice, or cancelling kNoEvent, is a no-op.

@@ -10,6 +10,7 @@
 // Not thread-safe. Subscribers are borrowed: they must outlive the bus or
 // unsubscribe first.
 
+#include <cassert>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -46,7 +47,10 @@ class TraceBus {
     for (auto& subscribers : by_type_) std::erase(subscribers, subscriber);
   }
 
+  // Calls OnEntry of each subscriber to entry.type, in subscription order.
+  // REQUIRES: entry.type < 64.
   void Publish(const Entry& entry) {
+    assert(static_cast<unsigned>(entry.type) < 64);
     ++published_;
     for (TraceSubscriber<Entry>* s : by_type_[static_cast<unsigned>(entry.type) & 63]) {
       s->OnEntry(entry);
