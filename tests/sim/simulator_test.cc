@@ -107,15 +107,23 @@ TEST_CASE("Cancel prevents the event and leaves others and Now untouched", "[sim
   CHECK(sim.events_processed() == 2);
 }
 
-TEST_CASE("A cancelled last event does not move Now when the run stops", "[sim][simulator]") {
+TEST_CASE("A handler can cancel a same-time event queued after it", "[sim][simulator]") {
   Simulator sim;
   Recorder r(sim);
-  r.stop_on = 1;
-  sim.At(10, r.id, 1);
-  sim.Cancel(sim.At(5, r.id, 2));
-  CHECK_FALSE(sim.RunUntil(100));
-  CHECK(sim.Now() == 10);
-  CHECK(r.seen == Seen{{10, 1}});
+  struct Canceller {
+    Simulator* sim;
+    EventId victim = kNoEvent;
+    void On(std::uint64_t) { sim->Cancel(victim); }
+  } canceller{&sim};
+  HandlerId c = sim.Register<&Canceller::On>(&canceller, "canceller");
+  sim.At(10, c, 0);
+  canceller.victim = sim.At(10, r.id, 1);
+  sim.At(10, r.id, 2);
+  CHECK(sim.pending() == 3);
+  CHECK(sim.RunUntil(10));
+  CHECK(r.seen == Seen{{10, 2}});
+  CHECK(sim.events_processed() == 2);  // the canceller and event 2
+  CHECK(sim.pending() == 0);
 }
 
 TEST_CASE("Events scheduled at the current time run after already-queued same-time events",
