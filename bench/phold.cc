@@ -14,12 +14,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <queue>
 #include <string>
 #include <vector>
@@ -105,8 +105,8 @@ struct PholdModel {
   std::vector<std::uint64_t> per_lp;
   bpsim::HandlerId handler = 0;
 
-  PholdModel(const Options& o) : rng(o.seed, bpsim::StreamKey("phold")), lps(o.lps),
-                                 limit(o.events), per_lp(o.lps, 0) {
+  PholdModel(const Options& o)
+      : rng(o.seed, bpsim::StreamKey("phold")), lps(o.lps), limit(o.events), per_lp(o.lps, 0) {
     handler = sim.Register<&PholdModel::OnEvent>(this, "phold.event");
   }
 
@@ -130,7 +130,8 @@ Result RunBpsim(const Options& o) {
 }
 
 void Print(const char* engine, const Options& o, const Result& r) {
-  std::printf("engine=%s lps=%u events=%" PRIu64 " seconds=%.3f cpu_seconds=%.3f "
+  std::printf("engine=%s lps=%u events=%" PRIu64
+              " seconds=%.3f cpu_seconds=%.3f "
               "events_per_s=%.0f\n",
               engine, o.lps, r.events, r.seconds, r.cpu_seconds,
               static_cast<double>(r.events) / r.seconds);
@@ -164,7 +165,8 @@ int main(int argc, char** argv) {
     std::string v = argv[++i];
     char* end = nullptr;
     if (arg == "--engine") {
-      if (v != "bpsim" && v != "bare" && v != "both") return Usage("--engine takes bpsim, bare or both");
+      if (v != "bpsim" && v != "bare" && v != "both")
+        return Usage("--engine takes bpsim, bare or both");
       o.engine = v;
     } else if (arg == "--lps") {
       o.lps = static_cast<std::uint32_t>(std::strtoul(v.c_str(), &end, 10));
@@ -184,8 +186,10 @@ int main(int argc, char** argv) {
   }
   if (o.engine != "both") {
     for (std::uint32_t r = 0; r < o.repeat; ++r) {
-      if (o.engine == "bare") Print("bare", o, RunBare(o));
-      else Print("bpsim", o, RunBpsim(o));
+      if (o.engine == "bare")
+        Print("bare", o, RunBare(o));
+      else
+        Print("bpsim", o, RunBpsim(o));
     }
     return 0;
   }

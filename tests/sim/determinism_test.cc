@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>

@@ -1,11 +1,11 @@
-#include <catch2/catch.hpp>
+#include "sim/event_queue.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <map>
 #include <utility>
 #include <vector>
 
-#include "sim/event_queue.h"
 #include "sim/rng.h"
 
 using namespace bpsim;

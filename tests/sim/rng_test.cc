@@ -1,12 +1,11 @@
-#include <catch2/catch.hpp>
+#include "sim/rng.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <set>
 #include <vector>
-
-#include "sim/rng.h"
 
 using namespace bpsim;
 

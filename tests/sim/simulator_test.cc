@@ -1,10 +1,9 @@
-#include <catch2/catch.hpp>
+#include "sim/simulator.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <utility>
 #include <vector>
-
-#include "sim/simulator.h"
 
 using namespace bpsim;
 

@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include "sim/time.h"
 
+#include <catch2/catch.hpp>
 #include <limits>
 #include <string>
 
 #include "sim/rng.h"
-#include "sim/time.h"
 
 using namespace bpsim;
 
@@ -86,8 +86,7 @@ TEST_CASE("FormatDuration uses the largest exact unit", "[sim][time]") {
 }
 
 TEST_CASE("FormatDuration round-trips through ParseDuration", "[sim][time]") {
-  const SimTime units[] = {kNanosecond, kMicrosecond, kMillisecond, kSecond,
-                           kMinute,     kHour,        kDay};
+  const SimTime units[] = {kNanosecond, kMicrosecond, kMillisecond, kSecond, kMinute, kHour, kDay};
   for (SimTime t : {SimTime{0}, SimTime{1}, SimTime{999}, 1500 * kMillisecond, 90 * kSecond,
                     25 * kHour, 106751 * kDay, kSimTimeMax, kSimTimeMax - 1}) {
     INFO(t);

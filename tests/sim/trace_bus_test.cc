@@ -1,11 +1,10 @@
-#include <catch2/catch.hpp>
+#include "sim/trace_bus.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
-
-#include "sim/trace_bus.h"
 
 using namespace bpsim;
 
@@ -40,8 +39,8 @@ TEST_CASE("TraceBus delivers only subscribed types, in publication order", "[sim
   const unsigned types[] = {0, 1, 2, 3, 1, 63, 4, 3};
   int value = 0;
   for (unsigned t : types) bus.Publish(TestEntry{t, value++});
-  CHECK(all.seen == std::vector<std::string>{"0:0", "1:1", "2:2", "3:3", "1:4", "63:5", "4:6",
-                                             "3:7"});
+  CHECK(all.seen ==
+        std::vector<std::string>{"0:0", "1:1", "2:2", "3:3", "1:4", "63:5", "4:6", "3:7"});
   CHECK(odd.seen == std::vector<std::string>{"1:1", "3:3", "1:4", "63:5", "3:7"});
   CHECK(none.seen.empty());
   CHECK(bus.published() == 8);
