@@ -2,18 +2,24 @@
 // starting with one event at Exp(1); processing an event at LP i draws a target LP j
 // uniformly and a delay Exp(mean 1) and schedules an event at j. Stops after EVENTS.
 //
-//   phold [--engine bpsim|bare|both] [--lps N] [--events N] [--seed N]
+//   phold [--engine bpsim|bare|both] [--lps N] [--events N] [--seed N] [--repeat N]
 //
 // --engine bare is the reference: a std::priority_queue of {double t; uint32_t lp}
 // with no callbacks. "both" (the default) runs bare then bpsim in one process and
-// prints the ratio, so the comparison holds on a noisy machine.
+// prints the ratio, so the comparison holds on a noisy machine. --repeat N (default
+// 1) alternates the two N times and prints the median ratios: on a shared machine
+// the load changes between runs, and pairing each bpsim run with the bare run just
+// before it cancels most of that. Times are wall-clock (seconds) and this thread's
+// CPU time (cpu_seconds, which excludes time spent descheduled).
 
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <queue>
 #include <string>
 #include <vector>
@@ -33,6 +39,7 @@ struct Options {
   std::uint32_t lps = 10'000;
   std::uint64_t events = 10'000'000;
   std::uint64_t seed = 1;
+  std::uint32_t repeat = 1;
 };
 
 // Mean delay 1 time unit = 1 simulated second in the bpsim engine (integer ns).
@@ -40,8 +47,29 @@ constexpr double kUnit = static_cast<double>(kSecond);
 
 struct Result {
   double seconds;
+  double cpu_seconds;
   std::uint64_t events;
   double checksum;
+};
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// Wall and CPU time of one timed section.
+class Stopwatch {
+ public:
+  Stopwatch() : wall_(std::chrono::steady_clock::now()), cpu_(ThreadCpuSeconds()) {}
+  double wall() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_).count();
+  }
+  double cpu() const { return ThreadCpuSeconds() - cpu_; }
+
+ private:
+  std::chrono::steady_clock::time_point wall_;
+  double cpu_;
 };
 
 Result RunBare(const Options& o) {
@@ -55,7 +83,7 @@ Result RunBare(const Options& o) {
   Rng rng(o.seed, bpsim::StreamKey("phold"));
   std::priority_queue<Entry, std::vector<Entry>, Later> q;
   for (std::uint32_t i = 0; i < o.lps; ++i) q.push({rng.Exponential(1.0), i});
-  auto start = std::chrono::steady_clock::now();
+  Stopwatch watch;
   std::uint64_t n = 0;
   double last = 0;
   while (n < o.events) {
@@ -66,8 +94,7 @@ Result RunBare(const Options& o) {
     auto j = static_cast<std::uint32_t>(rng.Below(o.lps));
     q.push({e.t + rng.Exponential(1.0), j});
   }
-  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return {s, n, last};
+  return {watch.wall(), watch.cpu(), n, last};
 }
 
 struct PholdModel {
@@ -78,8 +105,8 @@ struct PholdModel {
   std::vector<std::uint64_t> per_lp;
   bpsim::HandlerId handler = 0;
 
-  PholdModel(const Options& o) : rng(o.seed, bpsim::StreamKey("phold")), lps(o.lps),
-                                 limit(o.events), per_lp(o.lps, 0) {
+  PholdModel(const Options& o)
+      : rng(o.seed, bpsim::StreamKey("phold")), lps(o.lps), limit(o.events), per_lp(o.lps, 0) {
     handler = sim.Register<&PholdModel::OnEvent>(this, "phold.event");
   }
 
@@ -97,21 +124,29 @@ Result RunBpsim(const Options& o) {
   for (std::uint32_t i = 0; i < o.lps; ++i) {
     m.sim.At(static_cast<SimTime>(m.rng.Exponential(1.0) * kUnit), m.handler, i);
   }
-  auto start = std::chrono::steady_clock::now();
+  Stopwatch watch;
   m.sim.RunUntil(bpsim::kSimTimeMax);
-  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return {s, m.sim.events_processed(), bpsim::ToSeconds(m.sim.Now())};
+  return {watch.wall(), watch.cpu(), m.sim.events_processed(), bpsim::ToSeconds(m.sim.Now())};
 }
 
 void Print(const char* engine, const Options& o, const Result& r) {
-  std::printf("engine=%s lps=%u events=%" PRIu64 " seconds=%.3f events_per_s=%.0f\n", engine,
-              o.lps, r.events, r.seconds, static_cast<double>(r.events) / r.seconds);
+  std::printf("engine=%s lps=%u events=%" PRIu64
+              " seconds=%.3f cpu_seconds=%.3f "
+              "events_per_s=%.0f\n",
+              engine, o.lps, r.events, r.seconds, r.cpu_seconds,
+              static_cast<double>(r.events) / r.seconds);
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int Usage(const char* why) {
   std::fprintf(stderr,
                "phold: %s\nusage: phold [--engine bpsim|bare|both] [--lps N] [--events N] "
-               "[--seed N]\n",
+               "[--seed N] [--repeat N]\n",
                why);
   return 2;
 }
@@ -130,7 +165,8 @@ int main(int argc, char** argv) {
     std::string v = argv[++i];
     char* end = nullptr;
     if (arg == "--engine") {
-      if (v != "bpsim" && v != "bare" && v != "both") return Usage("--engine takes bpsim, bare or both");
+      if (v != "bpsim" && v != "bare" && v != "both")
+        return Usage("--engine takes bpsim, bare or both");
       o.engine = v;
     } else if (arg == "--lps") {
       o.lps = static_cast<std::uint32_t>(std::strtoul(v.c_str(), &end, 10));
@@ -141,20 +177,33 @@ int main(int argc, char** argv) {
     } else if (arg == "--seed") {
       o.seed = std::strtoull(v.c_str(), &end, 10);
       if (*end) return Usage("--seed takes an integer");
+    } else if (arg == "--repeat") {
+      o.repeat = static_cast<std::uint32_t>(std::strtoul(v.c_str(), &end, 10));
+      if (*end || o.repeat == 0) return Usage("--repeat takes a positive integer");
     } else {
       return Usage(("unknown option " + arg).c_str());
     }
   }
-  if (o.engine == "bare" || o.engine == "both") {
+  if (o.engine != "both") {
+    for (std::uint32_t r = 0; r < o.repeat; ++r) {
+      if (o.engine == "bare")
+        Print("bare", o, RunBare(o));
+      else
+        Print("bpsim", o, RunBpsim(o));
+    }
+    return 0;
+  }
+  std::vector<double> wall_ratios, cpu_ratios;
+  for (std::uint32_t r = 0; r < o.repeat; ++r) {
     Result bare = RunBare(o);
     Print("bare", o, bare);
-    if (o.engine == "both") {
-      Result ours = RunBpsim(o);
-      Print("bpsim", o, ours);
-      std::printf("ratio_bpsim_over_bare=%.3f\n", bare.seconds / ours.seconds);
-    }
-  } else {
-    Print("bpsim", o, RunBpsim(o));
+    Result ours = RunBpsim(o);
+    Print("bpsim", o, ours);
+    wall_ratios.push_back(bare.seconds / ours.seconds);
+    cpu_ratios.push_back(bare.cpu_seconds / ours.cpu_seconds);
   }
+  // With --repeat 1 these are the single run's ratios.
+  std::printf("ratio_bpsim_over_bare=%.3f\n", Median(wall_ratios));
+  std::printf("ratio_cpu_bpsim_over_bare=%.3f\n", Median(cpu_ratios));
   return 0;
 }

@@ -49,16 +49,21 @@ class EventQueue {
   void push(const Event& e) {
     std::size_t hole = heap_.size();
     heap_.push_back(e);
-    while (hole > 0) {
-      std::size_t parent = (hole - 1) / kArity;
-      if (!EarlierThan(e, heap_[parent])) break;
-      heap_[hole] = heap_[parent];
-      hole = parent;
-    }
-    heap_[hole] = e;
+    SiftUp(hole, e);
   }
 
   // Removes and returns the earliest event. REQUIRES: !empty().
+  //
+  // Bottom-up deletion (Floyd; Wegener): the hole left by the root first walks down
+  // to a leaf along the earliest children without comparing against the displaced
+  // last entry, then that entry sifts up from the leaf. The last entry usually
+  // belongs near the bottom, so this saves about one comparison per level.
+  //
+  // Measured alternatives (bench/README.md): a branch-free tournament over the four
+  // children and a single 128-bit key compare cut instructions but ran 30-80%
+  // slower on heaps of 10^5-10^6 entries, because the data dependency serialises
+  // cache misses that branch prediction otherwise overlaps; placing the root so each
+  // sibling group fills exactly two cache lines also measured slower there.
   Event pop() {
     assert(!heap_.empty());
     Event result = heap_[0];
@@ -66,25 +71,48 @@ class EventQueue {
     heap_.pop_back();
     const std::size_t n = heap_.size();
     if (n == 0) return result;
+    Event* h = heap_.data();
     std::size_t hole = 0;
     while (true) {
-      std::size_t first = hole * kArity + 1;
-      if (first >= n) break;
-      std::size_t best = first;
-      std::size_t end = first + kArity < n ? first + kArity : n;
-      for (std::size_t c = first + 1; c < end; ++c) {
-        if (EarlierThan(heap_[c], heap_[best])) best = c;
+      const std::size_t first = hole * kArity + 1;
+      if (first + kArity <= n) {  // all four children exist
+        std::size_t best = first;
+        if (EarlierThan(h[first + 1], h[best])) best = first + 1;
+        if (EarlierThan(h[first + 2], h[best])) best = first + 2;
+        if (EarlierThan(h[first + 3], h[best])) best = first + 3;
+        h[hole] = h[best];
+        hole = best;
+        continue;
       }
-      if (!EarlierThan(heap_[best], last)) break;
-      heap_[hole] = heap_[best];
-      hole = best;
+      if (first < n) {
+        std::size_t best = first;
+        for (std::size_t c = first + 1; c < n; ++c) {
+          if (EarlierThan(h[c], h[best])) best = c;
+        }
+        h[hole] = h[best];
+        hole = best;
+      }
+      break;
     }
-    heap_[hole] = last;
+    SiftUp(hole, last);
     return result;
   }
 
  private:
   static constexpr std::size_t kArity = 4;
+
+  // Moves `e` up from `hole` until its parent is earlier, then stores it there.
+  void SiftUp(std::size_t hole, const Event& e) {
+    Event* h = heap_.data();
+    while (hole > 0) {
+      std::size_t parent = (hole - 1) / kArity;
+      if (!EarlierThan(e, h[parent])) break;
+      h[hole] = h[parent];
+      hole = parent;
+    }
+    h[hole] = e;
+  }
+
   std::vector<Event> heap_;
 };
 

@@ -31,7 +31,9 @@ double Rng::Normal() {
 }
 
 std::uint64_t Rng::Poisson(double mean) {
-  if (mean <= 0) return 0;
+  // NaN would loop forever in PTRS, and means near 2^64 overflow the result.
+  assert(std::isfinite(mean) && mean < 0x1.0p62);
+  if (!(mean > 0)) return 0;
   if (mean < 30) {
     // Knuth's multiplication method.
     double limit = std::exp(-mean), p = 1;

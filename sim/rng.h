@@ -75,23 +75,28 @@ class Rng {
   bool Bernoulli(double p) { return Uniform() < p; }
   double Exponential(double mean) { return -mean * std::log(UniformPositive()); }
   double Normal();  // standard normal
-  // Poisson with the given mean (inversion for small means, PTRS for large ones).
+  // Poisson with the given mean: Knuth's product method below 30, Hörmann's PTRS
+  // from 30 on. REQUIRES: mean finite and below 2^62; mean <= 0 gives 0.
   std::uint64_t Poisson(double mean);
   // Log-normal with the given median and 99th percentile. REQUIRES: 0 < median <= p99.
   double LogNormal(double median, double p99);
-  // Index drawn with probability proportional to weights[i].
+  // Index drawn with probability proportional to weights[i]; never an index whose
+  // weight is zero unless all are. REQUIRES: non-empty, weights >= 0.
   template <typename Weights>
   std::size_t Pick(const Weights& weights) {
     double total = 0;
     for (double w : weights) total += w;
     double x = Uniform() * total;
-    std::size_t i = 0;
+    std::size_t i = 0, last_positive = 0;
     for (double w : weights) {
       if (x < w) return i;
       x -= w;
+      if (w > 0) last_positive = i;
       ++i;
     }
-    return i == 0 ? 0 : i - 1;
+    // Rounding in the subtractions can leave x >= the remaining weight; fall back
+    // to the last index that can be drawn at all.
+    return last_positive;
   }
 
  private:

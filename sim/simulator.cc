@@ -11,17 +11,8 @@ HandlerId Simulator::Register(HandlerFn fn, void* context, std::string name) {
   return static_cast<HandlerId>(handlers_.size() - 1);
 }
 
-EventId Simulator::At(SimTime at, HandlerId handler, std::uint64_t arg) {
-  assert(at >= now_);
-  assert(handler < handlers_.size());
-  EventId id = next_sequence_++;
-  assert(id <= Event::kMaxSequence);
-  queue_.push(Event{at, (id << Event::kHandlerBits) | handler, arg});
-  return id;
-}
-
 void Simulator::Cancel(EventId id) {
-  if (id < next_sequence_) cancelled_.insert(id);
+  if (id != kNoEvent && id < next_sequence_) cancelled_.insert(id);
 }
 
 bool Simulator::RunUntil(SimTime end) {

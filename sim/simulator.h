@@ -8,6 +8,7 @@
 //
 // Not thread-safe. Handlers run on the caller's thread inside Run*().
 
+#include <cassert>
 #include <cstdint>
 #include <string>
 #include <unordered_set>
@@ -23,6 +24,9 @@ class Simulator;
 
 using HandlerId = std::uint32_t;
 using EventId = std::uint64_t;  // the event's sequence number
+// No event has this id (sequence numbers start at 1), so entities can use it as
+// "no timer pending".
+inline constexpr EventId kNoEvent = 0;
 using HandlerFn = void (*)(void* context, Simulator& sim, std::uint64_t arg);
 
 class Simulator final : public Clock {
@@ -45,13 +49,24 @@ class Simulator final : public Clock {
   }
 
   // Schedules `handler(arg)` at absolute time `at`. REQUIRES: at >= Now().
-  EventId At(SimTime at, HandlerId handler, std::uint64_t arg = 0);
-  // Schedules after `delay` from now. REQUIRES: delay >= 0.
+  // Defined here so that handlers scheduling their next event inline the push.
+  EventId At(SimTime at, HandlerId handler, std::uint64_t arg = 0) {
+    assert(at >= now_);
+    assert(handler < handlers_.size());
+    EventId id = next_sequence_++;
+    assert(id <= Event::kMaxSequence);
+    queue_.push(Event{at, (id << Event::kHandlerBits) | handler, arg});
+    return id;
+  }
+  // Schedules after `delay` from now. REQUIRES: 0 <= delay <= kSimTimeMax - Now().
   EventId After(SimTime delay, HandlerId handler, std::uint64_t arg = 0) {
+    assert(delay >= 0 && delay <= kSimTimeMax - now_);
     return At(now_ + delay, handler, arg);
   }
-  // The event will not run. REQUIRES: it has not run yet (entities that may hold a
-  // stale id should use a generation check in their handler instead).
+  // The event will not run; cancelling twice, or cancelling kNoEvent, is a no-op.
+  // Its queue entry is discarded when it reaches the front, without moving Now().
+  // REQUIRES: it has not run yet (entities that may hold a stale id should use a
+  // generation check in their handler instead).
   void Cancel(EventId id);
 
   // Runs events with time <= end in (time, sequence) order; afterwards Now() == end
@@ -63,6 +78,7 @@ class Simulator final : public Clock {
   bool stopped() const { return stopped_; }
 
   std::uint64_t events_processed() const { return events_processed_; }
+  // Queued entries, including cancelled ones not yet discarded.
   std::size_t pending() const { return queue_.size(); }
   const std::string& handler_name(HandlerId id) const { return handlers_[id].name; }
 
@@ -73,7 +89,7 @@ class Simulator final : public Clock {
     std::string name;
   };
   SimTime now_ = 0;
-  std::uint64_t next_sequence_ = 0;
+  std::uint64_t next_sequence_ = kNoEvent + 1;
   std::uint64_t events_processed_ = 0;
   bool stopped_ = false;
   EventQueue queue_;

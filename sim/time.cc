@@ -87,8 +87,8 @@ std::string FormatDuration(SimTime t) {
   if (t == 0) return "0s";
   std::string sign = t < 0 ? "-" : "";
   // Negative durations only appear in diagnostics; print their magnitude.
-  unsigned long long mag = t < 0 ? 0ULL - static_cast<unsigned long long>(t)
-                                 : static_cast<unsigned long long>(t);
+  unsigned long long mag =
+      t < 0 ? 0ULL - static_cast<unsigned long long>(t) : static_cast<unsigned long long>(t);
   for (auto it = kUnits.rbegin(); it != kUnits.rend(); ++it) {
     auto ns = static_cast<unsigned long long>(it->ns);
     if (mag % ns == 0) return sign + std::to_string(mag / ns) + std::string(it->name);
@@ -111,12 +111,19 @@ Result<Rate> ParseRate(std::string_view text) {
   if (ec != std::errc() || ptr != num.data() + num.size() || num.empty()) return bad(hint);
   if (!std::isfinite(value) || value < 0) return bad("the count must be a finite number >= 0");
   SimTime per = 0;
-  if (unit == "s") per = kSecond;
-  else if (unit == "m") per = kMinute;
-  else if (unit == "h") per = kHour;
-  else if (unit == "d") per = kDay;
-  else return bad("unknown unit '" + std::string(unit) + "'; " + std::string(hint));
-  return Rate{value * kSecond / static_cast<double>(per)};
+  if (unit == "s")
+    per = kSecond;
+  else if (unit == "m")
+    per = kMinute;
+  else if (unit == "h")
+    per = kHour;
+  else if (unit == "d")
+    per = kDay;
+  else
+    return bad("unknown unit '" + std::string(unit) + "'; " + std::string(hint));
+  // Divide by the unit's length in seconds (exact for s, m, h, d) rather than
+  // multiplying by 1e9 first, which overflows to infinity for counts near DBL_MAX.
+  return Rate{value / (static_cast<double>(per) / kSecond)};
 }
 
 std::string FormatRate(Rate rate) {

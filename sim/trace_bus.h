@@ -10,6 +10,7 @@
 // Not thread-safe. Subscribers are borrowed: they must outlive the bus or
 // unsubscribe first.
 
+#include <cassert>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -31,13 +32,25 @@ class TraceBus {
  public:
   static constexpr std::uint64_t kAllTypes = ~0ULL;
 
+  // Delivers entries whose type bit is set in `type_mask` to `subscriber`, after the
+  // subscribers already registered for that type. Subscribing twice delivers twice.
+  // REQUIRES: not called from inside OnEntry.
   void Subscribe(TraceSubscriber<Entry>* subscriber, std::uint64_t type_mask = kAllTypes) {
     for (int t = 0; t < 64; ++t) {
       if (type_mask & (1ULL << t)) by_type_[t].push_back(subscriber);
     }
   }
 
+  // Stops all deliveries to `subscriber`; a no-op if it is not subscribed.
+  // REQUIRES: not called from inside OnEntry.
+  void Unsubscribe(TraceSubscriber<Entry>* subscriber) {
+    for (auto& subscribers : by_type_) std::erase(subscribers, subscriber);
+  }
+
+  // Calls OnEntry of each subscriber to entry.type, in subscription order.
+  // REQUIRES: entry.type < 64.
   void Publish(const Entry& entry) {
+    assert(static_cast<unsigned>(entry.type) < 64);
     ++published_;
     for (TraceSubscriber<Entry>* s : by_type_[static_cast<unsigned>(entry.type) & 63]) {
       s->OnEntry(entry);

@@ -1,0 +1,57 @@
+// RNG micro-benchmarks: the cost of one draw from each distribution the models use.
+// Each result is kept alive with DoNotOptimize so the draw is not elided.
+
+#include <benchmark/benchmark.h>
+
+#include "sim/rng.h"
+
+namespace {
+
+bpsim::Rng MakeRng() { return bpsim::Rng(1, bpsim::StreamKey("bench.rng")); }
+
+void BM_RngNext(benchmark::State& state) {
+  bpsim::Rng rng = MakeRng();
+  for (auto _ : state) benchmark::DoNotOptimize(rng.Next());
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RngNext);
+
+void BM_RngUniform(benchmark::State& state) {
+  bpsim::Rng rng = MakeRng();
+  for (auto _ : state) benchmark::DoNotOptimize(rng.Uniform());
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RngUniform);
+
+void BM_RngBelow(benchmark::State& state) {
+  bpsim::Rng rng = MakeRng();
+  for (auto _ : state) benchmark::DoNotOptimize(rng.Below(10'000));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RngBelow);
+
+void BM_RngExponential(benchmark::State& state) {
+  bpsim::Rng rng = MakeRng();
+  for (auto _ : state) benchmark::DoNotOptimize(rng.Exponential(1.0));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RngExponential);
+
+// The argument is the mean: 4 uses the product method (cost grows with the mean),
+// 50 and 1000 use PTRS (roughly constant cost).
+void BM_RngPoisson(benchmark::State& state) {
+  bpsim::Rng rng = MakeRng();
+  const auto mean = static_cast<double>(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(rng.Poisson(mean));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RngPoisson)->Arg(4)->Arg(50)->Arg(1000);
+
+void BM_RngLogNormal(benchmark::State& state) {
+  bpsim::Rng rng = MakeRng();
+  for (auto _ : state) benchmark::DoNotOptimize(rng.LogNormal(100.0, 1000.0));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RngLogNormal);
+
+}  // namespace

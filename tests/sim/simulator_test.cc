@@ -1,0 +1,154 @@
+#include "sim/simulator.h"
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+using namespace bpsim;
+
+namespace {
+
+// Records (time, arg) of every event it handles; optionally reacts to some args.
+struct Recorder {
+  Simulator& sim;
+  HandlerId id = 0;
+  std::vector<std::pair<SimTime, std::uint64_t>> seen;
+  std::uint64_t stop_on = ~0ULL;
+  std::uint64_t spawn_on = ~0ULL;  // schedules arg 100 at the same time
+
+  explicit Recorder(Simulator& s) : sim(s) { id = sim.Register<&Recorder::On>(this, "recorder"); }
+
+  void On(std::uint64_t arg) {
+    seen.emplace_back(sim.Now(), arg);
+    if (arg == stop_on) sim.Stop();
+    if (arg == spawn_on) sim.After(0, id, 100);
+  }
+};
+
+using Seen = std::vector<std::pair<SimTime, std::uint64_t>>;
+
+}  // namespace
+
+TEST_CASE("Simulator runs events in time order and sets Now to each event's time",
+          "[sim][simulator]") {
+  Simulator sim;
+  Recorder r(sim);
+  sim.At(30, r.id, 3);
+  sim.At(10, r.id, 1);
+  sim.After(20, r.id, 2);
+  CHECK(sim.RunUntil(100));
+  CHECK(r.seen == Seen{{10, 1}, {20, 2}, {30, 3}});
+  CHECK(sim.events_processed() == 3);
+  CHECK(sim.handler_name(r.id) == "recorder");
+}
+
+TEST_CASE("RunUntil runs events exactly at end, keeps later ones and leaves Now at end",
+          "[sim][simulator]") {
+  Simulator sim;
+  Recorder r(sim);
+  sim.At(50, r.id, 1);
+  sim.At(51, r.id, 2);
+  CHECK(sim.RunUntil(50));
+  CHECK(r.seen == Seen{{50, 1}});
+  CHECK(sim.Now() == 50);
+  CHECK(sim.pending() == 1);
+
+  CHECK(sim.RunUntil(40));  // an earlier end never moves time backwards
+  CHECK(sim.Now() == 50);
+  CHECK(sim.RunUntil(1'000));
+  CHECK(r.seen == Seen{{50, 1}, {51, 2}});
+  CHECK(sim.Now() == 1'000);
+  CHECK(sim.pending() == 0);
+}
+
+TEST_CASE("After is relative to Now after a RunUntil", "[sim][simulator]") {
+  Simulator sim;
+  Recorder r(sim);
+  CHECK(sim.RunUntil(500));
+  sim.After(5, r.id, 7);
+  CHECK(sim.RunUntil(1'000));
+  CHECK(r.seen == Seen{{505, 7}});
+}
+
+TEST_CASE("Stop returns mid-run at the stopping event and a later RunUntil continues",
+          "[sim][simulator]") {
+  Simulator sim;
+  Recorder r(sim);
+  r.stop_on = 2;
+  for (std::uint64_t i = 1; i <= 4; ++i) sim.At(static_cast<SimTime>(i * 10), r.id, i);
+  CHECK_FALSE(sim.RunUntil(100));
+  CHECK(sim.stopped());
+  CHECK(r.seen == Seen{{10, 1}, {20, 2}});
+  CHECK(sim.Now() == 20);
+  CHECK(sim.pending() == 2);
+
+  CHECK(sim.RunUntil(100));
+  CHECK_FALSE(sim.stopped());
+  CHECK(r.seen == Seen{{10, 1}, {20, 2}, {30, 3}, {40, 4}});
+  CHECK(sim.Now() == 100);
+}
+
+TEST_CASE("Cancel prevents the event and leaves others and Now untouched", "[sim][simulator]") {
+  Simulator sim;
+  Recorder r(sim);
+  EventId first = sim.At(10, r.id, 1);
+  EventId second = sim.At(20, r.id, 2);
+  sim.At(20, r.id, 3);
+  CHECK(first != kNoEvent);
+  CHECK(first != second);
+  sim.Cancel(second);
+  sim.Cancel(second);    // twice is a no-op
+  sim.Cancel(kNoEvent);  // "no timer" is a no-op
+  CHECK(sim.RunUntil(15));
+  CHECK(sim.RunUntil(100));
+  CHECK(r.seen == Seen{{10, 1}, {20, 3}});
+  CHECK(sim.events_processed() == 2);
+}
+
+TEST_CASE("A handler can cancel a same-time event queued after it", "[sim][simulator]") {
+  Simulator sim;
+  Recorder r(sim);
+  struct Canceller {
+    Simulator* sim;
+    EventId victim = kNoEvent;
+    void On(std::uint64_t) { sim->Cancel(victim); }
+  } canceller{&sim};
+  HandlerId c = sim.Register<&Canceller::On>(&canceller, "canceller");
+  sim.At(10, c, 0);
+  canceller.victim = sim.At(10, r.id, 1);
+  sim.At(10, r.id, 2);
+  CHECK(sim.pending() == 3);
+  CHECK(sim.RunUntil(10));
+  CHECK(r.seen == Seen{{10, 2}});
+  CHECK(sim.events_processed() == 2);  // the canceller and event 2
+  CHECK(sim.pending() == 0);
+}
+
+TEST_CASE("Events scheduled at the current time run after already-queued same-time events",
+          "[sim][simulator]") {
+  Simulator sim;
+  Recorder r(sim);
+  r.spawn_on = 1;
+  sim.At(10, r.id, 1);
+  sim.At(10, r.id, 2);
+  sim.At(10, r.id, 3);
+  sim.At(11, r.id, 4);
+  CHECK(sim.RunUntil(20));
+  CHECK(r.seen == Seen{{10, 1}, {10, 2}, {10, 3}, {10, 100}, {11, 4}});
+}
+
+TEST_CASE("Register passes the context pointer and argument to a plain function",
+          "[sim][simulator]") {
+  Simulator sim;
+  std::uint64_t sum = 0;
+  HandlerId h = sim.Register(
+      [](void* ctx, Simulator& s, std::uint64_t arg) {
+        *static_cast<std::uint64_t*>(ctx) += arg * static_cast<std::uint64_t>(s.Now());
+      },
+      &sum, "sum");
+  sim.At(2, h, 3);
+  sim.At(5, h, 7);
+  CHECK(sim.RunUntil(10));
+  CHECK(sum == 2 * 3 + 5 * 7);
+}

@@ -1,0 +1,100 @@
+#include "sim/trace_bus.h"
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+using namespace bpsim;
+
+namespace {
+
+struct TestEntry {
+  unsigned type = 0;
+  int value = 0;
+};
+
+struct Collector final : TraceSubscriber<TestEntry> {
+  std::vector<std::string> seen;
+  void OnEntry(const TestEntry& e) override {
+    seen.push_back(std::to_string(e.type) + ":" + std::to_string(e.value));
+  }
+};
+
+void FormatTest(const void* context, const TestEntry& e, std::string& out) {
+  out += "{\"";
+  out += static_cast<const char*>(context);
+  out += "\":" + std::to_string(e.type) + ",\"value\":" + std::to_string(e.value) + "}";
+}
+
+}  // namespace
+
+TEST_CASE("TraceBus delivers only subscribed types, in publication order", "[sim][trace_bus]") {
+  TraceBus<TestEntry> bus;
+  Collector all, odd, none;
+  bus.Subscribe(&all);
+  bus.Subscribe(&odd, (1ULL << 1) | (1ULL << 3) | (1ULL << 63));
+  bus.Subscribe(&none, 0);
+  const unsigned types[] = {0, 1, 2, 3, 1, 63, 4, 3};
+  int value = 0;
+  for (unsigned t : types) bus.Publish(TestEntry{t, value++});
+  CHECK(all.seen ==
+        std::vector<std::string>{"0:0", "1:1", "2:2", "3:3", "1:4", "63:5", "4:6", "3:7"});
+  CHECK(odd.seen == std::vector<std::string>{"1:1", "3:3", "1:4", "63:5", "3:7"});
+  CHECK(none.seen.empty());
+  CHECK(bus.published() == 8);
+  CHECK(bus.HasSubscribers(1));
+}
+
+TEST_CASE("TraceBus stops delivering after Unsubscribe", "[sim][trace_bus]") {
+  TraceBus<TestEntry> bus;
+  Collector a, b;
+  bus.Subscribe(&a, 1ULL << 2);
+  bus.Subscribe(&b, 1ULL << 2);
+  bus.Publish(TestEntry{2, 1});
+  bus.Unsubscribe(&a);
+  bus.Publish(TestEntry{2, 2});
+  CHECK(a.seen == std::vector<std::string>{"2:1"});
+  CHECK(b.seen == std::vector<std::string>{"2:1", "2:2"});
+  bus.Unsubscribe(&b);
+  CHECK_FALSE(bus.HasSubscribers(2));
+}
+
+TEST_CASE("JsonLinesWriter writes exactly the bytes it hashes", "[sim][trace_bus]") {
+  std::FILE* file = std::tmpfile();
+  REQUIRE(file != nullptr);
+  static const char kKey[] = "type";
+  std::uint64_t hash = 0;
+  {
+    JsonLinesWriter<TestEntry> writer(&FormatTest, kKey, file);
+    TraceBus<TestEntry> bus;
+    bus.Subscribe(&writer);
+    for (int i = 0; i < 1'000; ++i) bus.Publish(TestEntry{static_cast<unsigned>(i % 5), i});
+    CHECK(writer.lines() == 1'000);
+    CHECK(writer.last_line() == "{\"type\":4,\"value\":999}\n");
+    REQUIRE(writer.Flush());
+    hash = writer.hash();
+  }
+  std::rewind(file);
+  std::string bytes;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, file)) > 0) bytes.append(buf, n);
+  std::fclose(file);
+  CHECK(bytes.substr(0, 42) == "{\"type\":0,\"value\":0}\n{\"type\":1,\"value\":1}\n");
+  Fnv1a64 file_hash;
+  file_hash.Update(bytes);
+  CHECK(file_hash.digest() == hash);
+}
+
+TEST_CASE("Fnv1a64 matches the published FNV-1a 64 test vectors", "[sim][trace_bus]") {
+  Fnv1a64 empty;
+  CHECK(empty.digest() == 0xcbf29ce484222325ULL);
+  Fnv1a64 a;
+  a.Update(std::string("a"));
+  CHECK(a.digest() == 0xaf63dc4c8601ec8cULL);
+  Fnv1a64 foobar;
+  foobar.Update(std::string("foobar"));
+  CHECK(foobar.digest() == 0x85944171f73967e8ULL);
+}
