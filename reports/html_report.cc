@@ -225,7 +225,7 @@ std::string Violations(const ScenarioResult& s) {
       for (size_t k = 0; k < v.evidence.size(); ++k) {
         const EvidenceItem& e = v.evidence[k];
         out += std::string("<li") + (k + 1 == v.evidence.size() ? " class=\"offending\"" : "") +
-               "><span class=\"t mono\">" + E(FormatSimInstant(e.time)) + "</span> " + E(e.text) +
+               "><span class=\"t mono\">" + E(FormatSimInstant(e.time)) + "</span> " + E(std::string(EvidenceBody(e))) +
                "</li>";
       }
       out += "</ol>";

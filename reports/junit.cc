@@ -29,7 +29,9 @@ std::string DescribeViolation(const Violation& v) {
   for (const EvidenceItem& e : v.evidence) {
     out += "    ";
     out += FormatSimInstant(e.time);
-    out += "  " + e.text + "\n";
+    out += "  ";
+    out += EvidenceBody(e);
+    out += "\n";
   }
   return out;
 }

@@ -6,6 +6,13 @@
 
 namespace bpsim::reports {
 
+std::string_view EvidenceBody(const EvidenceItem& item) {
+  std::string_view text = item.text;
+  std::string prefix = FormatSimInstant(item.time) + " ";
+  if (text.substr(0, prefix.size()) == prefix) text.remove_prefix(prefix.size());
+  return text;
+}
+
 std::string FormatSimInstant(SimTime t) {
   std::string sign;
   if (t < 0) {

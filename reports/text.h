@@ -6,6 +6,9 @@
 #include <string>
 #include <string_view>
 
+#include "reports/result.h"
+#include <string_view>
+
 #include "sim/time.h"
 
 namespace bpsim::reports {
@@ -13,6 +16,10 @@ namespace bpsim::reports {
 // A simulated instant as people read it: "2d 03:15:07.250" (days since the start,
 // then hh:mm:ss.mmm). Negative times print with a leading '-'.
 std::string FormatSimInstant(SimTime t);
+
+// An evidence line without its leading instant, when the producer wrote one (the
+// monitors do, so the line reads alone); renderers show the time in its own column.
+std::string_view EvidenceBody(const EvidenceItem& item);
 
 // A span of simulated time as people read it: "7d 6h", "1h 30m", "45s", "250ms";
 // the largest unit and the next smaller one, the rest dropped (rounded down).

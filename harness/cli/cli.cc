@@ -18,6 +18,7 @@
 #include "bpsim_version.h"
 #include "harness/runner.h"
 #include "harness/scenario/scenario.h"
+#include "mocks/trace.h"
 #include "reports/baseline.h"
 #include "reports/files.h"
 #include "reports/html_report.h"

@@ -173,7 +173,7 @@ TEST_CASE("the schema is draft 2020-12 and closed everywhere", "[loader][schema]
   CHECK(schema["properties"]["duration"]["default"] == "14d");
   CHECK(schema["properties"]["world"]["properties"]["customers"]["properties"]["consent"]
               ["properties"]["opt_in"]["description"] ==
-        "Fraction of customers who link their bank at the start. Default: 0.35.");
+        "Fraction of customers who link their bank at the start. Default: 0.3.");
   CHECK(schema["properties"]["world"]["properties"]["platform"]["properties"]["alert_retry"]
               ["properties"]["max"]["default"] == "5m");
   // Every object schema with properties is closed.
