@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "harness/invariants/flat_map.h"
 #include "harness/invariants/monitor.h"
 #include "harness/invariants/tracking.h"
 
@@ -262,8 +263,8 @@ class RevocationHonoured final : public InvariantMonitor {
   }
 
   bool Live(std::uint64_t key, std::uint64_t generation) const {
-    auto it = items_.find(key);
-    return it != items_.end() && it->second.generation == generation;
+    const Item* item = items_.find(key);
+    return item != nullptr && item->generation == generation;
   }
 
   void ReportItem(std::uint64_t key, const Item& item, SimTime t) {
@@ -310,7 +311,7 @@ class RevocationHonoured final : public InvariantMonitor {
   ConsentTable consents_;
   std::vector<State> states_;
   std::vector<TraceEntry> told_entries_;
-  std::unordered_map<std::uint64_t, Item> items_;
+  FlatMap<Item> items_;
   DeadlineQueue<mocks::ConsentId> markers_;
   std::uint64_t generation_ = 0;
 };
@@ -430,16 +431,20 @@ class RetentionLimit final : public InvariantMonitor {
       return;
     }
     Item& item = items_[e.ref];
-    item = Item{++generation_, e};
+    item = Item{++generation_, e.time, e.consent, e.subject, e.bank, e.categories};
     deadlines_.Push(AddSat(AddSat(e.time, context().cache_ttl), config_.slack),
                     {e.ref, item.generation});
   }
   void Finish(SimTime end) override { Check(end, true); }
 
  private:
-  struct Item {
+  struct Item {  // what evidence needs of the put, compactly
     std::uint64_t generation = 0;
-    TraceEntry put;
+    SimTime put_time = 0;
+    mocks::ConsentId consent = 0;
+    mocks::CustomerId subject = mocks::kNoSubject;
+    mocks::BankIndex bank = mocks::kNoBank;
+    mocks::CategorySet categories = 0;
   };
   struct Due {
     std::uint64_t key, generation;
@@ -449,9 +454,17 @@ class RetentionLimit final : public InvariantMonitor {
            (deadlines_.next_deadline() < now || (at_end && deadlines_.next_deadline() <= now))) {
       SimTime deadline = deadlines_.next_deadline();
       Due d = deadlines_.Pop();
-      auto it = items_.find(d.key);
-      if (it == items_.end() || it->second.generation != d.generation) continue;
-      const TraceEntry& put = it->second.put;
+      const Item* item = items_.find(d.key);
+      if (item == nullptr || item->generation != d.generation) continue;
+      TraceEntry put;
+      put.type = EntryType::kCachePut;
+      put.time = item->put_time;
+      put.value = item->put_time;
+      put.subject = item->subject;
+      put.bank = item->bank;
+      put.consent = item->consent;
+      put.categories = item->categories;
+      put.ref = d.key;
       ReportWith(deadline, SubjectOf(put),
                  "cache item #" + std::to_string(d.key) + " (" + Categories(put.categories) +
                      " of customer " + std::to_string(put.subject) + ") was still cached at " +
@@ -461,7 +474,7 @@ class RetentionLimit final : public InvariantMonitor {
                  {Ev(put)});
     }
   }
-  std::unordered_map<std::uint64_t, Item> items_;
+  FlatMap<Item> items_;
   DeadlineQueue<Due> deadlines_;
   std::uint64_t generation_ = 0;
 };

@@ -138,7 +138,7 @@ void MetricsCollector::OnEntry(const TraceEntry& e) {
       break;
     case EntryType::kCachePut:
       ++cache_puts_;
-      cache_keys_.insert(e.ref);
+      cache_keys_.insert(e.ref, 1);
       cache_items_max_ = std::max<std::uint64_t>(cache_items_max_, cache_keys_.size());
       break;
     case EntryType::kCachePurge:

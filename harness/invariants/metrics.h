@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "harness/invariants/flat_map.h"
 #include "harness/invariants/tracking.h"
 #include "mocks/trace.h"
 #include "reports/result.h"
@@ -56,7 +57,7 @@ class MetricsCollector final : public mocks::WorldTraceSubscriber {
   AlertDeliveryTracker alerts_;
   std::vector<std::int8_t> consent_state_;  // by consent id; -1 = unseen
   std::uint64_t state_counts_[kStateCount] = {};
-  std::unordered_set<std::uint64_t> cache_keys_;
+  FlatMap<std::uint8_t> cache_keys_;  // live cache items
   std::vector<std::pair<mocks::Endpoint, std::size_t>> open_outages_;  // -> index in outages
   bool finished_ = false;
 

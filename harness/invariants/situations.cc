@@ -89,15 +89,15 @@ void SituationTracker::OnEntry(const TraceEntry& e) {
     }
   } else if (bit & kCacheBits) {
     if (e.type == EntryType::kCachePut) {
-      auto [it, inserted] = cache_.try_emplace(e.ref, e.consent);
+      auto [consent, inserted] = cache_.insert(e.ref, e.consent);
       if (!inserted) {
-        if (it->second != 0) --Slot(cached_items_, it->second);
-        it->second = e.consent;
+        if (*consent != 0) --Slot(cached_items_, *consent);
+        *consent = e.consent;
       }
       if (e.consent != 0) ++Slot(cached_items_, e.consent);
-    } else if (auto it = cache_.find(e.ref); it != cache_.end()) {
-      if (it->second != 0) --Slot(cached_items_, it->second);
-      cache_.erase(it);
+    } else if (mocks::ConsentId* consent = cache_.find(e.ref); consent != nullptr) {
+      if (*consent != 0) --Slot(cached_items_, *consent);
+      cache_.erase(e.ref);
     }
   } else if (e.type == EntryType::kWebhookReceived) {
     webhooks_seen_.insert(e.ref * 2 + (e.reason ? 1 : 0));

@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "harness/invariants/flat_map.h"
 #include "harness/invariants/monitor.h"
 #include "harness/invariants/pattern.h"
 
@@ -62,7 +63,7 @@ class SituationTracker final : public mocks::WorldTraceSubscriber {
   // State, kept only when a situation needing it was asked for.
   std::vector<std::uint32_t> requests_in_flight_;              // by consent
   std::vector<std::uint32_t> cached_items_;                    // by consent
-  std::unordered_map<std::uint64_t, mocks::ConsentId> cache_;  // item key -> consent
+  FlatMap<mocks::ConsentId> cache_;                        // item key -> consent
   std::unordered_set<std::uint64_t> webhooks_seen_;            // ref * 2 + reason
   int messenger_outages_ = 0;
 };

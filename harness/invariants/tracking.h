@@ -120,15 +120,37 @@ class AlertDeliveryTracker {
 template <typename Payload>
 class DeadlineQueue {
  public:
-  void Push(SimTime deadline, const Payload& p) { heap_.push({deadline, seq_++, p}); }
-  bool empty() const { return heap_.empty(); }
-  SimTime next_deadline() const { return heap_.top().deadline; }
+  // Deadlines pushed in non-decreasing order (the common case: a constant offset
+  // from the entry's time) go to a FIFO in O(1); others to a heap. Pop takes the
+  // earlier of the two fronts, ties in push order.
+  void Push(SimTime deadline, const Payload& p) {
+    Item item{deadline, seq_++, p};
+    if (fifo_head_ == fifo_.size() || deadline >= fifo_.back().deadline) {
+      if (fifo_head_ == fifo_.size()) {
+        fifo_.clear();
+        fifo_head_ = 0;
+      }
+      fifo_.push_back(item);
+    } else {
+      heap_.push(item);
+    }
+  }
+  bool empty() const { return fifo_head_ == fifo_.size() && heap_.empty(); }
+  SimTime next_deadline() const { return Front().deadline; }
   Payload Pop() {
+    if (FromFifo()) {
+      Payload p = fifo_[fifo_head_++].payload;
+      if (fifo_head_ > 4096 && fifo_head_ * 2 > fifo_.size()) {
+        fifo_.erase(fifo_.begin(), fifo_.begin() + std::ptrdiff_t(fifo_head_));
+        fifo_head_ = 0;
+      }
+      return p;
+    }
     Payload p = heap_.top().payload;
     heap_.pop();
     return p;
   }
-  std::size_t size() const { return heap_.size(); }
+  std::size_t size() const { return fifo_.size() - fifo_head_ + heap_.size(); }
 
  private:
   struct Item {
@@ -139,6 +161,15 @@ class DeadlineQueue {
       return deadline != o.deadline ? deadline > o.deadline : seq > o.seq;
     }
   };
+  bool FromFifo() const {
+    if (fifo_head_ == fifo_.size()) return false;
+    if (heap_.empty()) return true;
+    return heap_.top() > fifo_[fifo_head_];
+  }
+  const Item& Front() const { return FromFifo() ? fifo_[fifo_head_] : heap_.top(); }
+
+  std::vector<Item> fifo_;
+  std::size_t fifo_head_ = 0;
   std::priority_queue<Item, std::vector<Item>, std::greater<Item>> heap_;
   std::uint64_t seq_ = 0;
 };
