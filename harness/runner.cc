@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 
+#include "harness/async_bus.h"
 #include "harness/invariants/metrics.h"
 #include "harness/invariants/monitor.h"
 #include "harness/invariants/situations.h"
@@ -58,6 +59,35 @@ std::string PatternText(const Pattern& p) {
   return s + "}";
 }
 
+// A 64-bit hash of every entry's fields in publication order: the run's
+// fingerprint in reports (equal hashes <=> equal traces, for practical purposes).
+class TraceHasher final : public mocks::WorldTraceSubscriber {
+ public:
+  void OnEntry(const mocks::TraceEntry& e) override {
+    Mix(std::uint64_t(e.time));
+    Mix(std::uint64_t(e.type) | std::uint64_t(e.labelled) << 8 | std::uint64_t(e.derived) << 9 |
+        std::uint64_t(e.categories) << 16 | std::uint64_t(e.purpose) << 24 |
+        std::uint64_t(e.consent_purposes) << 32 | std::uint64_t(e.scopes) << 40 |
+        std::uint64_t(e.reason) << 48);
+    Mix(std::uint64_t(e.status) | std::uint64_t(e.bank) << 16 | std::uint64_t(e.subject) << 32);
+    Mix(std::uint64_t(e.from.kind) | std::uint64_t(e.from.id) << 8 |
+        std::uint64_t(e.to.kind) << 40);
+    Mix(std::uint64_t(e.to.id));
+    Mix(e.consent);
+    Mix(e.ref);
+    Mix(std::uint64_t(e.value));
+    Mix(std::uint64_t(e.aux));
+  }
+  std::uint64_t digest() const { return h_ ^ (h_ >> 29); }
+
+ private:
+  void Mix(std::uint64_t w) {
+    h_ ^= w + 0x9e3779b97f4a7c15ULL + (h_ << 6) + (h_ >> 2);
+    h_ *= 0xbf58476d1ce4e5b9ULL;
+  }
+  std::uint64_t h_ = 0x243f6a8885a308d3ULL;
+};
+
 struct Closer {
   void operator()(std::FILE* f) const {
     if (f != nullptr) std::fclose(f);
@@ -85,8 +115,12 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   const SimTime end = spec.duration + spec.drain;
 
   Simulator sim;
-  mocks::WorldTraceBus bus;
-  mocks::World world(spec, &sim, &bus);
+  mocks::WorldTraceBus world_bus;
+  mocks::World world(spec, &sim, &world_bus);
+  // Every consumer of the trace runs on a second thread (harness/async_bus.h).
+  AsyncTraceForwarder forwarder;
+  world_bus.Subscribe(&forwarder);
+  mocks::WorldTraceBus& bus = forwarder.consumer_bus();
   MonitorContext context;
   context.names = &world.names();
   context.cache_ttl = spec.world.platform.cache_ttl;
@@ -117,6 +151,8 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   }
   MetricsCollector metrics(end, &world.names());
   bus.Subscribe(&metrics, MetricsCollector::kTypeMask);
+  TraceHasher hasher;
+  bus.Subscribe(&hasher);
 
   File trace_file;
   std::unique_ptr<JsonLinesWriter<mocks::TraceEntry>> trace_writer;
@@ -163,13 +199,13 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
     }
   }
   const SimTime finished_at = sim.Now();
+  forwarder.Finish();
   for (auto& m : monitors) m->Finish(finished_at);
   metrics.Finish();
 
   std::string write_error;
   if (trace_writer) {
     if (!trace_writer->Flush()) write_error = options.trace_jsonl_path + ": write failed";
-    result.trace_hash = trace_writer->hash();
   }
   if (perfetto) {
     auto finished = perfetto->Finish();
@@ -179,6 +215,7 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
     write_error = options.trace_jsonl_path + ": write failed: " + std::strerror(errno);
   }
 
+  result.trace_hash = hasher.digest();
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 

@@ -20,7 +20,8 @@ struct RunOptions {
   std::string trace_jsonl_path;       // "" = do not write trace.jsonl
   std::string perfetto_path;          // "" = do not write trace.perfetto.json
   bool monitors = true;               // false: no invariants, rules or situations
-  bool hash_trace = false;            // compute the trace hash (formats every entry)
+  bool hash_trace = false;            // format every entry as JSON (unwritten), e.g. to
+                                      // measure the writer; the trace hash is always computed
   // Called between slices of simulated time (about 200 per run), on this thread.
   std::function<void(SimTime now, SimTime end, std::uint64_t events)> progress;
   // When it becomes true the run stops at the next slice; the result is incomplete.
