@@ -149,8 +149,25 @@ void Population::ChargeFraud(CustomerId c, std::uint32_t day, SimTime from,
   }
 }
 
+std::pair<const CardTransaction*, const CardTransaction*> Population::CardDayView(
+    CustomerId c, std::uint32_t day, std::vector<CardTransaction>* scratch) const {
+  for (const DayArena* a : {&today_, &yesterday_}) {
+    if (a->Holds(day)) {
+      const CardTransaction* base = a->txs.data();
+      return {base + a->begin[c], base + a->begin[c + 1]};
+    }
+  }
+  CardDay(c, day, scratch);
+  return {scratch->data(), scratch->data() + scratch->size()};
+}
+
 void Population::StartDay(std::uint32_t day, bool customers_act, DayListener* listener) {
   const SimTime day_start = SimTime(day) * kDay;
+  std::swap(today_, yesterday_);
+  today_.day = customers_act ? day : ~0u;
+  if (!customers_act && first_idle_day_ == ~0u) first_idle_day_ = day;
+  today_.txs.clear();
+  today_.begin.assign(customers_act ? customers_.size() + 1 : 0, 0);
   const double compromise_per_day = config_.fraud.compromise_rate_per_year / 365.0;
   const bool groups = config_.group_chats > 0;
   static thread_local std::vector<SimTime> times;
@@ -181,6 +198,9 @@ void Population::StartDay(std::uint32_t day, bool customers_act, DayListener* li
     }
     CardDay(c, day, &scratch_);
     card_transactions_ += scratch_.size();
+    today_.begin[c] = static_cast<std::uint32_t>(today_.txs.size());
+    today_.txs.insert(today_.txs.end(), scratch_.begin(), scratch_.end());
+    today_.begin[c + 1] = static_cast<std::uint32_t>(today_.txs.size());
     for (const CardTransaction& tx : scratch_) {
       k.day_card_delta -= tx.amount_cents;
       if (tx.flagged) listener->OnFlaggedTransaction(c, tx);
@@ -223,10 +243,11 @@ Balances Population::BalanceAt(CustomerId c, SimTime t) const {
     b.checking_cents -= k.statement_owed_cents;
     b.card_cents += k.statement_owed_cents;
   }
-  CardDay(c, day_, &scratch_);
-  for (const CardTransaction& tx : scratch_) {
-    if (tx.time > t) break;
-    b.card_cents -= tx.amount_cents;
+  auto [first, last] = CardDayView(c, day_, &scratch_);
+  if (day_ >= first_idle_day_) last = first;  // no activity in the drain
+  for (const CardTransaction* tx = first; tx != last; ++tx) {
+    if (tx->time > t) break;
+    b.card_cents -= tx->amount_cents;
   }
   if (k.compromised_at != kSimTimeMax) {
     FraudDay(c, day_, &scratch_);
@@ -244,10 +265,16 @@ void Population::TransactionsIn(CustomerId c, SimTime from, SimTime to,
   if (to <= from) return;
   const Customer& k = customers_[c];
   std::uint32_t last_day = std::min<std::uint32_t>(day_, std::uint32_t((to - 1) / kDay));
+  if (first_idle_day_ != ~0u && first_idle_day_ > 0) {
+    last_day = std::min(last_day, first_idle_day_ - 1);  // no activity in the drain
+  } else if (first_idle_day_ == 0) {
+    return;
+  }
   std::uint32_t first_day = std::uint32_t(std::max<SimTime>(0, from) / kDay);
   std::vector<CardTransaction> day_txs;
   for (std::uint32_t d = first_day; d <= last_day; ++d) {
-    CardDay(c, d, &day_txs);
+    auto [first, last] = CardDayView(c, d, &day_txs);
+    if (first != day_txs.data()) day_txs.assign(first, last);
     if (k.compromised_at != kSimTimeMax) {
       FraudDay(c, d, &scratch_);
       for (const CardTransaction& tx : scratch_) {

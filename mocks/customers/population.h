@@ -104,8 +104,25 @@ class Population final : public LedgerView {
   // Fraud charged on c's card between [from, to) of `day`, given its state.
   void ChargeFraud(CustomerId c, std::uint32_t day, SimTime from, DayListener* listener);
 
+  // The card transactions of one whole day for every customer, kept for the current
+  // day and the one before so that balance and transaction requests read them
+  // instead of regenerating (exactly equal to CardDay's output).
+  struct DayArena {
+    std::uint32_t day = ~0u;
+    std::vector<CardTransaction> txs;
+    std::vector<std::uint32_t> begin;  // per customer, then one past the end
+    bool Holds(std::uint32_t d) const { return day == d; }
+  };
+  // The legitimate transactions of c on `day`, from an arena if it holds that day,
+  // else regenerated into `scratch`.
+  std::pair<const CardTransaction*, const CardTransaction*> CardDayView(
+      CustomerId c, std::uint32_t day, std::vector<CardTransaction>* scratch) const;
+
   const Env* env_;
   CustomersConfig config_;
+  DayArena today_, yesterday_;
+  // Customers stop acting in the drain: days from this one on have no card activity.
+  std::uint32_t first_idle_day_ = ~0u;
   std::vector<double> fp_rate_by_bank_;
   std::vector<double> detection_by_bank_;
   std::vector<SimTime> detect_delay_by_bank_;
