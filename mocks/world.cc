@@ -60,7 +60,7 @@ PurposeSet World::PurposesFor(bool alerts) const {
 }
 
 void World::Start() {
-  platform_->Start(spec_.duration);
+  platform_->Start(spec_.duration + spec_.drain);
   sim_->At(0, day_start_, 0);
   for (CustomerId c = 0; c < population_->size(); ++c) {
     ConsentPlan plan = population_->PlanConsent(c, 0);
@@ -140,7 +140,9 @@ void World::OnAuthoriseDecision(std::uint64_t arg) {
   std::uint64_t secret = MixKey(env_.seed ^ 0x746f6b656eULL, consent) | 1;
   if (!consents_->Authorise(consent, secret)) return;
   platform_->OnAuthorised(c, consent);
-  sim_->At(consents_->Get(consent).expires_at, bank_expiry_, consent);
+  // Timers past the end of the run would only weigh on the event queue.
+  SimTime expiry = consents_->Get(consent).expires_at;
+  if (expiry <= spec_.duration + spec_.drain) sim_->At(expiry, bank_expiry_, consent);
   if (plan.revoke_after != kSimTimeMax && sim_->Now() + plan.revoke_after < spec_.duration) {
     sim_->After(plan.revoke_after, revoke_, arg);
   }

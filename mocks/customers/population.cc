@@ -262,20 +262,17 @@ Balances Population::BalanceAt(CustomerId c, SimTime t) const {
 void Population::TransactionsIn(CustomerId c, SimTime from, SimTime to,
                                 std::vector<CardTransaction>* out) const {
   out->clear();
-  if (to <= from) return;
+  if (to <= from || first_idle_day_ == 0) return;
   const Customer& k = customers_[c];
   std::uint32_t last_day = std::min<std::uint32_t>(day_, std::uint32_t((to - 1) / kDay));
-  if (first_idle_day_ != ~0u && first_idle_day_ > 0) {
-    last_day = std::min(last_day, first_idle_day_ - 1);  // no activity in the drain
-  } else if (first_idle_day_ == 0) {
-    return;
-  }
+  if (first_idle_day_ != ~0u) last_day = std::min(last_day, first_idle_day_ - 1);
   std::uint32_t first_day = std::uint32_t(std::max<SimTime>(0, from) / kDay);
   std::vector<CardTransaction> day_txs;
   for (std::uint32_t d = first_day; d <= last_day; ++d) {
     auto [first, last] = CardDayView(c, d, &day_txs);
-    if (first != day_txs.data()) day_txs.assign(first, last);
     if (k.compromised_at != kSimTimeMax) {
+      // Merge in the fraud charged that day, in time order.
+      if (first != day_txs.data()) day_txs.assign(first, last);
       FraudDay(c, d, &scratch_);
       for (const CardTransaction& tx : scratch_) {
         if (tx.time >= k.compromised_at && tx.time < k.blocked_at) day_txs.push_back(tx);
@@ -284,9 +281,11 @@ void Population::TransactionsIn(CustomerId c, SimTime from, SimTime to,
                 [](const CardTransaction& a, const CardTransaction& b) {
                   return a.time < b.time || (a.time == b.time && a.seq < b.seq);
                 });
+      first = day_txs.data();
+      last = first + day_txs.size();
     }
-    for (const CardTransaction& tx : day_txs) {
-      if (tx.time >= from && tx.time < to) out->push_back(tx);
+    for (const CardTransaction* tx = first; tx != last; ++tx) {
+      if (tx->time >= from && tx->time < to) out->push_back(*tx);
     }
   }
 }

@@ -40,8 +40,8 @@ Platform::Platform(const Env* env, Simulator* sim, const PlatformConfig& config,
   delete_consent_ = sim_->Register<&Platform::OnDeleteConsent>(this, "platform.delete_consent");
 }
 
-void Platform::Start(SimTime end_of_duration) {
-  end_of_duration_ = end_of_duration;
+void Platform::Start(SimTime end_of_run) {
+  end_of_run_ = end_of_run;
   sim_->After(config_.cache_sweep_every, sweep_);
   sim_->After(kHour, analytics_);
   sim_->After(kSegmentJobOffset, segments_);
@@ -88,8 +88,8 @@ void Platform::OnAuthorised(CustomerId c, ConsentId consent) {
   std::uint64_t gen_arg = c | (std::uint64_t(link.generation) << 32);
   // The connector stops using a consent at its expiry (Fetch checks it); the cache
   // sweeper notices expired links and purges their data on its next round.
-  sim_->At(std::max(link.expires_at, sim_->Now()) + config_.cache_sweep_every, expiry_known_,
-           gen_arg);
+  SimTime notice = std::max(link.expires_at, sim_->Now()) + config_.cache_sweep_every;
+  if (notice <= end_of_run_) sim_->At(notice, expiry_known_, gen_arg);
   SchedulePoll(c, kFirstFetchDelay);
 }
 

@@ -51,7 +51,8 @@ class Platform final : public ApiClient, public WebhookReceiver {
            Network* network, ConsentStore* consents);
 
   // Schedules the platform's own periodic jobs (cache sweeper, analytics, segments).
-  void Start(SimTime end_of_duration);
+  // `end_of_run` (duration + drain): timers that would fire later are not scheduled.
+  void Start(SimTime end_of_run);
   // The drain: no new polls or jobs; in-flight work (retries, queued alerts, purges)
   // goes on.
   void BeginDrain() { draining_ = true; }
@@ -139,7 +140,7 @@ class Platform final : public ApiClient, public WebhookReceiver {
   std::uint64_t next_check_id_ = 1;
   std::uint64_t requests_sent_ = 0;
   std::uint64_t checks_this_hour_ = 0;
-  SimTime end_of_duration_ = 0;
+  SimTime end_of_run_ = kSimTimeMax;
   bool draining_ = false;
   HandlerId poll_, retry_fetch_, expiry_known_, sweep_, analytics_, segments_, alert_retry_,
       alert_show_, delete_consent_;
