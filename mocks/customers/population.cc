@@ -93,43 +93,40 @@ CustomerId Population::Friend(CustomerId c, std::uint32_t i) const {
   return f >= c ? f + 1 : f;
 }
 
-void Population::CardDay(CustomerId c, std::uint32_t day, std::vector<CardTransaction>* out) const {
+// One day of card activity drawn from `rng`: a Poisson number of transactions at
+// uniform times, log-normal amounts, a merchant category, and the fraud engine's
+// flag drawn with probability `flag_rate`.
+static void CardActivity(Rng& rng, std::uint32_t day, double per_day, double median_cents,
+                  double p99_cents, double flag_rate, bool fraudulent, std::uint32_t first_seq,
+                  std::vector<CardTransaction>* out) {
   out->clear();
-  Rng rng = env_->Stream("customer.cardtx", c, day);
-  std::uint64_t k = rng.Poisson(config_.card_tx_per_day);
+  std::uint64_t k = rng.Poisson(per_day);
   static thread_local std::vector<SimTime> times;
   DrawTimes(rng, k, SimTime(day) * kDay, &times);
-  double fp = fp_rate_by_bank_[customers_[c].bank];
   for (std::uint64_t i = 0; i < k; ++i) {
     CardTransaction tx;
     tx.time = times[i];
-    tx.amount_cents = DrawCents(rng, double(config_.card_amount.median_cents),
-                                double(config_.card_amount.p99_cents));
+    tx.amount_cents = DrawCents(rng, median_cents, p99_cents);
     tx.merchant_category = static_cast<std::uint8_t>(rng.Below(kMerchantCategoryCount));
-    tx.flagged = rng.Bernoulli(fp);
-    tx.seq = static_cast<std::uint32_t>(i);
+    tx.fraudulent = fraudulent;
+    tx.flagged = rng.Bernoulli(flag_rate);
+    tx.seq = first_seq + static_cast<std::uint32_t>(i);
     out->push_back(tx);
   }
 }
 
+void Population::CardDay(CustomerId c, std::uint32_t day, std::vector<CardTransaction>* out) const {
+  Rng rng = env_->Stream("customer.cardtx", c, day);
+  CardActivity(rng, day, config_.card_tx_per_day, double(config_.card_amount.median_cents),
+               double(config_.card_amount.p99_cents), fp_rate_by_bank_[customers_[c].bank],
+               false, 0, out);
+}
+
 void Population::FraudDay(CustomerId c, std::uint32_t day,
                           std::vector<CardTransaction>* out) const {
-  out->clear();
   Rng rng = env_->Stream("customer.fraudtx", c, day);
-  std::uint64_t k = rng.Poisson(config_.fraud.fraud_tx_per_day);
-  static thread_local std::vector<SimTime> times;
-  DrawTimes(rng, k, SimTime(day) * kDay, &times);
-  double detection = detection_by_bank_[customers_[c].bank];
-  for (std::uint64_t i = 0; i < k; ++i) {
-    CardTransaction tx;
-    tx.time = times[i];
-    tx.amount_cents = DrawCents(rng, kFraudAmountMedianCents, kFraudAmountP99Cents);
-    tx.merchant_category = static_cast<std::uint8_t>(rng.Below(kMerchantCategoryCount));
-    tx.fraudulent = true;
-    tx.flagged = rng.Bernoulli(detection);
-    tx.seq = static_cast<std::uint32_t>(1000 + i);
-    out->push_back(tx);
-  }
+  CardActivity(rng, day, config_.fraud.fraud_tx_per_day, kFraudAmountMedianCents,
+               kFraudAmountP99Cents, detection_by_bank_[customers_[c].bank], true, 1000, out);
 }
 
 void Population::ChargeFraud(CustomerId c, std::uint32_t day, SimTime from,
