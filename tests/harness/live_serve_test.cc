@@ -9,10 +9,14 @@
 #include <thread>
 
 #include "harness/live/canary.h"
+#include "harness/runner.h"
+#include "harness/scenario/scenario.h"
 #include "tests/harness/live_client.h"
 
 namespace bpsim::harness::live {
 namespace {
+
+namespace http = boost::beast::http;
 
 using testing::Client;
 using testing::Json;
@@ -204,6 +208,83 @@ TEST_CASE("bpsim serve runs as a process, answers, and on SIGTERM writes an inco
   CHECK(j["scenarios"][0]["id"] == "live/serve-smoke");
   CHECK(fs::exists(out_dir + "/junit.xml"));
   fs::remove_all(dir);
+}
+
+std::string WriteScenario(const std::string& name, const std::string& yaml) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("bpsim-live-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string path = (dir / name).string();
+  std::ofstream(path) << yaml;
+  return path;
+}
+
+TEST_CASE("live traffic is judged by the scenario's monitors in the run's report", "[live]") {
+  // The bank skips its consent check, so a request under a revoked consent gets
+  // data: consent-before-access must fire on the live request.
+  const std::string path = WriteScenario("judged.yaml",
+                                         "scenario: live/judged\n"
+                                         "duration: 1h\n"
+                                         "drain: 10m\n"
+                                         "world:\n"
+                                         "  banks: [{id: northbank, api: {error_rate: 0}}]\n"
+                                         "  customers: {count: 10, consent: {opt_in: 0}}\n"
+                                         "defects: [bank.skips_consent_check]\n"
+                                         "expect:\n"
+                                         "  verdict: fail\n"
+                                         "  violations: [consent-before-access]\n");
+  Result<Scenario> scenario = LoadScenario(path);
+  REQUIRE(scenario.ok());
+  RunOptions options;
+  std::atomic<SimTime> now{10 * kMinute};
+  options.drive = [&](mocks::World& world, Simulator& sim) {
+    LiveService service(&world, &sim, [&] { return now.load(); }, 1.0);
+    REQUIRE(service.Listen(ServerOptions{}).ok());
+    Client client(service.ports()[0]);
+    auto created = client.Post(kBase + "/account-access-consents",
+                               R"({"Data":{"Permissions":["ReadBalances"]},"Risk":{}})",
+                               {{"x-bpsim-psu-id", "3"}});
+    std::string id = created.json()["Data"]["ConsentId"];
+    std::string token = client.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
+    const std::map<std::string, std::string> bearer = {{"Authorization", "Bearer " + token}};
+    const std::string chk = AccountId("northbank", 3, AccountKind::kChecking);
+    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", bearer).status == 200);
+    now.store(20 * kMinute);
+    CHECK(client.Send(http::verb::delete_, kBase + "/account-access-consents/" + id).status == 204);
+    now.store(30 * kMinute);
+    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", bearer).status == 200);  // the defect
+    now.store(2 * kHour);
+    service.Advance();
+    CHECK(service.Finished());
+    return true;
+  };
+  reports::ScenarioResult result = RunScenario(*scenario, options);
+  CHECK_FALSE(result.incomplete);
+  CHECK(result.error.empty());
+  REQUIRE(result.violations.size() == 1);
+  CHECK(result.violations[0].invariant == "consent-before-access");
+  CHECK(result.violations[0].time == 30 * kMinute);
+  CHECK(result.violations[0].subject == 3);
+  CHECK(result.passed);
+}
+
+TEST_CASE("bpsim serve stops by itself after duration + drain with a complete report", "[live]") {
+  const std::string path = WriteScenario("short.yaml",
+                                         "scenario: live/short\n"
+                                         "duration: 30m\n"
+                                         "drain: 1m\n"
+                                         "world:\n"
+                                         "  banks: [{id: northbank}]\n"
+                                         "  customers: {count: 20}\n");
+  const std::string out = path + ".out";
+  std::string cmd = std::string(BPSIM_BINARY) + " serve " + path +
+                    " --listen 127.0.0.1:0 --time-scale 36000 --out " + out + " >/dev/null 2>&1";
+  int rc = std::system(cmd.c_str());
+  CHECK(WEXITSTATUS(rc) == 0);
+  Json j = Json::parse(ReadFile(out + "/report.json"));
+  CHECK(j["incomplete"] == false);
+  CHECK(j["scenarios"][0]["verdict"] == "pass");
+  std::filesystem::remove_all(out);
 }
 
 TEST_CASE("bpsim serve rejects bad options with a usage error", "[live]") {
