@@ -17,11 +17,16 @@ std::string StatusOf(const LiveBank& bank, mocks::ConsentId id) {
   if (bank.TerminatedByTpp(id)) return "terminatedByTpp";
   if (bank.Expired(id)) return "expired";
   switch (c.status) {
-    case ConsentStatus::kAwaitingAuthorisation: return "received";
-    case ConsentStatus::kAuthorised: return "valid";
-    case ConsentStatus::kRejected: return "rejected";
-    case ConsentStatus::kRevoked: return "revokedByPsu";
-    case ConsentStatus::kExpired: return "expired";
+    case ConsentStatus::kAwaitingAuthorisation:
+      return "received";
+    case ConsentStatus::kAuthorised:
+      return "valid";
+    case ConsentStatus::kRejected:
+      return "rejected";
+    case ConsentStatus::kRevoked:
+      return "revokedByPsu";
+    case ConsentStatus::kExpired:
+      return "expired";
   }
   return "rejected";
 }
@@ -58,8 +63,8 @@ HttpResponse CreateConsent(const Exchange& x) {
   }
   std::optional<mocks::CustomerId> customer = x.bank.Customer(psu->value());
   if (!customer) {
-    return x.Fail(400, "FORMAT_ERROR", "PSU-ID '" + std::string(psu->value()) +
-                                           "' is not a customer of " + x.bank.id());
+    return x.Fail(400, "FORMAT_ERROR",
+                  "PSU-ID '" + std::string(psu->value()) + "' is not a customer of " + x.bank.id());
   }
   Json body = Json::parse(x.request.body(), nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
@@ -99,7 +104,8 @@ HttpResponse CreateConsent(const Exchange& x) {
                                     : std::nullopt;
     if (!at) return x.Fail(400, "FORMAT_ERROR", "validUntil must be a date YYYY-MM-DD");
     // Valid until the end of that day.
-    if (*at + kDay <= x.bank.Now()) return x.Fail(400, "PERIOD_INVALID", "validUntil is in the past");
+    if (*at + kDay <= x.bank.Now())
+      return x.Fail(400, "PERIOD_INVALID", "validUntil is in the past");
     validity = *at + kDay - x.bank.Now();
   }
   mocks::ConsentId id = x.bank.CreateConsent(*customer, scopes, validity);
@@ -114,7 +120,8 @@ HttpResponse CreateConsent(const Exchange& x) {
   out["consentId"] = LiveBank::ConsentText(id);
   out["_links"]["self"] = Href(self);
   out["_links"]["status"] = Href(self + "/status");
-  out["_links"]["scaStatus"] = Href("/__bpsim/consents/" + LiveBank::ConsentText(id) + "/authorise");
+  out["_links"]["scaStatus"] =
+      Href("/__bpsim/consents/" + LiveBank::ConsentText(id) + "/authorise");
   HttpResponse res = x.Reply(201, out);
   res.set(http::field::location, self);
   return res;
@@ -123,35 +130,39 @@ HttpResponse CreateConsent(const Exchange& x) {
 HttpResponse Refusal(const Exchange& x, const mocks::ApiResponse& r, mocks::ConsentId token) {
   using mocks::DenyReason;
   switch (r.status) {
-    case 401: return x.Fail(401, "TOKEN_INVALID", "the access token is missing or invalid");
+    case 401:
+      return x.Fail(401, "TOKEN_INVALID", "the access token is missing or invalid");
     case 429:
-      return x.Retry(429, r.retry_after,
-                     Json{{"tppMessages",
-                           Json::array({{{"category", "ERROR"},
-                                         {"code", "ACCESS_EXCEEDED"},
-                                         {"text", "the access limit of this consent or client "
-                                                  "is exceeded"}}})}});
-    case 503: return x.Retry(503, r.retry_after);
-    case 500: return x.Reply(500);
-    default: break;
+      return x.Retry(
+          429, r.retry_after,
+          Json{{"tppMessages", Json::array({{{"category", "ERROR"},
+                                             {"code", "ACCESS_EXCEEDED"},
+                                             {"text",
+                                              "the access limit of this consent or client "
+                                              "is exceeded"}}})}});
+    case 503:
+      return x.Retry(503, r.retry_after);
+    case 500:
+      return x.Reply(500);
+    default:
+      break;
   }
   const std::string name = LiveBank::ConsentText(token);
   if (r.reason == DenyReason::kConsentInactive) {
     if (x.bank.Expired(token)) {
-      return x.Fail(401, "CONSENT_EXPIRED",
-                    "consent " + name + " expired at " + FormatDateTime(x.bank.consent(token).expires_at));
+      return x.Fail(
+          401, "CONSENT_EXPIRED",
+          "consent " + name + " expired at " + FormatDateTime(x.bank.consent(token).expires_at));
     }
     return x.Fail(401, "CONSENT_INVALID", "consent " + name + " is " + StatusOf(x.bank, token));
   }
   if (r.reason == DenyReason::kWrongSubject) {
-    return x.Fail(403, "RESOURCE_UNKNOWN",
-                  "the account is not addressed by consent " + name);
+    return x.Fail(403, "RESOURCE_UNKNOWN", "the account is not addressed by consent " + name);
   }
   return x.Fail(401, "CONSENT_INVALID", "consent " + name + " does not cover this service");
 }
 
-Json AccountJson(const LiveBank& bank, mocks::CustomerId customer, AccountKind kind,
-                 bool links) {
+Json AccountJson(const LiveBank& bank, mocks::CustomerId customer, AccountKind kind, bool links) {
   Json a;
   const std::string id = AccountId(bank.id(), customer, kind);
   a["resourceId"] = id;
@@ -200,8 +211,9 @@ HttpResponse DataRequest(const Exchange& x, Category category, const std::string
     std::optional<std::string> booking = t.Query("bookingStatus");
     if (!booking) return x.Fail(400, "FORMAT_ERROR", "query parameter bookingStatus is required");
     if (*booking != "booked" && *booking != "both" && *booking != "pending") {
-      return x.Fail(400, "PARAMETER_NOT_SUPPORTED",
-                    "bookingStatus '" + *booking + "' is not supported; use booked, pending or both");
+      return x.Fail(
+          400, "PARAMETER_NOT_SUPPORTED",
+          "bookingStatus '" + *booking + "' is not supported; use booked, pending or both");
     }
     req.window_from = 0;
     req.window_to = x.bank.Now() + 1;
@@ -230,8 +242,8 @@ HttpResponse DataRequest(const Exchange& x, Category category, const std::string
   }
   out["account"] = {{"resourceId", account_text}, {"currency", "EUR"}};
   if (category == Category::kBalance) {
-    std::int64_t cents = account.kind == AccountKind::kCard ? r.balances.card_cents
-                                                            : r.balances.checking_cents;
+    std::int64_t cents =
+        account.kind == AccountKind::kCard ? r.balances.card_cents : r.balances.checking_cents;
     out["balances"] = Json::array(
         {{{"balanceAmount",
            {{"currency", "EUR"}, {"amount", (cents < 0 ? "-" : "") + FormatAmount(cents)}}},
@@ -302,7 +314,8 @@ HttpResponse HandleBerlinGroup(const HttpRequest& request, LiveBank& bank, std::
       *route = "DELETE /v1/consents/{consentId}";
       if (!id) return consent_unknown();
       if (!bank.Terminate(*id) && !bank.TerminatedByTpp(*id)) {
-        return x.Fail(401, "CONSENT_INVALID", "consent " + s[2] + " is already " + StatusOf(bank, *id));
+        return x.Fail(401, "CONSENT_INVALID",
+                      "consent " + s[2] + " is already " + StatusOf(bank, *id));
       }
       return x.Reply(204);
     }
@@ -316,7 +329,8 @@ HttpResponse HandleBerlinGroup(const HttpRequest& request, LiveBank& bank, std::
     if (s.size() == 4 && (s[3] == "balances" || s[3] == "transactions")) {
       *route = "GET /v1/accounts/{account-id}/" + s[3];
       if (m != http::verb::get) return not_allowed();
-      return DataRequest(x, s[3] == "balances" ? Category::kBalance : Category::kTransactions, s[2]);
+      return DataRequest(x, s[3] == "balances" ? Category::kBalance : Category::kTransactions,
+                         s[2]);
     }
   }
   return unknown();

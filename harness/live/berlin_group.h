@@ -2,7 +2,8 @@
 // The Berlin Group NextGenPSD2 Account Information Service dialect (DESIGN §8):
 //   POST   /v1/consents                         201 {consentStatus: received, consentId, _links}
 //   GET    /v1/consents/{consentId}             200 {access, recurringIndicator, validUntil,
-//                                                    frequencyPerDay, lastActionDate, consentStatus}
+//                                                    frequencyPerDay, lastActionDate,
+//                                                    consentStatus}
 //   GET    /v1/consents/{consentId}/status      200 {consentStatus}
 //   DELETE /v1/consents/{consentId}             204 (-> terminatedByTpp)
 //   GET    /v1/accounts                         200 {accounts: [...]}

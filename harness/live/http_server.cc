@@ -40,8 +40,8 @@ struct HttpServer::State {
   net::io_context& ioc;  // owned by the HttpServer, outlives every handler
   tcp::acceptor acceptor;
   std::atomic<std::uint32_t> open_connections{0};
-  std::atomic<std::uint64_t> accepted{0}, refused{0}, requests{0}, bad_requests{0},
-      timeouts{0}, handler_failures{0};
+  std::atomic<std::uint64_t> accepted{0}, refused{0}, requests{0}, bad_requests{0}, timeouts{0},
+      handler_failures{0};
 };
 
 namespace {
@@ -77,9 +77,9 @@ class Session : public std::enable_shared_from_this<Session> {
       return;  // the stream is already closed
     }
     if (ec == http::error::body_limit) {
-      return SendServerError(413, "payload_too_large",
-                             "request body exceeds " +
-                                 std::to_string(state_->options.body_limit_bytes) + " bytes");
+      return SendServerError(
+          413, "payload_too_large",
+          "request body exceeds " + std::to_string(state_->options.body_limit_bytes) + " bytes");
     }
     if (ec == http::error::header_limit) {
       return SendServerError(431, "header_too_large",
@@ -99,12 +99,11 @@ class Session : public std::enable_shared_from_this<Session> {
       state_->requests.fetch_add(1);
     } catch (const std::exception& e) {
       state_->handler_failures.fetch_add(1);
-      response = MakeJsonResponse(request, 500,
-                                  ServerErrorBody("internal_error", e.what()));
+      response = MakeJsonResponse(request, 500, ServerErrorBody("internal_error", e.what()));
     } catch (...) {
       state_->handler_failures.fetch_add(1);
-      response = MakeJsonResponse(request, 500,
-                                  ServerErrorBody("internal_error", "handler failed"));
+      response =
+          MakeJsonResponse(request, 500, ServerErrorBody("internal_error", "handler failed"));
     }
     if (request.method() == http::verb::head) response.body().clear();
     Send(std::move(response), !response.keep_alive());
@@ -125,8 +124,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto owned = std::make_shared<HttpResponse>(std::move(response));
     stream_.expires_after(state_->options.read_timeout);
     http::async_write(stream_, *owned,
-                      [self = shared_from_this(), owned, close](beast::error_code ec,
-                                                                std::size_t) {
+                      [self = shared_from_this(), owned, close](beast::error_code ec, std::size_t) {
                         self->OnWrite(close, ec);
                       });
   }

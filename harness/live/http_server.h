@@ -55,7 +55,7 @@ struct ServerStats {
   std::uint64_t requests = 0;             // answered by the handler
   std::uint64_t bad_requests = 0;         // 400 and 413 answered by the server
   std::uint64_t timeouts = 0;
-  std::uint64_t handler_failures = 0;     // handler threw: answered 500
+  std::uint64_t handler_failures = 0;  // handler threw: answered 500
 };
 
 // A JSON response with the request's version and keep-alive.

@@ -17,9 +17,7 @@ LiveBank::LiveBank(mocks::World* world, mocks::BankIndex index, double time_scal
 
 const std::string& LiveBank::id() const { return world_->spec().world.banks[index_].id; }
 
-mocks::Dialect LiveBank::dialect() const {
-  return world_->spec().world.banks[index_].api.dialect;
-}
+mocks::Dialect LiveBank::dialect() const { return world_->spec().world.banks[index_].api.dialect; }
 
 std::optional<mocks::CustomerId> LiveBank::Customer(std::string_view number) const {
   std::uint32_t value = 0;
@@ -94,10 +92,10 @@ std::pair<mocks::ConsentId, std::uint64_t> LiveBank::ParseBearer(std::string_vie
   std::uint64_t secret = 0;
   std::string_view id_text = header.substr(0, dot), secret_text = header.substr(dot + 1);
   auto r1 = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-  auto r2 = std::from_chars(secret_text.data(), secret_text.data() + secret_text.size(), secret, 16);
-  if (r1.ec != std::errc() || r1.ptr != id_text.data() + id_text.size() ||
-      r2.ec != std::errc() || r2.ptr != secret_text.data() + secret_text.size() ||
-      secret_text.size() != 16) {
+  auto r2 =
+      std::from_chars(secret_text.data(), secret_text.data() + secret_text.size(), secret, 16);
+  if (r1.ec != std::errc() || r1.ptr != id_text.data() + id_text.size() || r2.ec != std::errc() ||
+      r2.ptr != secret_text.data() + secret_text.size() || secret_text.size() != 16) {
     return {0, 0};
   }
   return {id, secret};
@@ -135,10 +133,11 @@ std::optional<HttpResponse> LiveBank::HandleTestEndpoint(const HttpRequest& requ
   mocks::ConsentStore& store = world_->consents();
   const mocks::Consent& c = store.Get(*id);
   if (c.status != mocks::ConsentStatus::kAwaitingAuthorisation || Now() >= c.expires_at) {
-    return error(409, "consent_not_awaiting_authorisation",
-                 "consent '" + t.segments[2] + "' is " + mocks::ConsentStatusName(c.status) +
-                     (c.status == mocks::ConsentStatus::kAwaitingAuthorisation ? " but past its expiry"
-                                                                               : ""));
+    return error(
+        409, "consent_not_awaiting_authorisation",
+        "consent '" + t.segments[2] + "' is " + mocks::ConsentStatusName(c.status) +
+            (c.status == mocks::ConsentStatus::kAwaitingAuthorisation ? " but past its expiry"
+                                                                      : ""));
   }
   Json body;
   body["consent_id"] = ConsentText(*id);

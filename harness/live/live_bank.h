@@ -16,8 +16,8 @@
 // Not thread-safe: REQUIRES the world's mutex held for every call (live/serve.h).
 
 #include <cstdint>
-#include <optional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -96,8 +96,7 @@ Target ParseTarget(std::string_view target);
 
 // A response with the request's version and keep-alive and, if non-empty, a JSON
 // body; x-bpsim-sim-time carries the simulated instant it was decided at.
-HttpResponse Respond(const HttpRequest& request, unsigned status, std::string body,
-                     SimTime now);
+HttpResponse Respond(const HttpRequest& request, unsigned status, std::string body, SimTime now);
 
 // The request id space of live requests: high bit set, so they never collide with
 // the simulated platform's request ids in the trace.

@@ -30,11 +30,16 @@ constexpr Permission kPermissions[] = {
 // ExpirationDateTime tells (data requests are refused with InvalidConsentStatus).
 const char* ObieStatus(ConsentStatus s) {
   switch (s) {
-    case ConsentStatus::kAwaitingAuthorisation: return "AwaitingAuthorisation";
-    case ConsentStatus::kAuthorised: return "Authorised";
-    case ConsentStatus::kRejected: return "Rejected";
-    case ConsentStatus::kRevoked: return "Revoked";
-    case ConsentStatus::kExpired: return "Authorised";
+    case ConsentStatus::kAwaitingAuthorisation:
+      return "AwaitingAuthorisation";
+    case ConsentStatus::kAuthorised:
+      return "Authorised";
+    case ConsentStatus::kRejected:
+      return "Rejected";
+    case ConsentStatus::kRevoked:
+      return "Revoked";
+    case ConsentStatus::kExpired:
+      return "Authorised";
   }
   return "Rejected";
 }
@@ -43,8 +48,8 @@ class Exchange {
  public:
   Exchange(const HttpRequest& request, LiveBank& bank) : request_(request), bank_(bank) {
     auto it = request.find("x-fapi-interaction-id");
-    interaction_id_ = it != request.end() ? std::string(it->value())
-                                          : "bpsim-" + std::to_string(bank.Now());
+    interaction_id_ =
+        it != request.end() ? std::string(it->value()) : "bpsim-" + std::to_string(bank.Now());
   }
 
   HttpResponse Reply(unsigned status, const Json& body = Json()) const {
@@ -59,7 +64,8 @@ class Exchange {
     error["Message"] = message;
     if (!path.empty()) error["Path"] = path;
     Json body;
-    body["Code"] = std::to_string(status) + " " + std::string(http::obsolete_reason(http::status(status)));
+    body["Code"] =
+        std::to_string(status) + " " + std::string(http::obsolete_reason(http::status(status)));
     body["Id"] = interaction_id_.substr(0, 40);
     body["Message"] = message;
     body["Errors"] = Json::array({error});
@@ -107,10 +113,10 @@ HttpResponse CreateConsent(const Exchange& x) {
   }
   std::optional<mocks::CustomerId> customer = x.bank_.Customer(psu->value());
   if (!customer) {
-    return x.Fail(400, "UK.OBIE.Header.Invalid",
-                  "x-bpsim-psu-id '" + std::string(psu->value()) + "' is not a customer of " +
-                      x.bank_.id(),
-                  "x-bpsim-psu-id");
+    return x.Fail(
+        400, "UK.OBIE.Header.Invalid",
+        "x-bpsim-psu-id '" + std::string(psu->value()) + "' is not a customer of " + x.bank_.id(),
+        "x-bpsim-psu-id");
   }
   Json body = Json::parse(x.request_.body(), nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
@@ -121,8 +127,7 @@ HttpResponse CreateConsent(const Exchange& x) {
   }
   if (!body.contains("Data") || !body["Data"].is_object() ||
       !body["Data"].contains("Permissions")) {
-    return x.Fail(400, "UK.OBIE.Field.Missing", "Data.Permissions is required",
-                  "Data.Permissions");
+    return x.Fail(400, "UK.OBIE.Field.Missing", "Data.Permissions is required", "Data.Permissions");
   }
   const Json& permissions = body["Data"]["Permissions"];
   if (!permissions.is_array() || permissions.empty()) {
@@ -178,24 +183,28 @@ HttpResponse CreateConsent(const Exchange& x) {
 HttpResponse Refusal(const Exchange& x, const mocks::ApiResponse& r, mocks::ConsentId token) {
   using mocks::DenyReason;
   switch (r.status) {
-    case 401: return x.Reply(401);
-    case 429: return x.Retry(429, r.retry_after);
-    case 503: return x.Retry(503, r.retry_after);
-    case 500: return x.Fail(500, "UK.OBIE.UnexpectedError", "the bank failed to answer");
-    default: break;
+    case 401:
+      return x.Reply(401);
+    case 429:
+      return x.Retry(429, r.retry_after);
+    case 503:
+      return x.Retry(503, r.retry_after);
+    case 500:
+      return x.Fail(500, "UK.OBIE.UnexpectedError", "the bank failed to answer");
+    default:
+      break;
   }
   if (r.reason == DenyReason::kConsentInactive) {
     const mocks::Consent& c = x.bank_.consent(token);
-    std::string why = x.bank_.Expired(token)
-                          ? "expired at " + FormatDateTime(c.expires_at)
-                          : std::string("is ") + ObieStatus(c.status);
+    std::string why = x.bank_.Expired(token) ? "expired at " + FormatDateTime(c.expires_at)
+                                             : std::string("is ") + ObieStatus(c.status);
     return x.Fail(403, "UK.OBIE.Resource.InvalidConsentStatus",
                   "consent " + LiveBank::ConsentText(token) + " " + why);
   }
   if (r.reason == DenyReason::kWrongSubject) {
-    return x.Fail(403, "UK.OBIE.Resource.ConsentMismatch",
-                  "the account does not belong to the customer of consent " +
-                      LiveBank::ConsentText(token));
+    return x.Fail(
+        403, "UK.OBIE.Resource.ConsentMismatch",
+        "the account does not belong to the customer of consent " + LiveBank::ConsentText(token));
   }
   return x.Fail(403, "UK.OBIE.Resource.ConsentMismatch",
                 "consent " + LiveBank::ConsentText(token) +
@@ -258,8 +267,8 @@ HttpResponse DataRequest(const Exchange& x, Category category, const std::string
     data["Account"] = Json::array({AccountJson(x.bank_, req.subject, AccountKind::kChecking),
                                    AccountJson(x.bank_, req.subject, AccountKind::kCard)});
   } else if (category == Category::kBalance) {
-    std::int64_t cents = account.kind == AccountKind::kCard ? r.balances.card_cents
-                                                            : r.balances.checking_cents;
+    std::int64_t cents =
+        account.kind == AccountKind::kCard ? r.balances.card_cents : r.balances.checking_cents;
     Json b;
     b["AccountId"] = account_text;
     b["CreditDebitIndicator"] = cents < 0 ? "Debit" : "Credit";
@@ -343,8 +352,8 @@ HttpResponse HandleObie(const HttpRequest& request, LiveBank& bank, std::string*
     if (s.size() == 3 && (s[2] == "balances" || s[2] == "transactions")) {
       *route = "GET /accounts/{AccountId}/" + s[2];
       if (m != http::verb::get) return method_not_allowed();
-      return DataRequest(x, s[2] == "balances" ? Category::kBalance : Category::kTransactions,
-                         s[1], "/accounts/" + s[1] + "/" + s[2]);
+      return DataRequest(x, s[2] == "balances" ? Category::kBalance : Category::kTransactions, s[1],
+                         "/accounts/" + s[1] + "/" + s[2]);
     }
   }
   return x.Reply(404);

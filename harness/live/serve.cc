@@ -29,8 +29,7 @@ constexpr double kBucketBounds[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0};
 constexpr std::size_t kBucketCount = sizeof kBucketBounds / sizeof kBucketBounds[0];
 
 SimTime ScaledClock::Now() const {
-  double wall_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   return static_cast<SimTime>(wall_s * time_scale_ * double(kSecond));
 }
 
@@ -56,7 +55,8 @@ Result<std::vector<std::string>> LiveService::Listen(const ServerOptions& option
     ServerOptions o = options;
     if (options.port != 0) o.port = static_cast<std::uint16_t>(options.port + i);
     auto index = mocks::BankIndex(i);
-    auto server = HttpServer::Start(o, [this, index](const HttpRequest& r) { return Handle(index, r); });
+    auto server =
+        HttpServer::Start(o, [this, index](const HttpRequest& r) { return Handle(index, r); });
     if (!server.ok()) {
       Stop();
       return server.error();
@@ -173,8 +173,8 @@ std::string LiveService::MetricsText(mocks::BankIndex index) const {
            std::to_string(s.count) + "\n";
     std::snprintf(num, sizeof num, "%.6f", s.seconds_sum);
     out += "bpsim_http_request_duration_seconds_sum{" + labels + "} " + num + "\n";
-    out += "bpsim_http_request_duration_seconds_count{" + labels + "} " +
-           std::to_string(s.count) + "\n";
+    out += "bpsim_http_request_duration_seconds_count{" + labels + "} " + std::to_string(s.count) +
+           "\n";
   }
   return out;
 }
@@ -305,7 +305,8 @@ int CmdServe(const std::vector<std::string>& args) {
   RunOptions options;
   options.drive = [&](mocks::World& world, Simulator& sim) {
     ScaledClock clock(flags.time_scale);
-    LiveService service(&world, &sim, [&clock] { return clock.Now(); }, flags.time_scale);
+    LiveService service(
+        &world, &sim, [&clock] { return clock.Now(); }, flags.time_scale);
     ServerOptions server;
     server.address = flags.address;
     server.port = flags.port;

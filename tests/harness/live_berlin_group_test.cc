@@ -14,7 +14,8 @@ namespace http = boost::beast::http;
 const std::string kAllAccess =
     R"({"access":{"balances":[],"transactions":[]},"recurringIndicator":true,"frequencyPerDay":4})";
 
-std::string Create(Client& client, mocks::CustomerId customer, const std::string& body = kAllAccess) {
+std::string Create(Client& client, mocks::CustomerId customer,
+                   const std::string& body = kAllAccess) {
   auto r = client.Post("/v1/consents", body, {{"PSU-ID", std::to_string(customer)}});
   REQUIRE(r.status == 201);
   return r.json()["consentId"];
@@ -73,8 +74,9 @@ TEST_CASE("berlin group: the consent life cycle from received to terminatedByTpp
         (cents < 0 ? "-" : "") + FormatAmount(cents));
   CHECK(balances.json()["balances"][0]["balanceType"] == "interimAvailable");
 
-  auto txs = client.Get("/v1/accounts/" + card + "/transactions?bookingStatus=booked&dateFrom=2025-01-02",
-                        Headers(id, token));
+  auto txs =
+      client.Get("/v1/accounts/" + card + "/transactions?bookingStatus=booked&dateFrom=2025-01-02",
+                 Headers(id, token));
   REQUIRE(txs.status == 200);
   std::vector<mocks::CardTransaction> expected;
   w.world->population().TransactionsIn(alice, kDay, 3 * kDay + 1, &expected);
@@ -142,8 +144,9 @@ TEST_CASE("berlin group: every refusal has its status and tppMessages code", "[l
     CHECK(FirstMessage(r)["code"] == "TOKEN_INVALID");
   }
   SECTION("401 CONSENT_INVALID for a scope the consent lacks") {
-    const std::string id = Create(
-        client, alice, R"({"access":{"balances":[]},"recurringIndicator":false,"frequencyPerDay":1})");
+    const std::string id =
+        Create(client, alice,
+               R"({"access":{"balances":[]},"recurringIndicator":false,"frequencyPerDay":1})");
     const std::string token = Authorise(client, id);
     auto r = client.Get("/v1/accounts/" + alice_chk + "/transactions?bookingStatus=booked",
                         Headers(id, token));

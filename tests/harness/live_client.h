@@ -1,9 +1,9 @@
 #pragma once
 // A small synchronous Beast client and a live world fixture for the [live] tests.
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
-#include <atomic>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -115,7 +115,8 @@ struct LiveWorld {
     world = std::make_unique<mocks::World>(spec, &sim, &bus);
     world->Start();
     now.store(kHour);
-    service = std::make_unique<LiveService>(world.get(), &sim, [this] { return now.load(); }, 1.0);
+    service = std::make_unique<LiveService>(
+        world.get(), &sim, [this] { return now.load(); }, 1.0);
     auto urls = service->Listen(ServerOptions{});
     if (!urls.ok()) throw std::runtime_error(urls.error().message);
     obie_port = service->ports()[0];

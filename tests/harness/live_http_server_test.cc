@@ -75,8 +75,10 @@ TEST_CASE("a body over the limit is answered 413", "[live]") {
   std::string reply = SendRaw(server->port(), "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: " +
                                                   std::to_string(body.size()) + "\r\n\r\n" + body);
   CHECK(reply.rfind("HTTP/1.1 413 Payload Too Large\r\n", 0) == 0);
-  CHECK(reply.find(R"({"error":{"code":"payload_too_large","message":"request body exceeds 1024 bytes"}})") !=
-        std::string::npos);
+  CHECK(
+      reply.find(
+          R"({"error":{"code":"payload_too_large","message":"request body exceeds 1024 bytes"}})") !=
+      std::string::npos);
 }
 
 TEST_CASE("a handler that throws is answered 500 and the server keeps serving", "[live]") {

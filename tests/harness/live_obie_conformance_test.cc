@@ -67,8 +67,9 @@ TEST_CASE("obie: every answer validates against the official OBIE v3.1.11 OpenAP
   Reply txs = client.Get(kBase + "/accounts/" + card + "/transactions", bearer);
   REQUIRE(txs.json()["Data"]["Transaction"].size() > 0);
   Conforms(api, "/accounts/{AccountId}/transactions", "get", txs);
-  Conforms(api, "/accounts/{AccountId}/transactions", "get",
-           client.Get(kBase + "/accounts/" + card + "/transactions?toBookingDateTime=soon", bearer));
+  Conforms(
+      api, "/accounts/{AccountId}/transactions", "get",
+      client.Get(kBase + "/accounts/" + card + "/transactions?toBookingDateTime=soon", bearer));
 
   Reply throttled;
   for (int i = 0; i < 40 && throttled.status != 429; ++i) {
@@ -96,18 +97,22 @@ TEST_CASE("the OpenAPI check rejects bodies the OBIE document does not allow", "
   REQUIRE(std::filesystem::exists(kStandard));
   testing_openapi::OpenApi api(kStandard);
   const std::string path = "/account-access-consents/{ConsentId}";
-  auto errors = api.Check(path, "get", 200,
-                          R"({"Data":{"ConsentId":"c","CreationDateTime":"2025-01-01T00:00:00+00:00",)"
-                          R"("Status":"Expired","StatusUpdateDateTime":"yesterday","Permissions":["ReadBalances"]},)"
-                          R"("Risk":{},"Extra":1})");
+  auto errors = api.Check(
+      path, "get", 200,
+      R"({"Data":{"ConsentId":"c","CreationDateTime":"2025-01-01T00:00:00+00:00",)"
+      R"("Status":"Expired","StatusUpdateDateTime":"yesterday","Permissions":["ReadBalances"]},)"
+      R"("Risk":{},"Extra":1})");
   REQUIRE(errors.size() == 3);
-  CHECK(errors[0] == R"($.Data.Status: "Expired" is not one of ["Authorised","AwaitingAuthorisation","Rejected","Revoked"])");
+  CHECK(
+      errors[0] ==
+      R"($.Data.Status: "Expired" is not one of ["Authorised","AwaitingAuthorisation","Rejected","Revoked"])");
   CHECK(errors[1] == "$.Data.StatusUpdateDateTime: 'yesterday' is not a date-time");
   CHECK(errors[2] == "$: unexpected property Extra");
   CHECK(api.Check(path, "get", 401, "{}") ==
         std::vector<std::string>{"status 401 has no content, got a body"});
   CHECK(api.Check(path, "get", 418, "") ==
-        std::vector<std::string>{"get /account-access-consents/{ConsentId} does not define status 418"});
+        std::vector<std::string>{
+            "get /account-access-consents/{ConsentId} does not define status 418"});
 }
 
 }  // namespace

@@ -38,10 +38,9 @@ TEST_CASE("obie: the consent life cycle from creation to deletion", "[live]") {
   auto [alice, bob] = w.Customers(0);
   Client client(w.obie_port);
 
-  auto created = client.Post(kBase + "/account-access-consents",
-                             ConsentBody(R"(["ReadAccountsBasic","ReadBalances"])"),
-                             {{"x-bpsim-psu-id", std::to_string(alice)},
-                              {"x-fapi-interaction-id", "abc-1"}});
+  auto created = client.Post(
+      kBase + "/account-access-consents", ConsentBody(R"(["ReadAccountsBasic","ReadBalances"])"),
+      {{"x-bpsim-psu-id", std::to_string(alice)}, {"x-fapi-interaction-id", "abc-1"}});
   REQUIRE(created.status == 201);
   CHECK(created.header("x-fapi-interaction-id") == "abc-1");
   Json data = created.json()["Data"];
@@ -85,10 +84,9 @@ TEST_CASE("obie: the consent life cycle from creation to deletion", "[live]") {
 
   auto deleted = client.Send(http::verb::delete_, kBase + "/account-access-consents/" + id);
   CHECK(deleted.status == 204);
-  CHECK(client.Get(kBase + "/account-access-consents/" + id).json()["Data"]["Status"] ==
-        "Revoked");
-  auto after = client.Get(kBase + "/accounts/" + std::string(expected_id) + "/balances",
-                          Bearer(token));
+  CHECK(client.Get(kBase + "/account-access-consents/" + id).json()["Data"]["Status"] == "Revoked");
+  auto after =
+      client.Get(kBase + "/accounts/" + std::string(expected_id) + "/balances", Bearer(token));
   CHECK(after.status == 403);
   CHECK(after.json()["Errors"][0]["ErrorCode"] == "UK.OBIE.Resource.InvalidConsentStatus");
   CHECK(after.json()["Errors"][0]["Message"] == "consent " + id + " is Revoked");
@@ -102,9 +100,10 @@ TEST_CASE("obie: transactions carry canary ids within the booking window", "[liv
   Client client(w.obie_port);
   auto [id, token] = Link(client, alice, R"(["ReadTransactionsDetail"])");
   const std::string card = AccountId("northbank", alice, AccountKind::kCard);
-  auto r = client.Get(kBase + "/accounts/" + card +
-                          "/transactions?fromBookingDateTime=2025-01-03T00:00:00&toBookingDateTime=2025-01-05",
-                      Bearer(token));
+  auto r = client.Get(
+      kBase + "/accounts/" + card +
+          "/transactions?fromBookingDateTime=2025-01-03T00:00:00&toBookingDateTime=2025-01-05",
+      Bearer(token));
   REQUIRE(r.status == 200);
   std::vector<mocks::CardTransaction> expected;
   w.world->population().TransactionsIn(alice, 2 * kDay, 4 * kDay, &expected);
@@ -140,7 +139,8 @@ TEST_CASE("obie: every refusal has its status and error code", "[live]") {
     CHECK(r.status == 400);
     CHECK(r.json()["Errors"][0]["ErrorCode"] == "UK.OBIE.Field.Invalid");
     CHECK(r.json()["Errors"][0]["Path"] == "Data.Permissions");
-    r = client.Post(kBase + "/account-access-consents", R"({"Data":{"Permissions":["ReadBalances"]}})",
+    r = client.Post(kBase + "/account-access-consents",
+                    R"({"Data":{"Permissions":["ReadBalances"]}})",
                     {{"x-bpsim-psu-id", std::to_string(alice)}});
     CHECK(r.json()["Errors"][0]["ErrorCode"] == "UK.OBIE.Field.Missing");
     r = client.Post(kBase + "/account-access-consents", "{not json",
@@ -149,7 +149,8 @@ TEST_CASE("obie: every refusal has its status and error code", "[live]") {
     r = client.Post(kBase + "/account-access-consents", ConsentBody(R"(["ReadBalances"])"),
                     {{"x-bpsim-psu-id", "999999"}});
     CHECK(r.json()["Errors"][0]["ErrorCode"] == "UK.OBIE.Header.Invalid");
-    CHECK(r.json()["Errors"][0]["Message"] == "x-bpsim-psu-id '999999' is not a customer of northbank");
+    CHECK(r.json()["Errors"][0]["Message"] ==
+          "x-bpsim-psu-id '999999' is not a customer of northbank");
   }
   SECTION("401 without a token, with a forged token, before authorisation") {
     CHECK(client.Get(kBase + "/accounts/" + alice_chk + "/balances").status == 401);
@@ -184,7 +185,8 @@ TEST_CASE("obie: every refusal has its status and error code", "[live]") {
         {{"x-bpsim-psu-id", std::to_string(alice)}});
     REQUIRE(created.status == 201);
     std::string id = created.json()["Data"]["ConsentId"];
-    std::string token = client.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
+    std::string token =
+        client.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
     CHECK(client.Get(kBase + "/accounts/" + alice_chk + "/balances", Bearer(token)).status == 200);
     w.now.store(2 * kDay);
     auto r = client.Get(kBase + "/accounts/" + alice_chk + "/balances", Bearer(token));
@@ -194,8 +196,9 @@ TEST_CASE("obie: every refusal has its status and error code", "[live]") {
           "consent " + id + " expired at 2025-01-02T00:00:00+00:00");
   }
   SECTION("403 for a rejected consent; authorising it again is a 409") {
-    auto created = client.Post(kBase + "/account-access-consents", ConsentBody(R"(["ReadBalances"])"),
-                               {{"x-bpsim-psu-id", std::to_string(alice)}});
+    auto created =
+        client.Post(kBase + "/account-access-consents", ConsentBody(R"(["ReadBalances"])"),
+                    {{"x-bpsim-psu-id", std::to_string(alice)}});
     std::string id = created.json()["Data"]["ConsentId"];
     auto rejected = client.Post("/__bpsim/consents/" + id + "/reject", "");
     CHECK(rejected.status == 200);
@@ -203,7 +206,8 @@ TEST_CASE("obie: every refusal has its status and error code", "[live]") {
     auto again = client.Post("/__bpsim/consents/" + id + "/authorise", "");
     CHECK(again.status == 409);
     CHECK(again.json()["error"]["message"] == "consent '" + id + "' is Rejected");
-    CHECK(client.Get(kBase + "/account-access-consents/" + id).json()["Data"]["Status"] == "Rejected");
+    CHECK(client.Get(kBase + "/account-access-consents/" + id).json()["Data"]["Status"] ==
+          "Rejected");
   }
   SECTION("503 with Retry-After during an outage") {
     auto [id, token] = Link(client, alice, R"(["ReadBalances"])");

@@ -51,8 +51,10 @@ TEST_CASE("docs/openapi/bank-berlin-group.yaml describes every Berlin Group answ
   const std::string bob_card = AccountId("southbank", bob, AccountKind::kCard);
 
   Conforms(api, "/v1/consents/{consentId}", "get", client.Get("/v1/consents/" + id));
-  Conforms(api, "/v1/consents/{consentId}/status", "get", client.Get("/v1/consents/" + id + "/status"));
-  Conforms(api, "/v1/consents/{consentId}/status", "get", client.Get("/v1/consents/consent-0/status"));
+  Conforms(api, "/v1/consents/{consentId}/status", "get",
+           client.Get("/v1/consents/" + id + "/status"));
+  Conforms(api, "/v1/consents/{consentId}/status", "get",
+           client.Get("/v1/consents/consent-0/status"));
   Conforms(api, "/v1/accounts", "get", client.Get("/v1/accounts", h));
   Conforms(api, "/v1/accounts/{account-id}/balances", "get",
            client.Get("/v1/accounts/" + card + "/balances", h));
@@ -84,9 +86,10 @@ TEST_CASE("docs/openapi/bank-obie.yaml describes every OBIE answer", "[live]") {
   Client client(w.obie_port);
   const std::string base = "/open-banking/v3.1/aisp";
   const std::map<std::string, std::string> psu = {{"x-bpsim-psu-id", std::to_string(alice)}};
-  Reply created = client.Post(base + "/account-access-consents",
-                              R"({"Data":{"Permissions":["ReadAccountsBasic","ReadBalances","ReadTransactionsBasic"]},"Risk":{}})",
-                              psu);
+  Reply created = client.Post(
+      base + "/account-access-consents",
+      R"({"Data":{"Permissions":["ReadAccountsBasic","ReadBalances","ReadTransactionsBasic"]},"Risk":{}})",
+      psu);
   Conforms(api, "/account-access-consents", "post", created);
   const std::string id = created.json()["Data"]["ConsentId"];
   Reply rejected_body = client.Post(base + "/account-access-consents", "[]", psu);
@@ -104,8 +107,9 @@ TEST_CASE("docs/openapi/bank-obie.yaml describes every OBIE answer", "[live]") {
   Conforms(api, "/accounts/{AccountId}/transactions", "get",
            client.Get(base + "/accounts/" + card + "/transactions", bearer));
   Conforms(api, "/accounts/{AccountId}/balances", "get",
-           client.Get(base + "/accounts/" + AccountId("northbank", bob, AccountKind::kCard) + "/balances",
-                      bearer));  // 403
+           client.Get(
+               base + "/accounts/" + AccountId("northbank", bob, AccountKind::kCard) + "/balances",
+               bearer));  // 403
   Conforms(api, "/accounts/{AccountId}/balances", "get",
            client.Get(base + "/accounts/" + card + "/balances"));  // 401
   Conforms(api, "/account-access-consents/{ConsentId}", "delete",

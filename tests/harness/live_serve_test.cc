@@ -46,13 +46,17 @@ TEST_CASE("live requests are recorded on the world's trace bus in simulated time
                              R"({"Data":{"Permissions":["ReadBalances"]},"Risk":{}})",
                              {{"x-bpsim-psu-id", std::to_string(alice)}});
   std::string id = created.json()["Data"]["ConsentId"];
-  std::string token = client.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
+  std::string token =
+      client.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
   const std::string chk = AccountId("northbank", alice, AccountKind::kChecking);
-  REQUIRE(client.Get(kBase + "/accounts/" + chk + "/balances", {{"Authorization", "Bearer " + token}})
-              .status == 200);
+  REQUIRE(
+      client.Get(kBase + "/accounts/" + chk + "/balances", {{"Authorization", "Bearer " + token}})
+          .status == 200);
   const std::string bob_chk = AccountId("northbank", bob, AccountKind::kChecking);
-  REQUIRE(client.Get(kBase + "/accounts/" + bob_chk + "/balances", {{"Authorization", "Bearer " + token}})
-              .status == 403);
+  REQUIRE(
+      client
+          .Get(kBase + "/accounts/" + bob_chk + "/balances", {{"Authorization", "Bearer " + token}})
+          .status == 403);
   REQUIRE(entries.served.size() == 2);
   CHECK(entries.served[0].status == 200);
   CHECK(entries.served[0].time == 2 * kDay);
@@ -73,12 +77,12 @@ TEST_CASE("GET /metrics counts requests per endpoint and status in Prometheus te
   auto r = client.Get("/metrics");
   REQUIRE(r.status == 200);
   CHECK(r.header("Content-Type") == "text/plain; version=0.0.4");
-  CHECK(r.body.find("bpsim_http_requests_total{bank=\"northbank\",endpoint=\"GET /accounts\",status=\"401\"} 2\n") !=
-        std::string::npos);
-  CHECK(r.body.find("bpsim_http_requests_total{bank=\"northbank\",endpoint=\"unknown\",status=\"404\"} 1\n") !=
-        std::string::npos);
-  CHECK(r.body.find("bpsim_http_request_duration_seconds_count{bank=\"northbank\",endpoint=\"GET /accounts\"} 2\n") !=
-        std::string::npos);
+  CHECK(r.body.find("bpsim_http_requests_total{bank=\"northbank\",endpoint=\"GET "
+                    "/accounts\",status=\"401\"} 2\n") != std::string::npos);
+  CHECK(r.body.find("bpsim_http_requests_total{bank=\"northbank\",endpoint=\"unknown\",status="
+                    "\"404\"} 1\n") != std::string::npos);
+  CHECK(r.body.find("bpsim_http_request_duration_seconds_count{bank=\"northbank\",endpoint=\"GET "
+                    "/accounts\"} 2\n") != std::string::npos);
   CHECK(r.body.find("le=\"+Inf\"") != std::string::npos);
 }
 
@@ -90,10 +94,12 @@ TEST_CASE("hostile clients do not disturb a well-behaved one", "[live]") {
                            R"({"Data":{"Permissions":["ReadBalances"]},"Risk":{}})",
                            {{"x-bpsim-psu-id", std::to_string(alice)}});
   std::string id = created.json()["Data"]["ConsentId"];
-  std::string token = good.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
+  std::string token =
+      good.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
   const std::string chk = AccountId("northbank", alice, AccountKind::kChecking);
   const std::string expected_body =
-      good.Get(kBase + "/accounts/" + chk + "/balances", {{"Authorization", "Bearer " + token}}).body;
+      good.Get(kBase + "/accounts/" + chk + "/balances", {{"Authorization", "Bearer " + token}})
+          .body;
 
   std::atomic<bool> stop{false};
   std::atomic<int> hostile_sent{0};
@@ -129,7 +135,8 @@ TEST_CASE("hostile clients do not disturb a well-behaved one", "[live]") {
   }
   int good_answers = 0;
   while (hostile_sent.load() < 2000) {
-    auto r = good.Get(kBase + "/accounts/" + chk + "/balances", {{"Authorization", "Bearer " + token}});
+    auto r =
+        good.Get(kBase + "/accounts/" + chk + "/balances", {{"Authorization", "Bearer " + token}});
     REQUIRE(r.status == 200);
     REQUIRE(r.body == expected_body);
     ++good_answers;
@@ -137,7 +144,8 @@ TEST_CASE("hostile clients do not disturb a well-behaved one", "[live]") {
   stop = true;
   hostile.join();
   CHECK(good_answers > 0);
-  auto r = good.Get(kBase + "/accounts/" + chk + "/balances", {{"Authorization", "Bearer " + token}});
+  auto r =
+      good.Get(kBase + "/accounts/" + chk + "/balances", {{"Authorization", "Bearer " + token}});
   CHECK(r.status == 200);
 }
 
@@ -187,8 +195,8 @@ TEST_CASE("bpsim serve runs as a process, answers, and on SIGTERM writes an inco
   REQUIRE(printed.find("serving live/serve-smoke at time scale 60") != std::string::npos);
   std::size_t at = printed.find("bank northbank (obie): http://127.0.0.1:");
   REQUIRE(at != std::string::npos);
-  std::uint16_t port = static_cast<std::uint16_t>(
-      std::stoi(printed.substr(at + std::string("bank northbank (obie): http://127.0.0.1:").size())));
+  std::uint16_t port = static_cast<std::uint16_t>(std::stoi(
+      printed.substr(at + std::string("bank northbank (obie): http://127.0.0.1:").size())));
   CHECK(printed.find("bank southbank (berlin-group): http://127.0.0.1:") != std::string::npos);
   {
     Client client(port);
@@ -238,21 +246,24 @@ TEST_CASE("live traffic is judged by the scenario's monitors in the run's report
   RunOptions options;
   std::atomic<SimTime> now{10 * kMinute};
   options.drive = [&](mocks::World& world, Simulator& sim) {
-    LiveService service(&world, &sim, [&] { return now.load(); }, 1.0);
+    LiveService service(
+        &world, &sim, [&] { return now.load(); }, 1.0);
     REQUIRE(service.Listen(ServerOptions{}).ok());
     Client client(service.ports()[0]);
     auto created = client.Post(kBase + "/account-access-consents",
                                R"({"Data":{"Permissions":["ReadBalances"]},"Risk":{}})",
                                {{"x-bpsim-psu-id", "3"}});
     std::string id = created.json()["Data"]["ConsentId"];
-    std::string token = client.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
+    std::string token =
+        client.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
     const std::map<std::string, std::string> bearer = {{"Authorization", "Bearer " + token}};
     const std::string chk = AccountId("northbank", 3, AccountKind::kChecking);
     CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", bearer).status == 200);
     now.store(20 * kMinute);
     CHECK(client.Send(http::verb::delete_, kBase + "/account-access-consents/" + id).status == 204);
     now.store(30 * kMinute);
-    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", bearer).status == 200);  // the defect
+    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", bearer).status ==
+          200);  // the defect
     now.store(2 * kHour);
     service.Advance();
     CHECK(service.Finished());

@@ -41,7 +41,8 @@ inline Json YamlToJson(const YAML::Node& node) {
       if (!s.empty() && *end == '\0') return v;
       return s;
     }
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 
@@ -100,7 +101,8 @@ class OpenApi {
     std::size_t pos = 2;
     while (pos <= ref.size()) {
       std::size_t slash = ref.find('/', pos);
-      std::string key = ref.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
+      std::string key =
+          ref.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
       at = &(*at)[key];
       if (slash == std::string::npos) break;
       pos = slash + 1;
@@ -127,28 +129,35 @@ class OpenApi {
     }
     if (s.contains("enum")) {
       bool found = false;
-      for (const Json& e : s["enum"]) found = found || e == v || (e.is_string() && v.is_string() && e == v);
+      for (const Json& e : s["enum"])
+        found = found || e == v || (e.is_string() && v.is_string() && e == v);
       if (!found) fail(v.dump() + " is not one of " + s["enum"].dump());
     }
     if (v.is_string()) {
       const std::string text = v.get<std::string>();
-      if (s.contains("minLength") && text.size() < s["minLength"].get<std::size_t>()) fail("too short");
-      if (s.contains("maxLength") && text.size() > s["maxLength"].get<std::size_t>()) fail("too long");
+      if (s.contains("minLength") && text.size() < s["minLength"].get<std::size_t>())
+        fail("too short");
+      if (s.contains("maxLength") && text.size() > s["maxLength"].get<std::size_t>())
+        fail("too long");
       if (s.contains("pattern") &&
           !std::regex_search(text, std::regex(s["pattern"].get<std::string>()))) {
         fail("'" + text + "' does not match " + s["pattern"].get<std::string>());
       }
       if (s.value("format", "") == "date-time" &&
-          !std::regex_match(text, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d))"))) {
+          !std::regex_match(
+              text, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d))"))) {
         fail("'" + text + "' is not a date-time");
       }
-      if (s.value("format", "") == "date" && !std::regex_match(text, std::regex(R"(\d{4}-\d\d-\d\d)"))) {
+      if (s.value("format", "") == "date" &&
+          !std::regex_match(text, std::regex(R"(\d{4}-\d\d-\d\d)"))) {
         fail("'" + text + "' is not a date");
       }
     }
     if (v.is_array()) {
-      if (s.contains("minItems") && v.size() < s["minItems"].get<std::size_t>()) fail("too few items");
-      if (s.contains("maxItems") && v.size() > s["maxItems"].get<std::size_t>()) fail("too many items");
+      if (s.contains("minItems") && v.size() < s["minItems"].get<std::size_t>())
+        fail("too few items");
+      if (s.contains("maxItems") && v.size() > s["maxItems"].get<std::size_t>())
+        fail("too many items");
       if (s.contains("items")) {
         for (std::size_t i = 0; i < v.size(); ++i) {
           Validate(v[i], s["items"], where + "[" + std::to_string(i) + "]", errors);
