@@ -116,6 +116,11 @@ std::int64_t LiveBank::RetryAfterSeconds(SimTime delay) const {
 std::optional<HttpResponse> LiveBank::HandleTestEndpoint(const HttpRequest& request,
                                                          std::string* route) {
   Target t = ParseTarget(request.target());
+  if (t.segments.size() == 2 && t.segments[0] == "__bpsim" && t.segments[1] == "customers" &&
+      request.method() == http::verb::get) {
+    *route = "GET /__bpsim/customers";
+    return ListCustomers(request, t);
+  }
   if (t.segments.size() != 4 || t.segments[0] != "__bpsim" || t.segments[1] != "consents") {
     return std::nullopt;
   }
@@ -153,6 +158,30 @@ std::optional<HttpResponse> LiveBank::HandleTestEndpoint(const HttpRequest& requ
     store.Reject(*id);
   }
   body["status"] = mocks::ConsentStatusName(store.Get(*id).status);
+  return Respond(request, 200, body.dump(), Now());
+}
+
+HttpResponse LiveBank::ListCustomers(const HttpRequest& request, const Target& target) const {
+  std::uint32_t limit = 100;
+  if (auto text = target.Query("limit")) {
+    std::uint32_t v = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+    if (ec != std::errc() || end != text->data() + text->size() || v == 0) {
+      return Respond(
+          request, 400,
+          ServerErrorBody("bad_request", "limit must be a positive integer, got '" + *text + "'"),
+          Now());
+    }
+    limit = v;
+  }
+  Json customers = Json::array();
+  const mocks::Population& population = world_->population();
+  for (mocks::CustomerId c = 0; c < population.size() && customers.size() < limit; ++c) {
+    if (population.at(c).bank == index_) customers.push_back(c);
+  }
+  Json body;
+  body["bank"] = id();
+  body["customers"] = std::move(customers);
   return Respond(request, 200, body.dump(), Now());
 }
 

@@ -9,6 +9,8 @@
 //        "token_type": "Bearer", "consent_id": ID}  (the customer authorises)
 //   POST /__bpsim/consents/{ConsentId}/reject     -> 200 {"consent_id": ID,
 //        "status": ...}                             (the customer rejects)
+//   GET  /__bpsim/customers[?limit=N]             -> 200 {"bank": ID, "customers":
+//        [numbers]}  (the first N customers of this bank, default 100)
 //
 // Consent ids over HTTP are "consent-N" (N = the store's id). A token is
 // "consent-N.<16 hex digits>", bound to that one consent; Bank::Handle checks it.
@@ -26,6 +28,15 @@
 #include "mocks/world.h"
 
 namespace bpsim::harness::live {
+
+// Splits "/a/b/c?x=1&y=2" into path segments and query parameters (percent-decoding
+// is not needed: every value bpsim serves or reads is plain ASCII).
+struct Target {
+  std::vector<std::string> segments;
+  std::vector<std::pair<std::string, std::string>> query;
+  std::optional<std::string> Query(std::string_view key) const;
+};
+Target ParseTarget(std::string_view target);
 
 class LiveBank {
  public:
@@ -75,6 +86,8 @@ class LiveBank {
   std::optional<HttpResponse> HandleTestEndpoint(const HttpRequest& request, std::string* route);
 
  private:
+  HttpResponse ListCustomers(const HttpRequest& request, const Target& target) const;
+
   mocks::World* world_;
   mocks::BankIndex index_;
   double time_scale_;
@@ -84,15 +97,6 @@ class LiveBank {
   Rng errors_;
   std::uint64_t next_request_ = 0;
 };
-
-// Splits "/a/b/c?x=1&y=2" into path segments and query parameters (percent-decoding
-// is not needed: every value bpsim serves or reads is plain ASCII).
-struct Target {
-  std::vector<std::string> segments;
-  std::vector<std::pair<std::string, std::string>> query;
-  std::optional<std::string> Query(std::string_view key) const;
-};
-Target ParseTarget(std::string_view target);
 
 // A response with the request's version and keep-alive and, if non-empty, a JSON
 // body; x-bpsim-sim-time carries the simulated instant it was decided at.

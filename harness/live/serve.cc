@@ -317,9 +317,10 @@ int CmdServe(const std::vector<std::string>& args) {
     }
     const auto& banks = world.spec().world.banks;
     for (std::size_t i = 0; i < urls->size(); ++i) {
-      std::printf("bank %s (%s): %s\n", banks[i].id.c_str(),
+      std::printf("bank %s (%s): %s  (customers: http://%s:%u/__bpsim/customers)\n",
+                  banks[i].id.c_str(),
                   banks[i].api.dialect == mocks::Dialect::kObie ? "obie" : "berlin-group",
-                  (*urls)[i].c_str());
+                  (*urls)[i].c_str(), flags.address.c_str(), unsigned(service.ports()[i]));
     }
     std::printf("serving %s at time scale %g until %s simulated (Ctrl-C stops early)\n",
                 scenario->id.c_str(), flags.time_scale,

@@ -119,3 +119,32 @@ TEST_CASE("docs/openapi/bank-obie.yaml describes every OBIE answer", "[live]") {
 
 }  // namespace
 }  // namespace bpsim::harness::live
+
+namespace bpsim::harness::live {
+namespace {
+
+TEST_CASE("GET /__bpsim/customers lists the bank's own customers", "[live]") {
+  OpenApi api(kDocs + "bank-berlin-group.yaml");
+  LiveWorld w;
+  Client client(w.bg_port);
+  Reply r = client.Get("/__bpsim/customers?limit=2");
+  REQUIRE(r.status == 200);
+  Conforms(api, "/__bpsim/customers", "get", r);
+  auto [first, second] = w.Customers(1);
+  CHECK(r.json() ==
+        testing::Json::parse("{\"bank\":\"southbank\",\"customers\":[" + std::to_string(first) +
+                             "," + std::to_string(second) + "]}"));
+  std::size_t all = 0;
+  for (mocks::CustomerId c = 0; c < w.world->population().size(); ++c) {
+    all += w.world->population().at(c).bank == 1;
+  }
+  CHECK(client.Get("/__bpsim/customers").json()["customers"].size() == all);
+  Reply bad = client.Get("/__bpsim/customers?limit=none");
+  CHECK(bad.status == 400);
+  CHECK(
+      bad.body ==
+      R"({"error":{"code":"bad_request","message":"limit must be a positive integer, got 'none'"}})");
+}
+
+}  // namespace
+}  // namespace bpsim::harness::live
