@@ -51,6 +51,11 @@ LiveService::~LiveService() { Stop(); }
 
 Result<std::vector<std::string>> LiveService::Listen(const ServerOptions& options) {
   std::vector<std::string> urls;
+  if (options.port != 0 && options.port + banks_.size() - 1 > 65535) {
+    return Error{"cannot listen on " + options.address + ":" + std::to_string(options.port) + ": " +
+                 std::to_string(banks_.size()) + " banks need ports up to " +
+                 std::to_string(options.port + banks_.size() - 1)};
+  }
   for (std::size_t i = 0; i < banks_.size(); ++i) {
     ServerOptions o = options;
     if (options.port != 0) o.port = static_cast<std::uint16_t>(options.port + i);

@@ -24,16 +24,18 @@
 #include "harness/live/http_server.h"
 #include "harness/live/live_bank.h"
 #include "mocks/world.h"
+#include "sim/clock.h"
 #include "sim/simulator.h"
 
 namespace bpsim::harness::live {
 
-// Simulated time from the wall clock: (wall - start) * time_scale.
-class ScaledClock {
+// Live mode's clock (STYLE.md 1): simulated time from the wall clock,
+// (wall - start) * time_scale. Thread-safe.
+class ScaledClock final : public Clock {
  public:
   explicit ScaledClock(double time_scale)
       : start_(std::chrono::steady_clock::now()), time_scale_(time_scale) {}
-  SimTime Now() const;
+  SimTime Now() const override;
 
  private:
   std::chrono::steady_clock::time_point start_;

@@ -307,6 +307,17 @@ TEST_CASE("bpsim serve rejects bad options with a usage error", "[live]") {
   CHECK(run("") == 2);
   CHECK(run("x.yaml --time-scale 0") == 2);
   CHECK(run("x.yaml --listen nowhere") == 2);
+  const std::string two_banks = WriteScenario("two-banks.yaml",
+                                              "scenario: live/two-banks\n"
+                                              "world:\n"
+                                              "  banks: [{id: a}, {id: b}]\n");
+  const std::string err = two_banks + ".err";
+  CHECK(
+      std::system((std::string(BPSIM_BINARY) + " serve " + two_banks +
+                   " --listen 127.0.0.1:65535 --out " + two_banks + ".out 2>" + err + " >/dev/null")
+                      .c_str()) != 0);
+  CHECK(ReadFile(err) ==
+        "bpsim: cannot listen on 127.0.0.1:65535: 2 banks need ports up to 65536\n");
 }
 
 }  // namespace
