@@ -135,10 +135,32 @@ class Session : public std::enable_shared_from_this<Session> {
     DoRead();
   }
 
+  // Lingering close: after our last byte, read and discard what the peer still
+  // sends (e.g. the rest of an oversized body) until it closes, for at most
+  // kLingerTime and kLingerBytes. Closing with unread input would make the kernel
+  // send a reset, which can destroy the error response before the peer reads it.
   void DoClose() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return;
+    stream_.expires_after(kLingerTime);
+    DoDrain();
   }
+
+  void DoDrain() {
+    stream_.async_read_some(
+        net::buffer(drain_),
+        [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+          self->drained_bytes_ += n;
+          if (ec || self->drained_bytes_ > kLingerBytes) return;
+          self->DoDrain();
+        });
+  }
+
+  static constexpr std::chrono::milliseconds kLingerTime{1000};
+  static constexpr std::size_t kLingerBytes = 1 << 20;
+  char drain_[4096];
+  std::size_t drained_bytes_ = 0;
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
