@@ -187,7 +187,7 @@ TEST_CASE("bpsim serve runs as a process, answers, and on SIGTERM writes an inco
   }
   // Wait for the URL lines.
   std::string printed;
-  for (int i = 0; i < 100 && printed.find("serving") == std::string::npos; ++i) {
+  for (int i = 0; i < 200 && printed.find("serving") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     printed = ReadFile(stdout_path);
   }
