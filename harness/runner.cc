@@ -183,7 +183,10 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   world.Start();
   const SimTime slice = std::max<SimTime>(kMinute, end / 200);
   bool drained = false;
-  for (SimTime t = 0; t < end;) {
+  if (options.drive) {
+    result.incomplete = !options.drive(world, sim);
+  }
+  for (SimTime t = options.drive ? end : 0; t < end;) {  // the slice loop, unless driven
     SimTime next = std::min(end, t + slice);
     if (!drained && next >= spec.duration) next = spec.duration;
     sim.RunUntil(next);

@@ -13,6 +13,13 @@
 #include "harness/scenario/scenario.h"
 #include "reports/result.h"
 
+namespace bpsim {
+class Simulator;
+namespace mocks {
+class World;
+}  // namespace mocks
+}  // namespace bpsim
+
 namespace bpsim::harness {
 
 struct RunOptions {
@@ -26,6 +33,12 @@ struct RunOptions {
   std::function<void(SimTime now, SimTime end, std::uint64_t events)> progress;
   // When it becomes true the run stops at the next slice; the result is incomplete.
   const std::atomic<bool>* interrupted = nullptr;
+  // Live mode (harness/live/serve.h): when set, it drives the simulation instead of
+  // the slice loop, on this thread, after world.Start() and with every monitor
+  // subscribed. It must call world.BeginDrain() when simulated time reaches the
+  // scenario's duration and stop at or before duration + drain; it returns false
+  // when the run was cut short (the result is then incomplete).
+  std::function<bool(mocks::World& world, Simulator& sim)> drive;
 };
 
 // The command that reproduces a run: "bpsim replay FILE --seed N".

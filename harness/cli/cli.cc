@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bpsim_version.h"
+#include "harness/live/serve.h"
 #include "harness/runner.h"
 #include "harness/scenario/scenario.h"
 #include "mocks/trace.h"
@@ -47,6 +48,7 @@ constexpr const char* kMainHelp =
     "  validate PATH...        check scenario files; print FILE:LINE:COL errors\n"
     "  list [PATH...]          list scenarios with their tags and descriptions\n"
     "  schema                  print the JSON Schema of the scenario format\n"
+    "  serve PATH              serve the scenario's mock banks over HTTP (live mode)\n"
     "\n"
     "Run 'bpsim COMMAND --help' for a command's options.\n"
     "\n"
@@ -529,6 +531,7 @@ int Dispatch(int argc, char** argv) {
   if (cmd == "validate") return CmdValidate(rest);
   if (cmd == "list") return CmdList(rest);
   if (cmd == "schema") return CmdSchema(rest);
+  if (cmd == "serve") return live::CmdServe(rest);
   return UsageError("unknown command '" + cmd + "'", kMainHelp);
 }
 

@@ -1,0 +1,143 @@
+#include "harness/live/canary.h"
+
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+
+namespace bpsim::harness::live {
+namespace {
+
+// Days since 1970-01-01 of the live epoch 2025-01-01.
+constexpr std::int64_t kEpochDays = 20089;
+
+// Howard Hinnant's civil_from_days / days_from_civil.
+void CivilFromDays(std::int64_t z, int* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int>(yoe + era * 400 + (*m <= 2));
+}
+
+std::int64_t DaysFromCivil(int y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+std::string UpperId(std::string_view bank_id) {
+  std::string s(bank_id);
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Reads exactly `n` digits at text[*pos].
+bool Digits(std::string_view text, std::size_t* pos, int n, unsigned* out) {
+  unsigned v = 0;
+  for (int i = 0; i < n; ++i) {
+    if (*pos >= text.size() || !std::isdigit(static_cast<unsigned char>(text[*pos]))) return false;
+    v = v * 10 + unsigned(text[(*pos)++] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+std::string AccountId(std::string_view bank_id, mocks::CustomerId customer, AccountKind kind) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "-%08u-%s", customer, kind == AccountKind::kCard ? "CARD" : "CHK");
+  return UpperId(bank_id) + buf;
+}
+
+std::optional<AccountRef> ParseAccountId(std::string_view bank_id, std::string_view text) {
+  std::string prefix = UpperId(bank_id) + "-";
+  if (text.substr(0, prefix.size()) != prefix) return std::nullopt;
+  std::size_t pos = prefix.size();
+  unsigned customer = 0;
+  if (!Digits(text, &pos, 8, &customer)) return std::nullopt;
+  std::string_view rest = text.substr(pos);
+  AccountRef ref;
+  ref.customer = customer;
+  if (rest == "-CHK") {
+    ref.kind = AccountKind::kChecking;
+  } else if (rest == "-CARD") {
+    ref.kind = AccountKind::kCard;
+  } else {
+    return std::nullopt;
+  }
+  return ref;
+}
+
+std::string TransactionId(mocks::CustomerId customer, const mocks::CardTransaction& tx) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "TX-%08u-%05lld-%04u", customer,
+                static_cast<long long>(tx.time / kDay), tx.seq);
+  return buf;
+}
+
+std::string FormatAmount(std::int64_t cents) {
+  std::uint64_t a = cents < 0 ? std::uint64_t(-(cents + 1)) + 1 : std::uint64_t(cents);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%llu.%02llu", static_cast<unsigned long long>(a / 100),
+                static_cast<unsigned long long>(a % 100));
+  return buf;
+}
+
+std::string FormatDateTime(SimTime t) {
+  if (t < 0) t = 0;
+  int y;
+  unsigned m, d;
+  CivilFromDays(kEpochDays + t / kDay, &y, &m, &d);
+  std::int64_t s = (t % kDay) / kSecond;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld+00:00", y, m, d,
+                static_cast<long long>(s / 3600), static_cast<long long>(s / 60 % 60),
+                static_cast<long long>(s % 60));
+  return buf;
+}
+
+std::string FormatDate(SimTime t) { return FormatDateTime(t).substr(0, 10); }
+
+std::optional<SimTime> ParseDateTime(std::string_view text) {
+  std::size_t pos = 0;
+  unsigned y, mo, d, h = 0, mi = 0, s = 0;
+  if (!Digits(text, &pos, 4, &y) || pos >= text.size() || text[pos++] != '-' ||
+      !Digits(text, &pos, 2, &mo) || pos >= text.size() || text[pos++] != '-' ||
+      !Digits(text, &pos, 2, &d)) {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
+  if (pos < text.size()) {
+    if (text[pos++] != 'T' || !Digits(text, &pos, 2, &h) || pos >= text.size() ||
+        text[pos++] != ':' || !Digits(text, &pos, 2, &mi) || pos >= text.size() ||
+        text[pos++] != ':' || !Digits(text, &pos, 2, &s)) {
+      return std::nullopt;
+    }
+    if (h > 23 || mi > 59 || s > 60) return std::nullopt;
+    if (pos < text.size() && text[pos] == '.') {
+      ++pos;
+      std::size_t start = pos;
+      while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
+      if (pos == start) return std::nullopt;
+    }
+    std::string_view zone = text.substr(pos);
+    unsigned zh, zm;
+    std::size_t zpos = 1;
+    bool offset = zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') &&
+                  Digits(zone, &zpos, 2, &zh) && zone[zpos++] == ':' && Digits(zone, &zpos, 2, &zm);
+    if (!zone.empty() && zone != "Z" && !offset) return std::nullopt;
+  }
+  std::int64_t days = DaysFromCivil(int(y), mo, d) - kEpochDays;
+  if (days < 0) return std::nullopt;
+  return days * kDay + SimTime(h) * kHour + SimTime(mi) * kMinute + SimTime(s) * kSecond;
+}
+
+}  // namespace bpsim::harness::live

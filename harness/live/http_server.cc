@@ -1,0 +1,263 @@
+#include "harness/live/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <exception>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace bpsim::harness::live {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+HttpResponse MakeJsonResponse(const HttpRequest& request, unsigned status, std::string body) {
+  HttpResponse res{static_cast<http::status>(status), request.version()};
+  res.set(http::field::server, "bpsim");
+  res.set(http::field::content_type, "application/json");
+  res.keep_alive(request.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+std::string ServerErrorBody(const std::string& code, const std::string& message) {
+  nlohmann::ordered_json j;
+  j["error"]["code"] = code;
+  j["error"]["message"] = message;
+  return j.dump();
+}
+
+struct HttpServer::State {
+  ServerOptions options;
+  HttpHandler handler;
+  explicit State(net::io_context& context) : ioc(context), acceptor(context) {}
+  net::io_context& ioc;  // owned by the HttpServer, outlives every handler
+  tcp::acceptor acceptor;
+  std::atomic<std::uint32_t> open_connections{0};
+  std::atomic<std::uint64_t> accepted{0}, refused{0}, requests{0}, bad_requests{0}, timeouts{0},
+      handler_failures{0};
+};
+
+namespace {
+
+using State = HttpServer::State;
+
+// One connection: reads a request, answers it, repeats while keep-alive holds.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, std::shared_ptr<State> state)
+      : stream_(std::move(socket)), state_(std::move(state)) {}
+  ~Session() { state_->open_connections.fetch_sub(1); }
+
+  void Run() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+  }
+
+ private:
+  void DoRead() {
+    parser_.emplace();
+    parser_->body_limit(state_->options.body_limit_bytes);
+    parser_->header_limit(state_->options.header_limit_bytes);
+    stream_.expires_after(state_->options.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream) return DoClose();
+    if (ec == beast::error::timeout) {
+      state_->timeouts.fetch_add(1);
+      return;  // the stream is already closed
+    }
+    if (ec == http::error::body_limit) {
+      return SendServerError(
+          413, "payload_too_large",
+          "request body exceeds " + std::to_string(state_->options.body_limit_bytes) + " bytes");
+    }
+    if (ec == http::error::header_limit) {
+      return SendServerError(431, "header_too_large",
+                             "request header exceeds " +
+                                 std::to_string(state_->options.header_limit_bytes) + " bytes");
+    }
+    if (ec == http::error::partial_message) return DoClose();  // cut short by the peer
+    if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
+      return SendServerError(400, "bad_request", "malformed HTTP request: " + ec.message());
+    }
+    if (ec) return;  // reset by peer, operation aborted: nothing to answer
+
+    HttpRequest request = parser_->release();
+    HttpResponse response;
+    try {
+      response = state_->handler(request);
+      state_->requests.fetch_add(1);
+    } catch (const std::exception& e) {
+      state_->handler_failures.fetch_add(1);
+      response = MakeJsonResponse(request, 500, ServerErrorBody("internal_error", e.what()));
+    } catch (...) {
+      state_->handler_failures.fetch_add(1);
+      response =
+          MakeJsonResponse(request, 500, ServerErrorBody("internal_error", "handler failed"));
+    }
+    if (request.method() == http::verb::head) response.body().clear();
+    Send(std::move(response), !response.keep_alive());
+  }
+
+  void SendServerError(unsigned status, const std::string& code, const std::string& message) {
+    state_->bad_requests.fetch_add(1);
+    HttpResponse res{static_cast<http::status>(status), 11};
+    res.set(http::field::server, "bpsim");
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::connection, "close");
+    res.body() = ServerErrorBody(code, message);
+    res.prepare_payload();
+    Send(std::move(res), true);
+  }
+
+  void Send(HttpResponse&& response, bool close) {
+    auto owned = std::make_shared<HttpResponse>(std::move(response));
+    stream_.expires_after(state_->options.read_timeout);
+    http::async_write(stream_, *owned,
+                      [self = shared_from_this(), owned, close](beast::error_code ec, std::size_t) {
+                        self->OnWrite(close, ec);
+                      });
+  }
+
+  void OnWrite(bool close, beast::error_code ec) {
+    if (ec) return;
+    if (close) return DoClose();
+    DoRead();
+  }
+
+  // Lingering close: after our last byte, read and discard what the peer still
+  // sends (e.g. the rest of an oversized body) until it closes, for at most
+  // kLingerTime and kLingerBytes. Closing with unread input would make the kernel
+  // send a reset, which can destroy the error response before the peer reads it.
+  void DoClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return;
+    stream_.expires_after(kLingerTime);
+    DoDrain();
+  }
+
+  void DoDrain() {
+    stream_.async_read_some(
+        net::buffer(drain_),
+        [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+          self->drained_bytes_ += n;
+          if (ec || self->drained_bytes_ > kLingerBytes) return;
+          self->DoDrain();
+        });
+  }
+
+  static constexpr std::chrono::milliseconds kLingerTime{1000};
+  static constexpr std::size_t kLingerBytes = 1 << 20;
+  char drain_[4096];
+  std::size_t drained_bytes_ = 0;
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<State> state_;
+};
+
+void DoAccept(std::shared_ptr<State> state) {
+  state->acceptor.async_accept(
+      net::make_strand(state->ioc), [state](beast::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || !state->acceptor.is_open()) return;
+        if (!ec) {
+          if (state->open_connections.load() >= state->options.max_connections) {
+            state->refused.fetch_add(1);
+            beast::error_code ignored;
+            socket.close(ignored);
+          } else {
+            state->accepted.fetch_add(1);
+            state->open_connections.fetch_add(1);
+            std::make_shared<Session>(std::move(socket), state)->Run();
+          }
+        }
+        DoAccept(state);
+      });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options,
+                                                      HttpHandler handler) {
+  auto ioc = std::make_unique<net::io_context>();
+  auto state = std::make_shared<State>(*ioc);
+  state->options = options;
+  state->handler = std::move(handler);
+  const std::string where = options.address + ":" + std::to_string(options.port);
+  beast::error_code ec;
+  net::ip::address address = net::ip::make_address(options.address, ec);
+  if (ec) return Error{"cannot listen on " + where + ": invalid address"};
+  tcp::endpoint endpoint{address, options.port};
+  state->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) state->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) state->acceptor.bind(endpoint, ec);
+  if (!ec) state->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Error{"cannot listen on " + where + ": " + ec.message()};
+
+  std::unique_ptr<HttpServer> server(new HttpServer());
+  server->port_ = state->acceptor.local_endpoint().port();
+  server->address_ = options.address;
+  server->state_ = state;
+  DoAccept(state);
+  int threads = options.io_threads < 1 ? 1 : options.io_threads;
+  server->ioc_ = std::move(ioc);
+  for (int i = 0; i < threads; ++i) {
+    server->threads_.emplace_back([s = state.get()] {
+      // A fault in one handler invocation must not end the I/O thread.
+      for (;;) {
+        try {
+          s->ioc.run();
+          return;
+        } catch (...) {
+          s->handler_failures.fetch_add(1);
+        }
+      }
+    });
+  }
+  return server;
+}
+
+HttpServer::~HttpServer() {
+  Stop();
+  // Destroying the io_context destroys the pending handlers, which own the sessions
+  // and the last references to the state.
+  state_.reset();
+  ioc_.reset();
+}
+
+void HttpServer::Stop() {
+  std::lock_guard<std::mutex> lock(stop_mu_);
+  if (stopped_ || !state_) return;
+  stopped_ = true;
+  ioc_->stop();
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  beast::error_code ec;
+  state_->acceptor.close(ec);
+}
+
+ServerStats HttpServer::stats() const {
+  ServerStats s;
+  s.connections_accepted = state_->accepted.load();
+  s.connections_refused = state_->refused.load();
+  s.requests = state_->requests.load();
+  s.bad_requests = state_->bad_requests.load();
+  s.timeouts = state_->timeouts.load();
+  s.handler_failures = state_->handler_failures.load();
+  return s;
+}
+
+}  // namespace bpsim::harness::live

@@ -1,0 +1,96 @@
+#pragma once
+// Live mode's HTTP/1.1 server (DESIGN §8), after Beast's http_server_async example:
+// an acceptor and a pool of I/O threads on one io_context, a strand per connection,
+// keep-alive. Sessions only move bytes; what to answer is a pure function from
+// request to response (HttpHandler), with no socket in it.
+//
+// Robustness contract:
+//   - a request Beast cannot parse is answered 400 with a JSON error body, then the
+//     connection is closed (the stream position is unknown after a parse error);
+//   - a body over body_limit_bytes is answered 413, then the connection is closed;
+//   - each request must arrive within read_timeout (covers slow headers, slow bodies
+//     and idle keep-alive connections); the connection is closed after it;
+//   - past max_connections open connections, new ones are accepted and closed at once;
+//   - a handler that throws is answered 500; an error on one connection never
+//     reaches another one or the acceptor.
+// Server errors use the body {"error": {"code": CODE, "message": TEXT}}; dialect
+// errors (OBIE, Berlin Group) are the handler's business.
+//
+// Thread safety: the handler runs concurrently on up to io_threads threads; it must
+// do its own locking. Start/Stop/port/stats may be called from any thread.
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sim/status.h"
+
+namespace bpsim::harness::live {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";  // loopback unless told otherwise
+  std::uint16_t port = 0;             // 0 = an ephemeral port; see HttpServer::port()
+  int io_threads = 2;
+  std::uint32_t body_limit_bytes = 64 * 1024;
+  std::uint32_t header_limit_bytes = 16 * 1024;
+  std::chrono::milliseconds read_timeout{5000};
+  std::uint32_t max_connections = 256;
+};
+
+struct ServerStats {
+  std::uint64_t connections_accepted = 0;
+  std::uint64_t connections_refused = 0;  // over max_connections
+  std::uint64_t requests = 0;             // answered by the handler
+  std::uint64_t bad_requests = 0;         // 400 and 413 answered by the server
+  std::uint64_t timeouts = 0;
+  std::uint64_t handler_failures = 0;  // handler threw: answered 500
+};
+
+// A JSON response with the request's version and keep-alive.
+HttpResponse MakeJsonResponse(const HttpRequest& request, unsigned status, std::string body);
+// The server's own error body: {"error":{"code":CODE,"message":MESSAGE}}.
+std::string ServerErrorBody(const std::string& code, const std::string& message);
+
+class HttpServer {
+ public:
+  // Binds, listens and starts the I/O threads. Errors (address in use, bad address)
+  // come back as values: "cannot listen on 127.0.0.1:8080: Address already in use".
+  static Result<std::unique_ptr<HttpServer>> Start(const ServerOptions& options,
+                                                   HttpHandler handler);
+  ~HttpServer();  // Stop()
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // The bound port (the ephemeral one when options.port was 0).
+  std::uint16_t port() const { return port_; }
+  const std::string& address() const { return address_; }
+  ServerStats stats() const;
+  // Closes the listener and every connection and joins the I/O threads. Idempotent.
+  void Stop();
+
+  struct State;
+
+ private:
+  HttpServer() = default;
+  std::unique_ptr<boost::asio::io_context> ioc_;
+  std::shared_ptr<State> state_;
+  std::vector<std::thread> threads_;
+  std::mutex stop_mu_;
+  std::uint16_t port_ = 0;
+  std::string address_;
+  bool stopped_ = false;
+};
+
+}  // namespace bpsim::harness::live

@@ -1,0 +1,366 @@
+#include "harness/live/serve.h"
+
+#include <atomic>
+#include <charconv>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "bpsim_version.h"
+#include "harness/cli/cli.h"
+#include "harness/live/berlin_group.h"
+#include "harness/live/obie.h"
+#include "harness/runner.h"
+#include "harness/scenario/scenario.h"
+#include "reports/files.h"
+#include "reports/html_report.h"
+#include "reports/json_report.h"
+#include "reports/junit.h"
+#include "reports/summary.h"
+
+namespace bpsim::harness::live {
+
+namespace http = boost::beast::http;
+
+// Latency histogram bucket bounds (seconds) of /metrics.
+constexpr double kBucketBounds[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0};
+constexpr std::size_t kBucketCount = sizeof kBucketBounds / sizeof kBucketBounds[0];
+
+SimTime ScaledClock::Now() const {
+  double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  return static_cast<SimTime>(wall_s * time_scale_ * double(kSecond));
+}
+
+LiveService::LiveService(mocks::World* world, Simulator* sim, std::function<SimTime()> target_now,
+                         double time_scale)
+    : world_(world),
+      sim_(sim),
+      target_now_(std::move(target_now)),
+      duration_(world->spec().duration),
+      end_(world->spec().duration + world->spec().drain) {
+  const std::size_t n = world->spec().world.banks.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    banks_.push_back(std::make_unique<LiveBank>(world, mocks::BankIndex(i), time_scale));
+  }
+  metrics_.resize(n);
+}
+
+LiveService::~LiveService() { Stop(); }
+
+Result<std::vector<std::string>> LiveService::Listen(const ServerOptions& options) {
+  std::vector<std::string> urls;
+  if (options.port != 0 && options.port + banks_.size() - 1 > 65535) {
+    return Error{"cannot listen on " + options.address + ":" + std::to_string(options.port) + ": " +
+                 std::to_string(banks_.size()) + " banks need ports up to " +
+                 std::to_string(options.port + banks_.size() - 1)};
+  }
+  for (std::size_t i = 0; i < banks_.size(); ++i) {
+    ServerOptions o = options;
+    if (options.port != 0) o.port = static_cast<std::uint16_t>(options.port + i);
+    auto index = mocks::BankIndex(i);
+    auto server =
+        HttpServer::Start(o, [this, index](const HttpRequest& r) { return Handle(index, r); });
+    if (!server.ok()) {
+      Stop();
+      return server.error();
+    }
+    std::string url = "http://" + o.address + ":" + std::to_string((*server)->port());
+    if (banks_[i]->dialect() == mocks::Dialect::kObie) url += kObieBasePath;
+    urls.push_back(url);
+    servers_.push_back(std::move(server).value());
+  }
+  return urls;
+}
+
+std::vector<std::uint16_t> LiveService::ports() const {
+  std::vector<std::uint16_t> out;
+  for (const auto& s : servers_) out.push_back(s->port());
+  return out;
+}
+
+void LiveService::AdvanceLocked() {
+  SimTime target = std::min(target_now_(), end_);
+  if (!drained_ && target >= duration_) {
+    if (sim_->Now() < duration_) sim_->RunUntil(duration_);
+    world_->BeginDrain();
+    drained_ = true;
+  }
+  if (target > sim_->Now()) sim_->RunUntil(target);
+}
+
+SimTime LiveService::Advance() {
+  std::lock_guard<std::mutex> lock(world_mu_);
+  AdvanceLocked();
+  return sim_->Now();
+}
+
+bool LiveService::Finished() const {
+  std::lock_guard<std::mutex> lock(world_mu_);
+  return drained_ && sim_->Now() >= end_;
+}
+
+void LiveService::Stop() {
+  for (auto& s : servers_) s->Stop();
+}
+
+HttpResponse LiveService::Handle(mocks::BankIndex index, const HttpRequest& request) {
+  auto started = std::chrono::steady_clock::now();
+  std::string route;
+  HttpResponse response;
+  if (request.method() == http::verb::get && request.target() == "/metrics") {
+    route = "GET /metrics";
+    response = {http::status::ok, request.version()};
+    response.set(http::field::content_type, "text/plain; version=0.0.4");
+    response.keep_alive(request.keep_alive());
+    response.body() = MetricsText(index);
+    response.prepare_payload();
+  } else {
+    std::lock_guard<std::mutex> lock(world_mu_);
+    AdvanceLocked();
+    LiveBank& bank = *banks_[index];
+    if (auto test = bank.HandleTestEndpoint(request, &route)) {
+      response = std::move(*test);
+    } else if (bank.dialect() == mocks::Dialect::kObie) {
+      response = HandleObie(request, bank, &route);
+    } else {
+      response = HandleBerlinGroup(request, bank, &route);
+    }
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  Record(index, route, response.result_int(), seconds);
+  return response;
+}
+
+void LiveService::Record(mocks::BankIndex index, const std::string& route, unsigned status,
+                         double seconds) {
+  std::lock_guard<std::mutex> lock(metrics_mu_);
+  EndpointStats& s = metrics_[index][route];
+  if (s.buckets.empty()) s.buckets.assign(kBucketCount, 0);
+  ++s.by_status[status];
+  ++s.count;
+  s.seconds_sum += seconds;
+  for (std::size_t b = 0; b < kBucketCount; ++b) {
+    if (seconds <= kBucketBounds[b]) {
+      ++s.buckets[b];
+      break;
+    }
+  }
+}
+
+std::string LiveService::MetricsText(mocks::BankIndex index) const {
+  const std::string bank = banks_[index]->id();
+  std::string out;
+  char num[64];
+  out += "# HELP bpsim_http_requests_total HTTP requests answered, by endpoint and status.\n";
+  out += "# TYPE bpsim_http_requests_total counter\n";
+  std::lock_guard<std::mutex> lock(metrics_mu_);
+  for (const auto& [route, s] : metrics_[index]) {
+    for (const auto& [status, n] : s.by_status) {
+      out += "bpsim_http_requests_total{bank=\"" + bank + "\",endpoint=\"" + route +
+             "\",status=\"" + std::to_string(status) + "\"} " + std::to_string(n) + "\n";
+    }
+  }
+  out += "# HELP bpsim_http_request_duration_seconds Wall time to answer, by endpoint.\n";
+  out += "# TYPE bpsim_http_request_duration_seconds histogram\n";
+  for (const auto& [route, s] : metrics_[index]) {
+    const std::string labels = "bank=\"" + bank + "\",endpoint=\"" + route + "\"";
+    std::uint64_t cumulative = 0;
+    for (std::size_t b = 0; b < kBucketCount; ++b) {
+      cumulative += s.buckets[b];
+      std::snprintf(num, sizeof num, "%g", kBucketBounds[b]);
+      out += "bpsim_http_request_duration_seconds_bucket{" + labels + ",le=\"" + num + "\"} " +
+             std::to_string(cumulative) + "\n";
+    }
+    out += "bpsim_http_request_duration_seconds_bucket{" + labels + ",le=\"+Inf\"} " +
+           std::to_string(s.count) + "\n";
+    std::snprintf(num, sizeof num, "%.6f", s.seconds_sum);
+    out += "bpsim_http_request_duration_seconds_sum{" + labels + "} " + num + "\n";
+    out += "bpsim_http_request_duration_seconds_count{" + labels + "} " + std::to_string(s.count) +
+           "\n";
+  }
+  return out;
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::atomic<bool> g_serve_interrupted{false};
+extern "C" void OnServeSignal(int) { g_serve_interrupted.store(true); }
+
+constexpr const char* kServeHelp =
+    "usage: bpsim serve SCENARIO [--listen HOST:PORT] [--time-scale N] [--out DIR]\n"
+    "\n"
+    "Serves the scenario's mock banks over HTTP/1.1 while its world runs on a scaled\n"
+    "wall clock, then writes report.json, junit.xml, summary.md and report.html.\n"
+    "Each bank listens on its own port, consecutive from PORT in the order of\n"
+    "world.banks (PORT 0: ephemeral ports), and speaks its api.dialect (obie or\n"
+    "berlin-group). Prints one URL per bank. Stops after duration + drain, or on\n"
+    "SIGINT/SIGTERM with the report marked incomplete. See docs/live-mode.md.\n"
+    "\n"
+    "options:\n"
+    "  --listen HOST:PORT  address and first port (default 127.0.0.1:8080)\n"
+    "  --time-scale N      simulated seconds per wall second (default 1; 3600 = one\n"
+    "                      simulated hour per second)\n"
+    "  --out DIR           report directory (default out)\n";
+
+int ServeUsage(const std::string& message) {
+  std::fprintf(stderr, "bpsim: %s\n\n%s", message.c_str(), kServeHelp);
+  return kExitUsage;
+}
+
+struct ServeFlags {
+  std::string scenario;
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8080;
+  double time_scale = 1;
+  std::string out = "out";
+};
+
+std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFlags* flags) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::printf("%s", kServeHelp);
+      return kExitOk;
+    }
+    auto value = [&](std::string* out) {
+      if (i + 1 >= args.size()) return false;
+      *out = args[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--listen") {
+      if (!value(&v)) return ServeUsage("--listen needs HOST:PORT");
+      std::size_t colon = v.rfind(':');
+      unsigned port = 0;
+      auto [end, ec] = colon == std::string::npos
+                           ? std::from_chars_result{v.data(), std::errc::invalid_argument}
+                           : std::from_chars(v.data() + colon + 1, v.data() + v.size(), port);
+      if (colon == std::string::npos || colon == 0 || ec != std::errc() ||
+          end != v.data() + v.size() || port > 65535) {
+        return ServeUsage("--listen expects HOST:PORT (PORT 0-65535), got '" + v + "'");
+      }
+      flags->address = v.substr(0, colon);
+      flags->port = static_cast<std::uint16_t>(port);
+    } else if (a == "--time-scale") {
+      if (!value(&v)) return ServeUsage("--time-scale needs a value");
+      char* end = nullptr;
+      double scale = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !(scale > 0) || !std::isfinite(scale)) {
+        return ServeUsage("--time-scale expects a positive number, got '" + v + "'");
+      }
+      flags->time_scale = scale;
+    } else if (a == "--out") {
+      if (!value(&flags->out)) return ServeUsage("--out needs a directory");
+    } else if (a.rfind("--", 0) == 0) {
+      return ServeUsage("unknown option '" + a + "'");
+    } else if (flags->scenario.empty()) {
+      flags->scenario = a;
+    } else {
+      return ServeUsage("serve takes exactly one scenario file");
+    }
+  }
+  if (flags->scenario.empty()) return ServeUsage("serve needs a SCENARIO file");
+  return std::nullopt;
+}
+
+int WriteServeReports(const reports::RunReport& report, const std::string& out) {
+  struct Output {
+    const char* name;
+    std::string content;
+  };
+  const Output outputs[] = {{"report.json", reports::RenderJsonReport(report)},
+                            {"junit.xml", reports::RenderJUnit(report)},
+                            {"summary.md", reports::RenderSummaryMarkdown(report)},
+                            {"report.html", reports::RenderHtmlReport(report)}};
+  for (const Output& o : outputs) {
+    auto written = reports::WriteFileAtomically((fs::path(out) / o.name).string(), o.content);
+    if (!written.ok()) {
+      std::fprintf(stderr, "bpsim: %s\n", written.error().message.c_str());
+      return kExitInternal;
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int CmdServe(const std::vector<std::string>& args) {
+  ServeFlags flags;
+  if (auto exit = ParseServeFlags(args, &flags)) return *exit;
+  Result<Scenario> scenario = LoadScenario(flags.scenario);
+  if (!scenario.ok()) {
+    std::fprintf(stderr, "%s\n", scenario.error().message.c_str());
+    return kExitUsage;
+  }
+  auto writable = reports::CheckWritableDirectory(flags.out);
+  if (!writable.ok()) {
+    std::fprintf(stderr, "bpsim: %s\n", writable.error().message.c_str());
+    return kExitUsage;
+  }
+  g_serve_interrupted.store(false);
+  std::signal(SIGINT, OnServeSignal);
+  std::signal(SIGTERM, OnServeSignal);
+
+  std::string listen_error;
+  RunOptions options;
+  options.drive = [&](mocks::World& world, Simulator& sim) {
+    ScaledClock clock(flags.time_scale);
+    LiveService service(
+        &world, &sim, [&clock] { return clock.Now(); }, flags.time_scale);
+    ServerOptions server;
+    server.address = flags.address;
+    server.port = flags.port;
+    auto urls = service.Listen(server);
+    if (!urls.ok()) {
+      listen_error = urls.error().message;
+      return false;
+    }
+    const auto& banks = world.spec().world.banks;
+    for (std::size_t i = 0; i < urls->size(); ++i) {
+      std::printf("bank %s (%s): %s  (customers: http://%s:%u/__bpsim/customers)\n",
+                  banks[i].id.c_str(),
+                  banks[i].api.dialect == mocks::Dialect::kObie ? "obie" : "berlin-group",
+                  (*urls)[i].c_str(), flags.address.c_str(), unsigned(service.ports()[i]));
+    }
+    std::printf("serving %s at time scale %g until %s simulated (Ctrl-C stops early)\n",
+                scenario->id.c_str(), flags.time_scale,
+                FormatDuration(world.spec().duration + world.spec().drain).c_str());
+    std::fflush(stdout);
+    while (!service.Finished()) {
+      if (g_serve_interrupted.load()) {
+        service.Stop();
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      service.Advance();
+    }
+    service.Stop();
+    return true;
+  };
+  reports::ScenarioResult result = RunScenario(*scenario, options);
+  if (!listen_error.empty()) {
+    std::fprintf(stderr, "bpsim: %s\n", listen_error.c_str());
+    return kExitUsage;
+  }
+  reports::RunReport report;
+  report.bpsim_version = BPSIM_VERSION;
+  report.command = "bpsim serve";
+  for (const std::string& a : args) report.command += " " + a;
+  report.incomplete = result.incomplete;
+  report.wall_seconds = result.wall_seconds;
+  const bool passed = result.passed;
+  std::printf("%s: %s%s; reports in %s/\n", scenario->id.c_str(), passed ? "pass" : "FAIL",
+              result.incomplete ? " (interrupted: incomplete)" : "", flags.out.c_str());
+  if (!result.error.empty()) std::fprintf(stderr, "bpsim: %s\n", result.error.c_str());
+  report.scenarios.push_back(std::move(result));
+  int written = WriteServeReports(report, flags.out);
+  if (written != kExitOk) return written;
+  return passed ? kExitOk : kExitExpectationFailed;
+}
+
+}  // namespace bpsim::harness::live

@@ -1,0 +1,96 @@
+#pragma once
+// Live mode (DESIGN §8): the world's mock banks served over HTTP/1.1 while the
+// simulation runs on a scaled wall clock.
+//
+// One listener per bank, on consecutive ports from the first one (port 0: each
+// bank gets its own ephemeral port). Each bank speaks its scenario dialect
+// (obie.h, berlin_group.h) and also answers the test endpoints (live_bank.h) and
+// GET /metrics (Prometheus text: per-endpoint request counts and latency).
+//
+// One mutex guards the world. The driver thread calls Advance() repeatedly; every
+// HTTP request takes the mutex, first advances the simulation to the instant the
+// wall clock has reached, then runs the dialect handler, so each request is stamped
+// in simulated time and recorded on the same trace bus as the simulated traffic,
+// judged by the same monitors.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "harness/live/http_server.h"
+#include "harness/live/live_bank.h"
+#include "mocks/world.h"
+#include "sim/clock.h"
+#include "sim/simulator.h"
+
+namespace bpsim::harness::live {
+
+// Live mode's clock (STYLE.md 1): simulated time from the wall clock,
+// (wall - start) * time_scale. Thread-safe.
+class ScaledClock final : public Clock {
+ public:
+  explicit ScaledClock(double time_scale)
+      : start_(std::chrono::steady_clock::now()), time_scale_(time_scale) {}
+  SimTime Now() const override;
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+  double time_scale_;
+};
+
+class LiveService {
+ public:
+  // `target_now` gives the simulated instant to advance to (called with the mutex
+  // held). The simulation never passes duration + drain; the drain begins when it
+  // reaches duration. `world` and `sim` must outlive this; world.Start() must have
+  // been called.
+  LiveService(mocks::World* world, Simulator* sim, std::function<SimTime()> target_now,
+              double time_scale);
+  ~LiveService();  // Stop()
+
+  // Starts one listener per bank; returns the base URL of each, in bank order
+  // ("http://127.0.0.1:8080/open-banking/v3.1/aisp").
+  Result<std::vector<std::string>> Listen(const ServerOptions& options);
+  std::vector<std::uint16_t> ports() const;
+
+  // Advances the simulation to min(target_now(), duration + drain). Thread-safe.
+  SimTime Advance();
+  bool Finished() const;  // reached duration + drain
+  void Stop();            // closes every listener; idempotent
+
+  // The Prometheus text of bank `index`'s listener.
+  std::string MetricsText(mocks::BankIndex index) const;
+  // Answers one request for bank `index` (what each listener's handler calls).
+  HttpResponse Handle(mocks::BankIndex index, const HttpRequest& request);
+
+ private:
+  struct EndpointStats {
+    std::map<unsigned, std::uint64_t> by_status;
+    std::vector<std::uint64_t> buckets;  // cumulative later; per-bucket counts here
+    double seconds_sum = 0;
+    std::uint64_t count = 0;
+  };
+  void AdvanceLocked();
+  void Record(mocks::BankIndex index, const std::string& route, unsigned status, double seconds);
+
+  mocks::World* world_;
+  Simulator* sim_;
+  std::function<SimTime()> target_now_;
+  SimTime duration_, end_;
+  bool drained_ = false;
+  mutable std::mutex world_mu_;
+  std::vector<std::unique_ptr<LiveBank>> banks_;
+  std::vector<std::unique_ptr<HttpServer>> servers_;
+  mutable std::mutex metrics_mu_;
+  std::vector<std::map<std::string, EndpointStats>> metrics_;  // by bank, by route
+};
+
+// `bpsim serve SCENARIO [--listen HOST:PORT] [--time-scale N] [--out DIR]`; returns the
+// exit code (0 every expectation met, 1 failed or interrupted, 2 usage, 3 internal).
+int CmdServe(const std::vector<std::string>& args);
+
+}  // namespace bpsim::harness::live

@@ -1,0 +1,145 @@
+#pragma once
+// A small synchronous Beast client and a live world fixture for the [live] tests.
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "harness/live/serve.h"
+#include "mocks/world.h"
+#include "sim/simulator.h"
+
+namespace bpsim::harness::live::testing {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Json = nlohmann::json;
+
+struct Reply {
+  unsigned status = 0;
+  std::string body;
+  http::fields headers;
+  Json json() const { return Json::parse(body); }
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : std::string(it->value());
+  }
+};
+
+// One keep-alive connection.
+class Client {
+ public:
+  explicit Client(std::uint16_t port) : stream_(ioc_) {
+    stream_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  }
+  Reply Send(http::verb method, const std::string& target, const std::string& body = "",
+             const std::map<std::string, std::string>& headers = {}) {
+    http::request<http::string_body> req{method, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    for (const auto& [k, v] : headers) req.set(k, v);
+    if (!body.empty()) {
+      req.set(http::field::content_type, "application/json");
+      req.body() = body;
+    }
+    req.prepare_payload();
+    http::write(stream_, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream_, buffer, res);
+    Reply r;
+    r.status = res.result_int();
+    r.body = res.body();
+    r.headers = res.base();
+    return r;
+  }
+  Reply Get(const std::string& target, const std::map<std::string, std::string>& headers = {}) {
+    return Send(http::verb::get, target, "", headers);
+  }
+  Reply Post(const std::string& target, const std::string& body,
+             const std::map<std::string, std::string>& headers = {}) {
+    return Send(http::verb::post, target, body, headers);
+  }
+  beast::tcp_stream& stream() { return stream_; }
+
+ private:
+  net::io_context ioc_;
+  beast::tcp_stream stream_;
+};
+
+// Writes raw bytes on a fresh connection and returns everything the server sends
+// back until it closes (or 2 s pass).
+inline std::string SendRaw(std::uint16_t port, const std::string& bytes) {
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  net::write(stream.socket(), net::buffer(bytes));
+  stream.socket().shutdown(tcp::socket::shutdown_send);
+  std::string out;
+  char buf[4096];
+  beast::error_code ec;
+  stream.expires_after(std::chrono::seconds(2));
+  for (;;) {
+    std::size_t n = stream.socket().read_some(net::buffer(buf), ec);
+    out.append(buf, n);
+    if (ec) break;
+  }
+  return out;
+}
+
+// A quiet world (no customer links on their own, no injected errors) with an OBIE
+// bank "northbank" and a Berlin Group bank "southbank", served on ephemeral ports.
+// Simulated time is whatever `now` says.
+struct LiveWorld {
+  explicit LiveWorld(double rate_limit_per_s = 0, std::uint32_t frequency_per_day = 0) {
+    spec.seed = 11;
+    spec.duration = 30 * kDay;
+    spec.drain = kHour;
+    mocks::BankConfig north;
+    north.id = "northbank";
+    north.api.error_rate = 0;
+    north.api.rate_limit_per_s = rate_limit_per_s;
+    mocks::BankConfig south = north;
+    south.id = "southbank";
+    south.api.dialect = mocks::Dialect::kBerlinGroup;
+    south.api.frequency_per_day = frequency_per_day;
+    spec.world.banks = {north, south};
+    spec.world.customers.count = 40;
+    spec.world.customers.consent.opt_in = 0;
+    spec.world.customers.fraud.compromise_rate_per_year = 0;
+    world = std::make_unique<mocks::World>(spec, &sim, &bus);
+    world->Start();
+    now.store(kHour);
+    service = std::make_unique<LiveService>(
+        world.get(), &sim, [this] { return now.load(); }, 1.0);
+    auto urls = service->Listen(ServerOptions{});
+    if (!urls.ok()) throw std::runtime_error(urls.error().message);
+    obie_port = service->ports()[0];
+    bg_port = service->ports()[1];
+  }
+  ~LiveWorld() { service->Stop(); }
+
+  // The first two customers of bank `b`.
+  std::pair<mocks::CustomerId, mocks::CustomerId> Customers(mocks::BankIndex b) {
+    std::vector<mocks::CustomerId> found;
+    for (mocks::CustomerId c = 0; c < world->population().size() && found.size() < 2; ++c) {
+      if (world->population().at(c).bank == b) found.push_back(c);
+    }
+    return {found.at(0), found.at(1)};
+  }
+
+  mocks::WorldSpec spec;
+  Simulator sim;
+  mocks::WorldTraceBus bus;
+  std::unique_ptr<mocks::World> world;
+  std::atomic<SimTime> now{0};
+  std::unique_ptr<LiveService> service;
+  std::uint16_t obie_port = 0, bg_port = 0;
+};
+
+}  // namespace bpsim::harness::live::testing

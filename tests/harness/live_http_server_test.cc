@@ -1,0 +1,130 @@
+#include <catch2/catch.hpp>
+#include <stdexcept>
+#include <thread>
+
+#include "harness/live/http_server.h"
+#include "tests/harness/live_client.h"
+
+namespace bpsim::harness::live {
+namespace {
+
+using testing::Client;
+using testing::SendRaw;
+
+HttpResponse Echo(const HttpRequest& r) {
+  if (r.target() == "/throw") throw std::runtime_error("boom");
+  return MakeJsonResponse(r, 200, "{\"target\":\"" + std::string(r.target()) + "\"}");
+}
+
+std::unique_ptr<HttpServer> StartEcho(ServerOptions options = {}) {
+  auto server = HttpServer::Start(options, Echo);
+  REQUIRE(server.ok());
+  return std::move(server).value();
+}
+
+TEST_CASE("a server on port 0 reports the ephemeral port it bound", "[live]") {
+  auto server = StartEcho();
+  CHECK(server->port() != 0);
+  Client client(server->port());
+  auto r = client.Get("/hello");
+  CHECK(r.status == 200);
+  CHECK(r.body == R"({"target":"/hello"})");
+}
+
+TEST_CASE("a keep-alive connection carries many requests", "[live]") {
+  auto server = StartEcho();
+  Client client(server->port());
+  for (int i = 0; i < 20; ++i) {
+    auto r = client.Get("/n/" + std::to_string(i));
+    REQUIRE(r.status == 200);
+    CHECK(r.body == "{\"target\":\"/n/" + std::to_string(i) + "\"}");
+  }
+  CHECK(server->stats().connections_accepted == 1);
+  CHECK(server->stats().requests == 20);
+}
+
+TEST_CASE("listening on a port in use is an error value naming the address", "[live]") {
+  auto first = StartEcho();
+  ServerOptions options;
+  options.port = first->port();
+  auto second = HttpServer::Start(options, Echo);
+  REQUIRE_FALSE(second.ok());
+  CHECK(second.error().message ==
+        "cannot listen on 127.0.0.1:" + std::to_string(first->port()) + ": Address already in use");
+  options.address = "not-an-address";
+  auto bad = HttpServer::Start(options, Echo);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message ==
+        "cannot listen on not-an-address:" + std::to_string(first->port()) + ": invalid address");
+}
+
+TEST_CASE("a malformed request is answered 400 with a JSON error body", "[live]") {
+  auto server = StartEcho();
+  std::string reply = SendRaw(server->port(), "GARBAGE\r\n\r\n");
+  CHECK(reply.rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
+  CHECK(reply.find(R"({"error":{"code":"bad_request","message":"malformed HTTP request: )") !=
+        std::string::npos);
+  CHECK(server->stats().bad_requests == 1);
+}
+
+TEST_CASE("a body over the limit is answered 413", "[live]") {
+  ServerOptions options;
+  options.body_limit_bytes = 1024;
+  auto server = StartEcho(options);
+  std::string body(4096, 'x');
+  std::string reply = SendRaw(server->port(), "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: " +
+                                                  std::to_string(body.size()) + "\r\n\r\n" + body);
+  CHECK(reply.rfind("HTTP/1.1 413 Payload Too Large\r\n", 0) == 0);
+  CHECK(
+      reply.find(
+          R"({"error":{"code":"payload_too_large","message":"request body exceeds 1024 bytes"}})") !=
+      std::string::npos);
+}
+
+TEST_CASE("a handler that throws is answered 500 and the server keeps serving", "[live]") {
+  auto server = StartEcho();
+  Client client(server->port());
+  auto r = client.Get("/throw");
+  CHECK(r.status == 500);
+  CHECK(r.body == R"({"error":{"code":"internal_error","message":"boom"}})");
+  CHECK(client.Get("/after").status == 200);
+  CHECK(server->stats().handler_failures == 1);
+}
+
+TEST_CASE("a slow client is disconnected after the read timeout", "[live]") {
+  ServerOptions options;
+  options.read_timeout = std::chrono::milliseconds(200);
+  auto server = StartEcho(options);
+  namespace net = boost::asio;
+  net::io_context ioc;
+  net::ip::tcp::socket socket(ioc);
+  socket.connect({net::ip::make_address("127.0.0.1"), server->port()});
+  net::write(socket, net::buffer(std::string("GET /slow HTTP/1.1\r\nHost: a\r\n")));
+  auto started = std::chrono::steady_clock::now();
+  char buf[64];
+  boost::system::error_code ec;
+  socket.read_some(net::buffer(buf), ec);  // blocks until the server closes
+  CHECK(ec);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));
+  // The server counts the timeout in its read handler, just after closing.
+  for (int i = 0; i < 100 && server->stats().timeouts == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(server->stats().timeouts == 1);
+}
+
+TEST_CASE("connections past the limit are closed at once, the others keep working", "[live]") {
+  ServerOptions options;
+  options.max_connections = 2;
+  auto server = StartEcho(options);
+  Client a(server->port()), b(server->port());
+  CHECK(a.Get("/a").status == 200);
+  CHECK(b.Get("/b").status == 200);
+  Client c(server->port());
+  CHECK_THROWS(c.Get("/c"));
+  CHECK(a.Get("/a2").status == 200);
+  CHECK(server->stats().connections_refused == 1);
+}
+
+}  // namespace
+}  // namespace bpsim::harness::live

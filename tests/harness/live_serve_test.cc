@@ -1,0 +1,324 @@
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "harness/live/canary.h"
+#include "harness/runner.h"
+#include "harness/scenario/scenario.h"
+#include "tests/harness/live_client.h"
+
+namespace bpsim::harness::live {
+namespace {
+
+namespace http = boost::beast::http;
+
+using testing::Client;
+using testing::Json;
+using testing::LiveWorld;
+using testing::SendRaw;
+
+const std::string kBase = "/open-banking/v3.1/aisp";
+
+// Counts the bank's decisions and releases of live requests on the trace bus.
+struct LiveEntries : mocks::WorldTraceSubscriber {
+  void OnEntry(const mocks::TraceEntry& e) override {
+    if (e.ref < kLiveRequestIdBase) return;
+    if (e.type == mocks::EntryType::kApiServed) served.push_back(e);
+    if (e.type == mocks::EntryType::kFlow) flows.push_back(e);
+  }
+  std::vector<mocks::TraceEntry> served, flows;
+};
+
+TEST_CASE("live requests are recorded on the world's trace bus in simulated time", "[live]") {
+  LiveWorld w;
+  LiveEntries entries;
+  w.bus.Subscribe(&entries);
+  w.now.store(2 * kDay);
+  auto [alice, bob] = w.Customers(0);
+  Client client(w.obie_port);
+  auto created = client.Post(kBase + "/account-access-consents",
+                             R"({"Data":{"Permissions":["ReadBalances"]},"Risk":{}})",
+                             {{"x-bpsim-psu-id", std::to_string(alice)}});
+  std::string id = created.json()["Data"]["ConsentId"];
+  std::string token =
+      client.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
+  const std::string chk = AccountId("northbank", alice, AccountKind::kChecking);
+  REQUIRE(
+      client.Get(kBase + "/accounts/" + chk + "/balances", {{"Authorization", "Bearer " + token}})
+          .status == 200);
+  const std::string bob_chk = AccountId("northbank", bob, AccountKind::kChecking);
+  REQUIRE(
+      client
+          .Get(kBase + "/accounts/" + bob_chk + "/balances", {{"Authorization", "Bearer " + token}})
+          .status == 403);
+  REQUIRE(entries.served.size() == 2);
+  CHECK(entries.served[0].status == 200);
+  CHECK(entries.served[0].time == 2 * kDay);
+  CHECK(entries.served[0].subject == alice);
+  CHECK(entries.served[1].status == 403);
+  CHECK(entries.served[1].reason == std::uint8_t(mocks::DenyReason::kWrongSubject));
+  REQUIRE(entries.flows.size() == 1);  // only the granted request released data
+  CHECK(entries.flows[0].subject == alice);
+  CHECK(entries.flows[0].categories == mocks::CategoryBit(mocks::Category::kBalance));
+}
+
+TEST_CASE("GET /metrics counts requests per endpoint and status in Prometheus text", "[live]") {
+  LiveWorld w;
+  Client client(w.obie_port);
+  client.Get(kBase + "/accounts");
+  client.Get(kBase + "/accounts");
+  client.Get(kBase + "/nowhere");
+  auto r = client.Get("/metrics");
+  REQUIRE(r.status == 200);
+  CHECK(r.header("Content-Type") == "text/plain; version=0.0.4");
+  CHECK(r.body.find("bpsim_http_requests_total{bank=\"northbank\",endpoint=\"GET "
+                    "/accounts\",status=\"401\"} 2\n") != std::string::npos);
+  CHECK(r.body.find("bpsim_http_requests_total{bank=\"northbank\",endpoint=\"unknown\",status="
+                    "\"404\"} 1\n") != std::string::npos);
+  CHECK(r.body.find("bpsim_http_request_duration_seconds_count{bank=\"northbank\",endpoint=\"GET "
+                    "/accounts\"} 2\n") != std::string::npos);
+  CHECK(r.body.find("le=\"+Inf\"") != std::string::npos);
+}
+
+TEST_CASE("hostile clients do not disturb a well-behaved one", "[live]") {
+  LiveWorld w;
+  auto [alice, bob] = w.Customers(0);
+  Client good(w.obie_port);
+  auto created = good.Post(kBase + "/account-access-consents",
+                           R"({"Data":{"Permissions":["ReadBalances"]},"Risk":{}})",
+                           {{"x-bpsim-psu-id", std::to_string(alice)}});
+  std::string id = created.json()["Data"]["ConsentId"];
+  std::string token =
+      good.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
+  const std::string chk = AccountId("northbank", alice, AccountKind::kChecking);
+  const std::string expected_body =
+      good.Get(kBase + "/accounts/" + chk + "/balances", {{"Authorization", "Bearer " + token}})
+          .body;
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> hostile_sent{0};
+  const std::vector<std::string> garbage = {
+      "GARBAGE\r\n\r\n",
+      "GET / HTTP/9.9\r\n\r\n",
+      "GET /open-banking/v3.1/aisp/accounts HTTP/1.1\r\nContent-Length: 10\r\n\r\nab",
+      "POST /x HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n",
+      "GET /\x01\x02 HTTP/1.1\r\n\r\n",
+      "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      std::string("\0\0\0\0", 4),
+      "GET /" + std::string(20000, 'a') + " HTTP/1.1\r\n\r\n",
+  };
+  std::thread hostile([&] {
+    for (int i = 0; i < 2000 && !stop; ++i) {
+      std::string bytes = garbage[i % garbage.size()];
+      if (i % 3 == 0) bytes = bytes.substr(0, bytes.size() / 2);  // truncated
+      try {
+        SendRaw(w.obie_port, bytes);
+      } catch (...) {
+      }
+      hostile_sent.fetch_add(1);
+    }
+  });
+  // Slow connections that send half a header line and stall.
+  std::vector<std::unique_ptr<testing::net::io_context>> slow_ioc;
+  std::vector<std::unique_ptr<testing::tcp::socket>> slow;
+  for (int i = 0; i < 20; ++i) {
+    slow_ioc.push_back(std::make_unique<testing::net::io_context>());
+    slow.push_back(std::make_unique<testing::tcp::socket>(*slow_ioc.back()));
+    slow.back()->connect({testing::net::ip::make_address("127.0.0.1"), w.obie_port});
+    testing::net::write(*slow.back(), testing::net::buffer(std::string("GET /slow HTT")));
+  }
+  int good_answers = 0;
+  while (hostile_sent.load() < 2000) {
+    auto r =
+        good.Get(kBase + "/accounts/" + chk + "/balances", {{"Authorization", "Bearer " + token}});
+    REQUIRE(r.status == 200);
+    REQUIRE(r.body == expected_body);
+    ++good_answers;
+  }
+  stop = true;
+  hostile.join();
+  CHECK(good_answers > 0);
+  auto r =
+      good.Get(kBase + "/accounts/" + chk + "/balances", {{"Authorization", "Bearer " + token}});
+  CHECK(r.status == 200);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST_CASE("bpsim serve runs as a process, answers, and on SIGTERM writes an incomplete report",
+          "[live]") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("bpsim-live-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string scenario = (dir / "live.yaml").string();
+  {
+    std::ofstream out(scenario);
+    out << "scenario: live/serve-smoke\n"
+           "duration: 2d\n"
+           "drain: 1h\n"
+           "world:\n"
+           "  banks:\n"
+           "    - id: northbank\n"
+           "    - id: southbank\n"
+           "      api: {dialect: berlin-group}\n"
+           "  customers: {count: 50}\n";
+  }
+  const std::string out_dir = (dir / "out").string();
+  const std::string stdout_path = (dir / "stdout.txt").string();
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    FILE* f = std::freopen(stdout_path.c_str(), "w", stdout);
+    (void)f;
+    ::execl(BPSIM_BINARY, BPSIM_BINARY, "serve", scenario.c_str(), "--listen", "127.0.0.1:0",
+            "--time-scale", "60", "--out", out_dir.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Wait for the URL lines.
+  std::string printed;
+  for (int i = 0; i < 200 && printed.find("serving") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    printed = ReadFile(stdout_path);
+  }
+  INFO(printed);
+  REQUIRE(printed.find("serving live/serve-smoke at time scale 60") != std::string::npos);
+  std::size_t at = printed.find("bank northbank (obie): http://127.0.0.1:");
+  REQUIRE(at != std::string::npos);
+  std::uint16_t port = static_cast<std::uint16_t>(std::stoi(
+      printed.substr(at + std::string("bank northbank (obie): http://127.0.0.1:").size())));
+  CHECK(printed.find("bank southbank (berlin-group): http://127.0.0.1:") != std::string::npos);
+  {
+    Client client(port);
+    auto r = client.Get(kBase + "/accounts");
+    CHECK(r.status == 401);
+    CHECK(std::stoll(r.header("x-bpsim-sim-time")) >= 0);
+  }
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  std::string report = ReadFile(out_dir + "/report.json");
+  REQUIRE_FALSE(report.empty());
+  Json j = Json::parse(report);
+  CHECK(j["incomplete"] == true);
+  CHECK(j["scenarios"][0]["id"] == "live/serve-smoke");
+  CHECK(fs::exists(out_dir + "/junit.xml"));
+  fs::remove_all(dir);
+}
+
+std::string WriteScenario(const std::string& name, const std::string& yaml) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("bpsim-live-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string path = (dir / name).string();
+  std::ofstream(path) << yaml;
+  return path;
+}
+
+TEST_CASE("live traffic is judged by the scenario's monitors in the run's report", "[live]") {
+  // The bank skips its consent check, so a request under a revoked consent gets
+  // data: consent-before-access must fire on the live request.
+  const std::string path = WriteScenario("judged.yaml",
+                                         "scenario: live/judged\n"
+                                         "duration: 1h\n"
+                                         "drain: 10m\n"
+                                         "world:\n"
+                                         "  banks: [{id: northbank, api: {error_rate: 0}}]\n"
+                                         "  customers: {count: 10, consent: {opt_in: 0}}\n"
+                                         "defects: [bank.skips_consent_check]\n"
+                                         "expect:\n"
+                                         "  verdict: fail\n"
+                                         "  violations: [consent-before-access]\n");
+  Result<Scenario> scenario = LoadScenario(path);
+  REQUIRE(scenario.ok());
+  RunOptions options;
+  std::atomic<SimTime> now{10 * kMinute};
+  options.drive = [&](mocks::World& world, Simulator& sim) {
+    LiveService service(
+        &world, &sim, [&] { return now.load(); }, 1.0);
+    REQUIRE(service.Listen(ServerOptions{}).ok());
+    Client client(service.ports()[0]);
+    auto created = client.Post(kBase + "/account-access-consents",
+                               R"({"Data":{"Permissions":["ReadBalances"]},"Risk":{}})",
+                               {{"x-bpsim-psu-id", "3"}});
+    std::string id = created.json()["Data"]["ConsentId"];
+    std::string token =
+        client.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
+    const std::map<std::string, std::string> bearer = {{"Authorization", "Bearer " + token}};
+    const std::string chk = AccountId("northbank", 3, AccountKind::kChecking);
+    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", bearer).status == 200);
+    now.store(20 * kMinute);
+    CHECK(client.Send(http::verb::delete_, kBase + "/account-access-consents/" + id).status == 204);
+    now.store(30 * kMinute);
+    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", bearer).status ==
+          200);  // the defect
+    now.store(2 * kHour);
+    service.Advance();
+    CHECK(service.Finished());
+    return true;
+  };
+  reports::ScenarioResult result = RunScenario(*scenario, options);
+  CHECK_FALSE(result.incomplete);
+  CHECK(result.error.empty());
+  REQUIRE(result.violations.size() == 1);
+  CHECK(result.violations[0].invariant == "consent-before-access");
+  CHECK(result.violations[0].time == 30 * kMinute);
+  CHECK(result.violations[0].subject == 3);
+  CHECK(result.passed);
+}
+
+TEST_CASE("bpsim serve stops by itself after duration + drain with a complete report", "[live]") {
+  const std::string path = WriteScenario("short.yaml",
+                                         "scenario: live/short\n"
+                                         "duration: 30m\n"
+                                         "drain: 1m\n"
+                                         "world:\n"
+                                         "  banks: [{id: northbank}]\n"
+                                         "  customers: {count: 20}\n");
+  const std::string out = path + ".out";
+  std::string cmd = std::string(BPSIM_BINARY) + " serve " + path +
+                    " --listen 127.0.0.1:0 --time-scale 36000 --out " + out + " >/dev/null 2>&1";
+  int rc = std::system(cmd.c_str());
+  CHECK(WEXITSTATUS(rc) == 0);
+  Json j = Json::parse(ReadFile(out + "/report.json"));
+  CHECK(j["incomplete"] == false);
+  CHECK(j["scenarios"][0]["verdict"] == "pass");
+  std::filesystem::remove_all(out);
+}
+
+TEST_CASE("bpsim serve rejects bad options with a usage error", "[live]") {
+  auto run = [](const std::string& args) {
+    std::string cmd = std::string(BPSIM_BINARY) + " serve " + args + " >/dev/null 2>&1";
+    int rc = std::system(cmd.c_str());
+    return WEXITSTATUS(rc);
+  };
+  CHECK(run("") == 2);
+  CHECK(run("x.yaml --time-scale 0") == 2);
+  CHECK(run("x.yaml --listen nowhere") == 2);
+  const std::string two_banks = WriteScenario("two-banks.yaml",
+                                              "scenario: live/two-banks\n"
+                                              "world:\n"
+                                              "  banks: [{id: a}, {id: b}]\n");
+  const std::string err = two_banks + ".err";
+  CHECK(
+      std::system((std::string(BPSIM_BINARY) + " serve " + two_banks +
+                   " --listen 127.0.0.1:65535 --out " + two_banks + ".out 2>" + err + " >/dev/null")
+                      .c_str()) != 0);
+  CHECK(ReadFile(err) ==
+        "bpsim: cannot listen on 127.0.0.1:65535: 2 banks need ports up to 65536\n");
+}
+
+}  // namespace
+}  // namespace bpsim::harness::live
