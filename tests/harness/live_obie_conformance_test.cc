@@ -1,5 +1,5 @@
 // What the obie dialect serves must validate against the official OBIE v3.1.11
-// Account Information OpenAPI document (DESIGN §8), kept in ../shared/standards/.
+// Account Information OpenAPI document (DESIGN §8), a copy of the one in the workplace's shared/standards/, kept in tests/standards/.
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -19,7 +19,7 @@ namespace http = boost::beast::http;
 
 const std::string kBase = "/open-banking/v3.1/aisp";
 const std::string kStandard =
-    std::string(BPSIM_SOURCE_DIR) + "/../shared/standards/obie-v3.1.11-account-info-openapi.yaml";
+    std::string(BPSIM_SOURCE_DIR) + "/tests/standards/obie-v3.1.11-account-info-openapi.yaml";
 
 void Conforms(const OpenApi& api, const std::string& path, const std::string& method,
               const Reply& reply) {
