@@ -106,7 +106,12 @@ std::string RenderSummaryMarkdown(const RunReport& report) {
   out += " Wall time |\n|---|---|---:|";
   for (size_t i = 0; i < std::size(kKeyMetrics); ++i) out += "---:|";
   out += "---:|\n";
+  // A long sweep lists only its failing seeds: report.json has them all.
+  const bool only_failed = report.sweep && report.scenarios.size() > kSummarySweepMaxRows;
+  size_t rows = 0;
   for (const ScenarioResult& s : report.scenarios) {
+    if (only_failed && (s.passed || rows == kSummarySweepMaxRows)) continue;
+    ++rows;
     std::string verdict = s.passed ? "**PASS**" : "**FAIL**";
     if (!s.error.empty()) verdict += " (error)";
     if (s.incomplete) verdict += " (incomplete)";
@@ -122,6 +127,12 @@ std::string RenderSummaryMarkdown(const RunReport& report) {
     out += ' ';
     out += FormatFixed(s.wall_seconds, 2);
     out += " s |\n";
+  }
+  if (only_failed) {
+    out += "\nThe table lists " + std::to_string(rows) + " of " +
+           std::to_string(report.scenarios.size()) +
+           " seeds (failed ones only, at most " + std::to_string(kSummarySweepMaxRows) +
+           "); every seed is in report.json.\n";
   }
 
   size_t detailed = 0;

@@ -105,3 +105,25 @@ TEST_CASE("summary.md shows the sweep: counts, percentiles and failing seeds", "
 }
 
 }  // namespace bpsim::reports
+
+namespace bpsim::reports {
+
+TEST_CASE("summary.md of a long sweep lists only the failed seeds in its table", "[sweep][summary]") {
+  RunReport report;
+  report.bpsim_version = "test";
+  report.sweep = SweepInfo{"load/busy", "busy.yaml", 1, 60, false, 0, 1};
+  for (std::uint64_t seed = 1; seed <= 60; ++seed) {
+    ScenarioResult r;
+    r.id = "load/busy@seed=" + std::to_string(seed);
+    r.seed = seed;
+    r.passed = seed != 33;
+    report.scenarios.push_back(r);
+  }
+  const std::string md = RenderSummaryMarkdown(report);
+  CHECK(md.find("| `load/busy@seed=33` | **FAIL** |") != std::string::npos);
+  CHECK(md.find("| `load/busy@seed=32` |") == std::string::npos);
+  CHECK(md.find("\nThe table lists 1 of 60 seeds (failed ones only, at most 50); every seed is "
+                "in report.json.\n") != std::string::npos);
+}
+
+}  // namespace bpsim::reports
