@@ -16,8 +16,8 @@ namespace {
 
 std::vector<std::string> LibraryFiles() {
   std::vector<std::string> files;
-  for (const auto& entry :
-       std::filesystem::recursive_directory_iterator(std::string(BPSIM_SOURCE_DIR) + "/scenarios")) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(
+           std::string(BPSIM_SOURCE_DIR) + "/scenarios")) {
     if (entry.is_regular_file() && entry.path().extension() == ".yaml") {
       files.push_back(entry.path().string());
     }

@@ -109,10 +109,11 @@ Scenario SwarmVariant(const Scenario& base, std::uint64_t seed, std::string* dra
     const char* name;
     double* value;
   };
-  const RateField rates[] = {{"card_tx_per_day", &customers.card_tx_per_day},
-                             {"balance_checks_per_day", &customers.balance_checks_per_day},
-                             {"revoke_per_year", &customers.consent.revoke_per_year},
-                             {"compromise_rate_per_year", &customers.fraud.compromise_rate_per_year}};
+  const RateField rates[] = {
+      {"card_tx_per_day", &customers.card_tx_per_day},
+      {"balance_checks_per_day", &customers.balance_checks_per_day},
+      {"revoke_per_year", &customers.consent.revoke_per_year},
+      {"compromise_rate_per_year", &customers.fraud.compromise_rate_per_year}};
   for (const RateField& r : rates) {
     const double factor = 0.8 + 0.4 * rng.Uniform();
     *r.value *= factor;
@@ -163,8 +164,8 @@ Scenario SwarmVariant(const Scenario& base, std::uint64_t seed, std::string* dra
 
 std::string SweepReproCommand(const std::string& file, std::uint64_t seed, bool swarm) {
   if (!swarm) return ReproCommand(file, seed);
-  return "bpsim sweep " + file + " --seeds " + std::to_string(seed) + ".." +
-         std::to_string(seed) + " --swarm";
+  return "bpsim sweep " + file + " --seeds " + std::to_string(seed) + ".." + std::to_string(seed) +
+         " --swarm";
 }
 
 reports::RunReport RunSweep(const Scenario& scenario, const SweepOptions& options) {
@@ -175,9 +176,7 @@ reports::RunReport RunSweep(const Scenario& scenario, const SweepOptions& option
   std::mutex done_mutex;
   std::size_t done = 0;
 
-  auto interrupted = [&] {
-    return options.interrupted != nullptr && options.interrupted->load();
-  };
+  auto interrupted = [&] { return options.interrupted != nullptr && options.interrupted->load(); };
   auto worker = [&] {
     for (;;) {
       const std::size_t i = next.fetch_add(1);
@@ -208,8 +207,8 @@ reports::RunReport RunSweep(const Scenario& scenario, const SweepOptions& option
   for (std::thread& t : threads) t.join();
 
   reports::RunReport report;
-  report.sweep = reports::SweepInfo{scenario.id,         scenario.file,         options.seeds.first,
-                                    options.seeds.last,  options.swarm,         options.shard.index,
+  report.sweep = reports::SweepInfo{scenario.id,        scenario.file, options.seeds.first,
+                                    options.seeds.last, options.swarm, options.shard.index,
                                     options.shard.count};
   for (auto& r : results) {
     if (!r) {
@@ -227,7 +226,9 @@ reports::RunReport RunSweep(const Scenario& scenario, const SweepOptions& option
 Result<reports::RunReport> MergeSweepReports(const std::vector<reports::RunReport>& parts,
                                              const std::vector<std::string>& names) {
   if (parts.empty()) return Error{"nothing to merge"};
-  auto name = [&](std::size_t i) { return i < names.size() ? names[i] : "part " + std::to_string(i); };
+  auto name = [&](std::size_t i) {
+    return i < names.size() ? names[i] : "part " + std::to_string(i);
+  };
   auto describe = [](const reports::SweepInfo& s) {
     return "scenario " + s.scenario + " (" + s.file + ") seeds " + std::to_string(s.first_seed) +
            ".." + std::to_string(s.last_seed) + (s.swarm ? " with swarm" : "");
@@ -244,8 +245,8 @@ Result<reports::RunReport> MergeSweepReports(const std::vector<reports::RunRepor
     if (info.scenario != first.scenario || info.file != first.file ||
         info.first_seed != first.first_seed || info.last_seed != first.last_seed ||
         info.swarm != first.swarm) {
-      return Error{"cannot merge different sweeps: " + name(0) + " is " + describe(first) +
-                   ", " + name(i) + " is " + describe(info)};
+      return Error{"cannot merge different sweeps: " + name(0) + " is " + describe(first) + ", " +
+                   name(i) + " is " + describe(info)};
     }
     merged.incomplete = merged.incomplete || parts[i].incomplete;
     merged.wall_seconds = std::max(merged.wall_seconds, parts[i].wall_seconds);

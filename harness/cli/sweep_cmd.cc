@@ -161,7 +161,8 @@ int CmdSweep(const std::vector<std::string>& args, const std::string& command) {
       auto v = value();
       if (!v) return Usage("--jobs needs a number", kSweepHelp);
       auto jobs = ParseJobs(*v);
-      if (!jobs) return Usage("--jobs expects a number from 1 to 9999, got '" + *v + "'", kSweepHelp);
+      if (!jobs)
+        return Usage("--jobs expects a number from 1 to 9999, got '" + *v + "'", kSweepHelp);
       options.jobs = *jobs;
     } else if (a == "--shard") {
       auto v = value();
@@ -267,7 +268,8 @@ int CmdMerge(const std::vector<std::string>& args, const std::string& command) {
   const reports::SweepInfo& info = *report.sweep;
   const std::uint64_t expected = info.last_seed - info.first_seed + 1;
   if (report.scenarios.size() != expected) {
-    std::fprintf(stderr, "bpsim: warning: merged %zu of the %llu seeds %llu..%llu (a shard missing?)\n",
+    std::fprintf(stderr,
+                 "bpsim: warning: merged %zu of the %llu seeds %llu..%llu (a shard missing?)\n",
                  report.scenarios.size(), static_cast<unsigned long long>(expected),
                  static_cast<unsigned long long>(info.first_seed),
                  static_cast<unsigned long long>(info.last_seed));

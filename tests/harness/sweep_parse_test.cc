@@ -2,7 +2,6 @@
 // (harness/sweep.h), without running a world.
 
 #include <catch2/catch.hpp>
-
 #include <set>
 
 #include "harness/sweep.h"

@@ -2,10 +2,9 @@
 // report does not depend on the number of workers, merged shards equal the
 // single-machine sweep, and a swarm seed reproduces from the seed alone.
 
-#include <catch2/catch.hpp>
-
 #include <sys/wait.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -72,7 +71,8 @@ TEST_CASE("A sweep's report is the same on one worker and on two", "[sweep]") {
   for (std::size_t i = 0; i < 6; ++i) {
     CHECK(one.scenarios[i].seed == i + 1);
     CHECK(one.scenarios[i].id == "sweep/small@seed=" + std::to_string(i + 1));
-    CHECK(one.scenarios[i].repro == "bpsim replay sweep-small.yaml --seed " + std::to_string(i + 1));
+    CHECK(one.scenarios[i].repro ==
+          "bpsim replay sweep-small.yaml --seed " + std::to_string(i + 1));
   }
   CHECK(testing::Deterministic(one) == testing::Deterministic(two));
   // Different seeds make different worlds.
@@ -117,7 +117,8 @@ TEST_CASE("A swarm seed reproduces alone, with what it drew in its description",
   rb.scenarios = {b};
   CHECK(reports::RenderJsonReport(ra) == reports::RenderJsonReport(rb));
   // Swarm changes the world: the customer count is the drawn one.
-  CHECK(*third.FindMetric("customers") == double(SwarmVariant(scenario, 22, nullptr).spec.world.customers.count));
+  CHECK(*third.FindMetric("customers") ==
+        double(SwarmVariant(scenario, 22, nullptr).spec.world.customers.count));
 }
 
 TEST_CASE("bpsim sweep and merge: shards on the command line equal one sweep", "[sweep][cli]") {

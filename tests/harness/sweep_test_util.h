@@ -4,7 +4,6 @@
 // wall-clock fields.
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "harness/scenario/scenario.h"

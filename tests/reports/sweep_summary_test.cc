@@ -1,11 +1,12 @@
 // The sweep summary (reports/sweep_summary.h) and how report.json and summary.md
 // carry it (docs/report-format.md, "sweep").
 
+#include "reports/sweep_summary.h"
+
 #include <catch2/catch.hpp>
 
 #include "reports/json_report.h"
 #include "reports/summary.h"
-#include "reports/sweep_summary.h"
 
 namespace bpsim::reports {
 namespace {
@@ -90,7 +91,8 @@ TEST_CASE("report.json with a bad sweep shard is not read", "[sweep][json]") {
   report.sweep->shard_index = 2;
   auto parsed = ParseJsonReport(RenderJsonReport(report));
   REQUIRE_FALSE(parsed.ok());
-  CHECK(parsed.error().message == "not a bpsim report: sweep: shard_index must be below shard_count");
+  CHECK(parsed.error().message ==
+        "not a bpsim report: sweep: shard_index must be below shard_count");
 }
 
 TEST_CASE("summary.md shows the sweep: counts, percentiles and failing seeds", "[sweep][summary]") {
@@ -108,7 +110,8 @@ TEST_CASE("summary.md shows the sweep: counts, percentiles and failing seeds", "
 
 namespace bpsim::reports {
 
-TEST_CASE("summary.md of a long sweep lists only the failed seeds in its table", "[sweep][summary]") {
+TEST_CASE("summary.md of a long sweep lists only the failed seeds in its table",
+          "[sweep][summary]") {
   RunReport report;
   report.bpsim_version = "test";
   report.sweep = SweepInfo{"load/busy", "busy.yaml", 1, 60, false, 0, 1};
