@@ -158,6 +158,14 @@ Scenario SwarmVariant(const Scenario& base, std::uint64_t seed, std::string* dra
     }
     if (!bank_text.empty()) add("bank " + bank.id + ": " + bank_text);
   }
+  // What the variation may remove (an outage, a wave) is what `sometimes` and metric
+  // bounds rely on: a swarm seed is judged by its invariants, rules and expected
+  // violations only.
+  if (!s.expect.metrics.empty() || !s.expect.sometimes.empty()) {
+    add("metric and sometimes expectations not checked");
+    s.expect.metrics.clear();
+    s.expect.sometimes.clear();
+  }
   if (drawn != nullptr) *drawn = text;
   return s;
 }

@@ -47,8 +47,10 @@ std::vector<std::uint64_t> ShardSeeds(SeedRange range, Shard shard);
 // (independent of the world's streams): a random subset of the timeline, fault
 // settings per bank (webhook drop/duplicate/reorder, link loss, API error rate; the
 // scenario's defects are kept as they are), customers.count x U(0.5, 1.5) and the
-// customers' activity rates x U(0.8, 1.2). `drawn` (not null) receives one line
-// saying what was drawn, e.g. "swarm: customers 300 -> 412; card_tx_per_day x1.07;
+// customers' activity rates x U(0.8, 1.2). The variant drops the scenario's metric
+// bounds and `sometimes` expectations (the variation may remove what they rely on):
+// it is judged by invariants, rules and expected violations. `drawn` (if not null) receives one
+// line saying what was drawn, e.g. "swarm: customers 300 -> 412; card_tx_per_day x1.07;
 // ...". A pure function of (base, seed).
 Scenario SwarmVariant(const Scenario& base, std::uint64_t seed, std::string* drawn);
 

@@ -99,6 +99,7 @@ TEST_CASE("A swarm variant is a pure function of the seed and says what it drew"
   CHECK(a.find("timeline kept " + std::to_string(v1.spec.timeline.size()) + " of 3") !=
         std::string::npos);
   CHECK(a.find("card_tx_per_day x") != std::string::npos);
+  CHECK(a.find("metric and sometimes") == std::string::npos);  // the scenario has none
   // Defects are never drawn; the base is unchanged.
   CHECK(v1.spec.defects.bits() == base.spec.defects.bits());
   CHECK(base.spec.world.customers.count == 150);
@@ -155,6 +156,23 @@ TEST_CASE("Merging refuses duplicate seeds, other sweeps and plain run reports",
   reports::RunReport outside = Part({9}, 1, 3);
   CHECK(MergeSweepReports({outside}, {"out/x"}).error().message ==
         "out/x: seed 9 is outside the range 1..6");
+}
+
+}  // namespace bpsim::harness
+
+namespace bpsim::harness {
+
+TEST_CASE("A swarm variant is judged without metric bounds and sometimes", "[sweep]") {
+  Scenario base = testing::SmallSweepScenario("consents_granted: {min: 40}");
+  base.expect.sometimes.push_back({"webhook_retried", std::nullopt, 0});
+  base.expect.violations = {"audit-complete"};
+  std::string drawn;
+  const Scenario v = SwarmVariant(base, 3, &drawn);
+  CHECK(v.expect.metrics.empty());
+  CHECK(v.expect.sometimes.empty());
+  CHECK(v.expect.violations == std::vector<std::string>{"audit-complete"});
+  REQUIRE(drawn.size() > 47);
+  CHECK(drawn.substr(drawn.size() - 47) == "; metric and sometimes expectations not checked");
 }
 
 }  // namespace bpsim::harness
