@@ -3,6 +3,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "reports/sweep_summary.h"
 #include "reports/text.h"
 
 namespace bpsim::reports {
@@ -103,6 +104,44 @@ Json ScenarioJson(const ScenarioResult& s) {
   latency["upper_bounds_seconds"] = s.alert_latency.upper_bounds_seconds;
   latency["counts"] = s.alert_latency.counts;
   j["alert_latency"] = std::move(latency);
+  return j;
+}
+
+Json SweepJson(const SweepInfo& info, const std::vector<ScenarioResult>& results) {
+  const SweepSummary summary = SummarizeSweep(results);
+  Json j = Json::object();
+  j["scenario"] = info.scenario;
+  j["file"] = info.file;
+  j["first_seed"] = info.first_seed;
+  j["last_seed"] = info.last_seed;
+  j["swarm"] = info.swarm;
+  j["shard_index"] = info.shard_index;
+  j["shard_count"] = info.shard_count;
+  j["runs"] = summary.runs;
+  j["passed"] = summary.passed;
+  j["failed"] = summary.failed;
+  j["errors"] = summary.errors;
+  j["incomplete"] = summary.incomplete;
+  Json metrics = Json::object();
+  for (const MetricSpread& m : summary.metrics) {
+    Json jm = Json::object();
+    jm["seeds"] = m.runs;
+    jm["min"] = m.min;
+    jm["p50"] = m.p50;
+    jm["p90"] = m.p90;
+    jm["p99"] = m.p99;
+    jm["max"] = m.max;
+    metrics[m.name] = std::move(jm);
+  }
+  j["metrics"] = std::move(metrics);
+  Json failures = Json::array();
+  for (const SweepFailure& f : summary.first_failures) {
+    Json jf = Json::object();
+    jf["seed"] = f.seed;
+    jf["repro"] = f.repro;
+    failures.push_back(std::move(jf));
+  }
+  j["first_failures"] = std::move(failures);
   return j;
 }
 
@@ -317,6 +356,7 @@ std::string RenderJsonReport(const RunReport& report) {
   summary["passed"] = passed;
   summary["failed"] = report.scenarios.size() - passed;
   j["summary"] = std::move(summary);
+  if (report.sweep) j["sweep"] = SweepJson(*report.sweep, report.scenarios);
   Json scenarios = Json::array();
   for (const ScenarioResult& s : report.scenarios) scenarios.push_back(ScenarioJson(s));
   j["scenarios"] = std::move(scenarios);
@@ -352,6 +392,25 @@ Result<RunReport> ParseJsonReport(const std::string& text) {
       report.scenarios.push_back(ReadScenario(scenarios[i], Index("scenarios", i)));
     }
     report.wall_seconds = GetNumber(Field(j, "", "wall_clock"), "wall_clock", "seconds");
+    if (auto it = j.find("sweep"); it != j.end()) {
+      // Only what the sweep covered; the summary is recomputed from the results.
+      const Json& sw = *it;
+      SweepInfo info;
+      info.scenario = GetString(sw, "sweep", "scenario");
+      info.file = GetString(sw, "sweep", "file");
+      info.first_seed = GetUnsigned(sw, "sweep", "first_seed");
+      info.last_seed = GetUnsigned(sw, "sweep", "last_seed");
+      info.swarm = GetBool(sw, "sweep", "swarm");
+      const std::uint64_t index = GetUnsigned(sw, "sweep", "shard_index");
+      const std::uint64_t count = GetUnsigned(sw, "sweep", "shard_count");
+      if (count == 0 || count > UINT32_MAX || index >= count) {
+        Fail("sweep", "shard_index must be below shard_count");
+      }
+      if (info.first_seed > info.last_seed) Fail("sweep", "first_seed is above last_seed");
+      info.shard_index = static_cast<std::uint32_t>(index);
+      info.shard_count = static_cast<std::uint32_t>(count);
+      report.sweep = std::move(info);
+    }
     return report;
   } catch (const BadReport& bad) {
     return Error{"not a bpsim report: " + bad.message};

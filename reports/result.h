@@ -4,6 +4,7 @@
 // for a given scenario and seed except the fields named wall_* .
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -81,12 +82,25 @@ struct ScenarioResult {
   const double* FindMetric(std::string_view name) const;
 };
 
+// What a sweep covered (`bpsim sweep`, `bpsim merge`; docs/report-format.md): one
+// scenario over a seed range, one ScenarioResult per seed, ordered by seed. The
+// verdict counts and metric percentiles are not stored: writers compute them from
+// the results (reports/sweep_summary.h).
+struct SweepInfo {
+  std::string scenario;  // the scenario's id (results are "ID@seed=N")
+  std::string file;
+  std::uint64_t first_seed = 0, last_seed = 0;  // the whole range, inclusive
+  bool swarm = false;                           // each seed drew its own variation
+  std::uint32_t shard_index = 0, shard_count = 1;  // 0/1: the whole range
+};
+
 struct RunReport {
   std::string bpsim_version;
   std::string command;  // how the run was started
   std::vector<ScenarioResult> scenarios;
   bool incomplete = false;
   double wall_seconds = 0;
+  std::optional<SweepInfo> sweep;  // set by `bpsim sweep` and `bpsim merge`
 };
 
 }  // namespace bpsim::reports

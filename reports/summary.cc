@@ -1,6 +1,7 @@
 #include "reports/summary.h"
 
 #include "reports/key_metrics.h"
+#include "reports/sweep_summary.h"
 #include "reports/text.h"
 
 namespace bpsim::reports {
@@ -53,6 +54,40 @@ std::string Code(const std::string& text) {
   return fence + flat + close;
 }
 
+// The sweep section: range, verdict counts, metric percentiles across seeds and the
+// first failing seeds with their repro commands.
+std::string SweepSection(const SweepInfo& info, const std::vector<ScenarioResult>& results) {
+  const SweepSummary summary = SummarizeSweep(results);
+  std::string out = "### Sweep of " + Code(info.scenario) + ", seeds " +
+                    std::to_string(info.first_seed) + ".." + std::to_string(info.last_seed);
+  if (info.swarm) out += " (swarm)";
+  if (info.shard_count > 1) {
+    out += ", shard " + std::to_string(info.shard_index) + "/" + std::to_string(info.shard_count);
+  }
+  out += "\n\n" + std::to_string(summary.runs) + " runs: " + std::to_string(summary.passed) +
+         " passed, " + std::to_string(summary.failed) + " failed";
+  if (summary.errors > 0) out += " (" + std::to_string(summary.errors) + " with errors)";
+  if (summary.incomplete > 0) out += ", " + std::to_string(summary.incomplete) + " incomplete";
+  out += ".\n\n| Metric | Seeds | min | p50 | p90 | p99 | max |\n|---|---:|---:|---:|---:|---:|---:|\n";
+  for (const MetricSpread& m : summary.metrics) {
+    out += "| ";
+    out += Code(m.name);
+    out += " | " + std::to_string(m.runs);
+    for (double v : {m.min, m.p50, m.p90, m.p99, m.max}) {
+      out += " | ";
+      out += FormatMetricValue(v);
+    }
+    out += " |\n";
+  }
+  if (!summary.first_failures.empty()) {
+    out += "\nFirst failing seeds:\n\n";
+    for (const SweepFailure& f : summary.first_failures) {
+      out += "- seed " + std::to_string(f.seed) + ": " + Code(f.repro) + "\n";
+    }
+  }
+  return out + "\n";
+}
+
 }  // namespace
 
 std::string RenderSummaryMarkdown(const RunReport& report) {
@@ -64,13 +99,19 @@ std::string RenderSummaryMarkdown(const RunReport& report) {
                     " of " + std::to_string(report.scenarios.size()) + " scenarios passed";
   if (report.incomplete) out += " (run interrupted: incomplete)";
   out += "\n\n";
+  if (report.sweep) out += SweepSection(*report.sweep, report.scenarios);
 
   out += "| Scenario | Verdict | Violations |";
   for (const KeyMetric& m : kKeyMetrics) out += std::string(" ") + m.label + " |";
   out += " Wall time |\n|---|---|---:|";
   for (size_t i = 0; i < std::size(kKeyMetrics); ++i) out += "---:|";
   out += "---:|\n";
+  // A long sweep lists only its failing seeds: report.json has them all.
+  const bool only_failed = report.sweep && report.scenarios.size() > kSummarySweepMaxRows;
+  size_t rows = 0;
   for (const ScenarioResult& s : report.scenarios) {
+    if (only_failed && (s.passed || rows == kSummarySweepMaxRows)) continue;
+    ++rows;
     std::string verdict = s.passed ? "**PASS**" : "**FAIL**";
     if (!s.error.empty()) verdict += " (error)";
     if (s.incomplete) verdict += " (incomplete)";
@@ -86,6 +127,12 @@ std::string RenderSummaryMarkdown(const RunReport& report) {
     out += ' ';
     out += FormatFixed(s.wall_seconds, 2);
     out += " s |\n";
+  }
+  if (only_failed) {
+    out += "\nThe table lists " + std::to_string(rows) + " of " +
+           std::to_string(report.scenarios.size()) +
+           " seeds (failed ones only, at most " + std::to_string(kSummarySweepMaxRows) +
+           "); every seed is in report.json.\n";
   }
 
   size_t detailed = 0;

@@ -15,6 +15,9 @@ namespace bpsim::reports {
 
 inline constexpr std::size_t kSummaryMaxFailedDetailed = 10;
 inline constexpr std::size_t kSummaryMaxViolations = 3;
+// A sweep (RunReport::sweep) with more seeds than this lists only failed seeds (at
+// most this many) in the table, after its sweep section.
+inline constexpr std::size_t kSummarySweepMaxRows = 50;
 
 std::string RenderSummaryMarkdown(const RunReport& report);
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bpsim_version.h"
+#include "harness/cli/sweep_cmd.h"
 #include "harness/live/serve.h"
 #include "harness/runner.h"
 #include "harness/scenario/scenario.h"
@@ -47,6 +48,8 @@ constexpr const char* kMainHelp =
     "  replay PATH --seed N    one run with the full trace (trace.jsonl, trace.perfetto.json)\n"
     "  validate PATH...        check scenario files; print FILE:LINE:COL errors\n"
     "  list [PATH...]          list scenarios with their tags and descriptions\n"
+    "  sweep PATH --seeds A..B one scenario over many seeds on every core (--shard I/N)\n"
+    "  merge DIR...            merge sweep shards' reports into one\n"
     "  schema                  print the JSON Schema of the scenario format\n"
     "  serve PATH              serve the scenario's mock banks over HTTP (live mode)\n"
     "\n"
@@ -532,6 +535,8 @@ int Dispatch(int argc, char** argv) {
   if (cmd == "list") return CmdList(rest);
   if (cmd == "schema") return CmdSchema(rest);
   if (cmd == "serve") return live::CmdServe(rest);
+  if (cmd == "sweep") return CmdSweep(rest, command);
+  if (cmd == "merge") return CmdMerge(rest, command);
   return UsageError("unknown command '" + cmd + "'", kMainHelp);
 }
 

@@ -51,7 +51,7 @@ TEST_CASE("bpsim --help and --version exit 0", "[cli]") {
 }
 
 TEST_CASE("Every command has --help", "[cli]") {
-  for (const char* cmd : {"run", "replay", "validate", "list", "schema"}) {
+  for (const char* cmd : {"run", "replay", "validate", "list", "schema", "sweep", "merge", "serve"}) {
     Output o = Bpsim(std::string(cmd) + " --help");
     CHECK(o.code == 0);
     CHECK(o.out.find(std::string("usage: bpsim ") + cmd) != std::string::npos);
