@@ -132,6 +132,16 @@ TEST_CASE("run exits 0 when expectations hold, 1 when one fails, and writes the 
   CHECK(bad.out.find("repro: bpsim replay " + failing + " --seed 1") != std::string::npos);
 }
 
+TEST_CASE("run --check-determinism passes a deterministic scenario and reports the check", "[cli]") {
+  std::string out = "/tmp/bpsim-cli-test-det";
+  Output o = Bpsim("run " + Library("fraud/single-compromise.yaml") + " --check-determinism --out " + out);
+  CHECK(o.code == 0);
+  CHECK(o.out.find("PASS  fraud/single-compromise") != std::string::npos);
+  std::ifstream report(out + "/report.json");
+  std::string json((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+  CHECK(json.find("\"determinism\"") != std::string::npos);
+}
+
 TEST_CASE("run refuses an unwritable --out before running", "[cli]") {
   Output o = Bpsim("run " + Library("fraud/single-compromise.yaml") + " --out /proc/bpsim-out");
   CHECK(o.code == 2);
