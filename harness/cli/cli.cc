@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bpsim_version.h"
+#include "harness/cli/shrink_cmd.h"
 #include "harness/determinism.h"
 #include "harness/runner.h"
 #include "harness/scenario/scenario.h"
@@ -48,6 +49,7 @@ constexpr const char* kMainHelp =
     "  validate PATH...        check scenario files; print FILE:LINE:COL errors\n"
     "  list [PATH...]          list scenarios with their tags and descriptions\n"
     "  schema                  print the JSON Schema of the scenario format\n"
+    "  shrink PATH --seed N    minimise a failing scenario; writes min.yaml\n"
     "\n"
     "Run 'bpsim COMMAND --help' for a command's options.\n"
     "\n"
@@ -537,6 +539,7 @@ int Dispatch(int argc, char** argv) {
   if (cmd == "validate") return CmdValidate(rest);
   if (cmd == "list") return CmdList(rest);
   if (cmd == "schema") return CmdSchema(rest);
+  if (cmd == "shrink") return CmdShrink(rest);
   return UsageError("unknown command '" + cmd + "'", kMainHelp);
 }
 
