@@ -142,6 +142,22 @@ TEST_CASE("run --check-determinism passes a deterministic scenario and reports t
   CHECK(json.find("\"determinism\"") != std::string::npos);
 }
 
+TEST_CASE("shrink writes a minimal scenario that run passes while the failure reproduces", "[cli][shrink]") {
+  std::string min = "/tmp/bpsim-cli-test-min.yaml";
+  Output o = Bpsim("shrink " + Library("data-sharing/defect-shares-with-partner.yaml") + " --out " + min);
+  CHECK(o.code == 0);
+  CHECK(o.out.find("fires exactly [no-third-party-sharing]") != std::string::npos);
+  CHECK(o.out.find("Reproduce: bpsim run " + min) != std::string::npos);
+  Output run = Bpsim("run " + min + " --out /tmp/bpsim-cli-test-min-out");
+  CHECK(run.code == 0);
+  Output usage = Bpsim("shrink");
+  CHECK(usage.code == 2);
+  CHECK(usage.out.find("bpsim: shrink needs a scenario file") != std::string::npos);
+  Output bad_seed = Bpsim("shrink x.yaml --seed abc");
+  CHECK(bad_seed.code == 2);
+  CHECK(bad_seed.out.find("bpsim: --seed expects a non-negative integer, got 'abc'") != std::string::npos);
+}
+
 TEST_CASE("run refuses an unwritable --out before running", "[cli]") {
   Output o = Bpsim("run " + Library("fraud/single-compromise.yaml") + " --out /proc/bpsim-out");
   CHECK(o.code == 2);
