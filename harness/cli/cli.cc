@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "bpsim_version.h"
+#include "harness/cli/shrink_cmd.h"
 #include "harness/cli/sweep_cmd.h"
+#include "harness/determinism.h"
 #include "harness/live/serve.h"
 #include "harness/runner.h"
 #include "harness/scenario/scenario.h"
@@ -52,6 +54,7 @@ constexpr const char* kMainHelp =
     "  merge DIR...            merge sweep shards' reports into one\n"
     "  schema                  print the JSON Schema of the scenario format\n"
     "  serve PATH              serve the scenario's mock banks over HTTP (live mode)\n"
+    "  shrink PATH --seed N    minimise a failing scenario; writes min.yaml\n"
     "\n"
     "Run 'bpsim COMMAND --help' for a command's options.\n"
     "\n"
@@ -75,6 +78,8 @@ constexpr const char* kRunHelp =
     "                     report.json beyond the tolerance\n"
     "  --tolerance T      for --baseline: a fraction or percentage (default: 10%)\n"
     "  --no-monitors      run without invariants, rules or situations (for measuring)\n"
+    "  --check-determinism  run each scenario twice with the same seed; fail (check\n"
+    "                     'determinism') if the traces differ, showing the first diverging entry\n"
     "  --quiet            print only the total line and failures\n"
     "  --help             this help\n";
 
@@ -262,6 +267,7 @@ struct RunFlags {
   std::optional<std::uint64_t> seed;
   std::string out = "out";
   bool trace = false, perfetto = false, monitors = true, quiet = false;
+  bool check_determinism = false;
   std::string baseline;
   std::string tolerance = "10%";
 };
@@ -346,7 +352,9 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
     options.progress = [&](SimTime now, SimTime end, std::uint64_t events) {
       progress.Update(label, now, end, events);
     };
-    reports::ScenarioResult result = RunScenario(scenario, options);
+    reports::ScenarioResult result = flags.check_determinism
+                                         ? RunCheckingDeterminism(scenario, options)
+                                         : RunScenario(scenario, options);
     progress.Clear();
     if (!flags.quiet || !result.passed) std::printf("%s\n", ConsoleLine(result).c_str());
     PrintFailures(result);
@@ -428,6 +436,8 @@ std::optional<int> ParseRunFlags(const std::vector<std::string>& args, const cha
       if (!value(&flags->tolerance)) return UsageError("--tolerance needs a value", help);
     } else if (a == "--no-monitors" && !replay) {
       flags->monitors = false;
+    } else if (a == "--check-determinism" && !replay) {
+      flags->check_determinism = true;
     } else if (a == "--quiet" && !replay) {
       flags->quiet = true;
     } else if (a.rfind("--", 0) == 0) {
@@ -537,6 +547,7 @@ int Dispatch(int argc, char** argv) {
   if (cmd == "serve") return live::CmdServe(rest);
   if (cmd == "sweep") return CmdSweep(rest, command);
   if (cmd == "merge") return CmdMerge(rest, command);
+  if (cmd == "shrink") return CmdShrink(rest);
   return UsageError("unknown command '" + cmd + "'", kMainHelp);
 }
 

@@ -1045,4 +1045,9 @@ const ObjectSpec& ScenarioFormat() {
   return spec;
 }
 
+const ObjectSpec& BankFormat() {
+  static const ObjectSpec spec = BankSpec();
+  return spec;
+}
+
 }  // namespace bpsim::harness::scenario_internal

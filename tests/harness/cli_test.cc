@@ -51,7 +51,7 @@ TEST_CASE("bpsim --help and --version exit 0", "[cli]") {
 }
 
 TEST_CASE("Every command has --help", "[cli]") {
-  for (const char* cmd : {"run", "replay", "validate", "list", "schema", "sweep", "merge", "serve"}) {
+  for (const char* cmd : {"run", "replay", "validate", "list", "schema", "sweep", "merge", "serve", "shrink"}) {
     Output o = Bpsim(std::string(cmd) + " --help");
     CHECK(o.code == 0);
     CHECK(o.out.find(std::string("usage: bpsim ") + cmd) != std::string::npos);
@@ -130,6 +130,32 @@ TEST_CASE("run exits 0 when expectations hold, 1 when one fails, and writes the 
   CHECK(bad.out.find("subject-isolation: expected subject-isolation to fire, but it found no violation") !=
         std::string::npos);
   CHECK(bad.out.find("repro: bpsim replay " + failing + " --seed 1") != std::string::npos);
+}
+
+TEST_CASE("run --check-determinism passes a deterministic scenario and reports the check", "[cli]") {
+  std::string out = "/tmp/bpsim-cli-test-det";
+  Output o = Bpsim("run " + Library("fraud/single-compromise.yaml") + " --check-determinism --out " + out);
+  CHECK(o.code == 0);
+  CHECK(o.out.find("PASS  fraud/single-compromise") != std::string::npos);
+  std::ifstream report(out + "/report.json");
+  std::string json((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+  CHECK(json.find("\"determinism\"") != std::string::npos);
+}
+
+TEST_CASE("shrink writes a minimal scenario that run passes while the failure reproduces", "[cli][shrink]") {
+  std::string min = "/tmp/bpsim-cli-test-min.yaml";
+  Output o = Bpsim("shrink " + Library("data-sharing/defect-shares-with-partner.yaml") + " --out " + min);
+  CHECK(o.code == 0);
+  CHECK(o.out.find("fires exactly [no-third-party-sharing]") != std::string::npos);
+  CHECK(o.out.find("Reproduce: bpsim run " + min) != std::string::npos);
+  Output run = Bpsim("run " + min + " --out /tmp/bpsim-cli-test-min-out");
+  CHECK(run.code == 0);
+  Output usage = Bpsim("shrink");
+  CHECK(usage.code == 2);
+  CHECK(usage.out.find("bpsim: shrink needs a scenario file") != std::string::npos);
+  Output bad_seed = Bpsim("shrink x.yaml --seed abc");
+  CHECK(bad_seed.code == 2);
+  CHECK(bad_seed.out.find("bpsim: --seed expects a non-negative integer, got 'abc'") != std::string::npos);
 }
 
 TEST_CASE("run refuses an unwritable --out before running", "[cli]") {
