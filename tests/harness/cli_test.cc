@@ -7,6 +7,8 @@
 
 #include <cstdio>
 #include <fstream>
+#include <cctype>
+#include <iterator>
 #include <string>
 
 namespace {
@@ -172,4 +174,30 @@ TEST_CASE("replay writes the full trace and prints the evidence of each violatio
   CHECK(o.out.find("subject-isolation at ") != std::string::npos);
   CHECK(std::ifstream(out + "/trace.jsonl").good());
   CHECK(std::ifstream(out + "/trace.perfetto.json").good());
+}
+
+TEST_CASE("--baseline fails the run when a gated metric got worse, and passes against itself",
+          "[cli]") {
+  std::string out = "/tmp/bpsim-cli-test-baseline";
+  std::string scenario = Library("data-sharing/defect-group-chat-leak.yaml");
+  Output first = Bpsim("run " + scenario + " --out " + out);
+  REQUIRE(first.code == 0);
+  Output same = Bpsim("run " + scenario + " --out " + out + "-2 --baseline " + out + "/report.json");
+  CHECK(same.code == 0);
+  CHECK(same.out.find("No metric regressed against") != std::string::npos);
+  // A baseline with fewer violations: the current run regressed.
+  std::ifstream in(out + "/report.json");
+  std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t at = json.find("\"violations\": ");
+  while (at != std::string::npos && !std::isdigit(static_cast<unsigned char>(json[at + 14]))) {
+    at = json.find("\"violations\": ", at + 1);
+  }
+  REQUIRE(at != std::string::npos);
+  std::size_t end = json.find_first_of(",\n}", at + 14);
+  json.replace(at + 14, end - (at + 14), "1");
+  std::string better = TempFile("baseline.json", json);
+  Output worse = Bpsim("run " + scenario + " --out " + out + "-3 --baseline " + better);
+  CHECK(worse.code == 1);
+  CHECK(worse.out.find("Regressions against") != std::string::npos);
+  CHECK(worse.out.find("violations rose from 1 to") != std::string::npos);
 }

@@ -1,0 +1,96 @@
+// The runner judges each kind of expectation (DESIGN §5, §7): verdict, violations,
+// metric bounds and sometimes-situations, each as its own check.
+
+#include <catch2/catch.hpp>
+
+#include "harness/runner.h"
+#include "../mocks/world_test_util.h"
+
+using namespace bpsim;
+
+namespace {
+
+const reports::Check* FindCheck(const reports::ScenarioResult& r, const std::string& name) {
+  for (const auto& c : r.checks) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+reports::ScenarioResult Run(const std::string& expect) {
+  harness::Scenario s = testing::ScenarioFromYaml(R"(
+seed: 3
+duration: 1d
+world:
+  customers: {count: 200, consent: {opt_in: 0.5}}
+)" + expect);
+  return harness::RunScenario(s, harness::RunOptions{});
+}
+
+}  // namespace
+
+TEST_CASE("Without an expect block a clean run passes with one check per invariant",
+          "[harness][runner]") {
+  auto r = Run("");
+  CHECK(r.passed);
+  CHECK(r.checks.size() == 9 + 1);  // nine invariants and the verdict
+  REQUIRE(FindCheck(r, "verdict") != nullptr);
+  CHECK(FindCheck(r, "verdict")->detail == "expected pass, got pass");
+  CHECK(r.repro == "bpsim replay test.yaml --seed 3");
+}
+
+TEST_CASE("A metric bound that the run misses fails its check and the run", "[harness][runner]") {
+  auto r = Run("expect:\n  metrics:\n    api_requests: {min: 1000000000}\n    customers: {max: 200}\n");
+  CHECK_FALSE(r.passed);
+  const reports::Check* missed = FindCheck(r, "metric:api_requests");
+  REQUIRE(missed != nullptr);
+  CHECK_FALSE(missed->passed);
+  CHECK(missed->detail.rfind("measured ", 0) == 0);
+  CHECK(missed->detail.find(", min 1000000000") != std::string::npos);
+  const reports::Check* met = FindCheck(r, "metric:customers");
+  REQUIRE(met != nullptr);
+  CHECK(met->passed);
+}
+
+TEST_CASE("A duration metric bound is judged in seconds", "[harness][runner]") {
+  auto r = Run("expect:\n  metrics:\n    fraud_alert_latency_max: {max: 1h}\n");
+  const reports::Check* c = FindCheck(r, "metric:fraud_alert_latency_max");
+  REQUIRE(c != nullptr);
+  CHECK(c->passed);
+  CHECK(c->detail.find("max 3600.000s") != std::string::npos);
+}
+
+TEST_CASE("A situation that never occurs fails its sometimes check", "[harness][runner]") {
+  auto r = Run("expect:\n  sometimes:\n    - consent_rejected\n    - request_throttled_429\n"
+               "    - {consent.authorised: {}}\n");
+  CHECK_FALSE(r.passed);
+  const reports::Check* never = FindCheck(r, "sometimes:request_throttled_429");
+  REQUIRE(never != nullptr);
+  CHECK_FALSE(never->passed);
+  CHECK(never->detail == "never occurred in this run");
+  const reports::Check* pattern = FindCheck(r, "sometimes:{consent.authorised}");
+  REQUIRE(pattern != nullptr);
+  CHECK(pattern->passed);
+}
+
+TEST_CASE("An expected violation that does not fire fails both its check and the verdict",
+          "[harness][runner]") {
+  auto r = Run("expect:\n  violations: [subject-isolation]\n");
+  CHECK_FALSE(r.passed);
+  CHECK_FALSE(FindCheck(r, "subject-isolation")->passed);
+  CHECK(FindCheck(r, "subject-isolation")->detail ==
+        "expected subject-isolation to fire, but it found no violation");
+  CHECK_FALSE(FindCheck(r, "verdict")->passed);
+  CHECK(FindCheck(r, "verdict")->detail == "expected fail, got pass");
+}
+
+TEST_CASE("A defect whose invariant is expected to fire passes", "[harness][runner]") {
+  auto r = Run("defects: [bank.skips_audit]\nexpect:\n  violations: [audit-complete]\n");
+  CHECK(r.passed);
+  const reports::Check* c = FindCheck(r, "audit-complete");
+  REQUIRE(c != nullptr);
+  CHECK(c->fired > 0);
+  CHECK_FALSE(r.violations.empty());
+  CHECK(r.violations[0].invariant == "audit-complete");
+  CHECK_FALSE(r.violations[0].evidence.empty());
+}
