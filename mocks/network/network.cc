@@ -5,7 +5,7 @@
 namespace bpsim::mocks {
 
 Network::Network(const Env* env, Simulator* sim, std::vector<Bank*> banks)
-    : env_(env), sim_(sim), banks_(std::move(banks)), rng_(env->Stream("network")),
+    : sim_(sim), banks_(std::move(banks)), rng_(env->Stream("network")),
       bank_outages_(banks_.size()) {
   arrive_at_bank_ = sim_->Register<&Network::OnArriveAtBank>(this, "network.arrive_at_bank");
   answer_arrives_ = sim_->Register<&Network::OnAnswerArrives>(this, "network.answer_arrives");

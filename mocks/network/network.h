@@ -91,7 +91,6 @@ class Network {
   void Release(std::uint32_t slot);  // one of the slot's events is done
   SimTime DrawLatency(BankIndex b);
 
-  const Env* env_;
   Simulator* sim_;
   std::vector<Bank*> banks_;
   ApiClient* client_ = nullptr;
