@@ -96,6 +96,34 @@ std::string FormatDuration(SimTime t) {
   return sign + std::to_string(mag) + "ns";
 }
 
+std::string DescribeDuration(SimTime t) {
+  if (t < 0) return "-" + DescribeDuration(-t);
+  if (t < kSecond) return FormatDuration(t);
+  const SimTime days = t / kDay, hours = t / kHour % 24, minutes = t / kMinute % 60,
+                seconds = t / kSecond % 60, fraction_ns = t % kSecond;
+  std::string out;
+  auto part = [&](SimTime v, const char* unit) {
+    if (v == 0) return;
+    if (!out.empty()) out += ' ';
+    out += std::to_string(v) + unit;
+  };
+  part(days, "d");
+  part(hours, "h");
+  part(minutes, "m");
+  if (fraction_ns == 0) {
+    part(seconds, "s");
+    return out;
+  }
+  // Exact: as many decimals as the nanoseconds need.
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%lld.%09lld", static_cast<long long>(seconds),
+                static_cast<long long>(fraction_ns));
+  std::string s = buf;
+  while (s.back() == '0') s.pop_back();
+  if (!out.empty()) out += ' ';
+  return out + s + "s";
+}
+
 Result<Rate> ParseRate(std::string_view text) {
   auto bad = [&](std::string_view why) {
     std::string msg = "invalid rate '";

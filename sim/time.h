@@ -33,6 +33,10 @@ Result<SimTime> ParseDuration(std::string_view text);
 // "1500ms", "14d"), so ParseDuration(FormatDuration(t)) == t for every t >= 0.
 std::string FormatDuration(SimTime t);
 
+// A duration for people to read, exact: "1m 30s", "1h 56m 13.084306248s",
+// "350ms". Not for parsing back (use FormatDuration for that).
+std::string DescribeDuration(SimTime t);
+
 // Seconds as a double, for reports and metrics only (never for simulation logic).
 inline double ToSeconds(SimTime t) { return static_cast<double>(t) / kSecond; }
 

@@ -241,7 +241,7 @@ class RevocationHonoured final : public InvariantMonitor {
     ReportWith(e.time, SubjectOf(e),
                "api.request #" + std::to_string(e.ref) + " for " + Categories(e.categories) +
                    " under consent " + std::to_string(e.consent) + " was sent " +
-                   FormatDuration(e.time - told) + " after the platform was told the consent " +
+                   DescribeDuration(e.time - told) + " after the platform was told the consent " +
                    "was over (" + How(e.consent) + "; grace " + FormatDuration(config_.grace) + ")",
                std::move(ev));
   }

@@ -147,7 +147,7 @@ TEST_CASE("revocation-honoured allows a request 1 ns before told + grace but not
   CHECK(v.time == told + grace + 1);
   CHECK(v.subject == 7);
   CHECK(v.message ==
-        "api.request #21 for balance under consent 1 was sent 5000000001ns after the "
+        "api.request #21 for balance under consent 1 was sent 5.000000001s after the "
         "platform was told the consent was over (the customer revoked it in the "
         "messenger; grace 5s)");
   REQUIRE(v.evidence.size() == 4);

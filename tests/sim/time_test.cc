@@ -132,3 +132,14 @@ TEST_CASE("ParseRate reports exact messages for bad input", "[sim][time]") {
   CHECK(ErrorOf(ParseRate("5/w")) == "invalid rate '5/w': unknown unit 'w'; " + hint);
   CHECK(ErrorOf(ParseRate("5/ms")) == "invalid rate '5/ms': unknown unit 'ms'; " + hint);
 }
+
+TEST_CASE("DescribeDuration writes exact durations for people", "[sim][time]") {
+  CHECK(DescribeDuration(kMinute) == "1m");
+  CHECK(DescribeDuration(90 * kSecond) == "1m 30s");
+  CHECK(DescribeDuration(350 * kMillisecond) == "350ms");
+  CHECK(DescribeDuration(kHour + 56 * kMinute + 13 * kSecond + 84 * kMillisecond + 7) ==
+        "1h 56m 13.084000007s");
+  CHECK(DescribeDuration(5 * kSecond + 1) == "5.000000001s");
+  CHECK(DescribeDuration(2 * kDay + 3 * kHour) == "2d 3h");
+  CHECK(DescribeDuration(500) == "500ns");
+}
