@@ -176,7 +176,7 @@ TEST_CASE("replay writes the full trace and prints the evidence of each violatio
   CHECK(std::ifstream(out + "/trace.perfetto.json").good());
 }
 
-TEST_CASE("--baseline fails the run when a gated metric got worse, and passes against itself",
+TEST_CASE("The baseline gate fails the run when a gated metric got worse, and passes against itself",
           "[cli]") {
   std::string out = "/tmp/bpsim-cli-test-baseline";
   std::string scenario = Library("data-sharing/defect-group-chat-leak.yaml");
