@@ -21,6 +21,7 @@
 #include "reports/html_report.h"
 #include "reports/json_report.h"
 #include "reports/junit.h"
+#include "reports/report_files.h"
 #include "reports/summary.h"
 #include "reports/sweep_summary.h"
 #include "reports/text.h"
@@ -70,20 +71,10 @@ int Usage(const std::string& message, const char* help) {
 bool IsHelpArg(const std::string& arg) { return arg == "--help" || arg == "-h"; }
 
 int WriteAllReports(const reports::RunReport& report, const std::string& out) {
-  struct Output {
-    const char* name;
-    std::string content;
-  };
-  const Output outputs[] = {{"report.json", reports::RenderJsonReport(report)},
-                            {"junit.xml", reports::RenderJUnit(report)},
-                            {"summary.md", reports::RenderSummaryMarkdown(report)},
-                            {"report.html", reports::RenderHtmlReport(report)}};
-  for (const Output& o : outputs) {
-    auto written = reports::WriteFileAtomically((fs::path(out) / o.name).string(), o.content);
-    if (!written.ok()) {
-      std::fprintf(stderr, "bpsim: %s\n", written.error().message.c_str());
-      return kExitInternal;
-    }
+  auto written = reports::WriteReportFiles(report, out);
+  if (!written.ok()) {
+    std::fprintf(stderr, "bpsim: %s\n", written.error().message.c_str());
+    return kExitInternal;
   }
   return kExitOk;
 }

@@ -18,6 +18,7 @@
 #include "reports/html_report.h"
 #include "reports/json_report.h"
 #include "reports/junit.h"
+#include "reports/report_files.h"
 #include "reports/summary.h"
 
 namespace bpsim::harness::live {
@@ -269,20 +270,10 @@ std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFl
 }
 
 int WriteServeReports(const reports::RunReport& report, const std::string& out) {
-  struct Output {
-    const char* name;
-    std::string content;
-  };
-  const Output outputs[] = {{"report.json", reports::RenderJsonReport(report)},
-                            {"junit.xml", reports::RenderJUnit(report)},
-                            {"summary.md", reports::RenderSummaryMarkdown(report)},
-                            {"report.html", reports::RenderHtmlReport(report)}};
-  for (const Output& o : outputs) {
-    auto written = reports::WriteFileAtomically((fs::path(out) / o.name).string(), o.content);
-    if (!written.ok()) {
-      std::fprintf(stderr, "bpsim: %s\n", written.error().message.c_str());
-      return kExitInternal;
-    }
+  auto written = reports::WriteReportFiles(report, out);
+  if (!written.ok()) {
+    std::fprintf(stderr, "bpsim: %s\n", written.error().message.c_str());
+    return kExitInternal;
   }
   return kExitOk;
 }

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -34,7 +36,8 @@ TEST_CASE("A library scenario's trace is byte-identical across two runs", "[mock
   harness::Scenario s = Library("outages/chaos.yaml");
   s.spec.world.customers.count = 800;
   s.spec.duration = 4 * kDay;
-  std::string a = std::tmpnam(nullptr), b = std::tmpnam(nullptr);
+  const std::string stem = "/tmp/bpsim-determinism-" + std::to_string(::getpid());
+  const std::string a = stem + "-a.jsonl", b = stem + "-b.jsonl";
   harness::RunOptions o;
   o.trace_jsonl_path = a;
   auto ra = harness::RunScenario(s, o);
