@@ -1,5 +1,8 @@
 #include "harness/live/http_server.h"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -202,6 +205,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<State> state_;
 };
 
+int UsableCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1 << 16;  // unknown: no limit
+  return std::max(1, CPU_COUNT(&set));
+}
+
 void DoAccept(std::shared_ptr<State> state) {
   state->acceptor.async_accept(
       net::make_strand(state->ioc), [state](beast::error_code ec, tcp::socket socket) {
@@ -245,7 +255,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
   server->address_ = options.address;
   server->state_ = state;
   DoAccept(state);
-  int threads = options.io_threads < 1 ? 1 : options.io_threads;
+  // More I/O threads than CPUs this process may run on (taskset, cgroup cpusets)
+  // only add context switches: a server pinned to one core runs one I/O thread.
+  int threads = std::max(1, std::min(options.io_threads, UsableCpus()));
   server->ioc_ = std::move(ioc);
   for (int i = 0; i < threads; ++i) {
     server->threads_.emplace_back([s = state.get()] {

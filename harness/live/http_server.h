@@ -43,7 +43,7 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 struct ServerOptions {
   std::string address = "127.0.0.1";  // loopback unless told otherwise
   std::uint16_t port = 0;             // 0 = an ephemeral port; see HttpServer::port()
-  int io_threads = 2;
+  int io_threads = 2;  // at most the CPUs the process may run on (sched_getaffinity)
   std::uint32_t body_limit_bytes = 64 * 1024;
   std::uint32_t header_limit_bytes = 16 * 1024;
   std::chrono::milliseconds read_timeout{5000};
