@@ -33,7 +33,7 @@ std::string ServerErrorBody(const std::string& code, const std::string& message)
   nlohmann::ordered_json j;
   j["error"]["code"] = code;
   j["error"]["message"] = message;
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 namespace {

@@ -293,7 +293,7 @@ TEST_CASE("10,000 bad requests, slow-loris and connection floods never disturb a
   for (std::size_t i = 1; i < good_at.size(); ++i) {
     longest_gap = std::max(longest_gap, good_at[i] - good_at[i - 1]);
   }
-  CHECK(longest_gap < 1.5);
+  CHECK(longest_gap < 2.0);
 
   // Every bad request got its proper answer (those refused during a flood were sent
   // again until they got in); a request cut short got none.
@@ -320,7 +320,7 @@ TEST_CASE("10,000 bad requests, slow-loris and connection floods never disturb a
   CHECK(loris_answered == 0);
   for (double s : cut_after) {
     CHECK(s >= 0.2);
-    CHECK(s < 2.5);
+    CHECK(s < 3.0);
   }
   CHECK(floods.load() >= 1);
 
@@ -337,6 +337,86 @@ TEST_CASE("10,000 bad requests, slow-loris and connection floods never disturb a
   auto r = after.Get(balances, auth);
   CHECK(r.status == 200);
   CHECK(r.body == expected_body);
+}
+
+// Found by fuzz_http: a request byte that is not UTF-8, echoed in a dialect's error
+// message, made nlohmann's dump() throw, and the answer was the server's 500.
+TEST_CASE("bytes that are not UTF-8 in a path or header get the dialect's answer, not a 500",
+          "[live]") {
+  LiveWorld w;
+  auto [alice, bob] = w.Customers(0);
+  (void)bob;
+  auto body_of = [](const std::string& reply) { return reply.substr(reply.find("\r\n\r\n") + 4); };
+
+  // OBIE: the customer header is echoed in the 400's Message.
+  const std::string consent = R"({"Data":{"Permissions":["ReadBalances"]},"Risk":{}})";
+  std::string reply = testing::SendRaw(
+      w.obie_port, "POST " + kBase + "/account-access-consents HTTP/1.1\r\nHost: a\r\n"
+                   "x-bpsim-psu-id: 1\xC3" "C\r\nContent-Type: application/json\r\n"
+                   "Content-Length: " + std::to_string(consent.size()) + "\r\n\r\n" + consent);
+  INFO(reply);
+  REQUIRE(reply.rfind("HTTP/1.1 400 ", 0) == 0);
+  auto obie = testing::Json::parse(body_of(reply));
+  CHECK(obie["Errors"][0]["ErrorCode"] == "UK.OBIE.Header.Invalid");
+  CHECK(obie["Message"].get<std::string>().find("\xEF\xBF\xBD") != std::string::npos);  // U+FFFD
+
+  // Berlin Group: the account id of the path is echoed in the 404's text.
+  auto [carol, dave] = w.Customers(1);
+  (void)dave;
+  Client bg(w.bg_port);
+  auto created = bg.Post("/v1/consents",
+                         R"({"access":{"allPsd2":"allAccounts"},"recurringIndicator":false,)"
+                         R"("frequencyPerDay":4})",
+                         {{"PSU-ID", std::to_string(carol)}});
+  REQUIRE(created.status == 201);
+  std::string id = created.json()["consentId"];
+  std::string token = bg.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
+  reply = testing::SendRaw(w.bg_port,
+                           "GET /v1/accounts/X\xC3" "C/transactions?bookingStatus=booked HTTP/1.1\r\n"
+                           "Host: a\r\nAuthorization: Bearer " + token + "\r\nConsent-ID: " + id +
+                               "\r\nConnection: close\r\n\r\n");
+  INFO(reply);
+  REQUIRE(reply.rfind("HTTP/1.1 404 ", 0) == 0);
+  auto bgj = testing::Json::parse(body_of(reply));
+  CHECK(bgj["tppMessages"][0]["code"] == "RESOURCE_UNKNOWN");
+}
+
+// Found by fuzz_http: a date far in the future overflowed simulated time (signed
+// 64-bit nanoseconds) in ParseDateTime (undefined behaviour; caught by UBSan).
+TEST_CASE("dates past 2200 are read as 2200-01-01, without overflow", "[live]") {
+  const auto cap = ParseDateTime("2200-01-01");
+  REQUIRE(cap.has_value());
+  CHECK(ParseDateTime("9999-12-31") == cap);
+  CHECK(ParseDateTime("4050-02-01T10:00:00Z") == cap);
+  CHECK(ParseDateTime("2199-12-31") < cap);
+  CHECK(FormatDateTime(*cap) == "2200-01-01T00:00:00+00:00");
+
+  // Berlin Group's customary "until further notice" and a far OBIE booking window.
+  LiveWorld w;
+  auto [carol, dave] = w.Customers(1);
+  (void)dave;
+  Client bg(w.bg_port);
+  auto created = bg.Post("/v1/consents",
+                         R"({"access":{"balances":[]},"recurringIndicator":true,)"
+                         R"("validUntil":"9999-12-31","frequencyPerDay":4})",
+                         {{"PSU-ID", std::to_string(carol)}});
+  CHECK(created.status == 201);
+  auto [alice, bob] = w.Customers(0);
+  (void)bob;
+  Client obie(w.obie_port);
+  auto consent = obie.Post(kBase + "/account-access-consents",
+                           R"({"Data":{"Permissions":["ReadTransactionsDetail"],)"
+                           R"("ExpirationDateTime":"9999-12-31T00:00:00Z"},"Risk":{}})",
+                           {{"x-bpsim-psu-id", std::to_string(alice)}});
+  REQUIRE(consent.status == 201);
+  CHECK(consent.json()["Data"]["ExpirationDateTime"] == "2200-01-01T00:00:00+00:00");
+  std::string id = consent.json()["Data"]["ConsentId"];
+  std::string token =
+      obie.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
+  auto r = obie.Get(kBase + "/accounts/" + AccountId("northbank", alice, AccountKind::kCard) +
+                        "/transactions?fromBookingDateTime=2025-01-01&toBookingDateTime=4050-02-01",
+                    {{"Authorization", "Bearer " + token}});
+  CHECK(r.status == 200);
 }
 
 }  // namespace
