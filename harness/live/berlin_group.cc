@@ -36,7 +36,11 @@ struct Exchange {
   LiveBank& bank;
 
   HttpResponse Reply(unsigned status, const Json& body = Json()) const {
-    return Respond(request, status, body.is_null() ? "" : body.dump(), bank.Now());
+    // Request bytes echoed in messages (paths, headers) need not be UTF-8: they are
+    // replaced (U+FFFD), where dump() would throw (found by fuzz_http).
+    return Respond(request, status,
+                   body.is_null() ? "" : body.dump(-1, ' ', false, Json::error_handler_t::replace),
+                   bank.Now());
   }
   HttpResponse Fail(unsigned status, const std::string& code, const std::string& text) const {
     Json m;

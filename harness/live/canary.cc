@@ -137,6 +137,11 @@ std::optional<SimTime> ParseDateTime(std::string_view text) {
   }
   std::int64_t days = DaysFromCivil(int(y), mo, d) - kEpochDays;
   if (days < 0) return std::nullopt;
+  // Simulated time is signed 64-bit nanoseconds (about 292 years from the epoch):
+  // later dates, such as Berlin Group's customary validUntil 9999-12-31, are read as
+  // the cap, with room left for the callers' additions (found by fuzz_http).
+  static const std::int64_t kMaxDays = DaysFromCivil(2200, 1, 1) - kEpochDays;
+  if (days >= kMaxDays) return kMaxDays * kDay;
   return days * kDay + SimTime(h) * kHour + SimTime(mi) * kMinute + SimTime(s) * kSecond;
 }
 

@@ -37,7 +37,7 @@ std::string FormatDateTime(SimTime t);
 std::string FormatDate(SimTime t);
 // ISO 8601 date-time ("2025-01-03T04:05:06", optional fraction, optional Z or
 // +hh:mm which is ignored as OBIE prescribes) or a bare date; nullopt if malformed
-// or before the epoch.
+// or before the epoch. Dates from 2200-01-01 on are read as 2200-01-01T00:00:00.
 std::optional<SimTime> ParseDateTime(std::string_view text);
 
 }  // namespace bpsim::harness::live

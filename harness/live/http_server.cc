@@ -1,5 +1,8 @@
 #include "harness/live/http_server.h"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -30,7 +33,63 @@ std::string ServerErrorBody(const std::string& code, const std::string& message)
   nlohmann::ordered_json j;
   j["error"]["code"] = code;
   j["error"]["message"] = message;
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+namespace {
+
+HttpResponse ServerError(unsigned status, const std::string& code, const std::string& message) {
+  HttpResponse res{static_cast<http::status>(status), 11};
+  res.set(http::field::server, "bpsim");
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::connection, "close");
+  res.keep_alive(false);
+  res.body() = ServerErrorBody(code, message);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace
+
+void ConfigureRequestParser(const ServerOptions& options, HttpRequestParser* parser) {
+  parser->body_limit(options.body_limit_bytes);
+  parser->header_limit(options.header_limit_bytes);
+}
+
+std::optional<HttpResponse> ReadErrorResponse(const ServerOptions& options, beast::error_code ec) {
+  if (ec == http::error::body_limit) {
+    return ServerError(413, "payload_too_large",
+                       "request body exceeds " + std::to_string(options.body_limit_bytes) +
+                           " bytes");
+  }
+  if (ec == http::error::header_limit) {
+    return ServerError(431, "header_too_large",
+                       "request header exceeds " + std::to_string(options.header_limit_bytes) +
+                           " bytes");
+  }
+  // Cut short by the peer (or no request at all): nobody to answer.
+  if (ec == http::error::partial_message || ec == http::error::end_of_stream) return std::nullopt;
+  if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
+    return ServerError(400, "bad_request", "malformed HTTP request: " + ec.message());
+  }
+  return std::nullopt;  // timeout, reset by peer, operation aborted
+}
+
+HttpResponse AnswerRequest(const HttpHandler& handler, const HttpRequest& request,
+                           bool* handler_failed) {
+  HttpResponse response;
+  *handler_failed = false;
+  try {
+    response = handler(request);
+  } catch (const std::exception& e) {
+    *handler_failed = true;
+    response = MakeJsonResponse(request, 500, ServerErrorBody("internal_error", e.what()));
+  } catch (...) {
+    *handler_failed = true;
+    response = MakeJsonResponse(request, 500, ServerErrorBody("internal_error", "handler failed"));
+  }
+  if (request.method() == http::verb::head) response.body().clear();
+  return response;
 }
 
 struct HttpServer::State {
@@ -63,8 +122,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void DoRead() {
     parser_.emplace();
-    parser_->body_limit(state_->options.body_limit_bytes);
-    parser_->header_limit(state_->options.header_limit_bytes);
+    ConfigureRequestParser(state_->options, &*parser_);
     stream_.expires_after(state_->options.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
@@ -76,55 +134,33 @@ class Session : public std::enable_shared_from_this<Session> {
       state_->timeouts.fetch_add(1);
       return;  // the stream is already closed
     }
-    if (ec == http::error::body_limit) {
-      return SendServerError(
-          413, "payload_too_large",
-          "request body exceeds " + std::to_string(state_->options.body_limit_bytes) + " bytes");
+    if (ec) {
+      if (auto error = ReadErrorResponse(state_->options, ec)) {
+        state_->bad_requests.fetch_add(1);
+        return Send(std::move(*error), true);
+      }
+      if (ec == http::error::partial_message) return DoClose();
+      return;  // reset by peer, operation aborted: nothing to answer
     }
-    if (ec == http::error::header_limit) {
-      return SendServerError(431, "header_too_large",
-                             "request header exceeds " +
-                                 std::to_string(state_->options.header_limit_bytes) + " bytes");
-    }
-    if (ec == http::error::partial_message) return DoClose();  // cut short by the peer
-    if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
-      return SendServerError(400, "bad_request", "malformed HTTP request: " + ec.message());
-    }
-    if (ec) return;  // reset by peer, operation aborted: nothing to answer
-
     HttpRequest request = parser_->release();
-    HttpResponse response;
-    try {
-      response = state_->handler(request);
+    bool failed = false;
+    HttpResponse response = AnswerRequest(state_->handler, request, &failed);
+    if (failed) {
+      state_->handler_failures.fetch_add(1);
+    } else {
       state_->requests.fetch_add(1);
-    } catch (const std::exception& e) {
-      state_->handler_failures.fetch_add(1);
-      response = MakeJsonResponse(request, 500, ServerErrorBody("internal_error", e.what()));
-    } catch (...) {
-      state_->handler_failures.fetch_add(1);
-      response =
-          MakeJsonResponse(request, 500, ServerErrorBody("internal_error", "handler failed"));
     }
-    if (request.method() == http::verb::head) response.body().clear();
-    Send(std::move(response), !response.keep_alive());
+    const bool close = !response.keep_alive();
+    Send(std::move(response), close);
   }
 
-  void SendServerError(unsigned status, const std::string& code, const std::string& message) {
-    state_->bad_requests.fetch_add(1);
-    HttpResponse res{static_cast<http::status>(status), 11};
-    res.set(http::field::server, "bpsim");
-    res.set(http::field::content_type, "application/json");
-    res.set(http::field::connection, "close");
-    res.body() = ServerErrorBody(code, message);
-    res.prepare_payload();
-    Send(std::move(res), true);
-  }
-
+  // One response in flight per connection (requests are read one at a time), so the
+  // session owns it: no allocation per response.
   void Send(HttpResponse&& response, bool close) {
-    auto owned = std::make_shared<HttpResponse>(std::move(response));
+    response_ = std::move(response);
     stream_.expires_after(state_->options.read_timeout);
-    http::async_write(stream_, *owned,
-                      [self = shared_from_this(), owned, close](beast::error_code ec, std::size_t) {
+    http::async_write(stream_, response_,
+                      [self = shared_from_this(), close](beast::error_code ec, std::size_t) {
                         self->OnWrite(close, ec);
                       });
   }
@@ -164,9 +200,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<HttpRequestParser> parser_;
+  HttpResponse response_;
   std::shared_ptr<State> state_;
 };
+
+int UsableCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1 << 16;  // unknown: no limit
+  return std::max(1, CPU_COUNT(&set));
+}
 
 void DoAccept(std::shared_ptr<State> state) {
   state->acceptor.async_accept(
@@ -211,7 +255,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
   server->address_ = options.address;
   server->state_ = state;
   DoAccept(state);
-  int threads = options.io_threads < 1 ? 1 : options.io_threads;
+  // More I/O threads than CPUs this process may run on (taskset, cgroup cpusets)
+  // only add context switches: a server pinned to one core runs one I/O thread.
+  int threads = std::max(1, std::min(options.io_threads, UsableCpus()));
   server->ioc_ = std::move(ioc);
   for (int i = 0; i < threads; ++i) {
     server->threads_.emplace_back([s = state.get()] {

@@ -27,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,7 +43,7 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 struct ServerOptions {
   std::string address = "127.0.0.1";  // loopback unless told otherwise
   std::uint16_t port = 0;             // 0 = an ephemeral port; see HttpServer::port()
-  int io_threads = 2;
+  int io_threads = 2;  // at most the CPUs the process may run on (sched_getaffinity)
   std::uint32_t body_limit_bytes = 64 * 1024;
   std::uint32_t header_limit_bytes = 16 * 1024;
   std::chrono::milliseconds read_timeout{5000};
@@ -57,6 +58,24 @@ struct ServerStats {
   std::uint64_t timeouts = 0;
   std::uint64_t handler_failures = 0;  // handler threw: answered 500
 };
+
+// The parser each request is read with: options' body and header limits.
+using HttpRequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+void ConfigureRequestParser(const ServerOptions& options, HttpRequestParser* parser);
+
+// The server's own answer to a request it could not read (`ec` from reading with a
+// parser set up by ConfigureRequestParser): 413 body over the limit, 431 header
+// over the limit, 400 malformed, each with Connection: close. No answer
+// (std::nullopt) when the peer closed, timed out or cut the request short.
+std::optional<HttpResponse> ReadErrorResponse(const ServerOptions& options,
+                                              boost::beast::error_code ec);
+
+// The server's answer to a request it read: the handler's response, or 500 with the
+// server's error body if the handler throws (then *handler_failed is set); a HEAD
+// response loses its body. This is all the server does between reading a request
+// and writing the answer; the HTTP fuzz target (tests/fuzz/fuzz_http.cc) calls it too.
+HttpResponse AnswerRequest(const HttpHandler& handler, const HttpRequest& request,
+                           bool* handler_failed);
 
 // A JSON response with the request's version and keep-alive.
 HttpResponse MakeJsonResponse(const HttpRequest& request, unsigned status, std::string body);

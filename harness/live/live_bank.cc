@@ -158,7 +158,7 @@ std::optional<HttpResponse> LiveBank::HandleTestEndpoint(const HttpRequest& requ
     store.Reject(*id);
   }
   body["status"] = mocks::ConsentStatusName(store.Get(*id).status);
-  return Respond(request, 200, body.dump(), Now());
+  return Respond(request, 200, body.dump(-1, ' ', false, Json::error_handler_t::replace), Now());
 }
 
 HttpResponse LiveBank::ListCustomers(const HttpRequest& request, const Target& target) const {
@@ -182,7 +182,7 @@ HttpResponse LiveBank::ListCustomers(const HttpRequest& request, const Target& t
   Json body;
   body["bank"] = id();
   body["customers"] = std::move(customers);
-  return Respond(request, 200, body.dump(), Now());
+  return Respond(request, 200, body.dump(-1, ' ', false, Json::error_handler_t::replace), Now());
 }
 
 std::optional<std::string> Target::Query(std::string_view key) const {

@@ -53,7 +53,12 @@ class Exchange {
   }
 
   HttpResponse Reply(unsigned status, const Json& body = Json()) const {
-    HttpResponse res = Respond(request_, status, body.is_null() ? "" : body.dump(), bank_.Now());
+    // Request bytes echoed in messages (paths, headers) need not be UTF-8: they are
+    // replaced (U+FFFD), where dump() would throw (found by fuzz_http).
+    HttpResponse res =
+        Respond(request_, status,
+                body.is_null() ? "" : body.dump(-1, ' ', false, Json::error_handler_t::replace),
+                bank_.Now());
     res.set("x-fapi-interaction-id", interaction_id_);
     return res;
   }

@@ -81,6 +81,10 @@ std::vector<std::uint16_t> LiveService::ports() const {
   return out;
 }
 
+ServerStats LiveService::server_stats(mocks::BankIndex index) const {
+  return servers_.at(index)->stats();
+}
+
 void LiveService::AdvanceLocked() {
   SimTime target = std::min(target_now_(), end_);
   if (!drained_ && target >= duration_) {

@@ -56,6 +56,8 @@ class LiveService {
   // ("http://127.0.0.1:8080/open-banking/v3.1/aisp").
   Result<std::vector<std::string>> Listen(const ServerOptions& options);
   std::vector<std::uint16_t> ports() const;
+  // The HTTP counters of bank `index`'s listener (after Listen).
+  ServerStats server_stats(mocks::BankIndex index) const;
 
   // Advances the simulation to min(target_now(), duration + drain). Thread-safe.
   SimTime Advance();

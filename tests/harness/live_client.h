@@ -96,7 +96,8 @@ inline std::string SendRaw(std::uint16_t port, const std::string& bytes) {
 // bank "northbank" and a Berlin Group bank "southbank", served on ephemeral ports.
 // Simulated time is whatever `now` says.
 struct LiveWorld {
-  explicit LiveWorld(double rate_limit_per_s = 0, std::uint32_t frequency_per_day = 0) {
+  explicit LiveWorld(double rate_limit_per_s = 0, std::uint32_t frequency_per_day = 0,
+                     const ServerOptions& server_options = {}) {
     spec.seed = 11;
     spec.duration = 30 * kDay;
     spec.drain = kHour;
@@ -117,7 +118,7 @@ struct LiveWorld {
     now.store(kHour);
     service = std::make_unique<LiveService>(
         world.get(), &sim, [this] { return now.load(); }, 1.0);
-    auto urls = service->Listen(ServerOptions{});
+    auto urls = service->Listen(server_options);
     if (!urls.ok()) throw std::runtime_error(urls.error().message);
     obie_port = service->ports()[0];
     bg_port = service->ports()[1];

@@ -21,7 +21,6 @@ namespace http = boost::beast::http;
 using testing::Client;
 using testing::Json;
 using testing::LiveWorld;
-using testing::SendRaw;
 
 const std::string kBase = "/open-banking/v3.1/aisp";
 
@@ -86,68 +85,7 @@ TEST_CASE("GET /metrics counts requests per endpoint and status in Prometheus te
   CHECK(r.body.find("le=\"+Inf\"") != std::string::npos);
 }
 
-TEST_CASE("hostile clients do not disturb a well-behaved one", "[live]") {
-  LiveWorld w;
-  auto [alice, bob] = w.Customers(0);
-  Client good(w.obie_port);
-  auto created = good.Post(kBase + "/account-access-consents",
-                           R"({"Data":{"Permissions":["ReadBalances"]},"Risk":{}})",
-                           {{"x-bpsim-psu-id", std::to_string(alice)}});
-  std::string id = created.json()["Data"]["ConsentId"];
-  std::string token =
-      good.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
-  const std::string chk = AccountId("northbank", alice, AccountKind::kChecking);
-  const std::string expected_body =
-      good.Get(kBase + "/accounts/" + chk + "/balances", {{"Authorization", "Bearer " + token}})
-          .body;
-
-  std::atomic<bool> stop{false};
-  std::atomic<int> hostile_sent{0};
-  const std::vector<std::string> garbage = {
-      "GARBAGE\r\n\r\n",
-      "GET / HTTP/9.9\r\n\r\n",
-      "GET /open-banking/v3.1/aisp/accounts HTTP/1.1\r\nContent-Length: 10\r\n\r\nab",
-      "POST /x HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n",
-      "GET /\x01\x02 HTTP/1.1\r\n\r\n",
-      "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-      std::string("\0\0\0\0", 4),
-      "GET /" + std::string(20000, 'a') + " HTTP/1.1\r\n\r\n",
-  };
-  std::thread hostile([&] {
-    for (int i = 0; i < 2000 && !stop; ++i) {
-      std::string bytes = garbage[i % garbage.size()];
-      if (i % 3 == 0) bytes = bytes.substr(0, bytes.size() / 2);  // truncated
-      try {
-        SendRaw(w.obie_port, bytes);
-      } catch (...) {
-      }
-      hostile_sent.fetch_add(1);
-    }
-  });
-  // Slow connections that send half a header line and stall.
-  std::vector<std::unique_ptr<testing::net::io_context>> slow_ioc;
-  std::vector<std::unique_ptr<testing::tcp::socket>> slow;
-  for (int i = 0; i < 20; ++i) {
-    slow_ioc.push_back(std::make_unique<testing::net::io_context>());
-    slow.push_back(std::make_unique<testing::tcp::socket>(*slow_ioc.back()));
-    slow.back()->connect({testing::net::ip::make_address("127.0.0.1"), w.obie_port});
-    testing::net::write(*slow.back(), testing::net::buffer(std::string("GET /slow HTT")));
-  }
-  int good_answers = 0;
-  while (hostile_sent.load() < 2000) {
-    auto r =
-        good.Get(kBase + "/accounts/" + chk + "/balances", {{"Authorization", "Bearer " + token}});
-    REQUIRE(r.status == 200);
-    REQUIRE(r.body == expected_body);
-    ++good_answers;
-  }
-  stop = true;
-  hostile.join();
-  CHECK(good_answers > 0);
-  auto r =
-      good.Get(kBase + "/accounts/" + chk + "/balances", {{"Authorization", "Bearer " + token}});
-  CHECK(r.status == 200);
-}
+// The hostile-client test is live_hostile_test.cc.
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
