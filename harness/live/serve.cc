@@ -1,5 +1,6 @@
 #include "harness/live/serve.h"
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cmath>
@@ -469,6 +470,20 @@ int CmdServe(const std::vector<std::string>& args) {
   for (const std::string& a : args) report.command += " " + a;
   report.incomplete = result.incomplete;
   report.wall_seconds = result.wall_seconds;
+  report.live_endpoints.emplace();
+  for (const LiveService::EndpointSummary& e : endpoints) {
+    report.live_endpoints->push_back({e.listener, e.route, e.count, 0, e.p50, e.p90, e.p99});
+  }
+  for (auto& [route, calls] : platform_calls) {
+    std::sort(calls.seconds.begin(), calls.seconds.end());
+    auto rank = [&](double p) {  // nearest rank
+      if (calls.seconds.empty()) return 0.0;
+      auto k = static_cast<std::size_t>(std::ceil(p * double(calls.seconds.size())));
+      return calls.seconds[std::min(calls.seconds.size() - 1, k == 0 ? 0 : k - 1)];
+    };
+    report.live_endpoints->push_back(
+        {"platform", route, calls.count, calls.failed, rank(0.5), rank(0.9), rank(0.99)});
+  }
   const bool passed = result.passed;
   std::printf("%s: %s%s; reports in %s/\n", scenario->id.c_str(), passed ? "pass" : "FAIL",
               result.incomplete ? " (interrupted: incomplete)" : "", flags.out.c_str());
