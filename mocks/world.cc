@@ -211,12 +211,24 @@ void World::OnCompromiseNow(std::uint64_t arg) {
 
 void World::OnFlaggedTransaction(CustomerId c, const CardTransaction& tx) {
   SimTime delay = spec_.world.banks[population_->at(c).bank].fraud.detect_delay;
-  sim_->At(tx.time + delay, detection_, c | (std::uint64_t(tx.fraudulent) << 32));
+  std::uint32_t slot;
+  if (!free_flagged_.empty()) {
+    slot = free_flagged_.back();
+    free_flagged_.pop_back();
+    flagged_[slot] = tx;
+  } else {
+    slot = static_cast<std::uint32_t>(flagged_.size());
+    flagged_.push_back(tx);
+  }
+  sim_->At(tx.time + delay, detection_, c | (std::uint64_t(slot) << 32));
 }
 
 void World::OnDetection(std::uint64_t arg) {
   auto c = static_cast<CustomerId>(arg & 0xffffffff);
-  bool fraudulent = (arg >> 32) & 1;
+  auto slot = static_cast<std::uint32_t>(arg >> 32);
+  const CardTransaction tx = flagged_[slot];
+  free_flagged_.push_back(slot);
+  bool fraudulent = tx.fraudulent;
   BankIndex bank = population_->at(c).bank;
   SimTime now = sim_->Now();
   // The bank alerts the platform only under a live consent that names fraud_alerts.
@@ -243,6 +255,7 @@ void World::OnDetection(std::uint64_t arg) {
   w.consent = consent;
   w.ref = alert_id;
   w.detected_at = now;
+  w.transaction = tx;
   outbox_->Send(w);
 }
 

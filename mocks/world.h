@@ -76,7 +76,7 @@ class World final : private DayListener {
   void OnDayStart(std::uint64_t day);
   void OnAskBalance(std::uint64_t arg);     // customer | j << 32 | in_group << 40
   void OnCompromiseNow(std::uint64_t c);
-  void OnDetection(std::uint64_t arg);      // customer | fraudulent << 32
+  void OnDetection(std::uint64_t arg);      // customer | flagged slot << 32
   void OnLink(std::uint64_t arg);           // customer | epoch << 32
   void OnAuthoriseDecision(std::uint64_t arg);  // customer | epoch << 32
   void OnRevokeDecision(std::uint64_t arg);     // customer | epoch << 32
@@ -106,6 +106,9 @@ class World final : private DayListener {
   // Per customer: which linking round they are in (see ConsentPlan epochs).
   std::vector<std::uint16_t> epoch_;
   std::vector<std::uint32_t> active_outage_by_target_;  // timeline index + 1, 0 = none
+  // Flagged transactions waiting for their detection event (slots reused).
+  std::vector<CardTransaction> flagged_;
+  std::vector<std::uint32_t> free_flagged_;
   std::uint64_t next_alert_id_ = 1;
   std::uint64_t alerts_raised_ = 0;
   bool customers_act_ = true;

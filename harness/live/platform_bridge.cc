@@ -509,11 +509,18 @@ mocks::WebhookAnswer PlatformBridge::OnWebhook(const mocks::Webhook& w, std::uin
     body["alert_id"] = AlertText(w.ref);
     body["detected_at"] = FormatDateTime(w.detected_at);
     Json tx;
-    tx["account_id"] = AccountId(bank, w.customer, AccountKind::kCard);
+    tx["id"] = TransactionId(w.customer, w.transaction);
+    tx["amount"] = FormatAmount(w.transaction.amount_cents);
     tx["currency"] = world_.spec().world.banks[w.bank].api.dialect == mocks::Dialect::kObie
                          ? "GBP"
                          : "EUR";
+    tx["account_id"] = AccountId(bank, w.customer, AccountKind::kCard);
     body["transaction"] = std::move(tx);
+    // The amount went to the platform over HTTP: a canary like any amount served.
+    if (served_ != nullptr) {
+      served_->NoteAmount(FormatAmount(w.transaction.amount_cents), w.customer,
+                          mocks::Category::kTransactions);
+    }
     id = "wh-" + bank + "-" + std::to_string(w.ref);
     if (served_ != nullptr) {
       served_->NoteAlert(w.ref, ServedRegistry::Alert{w.customer, w.bank, w.consent,

@@ -23,6 +23,7 @@ struct Webhook {
   ConsentId consent = 0;
   std::uint64_t ref = 0;       // alert id, or the consent id for revocations
   SimTime detected_at = 0;     // alerts: when the fraud engine flagged it
+  CardTransaction transaction;  // alerts: the flagged card transaction
 };
 
 // The platform's answer to one delivered attempt.

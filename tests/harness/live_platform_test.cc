@@ -312,6 +312,9 @@ TEST_CASE("webhooks are signed, retried on 500 and received only after a 2xx",
   hook.consent = 0;
   hook.ref = 42;
   hook.detected_at = kHour;
+  hook.transaction.time = 2 * kDay + 5 * kMinute;
+  hook.transaction.seq = 3;
+  hook.transaction.amount_cents = 12345;
   w.world->outbox().Send(hook);
   // Run the simulation on until the platform has accepted the webhook.
   for (int i = 0; i < 200 && w.trace.Of(mocks::EntryType::kWebhookReceived).empty(); ++i) {
@@ -337,6 +340,12 @@ TEST_CASE("webhooks are signed, retried on 500 and received only after a 2xx",
   CHECK(body["alert_id"] == "ALERT-00000042");
   CHECK(body["customer"] == alice);
   CHECK(body["detected_at"] == "2025-01-01T01:00:00+00:00");
+  CHECK(body["transaction"]["id"] == TransactionId(alice, hook.transaction));
+  CHECK(body["transaction"]["id"] == "TX-" + std::string(8 - std::to_string(alice).size(), '0') +
+                                         std::to_string(alice) + "-00002-0003");
+  CHECK(body["transaction"]["amount"] == "123.45");
+  CHECK(body["transaction"]["currency"] == "GBP");
+  CHECK(body["transaction"]["account_id"] == AccountId("northbank", alice, AccountKind::kCard));
   // Nothing further is sent once accepted.
   for (int i = 0; i < 20; ++i) {
     w.now.store(w.now.load() + kMinute);
@@ -448,6 +457,35 @@ TEST_CASE("the messenger sinks label what reaches them by its canaries", "[live]
     std::string huge = "\"" + std::string(1024 * 1024 + 10, 'a') + "\"";
     CHECK(big.Post("/v1/ads/audiences", huge).status == 413);
   }
+}
+
+}  // namespace
+}  // namespace bpsim::harness::live
+
+namespace bpsim::harness::live {
+namespace {
+
+TEST_CASE("amounts are attributed only when served for exactly one subject", "[live][platform]") {
+  PlatformWorld w;
+  const mocks::CustomerId alice = w.CustomerOf(0), bob = w.CustomerOf(1);
+  ServedRegistry served;
+  served.NoteAmount("12.34", alice, mocks::Category::kBalance);
+  served.NoteAmount("99.99", alice, mocks::Category::kTransactions);
+  served.NoteAmount("99.99", bob, mocks::Category::kTransactions);
+  auto hits = ScanCanaries(R"({"a":"12.34","b":99.99,"c":"112.34","d":"12.345","e":"x12.34"})",
+                           *w.world, served);
+  REQUIRE(hits.size() == 1);
+  CHECK(hits.begin()->first == alice);
+  CHECK(hits.begin()->second.categories == mocks::CategoryBit(mocks::Category::kBalance));
+  // Identifying canaries: account and transaction ids name their subject directly.
+  const std::string text = AccountId("southbank", bob, AccountKind::kCard) + " TX-" +
+                           std::string(8 - std::to_string(alice).size(), '0') +
+                           std::to_string(alice) + "-00001-0002 XNORTHBANK-00000001-CHK";
+  hits = ScanCanaries(text, *w.world, served);
+  REQUIRE(hits.size() == 2);
+  CHECK(hits[bob].categories == mocks::CategoryBit(mocks::Category::kAccounts));
+  CHECK(hits[bob].bank == 1);
+  CHECK(hits[alice].categories == mocks::CategoryBit(mocks::Category::kTransactions));
 }
 
 }  // namespace
