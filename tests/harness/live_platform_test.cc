@@ -12,6 +12,7 @@
 #include "harness/live/canary.h"
 #include "harness/live/platform_bridge.h"
 #include "tests/harness/live_client.h"
+#include "tests/harness/openapi_check.h"
 
 namespace bpsim::harness::live {
 namespace {
@@ -486,6 +487,63 @@ TEST_CASE("amounts are attributed only when served for exactly one subject", "[l
   CHECK(hits[bob].categories == mocks::CategoryBit(mocks::Category::kAccounts));
   CHECK(hits[bob].bank == 1);
   CHECK(hits[alice].categories == mocks::CategoryBit(mocks::Category::kTransactions));
+}
+
+}  // namespace
+}  // namespace bpsim::harness::live
+
+namespace bpsim::harness::live {
+namespace {
+
+void Conforms(const testing_openapi::OpenApi& api, const std::string& path,
+              const std::string& method, const testing::Reply& reply) {
+  INFO(method << " " << path << " -> " << reply.status << " " << reply.body);
+  std::vector<std::string> errors = api.Check(path, method, reply.status, reply.body);
+  for (const std::string& e : errors) FAIL_CHECK(e);
+  CHECK(errors.empty());
+}
+
+TEST_CASE("the token endpoint and the sinks answer as their OpenAPI files say",
+          "[live][platform]") {
+  const std::string docs = std::string(BPSIM_SOURCE_DIR) + "/docs/openapi/";
+  testing_openapi::OpenApi obie(docs + "bank-obie.yaml"), bg(docs + "bank-berlin-group.yaml"),
+      messenger(docs + "messenger.yaml");
+  PlatformWorld w;
+  const mocks::CustomerId alice = w.CustomerOf(0);
+  w.bridge->StartLinking(alice, 0, mocks::kScopeAccounts, mocks::kPurposeDisplay, 90 * kDay);
+  w.CreateConsent(alice);
+  mocks::ConsentId consent = w.bridge->link(alice).consent;
+  REQUIRE(w.world->consents().Authorise(consent, 0x1111222233334444ULL));
+  w.bridge->OnAuthorised(alice, consent);
+  std::string code = Json::parse(w.platform.WaitFor(2).at(1).body)["code"];
+  const std::map<std::string, std::string> form = {
+      {"Content-Type", "application/x-www-form-urlencoded"}};
+  Client bank(w.obie_port);
+  Conforms(obie, "/token", "post",
+           bank.Post("/token", "grant_type=authorization_code&code=" + code, form));
+  Conforms(obie, "/token", "post",
+           bank.Post("/token", "grant_type=authorization_code&code=" + code, form));
+  Client south(w.service->ports()[1]);
+  Conforms(bg, "/token", "post", south.Post("/token", "grant_type=password", form));
+
+  Client sinks(w.messenger_port);
+  const std::string chat = "/v1/chats/" + std::to_string(alice) + "/messages";
+  Conforms(messenger, "/v1/chats/{customer}/messages", "post",
+           sinks.Post(chat, R"({"text":"hello"})"));
+  Conforms(messenger, "/v1/chats/{customer}/messages", "post", sinks.Post(chat, "{oops"));
+  Conforms(messenger, "/v1/chats/{customer}/messages", "post",
+           sinks.Post("/v1/chats/999999/messages", "{}"));
+  Conforms(messenger, "/v1/partners/{name}/exports", "post",
+           sinks.Post("/v1/partners/nobody/exports", "{}"));
+  Conforms(messenger, "/v1/analytics/events", "post", sinks.Post("/v1/analytics/events", "[1]"));
+  mocks::Outage outage;
+  outage.target = "messenger";
+  outage.duration = kHour;
+  w.world->network().StartOutage(mocks::Network::kMessengerTarget, outage, 7);
+  Conforms(messenger, "/v1/groups/{group}/messages", "post",
+           sinks.Post("/v1/groups/1/messages", R"({"text":"hello"})"));
+  w.world->network().EndOutage(mocks::Network::kMessengerTarget, 7);
+  Conforms(messenger, "/metrics", "get", sinks.Get("/metrics"));
 }
 
 }  // namespace
