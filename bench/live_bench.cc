@@ -55,7 +55,7 @@ struct ScanWorld {
 void BM_ScanChatMessage(benchmark::State& state) {
   ScanWorld w;
   const std::string body =
-      R"({"text":"Your balance is 1037.00 GBP (account NORTHBANK-00000001-CHK)","check":812})";
+      R"json({"text":"Your balance is 1037.00 GBP (account NORTHBANK-00000001-CHK)","check":812})json";
   for (auto _ : state) benchmark::DoNotOptimize(ScanCanaries(body, *w.world, w.served));
   state.SetBytesProcessed(std::int64_t(state.iterations()) * std::int64_t(body.size()));
 }
