@@ -12,7 +12,7 @@ FROM debian:12-slim AS builder
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       g++ cmake ninja-build \
-      libboost-dev libyaml-cpp-dev nlohmann-json3-dev catch2 libbenchmark-dev \
+      libboost-dev libyaml-cpp-dev nlohmann-json3-dev catch2 libbenchmark-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -26,10 +26,10 @@ RUN cmake --preset release -DBPSIM_BUILD_TESTS=OFF -DBPSIM_BUILD_BENCH=OFF \
 # --- runtime -------------------------------------------------------------------
 FROM debian:12-slim
 
-# bpsim links yaml-cpp dynamically; Boost and nlohmann/json are header-only here,
-# and libstdc++ is already in the base image.
+# bpsim links yaml-cpp and OpenSSL's libcrypto dynamically; Boost and nlohmann/json
+# are header-only here, and libstdc++ is already in the base image.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libyaml-cpp0.7 \
+ && apt-get install -y --no-install-recommends libyaml-cpp0.7 libssl3 \
  && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --home-dir /home/bpsim --shell /usr/sbin/nologin --uid 10001 bpsim

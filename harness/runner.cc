@@ -116,7 +116,7 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
 
   Simulator sim;
   mocks::WorldTraceBus world_bus;
-  mocks::World world(spec, &sim, &world_bus);
+  mocks::World world(spec, &sim, &world_bus, options.platform);
   // Every consumer of the trace runs on a second thread (harness/async_bus.h).
   AsyncTraceForwarder forwarder;
   world_bus.Subscribe(&forwarder);

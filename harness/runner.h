@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,7 @@ namespace bpsim {
 class Simulator;
 namespace mocks {
 class World;
+class PlatformPort;
 }  // namespace mocks
 }  // namespace bpsim
 
@@ -39,6 +41,9 @@ struct RunOptions {
   // scenario's duration and stop at or before duration + drain; it returns false
   // when the run was cut short (the result is then incomplete).
   std::function<bool(mocks::World& world, Simulator& sim)> drive;
+  // Live mode with an external platform: makes the platform the world talks to
+  // instead of the simulated one (mocks::PlatformFactory).
+  std::function<std::unique_ptr<mocks::PlatformPort>(mocks::World& world)> platform;
 };
 
 // The command that reproduces a run: "bpsim replay FILE --seed N".

@@ -5,7 +5,8 @@
 
 namespace bpsim::mocks {
 
-World::World(const WorldSpec& spec, Simulator* sim, WorldTraceBus* bus)
+World::World(const WorldSpec& spec, Simulator* sim, WorldTraceBus* bus,
+             const PlatformFactory& external)
     : spec_(spec), sim_(sim) {
   env_.clock = sim;
   env_.bus = bus;
@@ -23,10 +24,16 @@ World::World(const WorldSpec& spec, Simulator* sim, WorldTraceBus* bus)
     bank_ptrs.push_back(banks_.back().get());
   }
   network_ = std::make_unique<Network>(&env_, sim_, bank_ptrs);
-  platform_ = std::make_unique<Platform>(&env_, sim_, spec_.world.platform,
-                                         population_->size(), network_.get(), consents_.get());
-  network_->set_client(platform_.get());
-  outbox_ = std::make_unique<WebhookOutbox>(&env_, sim_, network_.get(), platform_.get());
+  if (external) {
+    external_ = external(*this);
+    platform_ = external_.get();
+  } else {
+    simulated_ = std::make_unique<Platform>(&env_, sim_, spec_.world.platform,
+                                            population_->size(), network_.get(), consents_.get());
+    network_->set_client(simulated_.get());
+    platform_ = simulated_.get();
+  }
+  outbox_ = std::make_unique<WebhookOutbox>(&env_, sim_, network_.get(), platform_);
   epoch_.assign(population_->size(), 0);
   active_outage_by_target_.assign(banks_.size() + 1, 0);
 
@@ -130,6 +137,12 @@ void World::OnAuthoriseDecision(std::uint64_t arg) {
   auto epoch = static_cast<std::uint32_t>(arg >> 32);
   const mocks::Link& link = platform_->link(c);
   if (epoch != epoch_[c] || link.state != LinkState::kPending) return;
+  if (link.consent == 0) {
+    // An external platform has not created the consent at the bank yet (never
+    // happens in simulation): the customer looks at the bank's page again shortly.
+    sim_->After(kMinute, authorise_, arg);
+    return;
+  }
   ConsentId consent = link.consent;
   ConsentPlan plan = population_->PlanConsent(c, epoch);
   if (plan.rejects) {
@@ -198,12 +211,24 @@ void World::OnCompromiseNow(std::uint64_t arg) {
 
 void World::OnFlaggedTransaction(CustomerId c, const CardTransaction& tx) {
   SimTime delay = spec_.world.banks[population_->at(c).bank].fraud.detect_delay;
-  sim_->At(tx.time + delay, detection_, c | (std::uint64_t(tx.fraudulent) << 32));
+  std::uint32_t slot;
+  if (!free_flagged_.empty()) {
+    slot = free_flagged_.back();
+    free_flagged_.pop_back();
+    flagged_[slot] = tx;
+  } else {
+    slot = static_cast<std::uint32_t>(flagged_.size());
+    flagged_.push_back(tx);
+  }
+  sim_->At(tx.time + delay, detection_, c | (std::uint64_t(slot) << 32));
 }
 
 void World::OnDetection(std::uint64_t arg) {
   auto c = static_cast<CustomerId>(arg & 0xffffffff);
-  bool fraudulent = (arg >> 32) & 1;
+  auto slot = static_cast<std::uint32_t>(arg >> 32);
+  const CardTransaction tx = flagged_[slot];
+  free_flagged_.push_back(slot);
+  bool fraudulent = tx.fraudulent;
   BankIndex bank = population_->at(c).bank;
   SimTime now = sim_->Now();
   // The bank alerts the platform only under a live consent that names fraud_alerts.
@@ -230,6 +255,7 @@ void World::OnDetection(std::uint64_t arg) {
   w.consent = consent;
   w.ref = alert_id;
   w.detected_at = now;
+  w.transaction = tx;
   outbox_->Send(w);
 }
 

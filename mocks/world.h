@@ -9,6 +9,7 @@
 //         w.BeginDrain();  sim.RunUntil(spec.duration + spec.drain);
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "mocks/customers/population.h"
 #include "mocks/env.h"
 #include "mocks/messenger/platform.h"
+#include "mocks/messenger/platform_port.h"
 #include "mocks/network/network.h"
 #include "sim/simulator.h"
 
@@ -32,9 +34,17 @@ struct WorldStats {
   std::uint64_t audit_records = 0;
 };
 
+class World;
+// Makes the platform the world talks to instead of the simulated one (live mode
+// with an external platform). Called once, inside World's constructor, after the
+// consent store, population, banks and network exist (the outbox does not yet).
+using PlatformFactory = std::function<std::unique_ptr<PlatformPort>(World& world)>;
+
 class World final : private DayListener {
  public:
-  World(const WorldSpec& spec, Simulator* sim, WorldTraceBus* bus);
+  // Without `external`, the world runs the simulated Platform.
+  World(const WorldSpec& spec, Simulator* sim, WorldTraceBus* bus,
+        const PlatformFactory& external = nullptr);
   ~World() override;
 
   void Start();
@@ -48,9 +58,13 @@ class World final : private DayListener {
   Population& population() { return *population_; }
   ConsentStore& consents() { return *consents_; }
   Bank& bank(BankIndex b) { return *banks_[b]; }
-  Platform& platform() { return *platform_; }
+  PlatformPort& platform() { return *platform_; }
+  // The simulated platform; nullptr when an external one is driven.
+  Platform* simulated_platform() { return simulated_.get(); }
+  WebhookOutbox& outbox() { return *outbox_; }
   Network& network() { return *network_; }
   const Env& env() const { return env_; }
+  Simulator& simulator() { return *sim_; }
 
  private:
   // DayListener.
@@ -62,7 +76,7 @@ class World final : private DayListener {
   void OnDayStart(std::uint64_t day);
   void OnAskBalance(std::uint64_t arg);     // customer | j << 32 | in_group << 40
   void OnCompromiseNow(std::uint64_t c);
-  void OnDetection(std::uint64_t arg);      // customer | fraudulent << 32
+  void OnDetection(std::uint64_t arg);      // customer | flagged slot << 32
   void OnLink(std::uint64_t arg);           // customer | epoch << 32
   void OnAuthoriseDecision(std::uint64_t arg);  // customer | epoch << 32
   void OnRevokeDecision(std::uint64_t arg);     // customer | epoch << 32
@@ -85,11 +99,16 @@ class World final : private DayListener {
   std::unique_ptr<Population> population_;
   std::vector<std::unique_ptr<Bank>> banks_;
   std::unique_ptr<Network> network_;
-  std::unique_ptr<Platform> platform_;
+  std::unique_ptr<Platform> simulated_;
+  std::unique_ptr<PlatformPort> external_;
+  PlatformPort* platform_ = nullptr;
   std::unique_ptr<WebhookOutbox> outbox_;
   // Per customer: which linking round they are in (see ConsentPlan epochs).
   std::vector<std::uint16_t> epoch_;
   std::vector<std::uint32_t> active_outage_by_target_;  // timeline index + 1, 0 = none
+  // Flagged transactions waiting for their detection event (slots reused).
+  std::vector<CardTransaction> flagged_;
+  std::vector<std::uint32_t> free_flagged_;
   std::uint64_t next_alert_id_ = 1;
   std::uint64_t alerts_raised_ = 0;
   bool customers_act_ = true;

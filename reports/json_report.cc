@@ -360,6 +360,23 @@ std::string RenderJsonReport(const RunReport& report) {
   Json scenarios = Json::array();
   for (const ScenarioResult& s : report.scenarios) scenarios.push_back(ScenarioJson(s));
   j["scenarios"] = std::move(scenarios);
+  if (report.live_endpoints) {
+    Json endpoints = Json::array();
+    for (const LiveEndpoint& e : *report.live_endpoints) {
+      Json x = Json::object();
+      x["listener"] = e.listener;
+      x["route"] = e.route;
+      x["count"] = e.count;
+      x["failed"] = e.failed;
+      x["p50_seconds"] = e.p50;
+      x["p90_seconds"] = e.p90;
+      x["p99_seconds"] = e.p99;
+      endpoints.push_back(std::move(x));
+    }
+    Json live = Json::object();
+    live["endpoints"] = std::move(endpoints);
+    j["live"] = std::move(live);
+  }
   Json wall = Json::object();
   wall["seconds"] = report.wall_seconds;
   j["wall_clock"] = std::move(wall);
@@ -392,6 +409,22 @@ Result<RunReport> ParseJsonReport(const std::string& text) {
       report.scenarios.push_back(ReadScenario(scenarios[i], Index("scenarios", i)));
     }
     report.wall_seconds = GetNumber(Field(j, "", "wall_clock"), "wall_clock", "seconds");
+    if (auto it = j.find("live"); it != j.end()) {
+      const Json& endpoints = GetArray(*it, "live", "endpoints");
+      report.live_endpoints.emplace();
+      for (size_t i = 0; i < endpoints.size(); ++i) {
+        const std::string where = Index("live.endpoints", i);
+        LiveEndpoint e;
+        e.listener = GetString(endpoints[i], where, "listener");
+        e.route = GetString(endpoints[i], where, "route");
+        e.count = GetUnsigned(endpoints[i], where, "count");
+        e.failed = GetUnsigned(endpoints[i], where, "failed");
+        e.p50 = GetNumber(endpoints[i], where, "p50_seconds");
+        e.p90 = GetNumber(endpoints[i], where, "p90_seconds");
+        e.p99 = GetNumber(endpoints[i], where, "p99_seconds");
+        report.live_endpoints->push_back(std::move(e));
+      }
+    }
     if (auto it = j.find("sweep"); it != j.end()) {
       // Only what the sweep covered; the summary is recomputed from the results.
       const Json& sw = *it;

@@ -94,6 +94,16 @@ struct SweepInfo {
   std::uint32_t shard_index = 0, shard_count = 1;  // 0/1: the whole range
 };
 
+// Live mode (`bpsim serve`): per endpoint, how many requests and how fast (wall
+// seconds, nearest-rank percentiles). Wall-clock figures, like wall_seconds.
+struct LiveEndpoint {
+  std::string listener;  // a bank id, "messenger", or "platform" (calls bpsim made)
+  std::string route;     // "GET /accounts/{AccountId}/balances"
+  std::uint64_t count = 0;
+  std::uint64_t failed = 0;  // platform calls only: no answer or not 2xx
+  double p50 = 0, p90 = 0, p99 = 0;
+};
+
 struct RunReport {
   std::string bpsim_version;
   std::string command;  // how the run was started
@@ -101,6 +111,7 @@ struct RunReport {
   bool incomplete = false;
   double wall_seconds = 0;
   std::optional<SweepInfo> sweep;  // set by `bpsim sweep` and `bpsim merge`
+  std::optional<std::vector<LiveEndpoint>> live_endpoints;  // set by `bpsim serve`
 };
 
 }  // namespace bpsim::reports

@@ -248,6 +248,7 @@ HttpResponse DataRequest(const Exchange& x, Category category, const std::string
   if (category == Category::kBalance) {
     std::int64_t cents =
         account.kind == AccountKind::kCard ? r.balances.card_cents : r.balances.checking_cents;
+    x.bank.NoteAmount(cents, account.customer, Category::kBalance);
     out["balances"] = Json::array(
         {{{"balanceAmount",
            {{"currency", "EUR"}, {"amount", (cents < 0 ? "-" : "") + FormatAmount(cents)}}},
@@ -260,6 +261,7 @@ HttpResponse DataRequest(const Exchange& x, Category category, const std::string
     for (const mocks::CardTransaction& tx : r.transactions) {
       // Spending is a debit: negative in Berlin Group's signed amounts.
       std::string amount = (tx.amount_cents > 0 ? "-" : "") + FormatAmount(tx.amount_cents);
+      x.bank.NoteAmount(tx.amount_cents, account.customer, Category::kTransactions);
       booked.push_back({{"transactionId", TransactionId(account.customer, tx)},
                         {"bookingDate", FormatDate(tx.time)},
                         {"valueDate", FormatDate(tx.time)},

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "harness/live/canary.h"
+
 namespace bpsim::harness::live {
 
 namespace http = boost::beast::http;
@@ -32,9 +34,11 @@ std::optional<mocks::CustomerId> LiveBank::Customer(std::string_view number) con
 
 mocks::ConsentId LiveBank::CreateConsent(mocks::CustomerId customer, mocks::ScopeSet scopes,
                                          SimTime validity) {
-  mocks::ConsentId id =
-      world_->consents().Create(customer, index_, scopes, mocks::kPurposeDisplay, validity);
+  mocks::PurposeSet purposes =
+      hooks_ != nullptr ? hooks_->PurposesFor(customer, index_) : mocks::PurposeSet(mocks::kPurposeDisplay);
+  mocks::ConsentId id = world_->consents().Create(customer, index_, scopes, purposes, validity);
   http_consents_.insert(id);
+  if (hooks_ != nullptr) hooks_->OnConsentCreated(customer, index_, id);
   return id;
 }
 
@@ -103,9 +107,89 @@ std::pair<mocks::ConsentId, std::uint64_t> LiveBank::ParseBearer(std::string_vie
 
 mocks::ApiResponse LiveBank::Fetch(mocks::ApiRequest request) {
   request.request_id = kLiveRequestIdBase + ++next_request_;
+  // The request as it left the client that plays the platform, so the invariants
+  // that judge requests (revocation-honoured, data-minimisation, ...) see it, as
+  // they see the simulated platform's. Only a request that names a consent of this
+  // bank is one "under" a consent; one without a usable token is only refused.
+  const mocks::ConsentStore& store = world_->consents();
+  if (store.Exists(request.token_consent) && store.Get(request.token_consent).bank == index_) {
+    mocks::TraceEntry e;
+    e.type = mocks::EntryType::kApiRequest;
+    e.from = mocks::kConnector;
+    e.to = mocks::BankEndpoint(index_);
+    e.subject = request.subject;
+    e.bank = index_;
+    e.consent = request.token_consent;
+    e.categories = mocks::CategoryBit(request.category);
+    e.ref = request.request_id;
+    e.reason = static_cast<std::uint8_t>(mocks::RequestReason::kOnDemand);
+    world_->env().Emit(e);
+  }
   mocks::ApiResponse response;
   world_->bank(index_).Handle(request, errors_, &response);
+  if (response.status == 200 && served_ != nullptr) {
+    served_->NoteServed(request.subject, index_, response.consent);
+  }
   return response;
+}
+
+void LiveBank::NoteAmount(std::int64_t cents, mocks::CustomerId c, mocks::Category category) {
+  if (served_ != nullptr) served_->NoteAmount(FormatAmount(cents), c, category);
+}
+
+std::string LiveBank::AccessToken(mocks::ConsentId id, std::uint64_t secret) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(secret));
+  return ConsentText(id) + "." + hex;
+}
+
+std::string LiveBank::IssueCode(mocks::ConsentId id, SimTime lifetime) {
+  Rng rng = world_->env().Stream("live.code", index_, ++next_code_);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(rng.Next()));
+  std::string code = "ac-" + std::to_string(id) + "-" + hex;
+  codes_[code] = Code{id, Now() + lifetime};
+  return code;
+}
+
+HttpResponse LiveBank::Token(const HttpRequest& request) {
+  auto fail = [&](const char* error, const std::string& description) {
+    Json body;
+    body["error"] = error;
+    body["error_description"] = description;
+    HttpResponse res = Respond(request, 400, body.dump(), Now());
+    res.set(http::field::cache_control, "no-store");
+    return res;
+  };
+  // application/x-www-form-urlencoded: the same key=value&... as a query string.
+  Target form = ParseTarget("?" + std::string(request.body()));
+  std::optional<std::string> grant = form.Query("grant_type");
+  if (!grant) return fail("invalid_request", "grant_type is required");
+  if (*grant != "authorization_code") {
+    return fail("unsupported_grant_type", "only grant_type=authorization_code is supported");
+  }
+  std::optional<std::string> code = form.Query("code");
+  if (!code) return fail("invalid_request", "code is required");
+  auto it = codes_.find(*code);
+  if (it == codes_.end()) {
+    return fail("invalid_grant", "unknown or already used authorization code");
+  }
+  Code c = it->second;
+  codes_.erase(it);  // a code can be exchanged once, whatever happens next
+  const mocks::Consent& k = consent(c.consent);
+  if (Now() >= c.expires_at) return fail("invalid_grant", "the authorization code has expired");
+  if (k.status != mocks::ConsentStatus::kAuthorised || k.token_secret == 0 || Expired(c.consent)) {
+    return fail("invalid_grant", "consent " + ConsentText(c.consent) + " is " +
+                                     mocks::ConsentStatusName(k.status));
+  }
+  Json body;
+  body["access_token"] = AccessToken(c.consent, k.token_secret);
+  body["token_type"] = "Bearer";
+  body["expires_in"] = RetryAfterSeconds(k.expires_at - Now());
+  body["consent_id"] = ConsentText(c.consent);
+  HttpResponse res = Respond(request, 200, body.dump(), Now());
+  res.set(http::field::cache_control, "no-store");
+  return res;
 }
 
 std::int64_t LiveBank::RetryAfterSeconds(SimTime delay) const {
@@ -116,6 +200,14 @@ std::int64_t LiveBank::RetryAfterSeconds(SimTime delay) const {
 std::optional<HttpResponse> LiveBank::HandleTestEndpoint(const HttpRequest& request,
                                                          std::string* route) {
   Target t = ParseTarget(request.target());
+  if (t.segments.size() == 1 && t.segments[0] == "token") {
+    *route = "POST /token";
+    if (request.method() != http::verb::post) {
+      return Respond(request, 405, ServerErrorBody("method_not_allowed", "use POST /token"),
+                     Now());
+    }
+    return Token(request);
+  }
   if (t.segments.size() == 2 && t.segments[0] == "__bpsim" && t.segments[1] == "customers" &&
       request.method() == http::verb::get) {
     *route = "GET /__bpsim/customers";
@@ -150,9 +242,7 @@ std::optional<HttpResponse> LiveBank::HandleTestEndpoint(const HttpRequest& requ
     Rng rng = world_->env().Stream("live.token", *id);
     std::uint64_t secret = rng.Next() | (1ULL << 63);  // never 0, always 16 hex digits
     store.Authorise(*id, secret);
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(secret));
-    body["access_token"] = ConsentText(*id) + "." + hex;
+    body["access_token"] = AccessToken(*id, secret);
     body["token_type"] = "Bearer";
   } else {
     store.Reject(*id);

@@ -12,6 +12,11 @@
 //   GET  /__bpsim/customers[?limit=N]             -> 200 {"bank": ID, "customers":
 //        [numbers]}  (the first N customers of this bank, default 100)
 //
+// and the OAuth 2.0 token endpoint of docs/platform-contract.md, on the listener
+// root: POST /token (grant_type=authorization_code&code=CODE) exchanges a one-time
+// authorization code (IssueCode, when the simulated customer authorised) for the
+// consent's access token.
+//
 // Consent ids over HTTP are "consent-N" (N = the store's id). A token is
 // "consent-N.<16 hex digits>", bound to that one consent; Bank::Handle checks it.
 //
@@ -25,6 +30,7 @@
 #include <string_view>
 
 #include "harness/live/http_server.h"
+#include "harness/live/served.h"
 #include "mocks/world.h"
 
 namespace bpsim::harness::live {
@@ -37,6 +43,18 @@ struct Target {
   std::optional<std::string> Query(std::string_view key) const;
 };
 Target ParseTarget(std::string_view target);
+
+// What an external platform's bridge (platform_bridge.h) learns from the banks.
+class ConsentHooks {
+ public:
+  virtual ~ConsentHooks() = default;
+  // The purposes the customer agreed to in the messenger for a consent being created
+  // for them at `bank` over HTTP (kPurposeDisplay when none is known).
+  virtual mocks::PurposeSet PurposesFor(mocks::CustomerId c, mocks::BankIndex bank) = 0;
+  // A consent was created for `c` at `bank` over HTTP.
+  virtual void OnConsentCreated(mocks::CustomerId c, mocks::BankIndex bank,
+                                mocks::ConsentId consent) = 0;
+};
 
 class LiveBank {
  public:
@@ -82,11 +100,31 @@ class LiveBank {
   // Retry-After in whole wall seconds (at least 1) for a simulated delay.
   std::int64_t RetryAfterSeconds(SimTime delay) const;
 
-  // The /__bpsim/ test endpoints; nullopt if the path is not one of them.
+  // The /__bpsim/ test endpoints and POST /token; nullopt if the path is not one
+  // of them.
   std::optional<HttpResponse> HandleTestEndpoint(const HttpRequest& request, std::string* route);
+
+  // Optional collaborators (live mode with --platform); both may be null.
+  void set_hooks(ConsentHooks* hooks) { hooks_ = hooks; }
+  void set_served(ServedRegistry* served) { served_ = served; }
+  // Records an amount a dialect put in a response body for `c` (a canary).
+  void NoteAmount(std::int64_t cents, mocks::CustomerId c, mocks::Category category);
+
+  // A one-time authorization code for an Authorised consent of this bank
+  // ("ac-N-<16 hex>"), exchangeable at POST /token until `lifetime` of simulated
+  // time has passed.
+  std::string IssueCode(mocks::ConsentId id, SimTime lifetime);
+  // "consent-N.<16 hex>" for an Authorised consent's token secret.
+  static std::string AccessToken(mocks::ConsentId id, std::uint64_t secret);
 
  private:
   HttpResponse ListCustomers(const HttpRequest& request, const Target& target) const;
+  HttpResponse Token(const HttpRequest& request);
+
+  struct Code {
+    mocks::ConsentId consent = 0;
+    SimTime expires_at = 0;
+  };
 
   mocks::World* world_;
   mocks::BankIndex index_;
@@ -96,6 +134,10 @@ class LiveBank {
   std::map<mocks::ConsentId, std::string> requests_;
   Rng errors_;
   std::uint64_t next_request_ = 0;
+  ConsentHooks* hooks_ = nullptr;
+  ServedRegistry* served_ = nullptr;
+  std::map<std::string, Code> codes_;  // unused codes
+  std::uint64_t next_code_ = 0;
 };
 
 // A response with the request's version and keep-alive and, if non-empty, a JSON

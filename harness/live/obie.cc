@@ -274,6 +274,7 @@ HttpResponse DataRequest(const Exchange& x, Category category, const std::string
   } else if (category == Category::kBalance) {
     std::int64_t cents =
         account.kind == AccountKind::kCard ? r.balances.card_cents : r.balances.checking_cents;
+    x.bank_.NoteAmount(cents, account.customer, Category::kBalance);
     Json b;
     b["AccountId"] = account_text;
     b["CreditDebitIndicator"] = cents < 0 ? "Debit" : "Credit";
@@ -293,6 +294,7 @@ HttpResponse DataRequest(const Exchange& x, Category category, const std::string
         t["BookingDateTime"] = FormatDateTime(tx.time);
         t["TransactionInformation"] = mocks::kMerchantCategories[tx.merchant_category];
         t["Amount"] = {{"Amount", FormatAmount(tx.amount_cents)}, {"Currency", "GBP"}};
+        x.bank_.NoteAmount(tx.amount_cents, account.customer, Category::kTransactions);
         list.push_back(std::move(t));
       }
     }

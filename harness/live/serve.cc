@@ -1,5 +1,6 @@
 #include "harness/live/serve.h"
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cmath>
@@ -40,12 +41,25 @@ LiveService::LiveService(mocks::World* world, Simulator* sim, std::function<SimT
       sim_(sim),
       target_now_(std::move(target_now)),
       duration_(world->spec().duration),
-      end_(world->spec().duration + world->spec().drain) {
+      end_(world->spec().duration + world->spec().drain),
+      time_scale_(time_scale) {
   const std::size_t n = world->spec().world.banks.size();
   for (std::size_t i = 0; i < n; ++i) {
     banks_.push_back(std::make_unique<LiveBank>(world, mocks::BankIndex(i), time_scale));
   }
-  metrics_.resize(n);
+  metrics_.resize(n + 1);  // the banks', then the messenger's
+}
+
+void LiveService::AttachPlatform(PlatformBridge* bridge) {
+  std::lock_guard<std::mutex> lock(world_mu_);
+  bridge_ = bridge;
+  std::vector<LiveBank*> banks;
+  for (auto& b : banks_) {
+    b->set_served(&served_);
+    banks.push_back(b.get());
+  }
+  bridge_->Attach(std::move(banks), &served_);
+  messenger_ = std::make_unique<MessengerSinks>(world_, &served_, time_scale_);
 }
 
 LiveService::~LiveService() { Stop(); }
@@ -72,6 +86,27 @@ Result<std::vector<std::string>> LiveService::Listen(const ServerOptions& option
     urls.push_back(url);
     servers_.push_back(std::move(server).value());
   }
+  if (messenger_ != nullptr) {
+    ServerOptions o = options;
+    if (options.port != 0) {
+      if (options.port + banks_.size() > 65535) {
+        Stop();
+        return Error{"cannot listen on " + options.address + ":" +
+                     std::to_string(options.port + banks_.size()) + " for the messenger"};
+      }
+      o.port = static_cast<std::uint16_t>(options.port + banks_.size());
+    }
+    o.body_limit_bytes = 1024 * 1024;  // the contract's sink limit: larger is 413
+    auto index = mocks::BankIndex(banks_.size());
+    auto server =
+        HttpServer::Start(o, [this, index](const HttpRequest& r) { return Handle(index, r); });
+    if (!server.ok()) {
+      Stop();
+      return server.error();
+    }
+    messenger_url_ = "http://" + o.address + ":" + std::to_string((*server)->port());
+    servers_.push_back(std::move(server).value());
+  }
   return urls;
 }
 
@@ -86,6 +121,7 @@ ServerStats LiveService::server_stats(mocks::BankIndex index) const {
 }
 
 void LiveService::AdvanceLocked() {
+  if (bridge_ != nullptr) bridge_->ApplyCompletions();
   SimTime target = std::min(target_now_(), end_);
   if (!drained_ && target >= duration_) {
     if (sim_->Now() < duration_) sim_->RunUntil(duration_);
@@ -124,6 +160,13 @@ HttpResponse LiveService::Handle(mocks::BankIndex index, const HttpRequest& requ
   } else {
     std::lock_guard<std::mutex> lock(world_mu_);
     AdvanceLocked();
+    if (index >= banks_.size()) {
+      response = messenger_->Handle(request, &route);
+      double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      Record(index, route, response.result_int(), seconds);
+      return response;
+    }
     LiveBank& bank = *banks_[index];
     if (auto test = bank.HandleTestEndpoint(request, &route)) {
       response = std::move(*test);
@@ -147,6 +190,7 @@ void LiveService::Record(mocks::BankIndex index, const std::string& route, unsig
   ++s.by_status[status];
   ++s.count;
   s.seconds_sum += seconds;
+  s.samples.push_back(seconds);
   for (std::size_t b = 0; b < kBucketCount; ++b) {
     if (seconds <= kBucketBounds[b]) {
       ++s.buckets[b];
@@ -155,8 +199,33 @@ void LiveService::Record(mocks::BankIndex index, const std::string& route, unsig
   }
 }
 
+std::vector<LiveService::EndpointSummary> LiveService::EndpointSummaries() const {
+  std::vector<EndpointSummary> out;
+  std::lock_guard<std::mutex> lock(metrics_mu_);
+  for (std::size_t i = 0; i < metrics_.size(); ++i) {
+    for (const auto& [route, s] : metrics_[i]) {
+      EndpointSummary e;
+      e.listener = i < banks_.size() ? banks_[i]->id() : "messenger";
+      e.route = route;
+      e.count = s.count;
+      std::vector<double> v = s.samples;
+      std::sort(v.begin(), v.end());
+      auto rank = [&](double p) {  // nearest rank
+        if (v.empty()) return 0.0;
+        std::size_t k = static_cast<std::size_t>(std::ceil(p * double(v.size())));
+        return v[std::min(v.size() - 1, k == 0 ? 0 : k - 1)];
+      };
+      e.p50 = rank(0.5);
+      e.p90 = rank(0.9);
+      e.p99 = rank(0.99);
+      out.push_back(std::move(e));
+    }
+  }
+  return out;
+}
+
 std::string LiveService::MetricsText(mocks::BankIndex index) const {
-  const std::string bank = banks_[index]->id();
+  const std::string bank = index < banks_.size() ? banks_[index]->id() : "messenger";
   std::string out;
   char num[64];
   out += "# HELP bpsim_http_requests_total HTTP requests answered, by endpoint and status.\n";
@@ -198,6 +267,7 @@ extern "C" void OnServeSignal(int) { g_serve_interrupted.store(true); }
 
 constexpr const char* kServeHelp =
     "usage: bpsim serve SCENARIO [--listen HOST:PORT] [--time-scale N] [--out DIR]\n"
+    "                   [--platform URL [--webhook-secret S]]\n"
     "\n"
     "Serves the scenario's mock banks over HTTP/1.1 while its world runs on a scaled\n"
     "wall clock, then writes report.json, junit.xml, summary.md and report.html.\n"
@@ -210,7 +280,12 @@ constexpr const char* kServeHelp =
     "  --listen HOST:PORT  address and first port (default 127.0.0.1:8080)\n"
     "  --time-scale N      simulated seconds per wall second (default 1; 3600 = one\n"
     "                      simulated hour per second)\n"
-    "  --out DIR           report directory (default out)\n";
+    "  --out DIR           report directory (default out)\n"
+    "  --platform URL      drive an external platform at URL (http://HOST:PORT) instead\n"
+    "                      of the simulated one, and serve the messenger sinks on the\n"
+    "                      port after the banks' (docs/platform-contract.md)\n"
+    "  --webhook-secret S  the HMAC-SHA256 key of webhooks to the platform (default\n"
+    "                      bpsim-live-webhook-secret)\n";
 
 int ServeUsage(const std::string& message) {
   std::fprintf(stderr, "bpsim: %s\n\n%s", message.c_str(), kServeHelp);
@@ -223,6 +298,9 @@ struct ServeFlags {
   std::uint16_t port = 8080;
   double time_scale = 1;
   std::string out = "out";
+  std::string platform;
+  std::string webhook_secret = kDefaultWebhookSecret;
+  bool webhook_secret_set = false;
 };
 
 std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFlags* flags) {
@@ -261,6 +339,15 @@ std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFl
       flags->time_scale = scale;
     } else if (a == "--out") {
       if (!value(&flags->out)) return ServeUsage("--out needs a directory");
+    } else if (a == "--platform") {
+      if (!value(&flags->platform)) return ServeUsage("--platform needs a URL");
+      auto url = ParsePlatformUrl(flags->platform);
+      if (!url.ok()) return ServeUsage(url.error().message);
+    } else if (a == "--webhook-secret") {
+      if (!value(&flags->webhook_secret) || flags->webhook_secret.empty()) {
+        return ServeUsage("--webhook-secret needs a non-empty value");
+      }
+      flags->webhook_secret_set = true;
     } else if (a.rfind("--", 0) == 0) {
       return ServeUsage("unknown option '" + a + "'");
     } else if (flags->scenario.empty()) {
@@ -270,6 +357,9 @@ std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFl
     }
   }
   if (flags->scenario.empty()) return ServeUsage("serve needs a SCENARIO file");
+  if (flags->webhook_secret_set && flags->platform.empty()) {
+    return ServeUsage("--webhook-secret only applies with --platform");
+  }
   return std::nullopt;
 }
 
@@ -303,10 +393,26 @@ int CmdServe(const std::vector<std::string>& args) {
 
   std::string listen_error;
   RunOptions options;
+  PlatformBridge* bridge = nullptr;
+  std::map<std::string, CallStats> platform_calls;
+  std::vector<LiveService::EndpointSummary> endpoints;
+  if (!flags.platform.empty()) {
+    options.platform = [&](mocks::World& world) -> std::unique_ptr<mocks::PlatformPort> {
+      PlatformBridge::Options o;
+      o.url = ParsePlatformUrl(flags.platform).value();
+      o.webhook_secret = flags.webhook_secret;
+      o.time_scale = flags.time_scale;
+      // The simulator is the world's clock (env().clock); the bridge schedules on it.
+      auto made = std::make_unique<PlatformBridge>(world, &world.simulator(), std::move(o));
+      bridge = made.get();
+      return made;
+    };
+  }
   options.drive = [&](mocks::World& world, Simulator& sim) {
     ScaledClock clock(flags.time_scale);
     LiveService service(
         &world, &sim, [&clock] { return clock.Now(); }, flags.time_scale);
+    if (bridge != nullptr) service.AttachPlatform(bridge);
     ServerOptions server;
     server.address = flags.address;
     server.port = flags.port;
@@ -317,10 +423,20 @@ int CmdServe(const std::vector<std::string>& args) {
     }
     const auto& banks = world.spec().world.banks;
     for (std::size_t i = 0; i < urls->size(); ++i) {
+      if (bridge != nullptr) {  // the contract's lines, exactly
+        std::printf("bank %s (%s): %s\n", banks[i].id.c_str(),
+                    banks[i].api.dialect == mocks::Dialect::kObie ? "obie" : "berlin-group",
+                    (*urls)[i].c_str());
+        continue;
+      }
       std::printf("bank %s (%s): %s  (customers: http://%s:%u/__bpsim/customers)\n",
                   banks[i].id.c_str(),
                   banks[i].api.dialect == mocks::Dialect::kObie ? "obie" : "berlin-group",
                   (*urls)[i].c_str(), flags.address.c_str(), unsigned(service.ports()[i]));
+    }
+    if (bridge != nullptr) {
+      std::printf("messenger: %s\n", service.messenger_url().c_str());
+      std::printf("platform: %s (driven)\n", ParsePlatformUrl(flags.platform).value().text.c_str());
     }
     std::printf("serving %s at time scale %g until %s simulated (Ctrl-C stops early)\n",
                 scenario->id.c_str(), flags.time_scale,
@@ -329,12 +445,22 @@ int CmdServe(const std::vector<std::string>& args) {
     while (!service.Finished()) {
       if (g_serve_interrupted.load()) {
         service.Stop();
+        endpoints = service.EndpointSummaries();
+        if (bridge != nullptr) {
+          bridge->Stop();
+          platform_calls = bridge->call_stats();
+        }
         return false;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       service.Advance();
     }
     service.Stop();
+    endpoints = service.EndpointSummaries();
+    if (bridge != nullptr) {
+      bridge->Stop();
+      platform_calls = bridge->call_stats();
+    }
     return true;
   };
   reports::ScenarioResult result = RunScenario(*scenario, options);
@@ -348,10 +474,29 @@ int CmdServe(const std::vector<std::string>& args) {
   for (const std::string& a : args) report.command += " " + a;
   report.incomplete = result.incomplete;
   report.wall_seconds = result.wall_seconds;
+  report.live_endpoints.emplace();
+  for (const LiveService::EndpointSummary& e : endpoints) {
+    report.live_endpoints->push_back({e.listener, e.route, e.count, 0, e.p50, e.p90, e.p99});
+  }
+  for (auto& [route, calls] : platform_calls) {
+    std::sort(calls.seconds.begin(), calls.seconds.end());
+    auto rank = [&](double p) {  // nearest rank
+      if (calls.seconds.empty()) return 0.0;
+      auto k = static_cast<std::size_t>(std::ceil(p * double(calls.seconds.size())));
+      return calls.seconds[std::min(calls.seconds.size() - 1, k == 0 ? 0 : k - 1)];
+    };
+    report.live_endpoints->push_back(
+        {"platform", route, calls.count, calls.failed, rank(0.5), rank(0.9), rank(0.99)});
+  }
   const bool passed = result.passed;
   std::printf("%s: %s%s; reports in %s/\n", scenario->id.c_str(), passed ? "pass" : "FAIL",
               result.incomplete ? " (interrupted: incomplete)" : "", flags.out.c_str());
   if (!result.error.empty()) std::fprintf(stderr, "bpsim: %s\n", result.error.c_str());
+  for (const auto& [route, calls] : platform_calls) {
+    std::printf("platform %s: %llu calls, %llu failed\n", route.c_str(),
+                static_cast<unsigned long long>(calls.count),
+                static_cast<unsigned long long>(calls.failed));
+  }
   report.scenarios.push_back(std::move(result));
   int written = WriteServeReports(report, flags.out);
   if (written != kExitOk) return written;

@@ -23,6 +23,9 @@
 
 #include "harness/live/http_server.h"
 #include "harness/live/live_bank.h"
+#include "harness/live/messenger.h"
+#include "harness/live/platform_bridge.h"
+#include "harness/live/served.h"
 #include "mocks/world.h"
 #include "sim/clock.h"
 #include "sim/simulator.h"
@@ -52,9 +55,16 @@ class LiveService {
               double time_scale);
   ~LiveService();  // Stop()
 
+  // Live mode with an external platform (platform_bridge.h): the bridge learns the
+  // banks' consents and codes, its finished calls are applied on every advance, and
+  // Listen also starts the messenger sinks (messenger.h). Call before Listen.
+  void AttachPlatform(PlatformBridge* bridge);
+
   // Starts one listener per bank; returns the base URL of each, in bank order
-  // ("http://127.0.0.1:8080/open-banking/v3.1/aisp").
+  // ("http://127.0.0.1:8080/open-banking/v3.1/aisp"). With a platform attached, also
+  // the messenger's listener on the port after the banks' (messenger_url()).
   Result<std::vector<std::string>> Listen(const ServerOptions& options);
+  const std::string& messenger_url() const { return messenger_url_; }
   std::vector<std::uint16_t> ports() const;
   // The HTTP counters of bank `index`'s listener (after Listen).
   ServerStats server_stats(mocks::BankIndex index) const;
@@ -64,7 +74,17 @@ class LiveService {
   bool Finished() const;  // reached duration + drain
   void Stop();            // closes every listener; idempotent
 
-  // The Prometheus text of bank `index`'s listener.
+  // Per listener and route: request count and wall-latency percentiles (seconds).
+  struct EndpointSummary {
+    std::string listener;  // bank id, or "messenger"
+    std::string route;
+    std::uint64_t count = 0;
+    double p50 = 0, p90 = 0, p99 = 0;
+  };
+  std::vector<EndpointSummary> EndpointSummaries() const;
+
+  // The Prometheus text of bank `index`'s listener (index = bank count: the
+  // messenger's).
   std::string MetricsText(mocks::BankIndex index) const;
   // Answers one request for bank `index` (what each listener's handler calls).
   HttpResponse Handle(mocks::BankIndex index, const HttpRequest& request);
@@ -75,6 +95,7 @@ class LiveService {
     std::vector<std::uint64_t> buckets;  // cumulative later; per-bucket counts here
     double seconds_sum = 0;
     std::uint64_t count = 0;
+    std::vector<double> samples;  // for the report's percentiles
   };
   void AdvanceLocked();
   void Record(mocks::BankIndex index, const std::string& route, unsigned status, double seconds);
@@ -87,8 +108,13 @@ class LiveService {
   mutable std::mutex world_mu_;
   std::vector<std::unique_ptr<LiveBank>> banks_;
   std::vector<std::unique_ptr<HttpServer>> servers_;
+  double time_scale_;
+  PlatformBridge* bridge_ = nullptr;
+  ServedRegistry served_;
+  std::unique_ptr<MessengerSinks> messenger_;
+  std::string messenger_url_;
   mutable std::mutex metrics_mu_;
-  std::vector<std::map<std::string, EndpointStats>> metrics_;  // by bank, by route
+  std::vector<std::map<std::string, EndpointStats>> metrics_;  // by listener, by route
 };
 
 // `bpsim serve SCENARIO [--listen HOST:PORT] [--time-scale N] [--out DIR]`; returns the

@@ -95,12 +95,28 @@ void WebhookOutbox::OnAttempt(std::uint64_t index) {
 void WebhookOutbox::OnArrive(std::uint64_t index) {
   auto i = static_cast<std::uint32_t>(index);
   Slot s = slots_[i];
-  bool accepted = receiver_->OnWebhook(s.webhook, s.attempt);
-  if (s.duplicate || accepted) {
+  WebhookAnswer answer = receiver_->OnWebhook(s.webhook, s.attempt, i);
+  if (answer == WebhookAnswer::kPending) {
+    slots_[i].awaiting = true;
+    return;
+  }
+  if (s.duplicate || answer == WebhookAnswer::kAccepted) {
     Free(i);
     return;
   }
   sim_->After(Backoff(s), attempt_, i);
+}
+
+void WebhookOutbox::Settle(std::uint32_t ticket, bool accepted) {
+  if (ticket >= slots_.size() || !slots_[ticket].awaiting) return;
+  Slot& s = slots_[ticket];
+  s.awaiting = false;
+  if (accepted) Publish(EntryType::kWebhookReceived, s);
+  if (s.duplicate || accepted) {
+    Free(ticket);
+    return;
+  }
+  sim_->After(Backoff(s), attempt_, ticket);
 }
 
 }  // namespace bpsim::mocks

@@ -23,13 +23,23 @@ struct Webhook {
   ConsentId consent = 0;
   std::uint64_t ref = 0;       // alert id, or the consent id for revocations
   SimTime detected_at = 0;     // alerts: when the fraud engine flagged it
+  CardTransaction transaction;  // alerts: the flagged card transaction
+};
+
+// The platform's answer to one delivered attempt.
+enum class WebhookAnswer : std::uint8_t {
+  kAccepted,  // 2xx: the receiver published webhook.received; delivery stops
+  kRefused,   // anything else: the outbox retries with back-off
+  kPending,   // the answer comes later through WebhookOutbox::Settle(ticket, ...)
+              // (live mode: the HTTP delivery happens off the world's mutex)
 };
 
 class WebhookReceiver {
  public:
   virtual ~WebhookReceiver() = default;
-  // The platform's webhook endpoint; true = accepted (2xx), false = 503.
-  virtual bool OnWebhook(const Webhook& webhook, std::uint32_t attempt) = 0;
+  // The platform's webhook endpoint. `ticket` names this attempt for Settle.
+  virtual WebhookAnswer OnWebhook(const Webhook& webhook, std::uint32_t attempt,
+                                  std::uint32_t ticket) = 0;
 };
 
 class WebhookOutbox {
@@ -39,6 +49,11 @@ class WebhookOutbox {
   // Starts delivering `webhook` now.
   void Send(const Webhook& webhook);
 
+  // Settles an attempt the receiver answered kPending: accepted publishes
+  // webhook.received and stops; refused (or failed) retries with the usual back-off.
+  // A ticket that is not awaiting an answer is ignored.
+  void Settle(std::uint32_t ticket, bool accepted);
+
   std::uint64_t pending() const { return slots_.size() - free_.size(); }
 
  private:
@@ -46,6 +61,7 @@ class WebhookOutbox {
     Webhook webhook;
     std::uint32_t attempt = 0;
     bool duplicate = false;  // an extra copy made by the network; never retried
+    bool awaiting = false;   // delivered, the receiver's answer is pending
   };
   void OnAttempt(std::uint64_t slot);
   void OnArrive(std::uint64_t slot);

@@ -428,7 +428,7 @@ void Platform::ShowBalance(CustomerId c, ConsentId consent, std::uint64_t check,
 
 // ---- Fraud alert relay --------------------------------------------------------------
 
-bool Platform::OnWebhook(const Webhook& w, std::uint32_t attempt) {
+WebhookAnswer Platform::OnWebhook(const Webhook& w, std::uint32_t attempt, std::uint32_t) {
   TraceEntry e;
   e.type = EntryType::kWebhookReceived;
   e.from = BankEndpoint(w.bank);
@@ -442,9 +442,9 @@ bool Platform::OnWebhook(const Webhook& w, std::uint32_t attempt) {
   env_->Emit(e);
   if (w.kind == WebhookKind::kConsentRevoked) {
     ConsentEnded(w.customer, w.consent, PurgeReason::kRevocation);
-    return true;
+    return WebhookAnswer::kAccepted;
   }
-  if (!alerts_seen_.insert(w.ref).second) return true;  // a duplicate: acknowledged, not shown
+  if (!alerts_seen_.insert(w.ref).second) return WebhookAnswer::kAccepted;  // a duplicate: acknowledged, not shown
   std::uint32_t slot;
   if (!free_alerts_.empty()) {
     slot = free_alerts_.back();
@@ -455,7 +455,7 @@ bool Platform::OnWebhook(const Webhook& w, std::uint32_t attempt) {
   }
   alerts_[slot] = PendingAlert{w, 0, false};
   DeliverAlert(slot);
-  return true;
+  return WebhookAnswer::kAccepted;
 }
 
 void Platform::DeliverAlert(std::uint32_t slot) {

@@ -16,24 +16,11 @@
 #include "mocks/bank/consent.h"
 #include "mocks/bank/webhooks.h"
 #include "mocks/env.h"
+#include "mocks/messenger/platform_port.h"
 #include "mocks/network/network.h"
 #include "sim/simulator.h"
 
 namespace bpsim::mocks {
-
-enum class LinkState : std::uint8_t { kNone, kPending, kActive, kEnded };
-
-struct Link {
-  ConsentId consent = 0;
-  std::uint64_t token_secret = 0;
-  SimTime expires_at = 0;
-  SimTime tx_window_start = 0;  // transactions already fetched up to here
-  std::uint32_t generation = 0;  // bumps on every change, so stale events are ignored
-  ScopeSet scopes = 0;
-  PurposeSet purposes = 0;
-  BankIndex bank = 0;
-  LinkState state = LinkState::kNone;
-};
 
 struct CacheSlot {
   SimTime put_at = -1;  // -1: empty
@@ -45,38 +32,36 @@ inline constexpr Category kCachedCategories[] = {Category::kAccounts, Category::
                                                  Category::kTransactions};
 inline constexpr int kCacheSlots = 3;
 
-class Platform final : public ApiClient, public WebhookReceiver {
+class Platform final : public ApiClient, public PlatformPort {
  public:
   Platform(const Env* env, Simulator* sim, const PlatformConfig& config, std::uint32_t customers,
            Network* network, ConsentStore* consents);
 
   // Schedules the platform's own periodic jobs (cache sweeper, analytics, segments).
   // `end_of_run` (duration + drain): timers that would fire later are not scheduled.
-  void Start(SimTime end_of_run);
+  void Start(SimTime end_of_run) override;
   // The drain: no new polls or jobs; in-flight work (retries, queued alerts, purges)
   // goes on.
-  void BeginDrain() { draining_ = true; }
+  void BeginDrain() override { draining_ = true; }
 
   // A customer starts linking their bank: the platform asks the bank for a consent.
   // Returns the new consent id.
   ConsentId StartLinking(CustomerId c, BankIndex bank, ScopeSet scopes, PurposeSet purposes,
-                         SimTime validity);
+                         SimTime validity) override;
   // The bank redirected back: authorised (with the token's secret) or rejected.
-  void OnAuthorised(CustomerId c, ConsentId consent);
-  void OnRejected(CustomerId c, ConsentId consent);
+  void OnAuthorised(CustomerId c, ConsentId consent) override;
+  void OnRejected(CustomerId c, ConsentId consent) override;
   // The customer revokes in the messenger.
-  void OnCustomerRevoke(CustomerId c);
+  void OnCustomerRevoke(CustomerId c) override;
   // A customer asks for their balance in their chat or in group `group`.
-  void OnBalanceCheck(CustomerId c, bool in_group, std::uint32_t group);
+  void OnBalanceCheck(CustomerId c, bool in_group, std::uint32_t group) override;
 
   // ApiClient / WebhookReceiver.
   void OnApiResponse(const InFlightRequest& request, const ApiResponse& response) override;
-  bool OnWebhook(const Webhook& webhook, std::uint32_t attempt) override;
+  WebhookAnswer OnWebhook(const Webhook& webhook, std::uint32_t attempt,
+                          std::uint32_t ticket) override;
 
-  const Link& link(CustomerId c) const { return links_[c]; }
-  bool HasLinkInProgress(CustomerId c) const {
-    return links_[c].state == LinkState::kPending || links_[c].state == LinkState::kActive;
-  }
+  const Link& link(CustomerId c) const override { return links_[c]; }
   const CacheSlot& cache(CustomerId c, int slot) const { return cache_[c * kCacheSlots + slot]; }
   std::uint64_t cache_items() const { return cache_items_; }
   std::uint64_t requests_sent() const { return requests_sent_; }
