@@ -19,6 +19,7 @@
 #include "harness/cli/shrink_cmd.h"
 #include "harness/cli/sweep_cmd.h"
 #include "harness/determinism.h"
+#include "harness/live/reference_platform.h"
 #include "harness/live/serve.h"
 #include "harness/runner.h"
 #include "harness/scenario/scenario.h"
@@ -55,6 +56,7 @@ constexpr const char* kMainHelp =
     "  merge DIR...            merge sweep shards' reports into one\n"
     "  schema                  print the JSON Schema of the scenario format\n"
     "  serve PATH              serve the scenario's mock banks over HTTP (live mode)\n"
+    "  platform --banks ...    run the reference platform as its own process (live mode)\n"
     "  shrink PATH --seed N    minimise a failing scenario; writes min.yaml\n"
     "\n"
     "Run 'bpsim COMMAND --help' for a command's options.\n"
@@ -536,6 +538,7 @@ int Dispatch(int argc, char** argv) {
   if (cmd == "list") return CmdList(rest);
   if (cmd == "schema") return CmdSchema(rest);
   if (cmd == "serve") return live::CmdServe(rest);
+  if (cmd == "platform") return live::CmdPlatform(rest);
   if (cmd == "sweep") return CmdSweep(rest, command);
   if (cmd == "merge") return CmdMerge(rest, command);
   if (cmd == "shrink") return CmdShrink(rest);

@@ -1,0 +1,923 @@
+#include "harness/live/reference_platform.h"
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "harness/cli/cli.h"
+
+namespace bpsim::harness::live {
+
+namespace http = boost::beast::http;
+using Json = nlohmann::json;
+using mocks::Defect;
+
+bool ReferencePlatformSupports(Defect d) {
+  switch (d) {
+    case Defect::kIgnoresRevocation:
+    case Defect::kAdsUsesBankData:
+    case Defect::kSharesWithPartner:
+    case Defect::kGroupChatLeak:
+    case Defect::kOverfetchScopes:
+    case Defect::kDropsAlertsDuringOutage:
+      return true;
+    default:
+      return false;
+  }
+}
+
+namespace {
+
+HttpResponse JsonAnswer(const HttpRequest& request, unsigned status, const Json& body) {
+  return MakeJsonResponse(request, status, body.dump());
+}
+HttpResponse BadRequest(const HttpRequest& request, const std::string& message) {
+  return MakeJsonResponse(request, 400, ServerErrorBody("bad_request", message));
+}
+
+// The JSON object of a request body, or an error message.
+Result<Json> ParseBody(const HttpRequest& request) {
+  Json body = Json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded() || !body.is_object()) {
+    return Error{"the body must be a JSON object"};
+  }
+  return body;
+}
+
+// body[key] as a customer number, or nullopt.
+std::optional<std::uint32_t> CustomerField(const Json& body, const char* key = "customer") {
+  auto it = body.find(key);
+  if (it == body.end() || !it->is_number_unsigned()) return std::nullopt;
+  std::uint64_t v = it->get<std::uint64_t>();
+  if (v > 0xfffffffeULL) return std::nullopt;
+  return static_cast<std::uint32_t>(v);
+}
+
+std::string StringField(const Json& body, const char* key) {
+  auto it = body.find(key);
+  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::vector<std::string> StringList(const Json& body, const char* key) {
+  std::vector<std::string> out;
+  auto it = body.find(key);
+  if (it == body.end() || !it->is_array()) return out;
+  for (const Json& v : *it) {
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+bool Has(const std::vector<std::string>& v, std::string_view x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+bool Success(unsigned status) { return status >= 200 && status < 300; }
+
+}  // namespace
+
+ReferencePlatform::ReferencePlatform(PlatformOptions options) : options_(std::move(options)) {}
+
+ReferencePlatform::~ReferencePlatform() { Stop(); }
+
+Result<std::uint16_t> ReferencePlatform::Start() {
+  auto server = HttpServer::Start(options_.listen,
+                                  [this](const HttpRequest& r) { return Handle(r); });
+  if (!server.ok()) return server.error();
+  server_ = std::move(server).value();
+  started_ = true;
+  for (int i = 0; i < std::max(1, options_.workers); ++i) {
+    threads_.emplace_back([this] { Worker(); });
+  }
+  if (options_.poll_every_seconds > 0) threads_.emplace_back([this] { Poller(); });
+  return server_->port();
+}
+
+void ReferencePlatform::Stop() {
+  std::lock_guard<std::mutex> stop_lock(stop_mu_);
+  if (stopped_ || !started_) return;
+  stopped_ = true;
+  server_->Stop();
+  {
+    std::lock_guard<std::mutex> lock(jobs_mu_);
+    stopping_ = true;
+  }
+  jobs_cv_.notify_all();
+  for (std::thread& t : threads_) t.join();
+}
+
+std::uint16_t ReferencePlatform::port() const { return server_ ? server_->port() : 0; }
+
+PlatformCounters ReferencePlatform::counters() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return counters_;
+}
+
+void ReferencePlatform::Enqueue(std::function<void(HttpClient&)> run, Clock::duration delay) {
+  {
+    std::lock_guard<std::mutex> lock(jobs_mu_);
+    if (stopping_) return;
+    jobs_.push(Job{Clock::now() + delay, job_seq_++, std::move(run)});
+  }
+  jobs_cv_.notify_one();
+}
+
+void ReferencePlatform::Worker() {
+  HttpClient http;
+  std::unique_lock<std::mutex> lock(jobs_mu_);
+  while (!stopping_) {
+    if (jobs_.empty()) {
+      jobs_cv_.wait(lock);
+      continue;
+    }
+    if (jobs_.top().due > Clock::now()) {
+      jobs_cv_.wait_until(lock, jobs_.top().due);
+      continue;
+    }
+    Job job = jobs_.top();
+    jobs_.pop();
+    lock.unlock();
+    job.run(http);
+    lock.lock();
+  }
+}
+
+void ReferencePlatform::Poller() {
+  const auto every = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(options_.poll_every_seconds));
+  std::unique_lock<std::mutex> lock(jobs_mu_);
+  while (!stopping_) {
+    if (jobs_cv_.wait_for(lock, every, [this] { return stopping_; })) break;
+    lock.unlock();
+    std::vector<std::pair<std::uint32_t, std::uint64_t>> due;
+    {
+      std::lock_guard<std::mutex> state(mu_);
+      for (const auto& [c, link] : customers_) {
+        if (link.state == LinkState::kActive) due.emplace_back(c, link.generation);
+      }
+    }
+    for (auto [c, generation] : due) {
+      Enqueue([this, c = c, generation = generation](HttpClient& http) {
+        Poll(http, c, generation);
+      });
+    }
+    lock.lock();
+  }
+}
+
+HttpResponse ReferencePlatform::Handle(const HttpRequest& request) {
+  const std::string_view target = request.target();
+  struct Route {
+    std::string_view path;
+    HttpResponse (ReferencePlatform::*handler)(const HttpRequest&);
+  };
+  static constexpr Route kRoutes[] = {
+      {"/v1/links", &ReferencePlatform::Links},
+      {"/v1/link-callback", &ReferencePlatform::Callback},
+      {"/v1/balance-requests", &ReferencePlatform::BalanceRequest},
+      {"/v1/revocations", &ReferencePlatform::Revocation},
+      {"/v1/webhooks", &ReferencePlatform::Webhook},
+  };
+  if (target == "/healthz") {
+    if (request.method() != http::verb::get) {
+      return MakeJsonResponse(request, 405, ServerErrorBody("method_not_allowed", "use GET"));
+    }
+    return JsonAnswer(request, 200, Json{{"status", "ok"}});
+  }
+  for (const Route& r : kRoutes) {
+    if (target != r.path) continue;
+    if (request.method() != http::verb::post) {
+      return MakeJsonResponse(request, 405, ServerErrorBody("method_not_allowed", "use POST"));
+    }
+    return (this->*r.handler)(request);
+  }
+  return MakeJsonResponse(request, 404,
+                          ServerErrorBody("not_found", "no route " + std::string(target)));
+}
+
+HttpResponse ReferencePlatform::Links(const HttpRequest& request) {
+  auto body = ParseBody(request);
+  if (!body.ok()) return BadRequest(request, body.error().message);
+  auto customer = CustomerField(*body);
+  const std::string bank_id = StringField(*body, "bank");
+  auto bank = std::find_if(options_.banks.begin(), options_.banks.end(),
+                           [&](const PlatformBank& b) { return b.id == bank_id; });
+  if (!customer) return BadRequest(request, "customer must be a customer number");
+  if (bank == options_.banks.end()) {
+    return BadRequest(request, "bank '" + bank_id + "' is not one of this platform's banks");
+  }
+  std::vector<std::string> scopes = StringList(*body, "scopes");
+  if (scopes.empty()) return BadRequest(request, "scopes must be a non-empty list");
+  std::uint64_t generation;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Customer& link = customers_[*customer];
+    link.bank = static_cast<std::size_t>(bank - options_.banks.begin());
+    link.state = LinkState::kPending;
+    generation = ++link.generation;
+    link.consent_id.clear();
+    link.token.clear();
+    link.account.clear();
+    link.cached.reset();
+    link.scopes = std::move(scopes);
+    link.purposes = StringList(*body, "purposes");
+    ++counters_.links_requested;
+  }
+  Enqueue([this, c = *customer, generation,
+           until = StringField(*body, "valid_until")](HttpClient& http) {
+    CreateConsent(http, c, generation, until);
+  });
+  return JsonAnswer(request, 202, Json{{"accepted", true}});
+}
+
+HttpResponse ReferencePlatform::Callback(const HttpRequest& request) {
+  auto body = ParseBody(request);
+  if (!body.ok()) return BadRequest(request, body.error().message);
+  auto customer = CustomerField(*body);
+  const std::string consent_id = StringField(*body, "consent_id");
+  const std::string code = StringField(*body, "code");
+  if (!customer || consent_id.empty()) {
+    return BadRequest(request, "customer and consent_id are required");
+  }
+  std::uint64_t generation;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = customers_.find(*customer);
+    if (it == customers_.end() || it->second.state != LinkState::kPending ||
+        (!it->second.consent_id.empty() && it->second.consent_id != consent_id)) {
+      return MakeJsonResponse(
+          request, 409,
+          ServerErrorBody("unexpected_callback", "no link of customer " +
+                                                     std::to_string(*customer) +
+                                                     " is waiting for " + consent_id));
+    }
+    Customer& link = it->second;
+    link.consent_id = consent_id;
+    if (code.empty()) {  // the customer declined (error=access_denied) or no code
+      link.state = LinkState::kNone;
+      ++link.generation;
+      return JsonAnswer(request, 200, Json{{"accepted", true}});
+    }
+    generation = link.generation;
+  }
+  Enqueue([this, c = *customer, generation, code](HttpClient& http) {
+    ExchangeCode(http, c, generation, code);
+  });
+  return JsonAnswer(request, 202, Json{{"accepted", true}});
+}
+
+HttpResponse ReferencePlatform::BalanceRequest(const HttpRequest& request) {
+  auto body = ParseBody(request);
+  if (!body.ok()) return BadRequest(request, body.error().message);
+  auto customer = CustomerField(*body);
+  auto check = body->find("check");
+  const std::string chat = StringField(*body, "chat");
+  if (!customer || check == body->end() || !check->is_number_integer() ||
+      (chat != "private" && chat != "group")) {
+    return BadRequest(request, "customer, check and chat (private or group) are required");
+  }
+  const bool in_group = chat == "group";
+  std::int64_t group = -1;
+  if (in_group) {
+    auto g = body->find("group");
+    if (g == body->end() || !g->is_number_unsigned()) {
+      return BadRequest(request, "group is required when chat is group");
+    }
+    group = g->get<std::int64_t>();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counters_.balance_requests;
+  }
+  Enqueue([this, c = *customer, k = check->get<std::int64_t>(), in_group,
+           group](HttpClient& http) { Answer(http, c, k, in_group, group); });
+  return JsonAnswer(request, 202, Json{{"accepted", true}});
+}
+
+HttpResponse ReferencePlatform::Revocation(const HttpRequest& request) {
+  auto body = ParseBody(request);
+  if (!body.ok()) return BadRequest(request, body.error().message);
+  auto customer = CustomerField(*body);
+  if (!customer) return BadRequest(request, "customer must be a customer number");
+  std::lock_guard<std::mutex> lock(mu_);
+  ++counters_.revocations;
+  // platform.ignores_revocation: the notice is acknowledged and nothing else happens.
+  if (options_.defects.has(Defect::kIgnoresRevocation)) {
+    return JsonAnswer(request, 202, Json{{"accepted", true}});
+  }
+  auto it = customers_.find(*customer);
+  if (it != customers_.end() &&
+      (it->second.state == LinkState::kActive || it->second.state == LinkState::kPending)) {
+    Customer& link = it->second;
+    link.state = LinkState::kEnded;
+    ++link.generation;
+    link.cached.reset();
+    if (!link.consent_id.empty()) {
+      Enqueue([this, bank = link.bank, id = link.consent_id, token = link.token](HttpClient& http) {
+        DeleteConsent(http, bank, id, token);
+      });
+    }
+  }
+  return JsonAnswer(request, 202, Json{{"accepted", true}});
+}
+
+HttpResponse ReferencePlatform::Webhook(const HttpRequest& request) {
+  auto signature = request.find("X-Bpsim-Signature");
+  const std::string expected = "sha256=" + HmacSha256Hex(options_.webhook_secret, request.body());
+  if (signature == request.end() || !ConstantTimeEquals(signature->value(), expected)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counters_.webhooks_bad_signature;
+    return MakeJsonResponse(request, 401,
+                            ServerErrorBody("bad_signature",
+                                            "X-Bpsim-Signature does not verify"));
+  }
+  auto body = ParseBody(request);
+  if (!body.ok()) return BadRequest(request, body.error().message);
+  const std::string type = StringField(*body, "type");
+  auto customer = CustomerField(*body);
+  if (!customer) return BadRequest(request, "customer must be a customer number");
+  std::lock_guard<std::mutex> lock(mu_);
+  ++counters_.webhooks;
+  if (type == "consent_revoked") {
+    auto it = customers_.find(*customer);
+    if (!options_.defects.has(Defect::kIgnoresRevocation) && it != customers_.end() &&
+        it->second.consent_id == StringField(*body, "consent_id") &&
+        it->second.state != LinkState::kEnded) {
+      it->second.state = LinkState::kEnded;
+      ++it->second.generation;
+      it->second.cached.reset();
+    }
+    return JsonAnswer(request, 200, Json{{"accepted", true}});
+  }
+  if (type != "fraud_alert") {
+    return BadRequest(request, "type must be fraud_alert or consent_revoked");
+  }
+  const std::string alert_id = StringField(*body, "alert_id");
+  if (alert_id.empty()) return BadRequest(request, "alert_id is required");
+  if (!alerts_seen_.insert(alert_id).second) {
+    ++counters_.alerts_duplicate;
+    return JsonAnswer(request, 200, Json{{"accepted", true}, {"duplicate", true}});
+  }
+  const Json tx = body->value("transaction", Json::object());
+  std::string text = "Fraud alert from " + StringField(*body, "bank") + ": a card payment";
+  if (tx.is_object()) {
+    text += " of " + tx.value("amount", std::string("?")) + " " +
+            tx.value("currency", std::string()) + " (" + tx.value("id", std::string("?")) +
+            ") on account " + tx.value("account_id", std::string("?"));
+  }
+  text += " looks suspicious. If it was not you, freeze your card in your bank's app.";
+  Json message = {{"text", text}, {"alert_id", alert_id}};
+  Enqueue([this, c = *customer, m = message.dump()](HttpClient& http) {
+    DeliverAlert(http, c, m, 0);
+  });
+  return JsonAnswer(request, 200, Json{{"accepted", true}});
+}
+
+Result<ClientResponse> ReferencePlatform::CallBank(HttpClient& http, std::size_t bank,
+                                                   std::string_view method,
+                                                   const std::string& path, const Customer& link,
+                                                   std::string_view body) {
+  const PlatformBank& b = options_.banks[bank];
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!link.token.empty()) headers.emplace_back("Authorization", "Bearer " + link.token);
+  if (b.dialect == mocks::Dialect::kBerlinGroup && !link.consent_id.empty()) {
+    headers.emplace_back("Consent-ID", link.consent_id);
+  }
+  if (b.dialect == mocks::Dialect::kObie) headers.emplace_back("x-fapi-financial-id", "bpsim");
+  auto r = http.Send(b.url, method, b.url.path + path, headers, body);
+  std::lock_guard<std::mutex> lock(mu_);
+  ++counters_.bank_calls;
+  if (!r.ok() || !Success(r->status)) ++counters_.bank_failures;
+  return r;
+}
+
+void ReferencePlatform::CreateConsent(HttpClient& http, std::uint32_t customer,
+                                      std::uint64_t generation, std::string valid_until) {
+  Customer link;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = customers_.find(customer);
+    if (it == customers_.end() || it->second.generation != generation) return;
+    link = it->second;
+  }
+  const PlatformBank& bank = options_.banks[link.bank];
+  std::vector<std::pair<std::string, std::string>> headers;
+  Json request;
+  std::string path;
+  if (bank.dialect == mocks::Dialect::kObie) {
+    Json permissions = Json::array();
+    if (Has(link.scopes, "accounts")) {
+      permissions.push_back("ReadAccountsBasic");
+      permissions.push_back("ReadAccountsDetail");
+    }
+    if (Has(link.scopes, "balances")) permissions.push_back("ReadBalances");
+    if (Has(link.scopes, "transactions")) {
+      permissions.push_back("ReadTransactionsBasic");
+      permissions.push_back("ReadTransactionsDetail");
+    }
+    request["Data"]["Permissions"] = permissions;
+    if (!valid_until.empty()) request["Data"]["ExpirationDateTime"] = valid_until;
+    request["Risk"] = Json::object();
+    headers.emplace_back("x-bpsim-psu-id", std::to_string(customer));
+    headers.emplace_back("x-fapi-financial-id", "bpsim");
+    path = bank.url.path + "/account-access-consents";
+  } else {
+    Json access = Json::object();
+    for (const char* scope : {"accounts", "balances", "transactions"}) {
+      if (Has(link.scopes, scope)) access[scope] = Json::array();
+    }
+    request["access"] = access;
+    request["recurringIndicator"] = true;
+    if (valid_until.size() >= 10) request["validUntil"] = valid_until.substr(0, 10);
+    request["frequencyPerDay"] = 100;
+    request["combinedServiceIndicator"] = false;
+    headers.emplace_back("PSU-ID", std::to_string(customer));
+    path = bank.url.path + "/v1/consents";
+  }
+  auto r = http.Send(bank.url, "POST", path, headers, request.dump());
+  std::string consent_id;
+  if (r.ok() && r->status == 201) {
+    Json answer = Json::parse(r->body, nullptr, false);
+    if (bank.dialect == mocks::Dialect::kObie) {
+      if (answer.is_object() && answer.contains("Data") && answer["Data"].is_object()) {
+        consent_id = StringField(answer["Data"], "ConsentId");
+      }
+    } else if (answer.is_object()) {
+      consent_id = StringField(answer, "consentId");
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  ++counters_.bank_calls;
+  auto it = customers_.find(customer);
+  if (consent_id.empty()) {
+    ++counters_.bank_failures;
+    std::fprintf(stderr, "platform: consent for customer %u at %s failed: %s\n", customer,
+                 bank.id.c_str(),
+                 r.ok() ? ("HTTP " + std::to_string(r->status) + " " + r->body).c_str()
+                        : r.error().message.c_str());
+    if (it != customers_.end() && it->second.generation == generation) {
+      it->second.state = LinkState::kNone;
+    }
+    return;
+  }
+  ++counters_.consents_created;
+  if (it != customers_.end() && it->second.generation == generation &&
+      it->second.consent_id.empty()) {
+    it->second.consent_id = consent_id;
+  }
+}
+
+void ReferencePlatform::ExchangeCode(HttpClient& http, std::uint32_t customer,
+                                     std::uint64_t generation, std::string code) {
+  std::size_t bank;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = customers_.find(customer);
+    if (it == customers_.end() || it->second.generation != generation) return;
+    bank = it->second.bank;
+  }
+  const Url& url = options_.banks[bank].url;
+  auto r = http.Send(url, "POST", "/token", {},
+                     "grant_type=authorization_code&code=" + code,
+                     "application/x-www-form-urlencoded");
+  std::string token;
+  if (r.ok() && r->status == 200) {
+    Json answer = Json::parse(r->body, nullptr, false);
+    if (answer.is_object()) token = StringField(answer, "access_token");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counters_.bank_calls;
+    auto it = customers_.find(customer);
+    if (token.empty()) {
+      ++counters_.bank_failures;
+      if (it != customers_.end() && it->second.generation == generation) {
+        it->second.state = LinkState::kNone;
+      }
+      return;
+    }
+    if (it == customers_.end() || it->second.generation != generation) return;
+    it->second.token = token;
+    it->second.state = LinkState::kActive;
+    ++counters_.tokens;
+  }
+  // A fresh link is shown at once: fetch the balance now.
+  Poll(http, customer, generation);
+}
+
+ReferencePlatform::Fetched ReferencePlatform::FetchBalance(HttpClient& http,
+                                                           std::uint32_t customer,
+                                                           std::uint64_t generation) {
+  Fetched out;
+  Customer link;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = customers_.find(customer);
+    if (it == customers_.end() || it->second.generation != generation ||
+        it->second.state != LinkState::kActive) {
+      return out;
+    }
+    link = it->second;
+  }
+  const bool obie = options_.banks[link.bank].dialect == mocks::Dialect::kObie;
+  if (link.account.empty()) {
+    auto r = CallBank(http, link.bank, "GET", obie ? "/accounts" : "/v1/accounts", link);
+    if (!r.ok() || r->status != 200) {
+      out.status = r.ok() ? r->status : 0;
+      return out;
+    }
+    Json answer = Json::parse(r->body, nullptr, false);
+    const Json* list = nullptr;
+    if (obie && answer.is_object() && answer.contains("Data") &&
+        answer["Data"].contains("Account")) {
+      list = &answer["Data"]["Account"];
+    } else if (!obie && answer.is_object() && answer.contains("accounts")) {
+      list = &answer["accounts"];
+    }
+    if (list != nullptr && list->is_array()) {
+      for (const Json& a : *list) {
+        std::string id = StringField(a, obie ? "AccountId" : "resourceId");
+        if (!id.empty()) {
+          link.account = id;
+          break;
+        }
+      }
+    }
+    if (link.account.empty()) return out;
+  }
+  auto r = CallBank(http, link.bank, "GET",
+                    (obie ? "/accounts/" : "/v1/accounts/") + link.account + "/balances", link);
+  if (!r.ok()) return out;
+  out.status = r->status;
+  if (r->status != 200) return out;
+  Json answer = Json::parse(r->body, nullptr, false);
+  Balance balance;
+  balance.account = link.account;
+  balance.fetched_at = Clock::now();
+  if (obie && answer.is_object() && answer.contains("Data") &&
+      answer["Data"].contains("Balance") && answer["Data"]["Balance"].is_array() &&
+      !answer["Data"]["Balance"].empty()) {
+    const Json& amount = answer["Data"]["Balance"][0].value("Amount", Json::object());
+    balance.amount = StringField(amount, "Amount");
+    balance.currency = StringField(amount, "Currency");
+  } else if (!obie && answer.is_object() && answer.contains("balances") &&
+             answer["balances"].is_array() && !answer["balances"].empty()) {
+    const Json& amount = answer["balances"][0].value("balanceAmount", Json::object());
+    balance.amount = StringField(amount, "amount");
+    balance.currency = StringField(amount, "currency");
+  }
+  if (balance.amount.empty()) {
+    out.status = 0;
+    return out;
+  }
+  // platform.overfetch_scopes: transactions are fetched too, consent or not.
+  if (options_.defects.has(Defect::kOverfetchScopes)) {
+    (void)CallBank(http, link.bank, "GET",
+                   obie ? "/accounts/" + link.account + "/transactions"
+                        : "/v1/accounts/" + link.account + "/transactions?bookingStatus=booked",
+                   link);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = customers_.find(customer);
+    if (it != customers_.end() && it->second.generation == generation) {
+      it->second.account = link.account;
+      it->second.cached = balance;
+    }
+  }
+  // platform.shares_with_partner: a "data partnership" export of fresh balances.
+  if (options_.defects.has(Defect::kSharesWithPartner)) {
+    Json export_body = {{"records", Json::array({{{"account", balance.account},
+                                                  {"balance", balance.amount},
+                                                  {"currency", balance.currency}}})}};
+    PostMessenger(http, "/v1/partners/" + options_.partner + "/exports", export_body.dump());
+  }
+  // platform.ads_uses_bank_data: balances feed an ads audience.
+  if (options_.defects.has(Defect::kAdsUsesBankData)) {
+    Json audience = {{"audience", "balance-holders"},
+                     {"members", Json::array({{{"account", balance.account},
+                                               {"balance", balance.amount}}})}};
+    PostMessenger(http, "/v1/ads/audiences", audience.dump());
+  }
+  out.balance = std::move(balance);
+  return out;
+}
+
+void ReferencePlatform::EndLink(std::uint32_t customer, std::uint64_t generation) {
+  if (options_.defects.has(Defect::kIgnoresRevocation)) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = customers_.find(customer);
+  if (it == customers_.end() || it->second.generation != generation) return;
+  it->second.state = LinkState::kEnded;
+  ++it->second.generation;
+  it->second.cached.reset();
+}
+
+void ReferencePlatform::Poll(HttpClient& http, std::uint32_t customer, std::uint64_t generation) {
+  Fetched f = FetchBalance(http, customer, generation);
+  if (f.status == 403 || f.status == 401) EndLink(customer, generation);
+}
+
+void ReferencePlatform::Answer(HttpClient& http, std::uint32_t customer, std::int64_t check,
+                               bool in_group, std::int64_t group) {
+  const std::string here = in_group ? "/v1/groups/" + std::to_string(group) + "/messages"
+                                    : "/v1/chats/" + std::to_string(customer) + "/messages";
+  const std::string mine = "/v1/chats/" + std::to_string(customer) + "/messages";
+  auto reply = [&](const std::string& target, const std::string& text, const char* kind,
+                   bool with_check) {
+    Json m = {{"text", text}};
+    if (with_check) {
+      m["check"] = check;
+      m["kind"] = kind;
+    }
+    if (Success(PostMessenger(http, target, m.dump()))) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++counters_.replies_sent;
+    }
+  };
+  // Usage analytics carry no bank data.
+  PostMessenger(http, "/v1/analytics/events",
+                Json{{"event", "balance_request"}, {"chat", in_group ? "group" : "private"}}.dump());
+
+  std::optional<Balance> cached;
+  std::uint64_t generation = 0;
+  bool active = false;
+  std::string bank_id;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = customers_.find(customer);
+    if (it != customers_.end() && it->second.state == LinkState::kActive) {
+      active = true;
+      generation = it->second.generation;
+      bank_id = options_.banks[it->second.bank].id;
+      const auto ttl = std::chrono::duration<double>(options_.cache_ttl_seconds);
+      if (it->second.cached && Clock::now() - it->second.cached->fetched_at < ttl) {
+        cached = it->second.cached;
+      }
+    }
+  }
+  if (!active) {
+    reply(here, "Link a bank account first to see your balance here.", "not_linked", true);
+    return;
+  }
+  if (!cached) {
+    Fetched f = FetchBalance(http, customer, generation);
+    if (f.status == 200) {
+      cached = f.balance;
+    } else if (f.status == 403 || f.status == 401) {
+      EndLink(customer, generation);
+      reply(here, "Your bank link has ended; link your account again to see your balance.",
+            "not_linked", true);
+      return;
+    } else {
+      reply(here, "Your bank is not answering right now; try again later.", "unavailable", true);
+      return;
+    }
+  }
+  const std::string text = "Your balance at " + bank_id + " (" + cached->account +
+                           "): " + cached->amount + " " + cached->currency;
+  if (!in_group) {
+    reply(mine, text, "answered", true);
+  } else if (options_.defects.has(Defect::kGroupChatLeak)) {
+    // platform.group_chat_leak: answers where it was asked, for the whole group to read.
+    reply(here, text, "answered", true);
+  } else {
+    reply(here, "I sent your balance to you in a private message.", "redirected_to_private",
+          true);
+    reply(mine, text, "answered", false);
+  }
+}
+
+void ReferencePlatform::DeleteConsent(HttpClient& http, std::size_t bank, std::string consent_id,
+                                      std::string token) {
+  Customer link;
+  link.consent_id = consent_id;
+  link.token = std::move(token);
+  const bool obie = options_.banks[bank].dialect == mocks::Dialect::kObie;
+  auto r = CallBank(http, bank, "DELETE",
+                    (obie ? "/account-access-consents/" : "/v1/consents/") + consent_id, link);
+  std::lock_guard<std::mutex> lock(mu_);
+  ++counters_.deletes_sent;
+  (void)r;
+}
+
+void ReferencePlatform::DeliverAlert(HttpClient& http, std::uint32_t customer, std::string body,
+                                     int attempt) {
+  unsigned status = PostMessenger(http, "/v1/chats/" + std::to_string(customer) + "/messages", body);
+  if (Success(status)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counters_.alerts_shown;
+    return;
+  }
+  // platform.drops_alerts_during_outage: an alert the messenger cannot take now is lost.
+  if (status == 503 && options_.defects.has(Defect::kDropsAlertsDuringOutage)) return;
+  if (status >= 400 && status < 500) return;  // refused for good: retrying cannot help
+  // Messenger down or unreachable: the relay keeps the alert and retries with
+  // exponential back-off (0.25 s doubling, at most 8 s wall).
+  const double delay = std::min(8.0, 0.25 * std::pow(2.0, std::min(attempt, 10)));
+  Enqueue(
+      [this, customer, body = std::move(body), attempt](HttpClient& h) {
+        DeliverAlert(h, customer, body, attempt + 1);
+      },
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(delay)));
+}
+
+unsigned ReferencePlatform::PostMessenger(HttpClient& http, const std::string& target,
+                                          const std::string& body) {
+  auto r = http.Send(options_.messenger, "POST", options_.messenger.path + target, {}, body);
+  unsigned status = r.ok() ? r->status : 0;
+  if (!Success(status)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counters_.messenger_failures;
+  }
+  return status;
+}
+
+// ---------------------------------------------------------------------------------
+// bpsim platform
+
+namespace {
+
+std::atomic<bool> g_platform_stop{false};
+extern "C" void OnPlatformSignal(int) { g_platform_stop.store(true); }
+
+constexpr const char* kPlatformHelp =
+    "usage: bpsim platform --banks ID=DIALECT:URL[,...] --messenger URL [options]\n"
+    "\n"
+    "Runs bpsim's reference messenger platform as its own process, speaking the\n"
+    "platform contract (docs/platform-contract.md) over HTTP: bpsim serve --platform\n"
+    "URL drives it; it calls the banks in their dialect and the messenger's sinks.\n"
+    "Runs until SIGINT or SIGTERM.\n"
+    "\n"
+    "options:\n"
+    "  --listen HOST:PORT      where to listen (default 127.0.0.1:9090; PORT 0: ephemeral)\n"
+    "  --banks LIST            the banks, comma-separated ID=DIALECT:URL, DIALECT obie or\n"
+    "                          berlin-group, URL the base URL bpsim serve printed, e.g.\n"
+    "                          northbank=obie:http://127.0.0.1:8080/open-banking/v3.1/aisp\n"
+    "  --messenger URL         the messenger sinks (bpsim serve prints it)\n"
+    "  --webhook-secret S      HMAC-SHA256 key of webhook signatures (default\n"
+    "                          bpsim-live-webhook-secret; the same as bpsim serve's)\n"
+    "  --defect NAME           switch on a platform defect (repeatable): \n"
+    "                          platform.ignores_revocation, platform.ads_uses_bank_data,\n"
+    "                          platform.shares_with_partner, platform.group_chat_leak,\n"
+    "                          platform.overfetch_scopes, platform.drops_alerts_during_outage\n"
+    "  --partner NAME          the partner shares_with_partner exports to (default adpartner)\n"
+    "  --poll-every SECONDS    wall seconds between balance polls of each link (default 10;\n"
+    "                          0: no polling)\n"
+    "  --cache-ttl SECONDS     wall seconds a fetched balance is reused (default 30)\n"
+    "  --port-file FILE        write the bound port to FILE once listening\n";
+
+int PlatformUsage(const std::string& message) {
+  std::fprintf(stderr, "bpsim: %s\n\n%s", message.c_str(), kPlatformHelp);
+  return kExitUsage;
+}
+
+std::optional<double> Seconds(const std::string& v) {
+  char* end = nullptr;
+  double s = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || !(s >= 0) || !std::isfinite(s) || s > 86400) return std::nullopt;
+  return s;
+}
+
+}  // namespace
+
+int CmdPlatform(const std::vector<std::string>& args) {
+  PlatformOptions options;
+  options.listen.port = 9090;
+  std::string port_file;
+  bool have_messenger = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::printf("%s", kPlatformHelp);
+      return kExitOk;
+    }
+    std::string v;
+    auto value = [&]() {
+      if (i + 1 >= args.size()) return false;
+      v = args[++i];
+      return true;
+    };
+    if (a == "--listen") {
+      if (!value()) return PlatformUsage("--listen needs HOST:PORT");
+      std::size_t colon = v.rfind(':');
+      unsigned port = 0;
+      auto [end, ec] = colon == std::string::npos
+                           ? std::from_chars_result{v.data(), std::errc::invalid_argument}
+                           : std::from_chars(v.data() + colon + 1, v.data() + v.size(), port);
+      if (colon == std::string::npos || colon == 0 || ec != std::errc() ||
+          end != v.data() + v.size() || port > 65535) {
+        return PlatformUsage("--listen expects HOST:PORT (PORT 0-65535), got '" + v + "'");
+      }
+      options.listen.address = v.substr(0, colon);
+      options.listen.port = static_cast<std::uint16_t>(port);
+    } else if (a == "--banks") {
+      if (!value()) return PlatformUsage("--banks needs ID=DIALECT:URL[,...]");
+      std::size_t start = 0;
+      while (start <= v.size()) {
+        std::size_t comma = v.find(',', start);
+        std::string item = v.substr(start, comma == std::string::npos ? std::string::npos
+                                                                      : comma - start);
+        std::size_t eq = item.find('='), colon = item.find(':', eq == std::string::npos ? 0 : eq);
+        if (eq == std::string::npos || eq == 0 || colon == std::string::npos) {
+          return PlatformUsage("--banks: '" + item + "' is not ID=DIALECT:URL");
+        }
+        PlatformBank bank;
+        bank.id = item.substr(0, eq);
+        std::string dialect = item.substr(eq + 1, colon - eq - 1);
+        if (dialect == "obie") {
+          bank.dialect = mocks::Dialect::kObie;
+        } else if (dialect == "berlin-group") {
+          bank.dialect = mocks::Dialect::kBerlinGroup;
+        } else {
+          return PlatformUsage("--banks: dialect '" + dialect + "' of bank '" + bank.id +
+                               "' is not obie or berlin-group");
+        }
+        auto url = ParseUrl(item.substr(colon + 1));
+        if (!url.ok()) return PlatformUsage("--banks: " + url.error().message);
+        bank.url = *url;
+        for (const PlatformBank& b : options.banks) {
+          if (b.id == bank.id) return PlatformUsage("--banks names bank '" + bank.id + "' twice");
+        }
+        options.banks.push_back(std::move(bank));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    } else if (a == "--messenger") {
+      if (!value()) return PlatformUsage("--messenger needs a URL");
+      auto url = ParseUrl(v);
+      if (!url.ok()) return PlatformUsage("--messenger: " + url.error().message);
+      options.messenger = *url;
+      have_messenger = true;
+    } else if (a == "--webhook-secret") {
+      if (!value() || v.empty()) return PlatformUsage("--webhook-secret needs a non-empty value");
+      options.webhook_secret = v;
+    } else if (a == "--defect") {
+      if (!value()) return PlatformUsage("--defect needs a defect name");
+      auto d = mocks::DefectFromName(v);
+      if (!d) return PlatformUsage("unknown defect '" + v + "'");
+      if (!ReferencePlatformSupports(*d)) {
+        return PlatformUsage("defect '" + v +
+                             "' is not a switch of bpsim platform: it lives in the bank or in "
+                             "the platform's cache, which a black box cannot show");
+      }
+      options.defects.add(*d);
+    } else if (a == "--partner") {
+      if (!value() || v.empty()) return PlatformUsage("--partner needs a name");
+      options.partner = v;
+    } else if (a == "--poll-every" || a == "--cache-ttl") {
+      if (!value()) return PlatformUsage(a + " needs a number of seconds");
+      auto s = Seconds(v);
+      if (!s) return PlatformUsage(a + " expects seconds between 0 and 86400, got '" + v + "'");
+      (a == "--poll-every" ? options.poll_every_seconds : options.cache_ttl_seconds) = *s;
+    } else if (a == "--port-file") {
+      if (!value()) return PlatformUsage("--port-file needs a file");
+      port_file = v;
+    } else {
+      return PlatformUsage("unknown argument '" + a + "'");
+    }
+  }
+  if (options.banks.empty()) return PlatformUsage("--banks is required");
+  if (!have_messenger) return PlatformUsage("--messenger is required");
+
+  g_platform_stop.store(false);
+  std::signal(SIGINT, OnPlatformSignal);
+  std::signal(SIGTERM, OnPlatformSignal);
+  ReferencePlatform platform(options);
+  auto port = platform.Start();
+  if (!port.ok()) {
+    std::fprintf(stderr, "bpsim: %s\n", port.error().message.c_str());
+    return kExitUsage;
+  }
+  std::printf("platform: http://%s:%u\n", options.listen.address.c_str(), unsigned(*port));
+  std::fflush(stdout);
+  if (!port_file.empty()) {
+    std::FILE* f = std::fopen(port_file.c_str(), "w");
+    if (f == nullptr || std::fprintf(f, "%u\n", unsigned(*port)) < 0 || std::fclose(f) != 0) {
+      std::fprintf(stderr, "bpsim: cannot write --port-file %s\n", port_file.c_str());
+      return kExitInternal;
+    }
+  }
+  while (!g_platform_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  platform.Stop();
+  PlatformCounters c = platform.counters();
+  std::printf(
+      "platform: stopped; %llu links, %llu consents, %llu tokens, %llu balance requests, %llu "
+      "replies, %llu alerts shown (%llu duplicates dropped), %llu webhooks (%llu bad "
+      "signatures), %llu revocations, %llu deletes, %llu bank calls (%llu failed), %llu "
+      "messenger failures\n",
+      (unsigned long long)c.links_requested, (unsigned long long)c.consents_created,
+      (unsigned long long)c.tokens, (unsigned long long)c.balance_requests,
+      (unsigned long long)c.replies_sent, (unsigned long long)c.alerts_shown,
+      (unsigned long long)c.alerts_duplicate, (unsigned long long)c.webhooks,
+      (unsigned long long)c.webhooks_bad_signature, (unsigned long long)c.revocations,
+      (unsigned long long)c.deletes_sent, (unsigned long long)c.bank_calls,
+      (unsigned long long)c.bank_failures, (unsigned long long)c.messenger_failures);
+  return kExitOk;
+}
+
+}  // namespace bpsim::harness::live

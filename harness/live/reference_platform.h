@@ -1,0 +1,175 @@
+#pragma once
+// bpsim's reference platform as its own process (`bpsim platform`, issue 5 and
+// docs/platform-contract.md): the messenger platform's connector speaking the
+// platform contract over HTTP. It links accounts (creates consents at the banks in
+// their dialect, exchanges the authorization code for a token), answers balance
+// questions in chats, relays fraud alerts from signed webhooks (de-duplicated,
+// retried across messenger outages), honours revocations (stops, drops what it
+// holds, deletes the consent at the bank), polls, and reports usage to analytics
+// without bank data. The platform defects a black box can show are switches in this
+// logic (`--defect NAME`), as in the simulated platform (mocks/messenger/platform.h).
+//
+// Threads: the HTTP server's I/O threads only parse, check and enqueue; a pool of
+// workers does every outgoing call (banks, messenger), each with its own keep-alive
+// client; one timer thread enqueues polls. One mutex guards the customer table and
+// is never held across an HTTP call.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness/live/http_client.h"
+#include "harness/live/http_server.h"
+#include "mocks/config.h"
+
+namespace bpsim::harness::live {
+
+inline constexpr const char* kDefaultWebhookSecret = "bpsim-live-webhook-secret";
+
+struct PlatformBank {
+  std::string id;
+  mocks::Dialect dialect = mocks::Dialect::kObie;
+  Url url;  // the dialect's base URL (OBIE: with /open-banking/v3.1/aisp)
+};
+
+struct PlatformOptions {
+  ServerOptions listen;
+  std::vector<PlatformBank> banks;
+  Url messenger;
+  std::string webhook_secret = kDefaultWebhookSecret;
+  std::string partner = "adpartner";  // the partner an export goes to (defect)
+  mocks::DefectSet defects;
+  double poll_every_seconds = 10;   // wall seconds; 0 = no polling
+  double cache_ttl_seconds = 30;    // wall seconds a fetched balance is reused
+  int workers = 4;
+};
+
+// Which platform defects `bpsim platform` implements; the others cannot be seen
+// from outside the platform (its cache) or are the bank's.
+bool ReferencePlatformSupports(mocks::Defect d);
+
+struct PlatformCounters {
+  std::uint64_t links_requested = 0;
+  std::uint64_t consents_created = 0;
+  std::uint64_t tokens = 0;
+  std::uint64_t balance_requests = 0;
+  std::uint64_t replies_sent = 0;
+  std::uint64_t alerts_shown = 0;
+  std::uint64_t alerts_duplicate = 0;
+  std::uint64_t webhooks = 0;
+  std::uint64_t webhooks_bad_signature = 0;
+  std::uint64_t revocations = 0;
+  std::uint64_t deletes_sent = 0;
+  std::uint64_t bank_calls = 0;
+  std::uint64_t bank_failures = 0;
+  std::uint64_t messenger_failures = 0;
+};
+
+class ReferencePlatform {
+ public:
+  explicit ReferencePlatform(PlatformOptions options);
+  ~ReferencePlatform();  // Stop()
+  ReferencePlatform(const ReferencePlatform&) = delete;
+  ReferencePlatform& operator=(const ReferencePlatform&) = delete;
+
+  // Listens and starts the workers; the bound port, or "cannot listen on ...".
+  Result<std::uint16_t> Start();
+  void Stop();  // idempotent; pending work is dropped
+  std::uint16_t port() const;
+  PlatformCounters counters() const;
+
+  // Answers one contract request (what the listener calls).
+  HttpResponse Handle(const HttpRequest& request);
+
+ private:
+  enum class LinkState : std::uint8_t { kNone, kPending, kActive, kEnded };
+  struct Balance {
+    std::string account, amount, currency;
+    std::chrono::steady_clock::time_point fetched_at;
+  };
+  struct Customer {
+    std::size_t bank = 0;
+    LinkState state = LinkState::kNone;
+    std::uint64_t generation = 0;  // bumps on every change: stale work is dropped
+    std::string consent_id, token;
+    std::vector<std::string> scopes, purposes;
+    std::string account;  // the checking account, once listed
+    std::optional<Balance> cached;
+  };
+  using Clock = std::chrono::steady_clock;
+  struct Job {
+    Clock::time_point due;
+    std::uint64_t seq;
+    std::function<void(HttpClient&)> run;
+    bool operator>(const Job& o) const { return due != o.due ? due > o.due : seq > o.seq; }
+  };
+  // What a bank answered for a balance.
+  struct Fetched {
+    unsigned status = 0;  // 0: no answer
+    Balance balance;
+  };
+
+  HttpResponse Links(const HttpRequest& request);
+  HttpResponse Callback(const HttpRequest& request);
+  HttpResponse BalanceRequest(const HttpRequest& request);
+  HttpResponse Revocation(const HttpRequest& request);
+  HttpResponse Webhook(const HttpRequest& request);
+
+  void Enqueue(std::function<void(HttpClient&)> run, Clock::duration delay = {});
+  void Worker();
+  void Poller();
+
+  // Work (on a worker, no lock held across calls).
+  void CreateConsent(HttpClient& http, std::uint32_t customer, std::uint64_t generation,
+                     std::string valid_until);
+  void ExchangeCode(HttpClient& http, std::uint32_t customer, std::uint64_t generation,
+                    std::string code);
+  void Answer(HttpClient& http, std::uint32_t customer, std::int64_t check, bool in_group,
+              std::int64_t group);
+  void Poll(HttpClient& http, std::uint32_t customer, std::uint64_t generation);
+  void DeleteConsent(HttpClient& http, std::size_t bank, std::string consent_id,
+                     std::string token);
+  void DeliverAlert(HttpClient& http, std::uint32_t customer, std::string body, int attempt);
+  // Fetches the checking balance (listing accounts first if needed) and, per the
+  // defects, shares it; updates the cache. Needs an active link.
+  Fetched FetchBalance(HttpClient& http, std::uint32_t customer, std::uint64_t generation);
+  // After a bank refused with 403: the consent is over as far as the platform knows.
+  void EndLink(std::uint32_t customer, std::uint64_t generation);
+  unsigned PostMessenger(HttpClient& http, const std::string& target, const std::string& body);
+  Result<ClientResponse> CallBank(HttpClient& http, std::size_t bank, std::string_view method,
+                                  const std::string& path, const Customer& link,
+                                  std::string_view body = {});
+
+  PlatformOptions options_;
+  std::unique_ptr<HttpServer> server_;
+  mutable std::mutex mu_;  // customers_, alerts_seen_, counters_
+  std::map<std::uint32_t, Customer> customers_;
+  std::set<std::string> alerts_seen_;
+  PlatformCounters counters_;
+  std::mutex jobs_mu_;
+  std::condition_variable jobs_cv_;
+  std::priority_queue<Job, std::vector<Job>, std::greater<Job>> jobs_;
+  std::uint64_t job_seq_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+  std::mutex stop_mu_;
+  bool started_ = false, stopped_ = false;
+};
+
+// `bpsim platform --listen HOST:PORT --banks ID=DIALECT:URL[,...] --messenger URL
+// [--webhook-secret S] [--defect NAME]... [--poll-every S] [--cache-ttl S]
+// [--partner NAME]`; runs until SIGINT/SIGTERM. Returns the exit code.
+int CmdPlatform(const std::vector<std::string>& args);
+
+}  // namespace bpsim::harness::live

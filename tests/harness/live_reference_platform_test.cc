@@ -1,0 +1,301 @@
+// bpsim platform (harness/live/reference_platform.h) against a fake bank and a fake
+// messenger on loopback: the contract's calls in, the dialect's and the sinks' calls
+// out, and the defect switches seen from outside.
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "harness/live/http_client.h"
+#include "harness/live/reference_platform.h"
+
+namespace bpsim::harness::live {
+namespace {
+
+namespace http = boost::beast::http;
+using Json = nlohmann::json;
+
+struct Seen {
+  std::string method, target, body;
+  std::map<std::string, std::string> headers;
+};
+
+// A server that records every request and answers with `answer`.
+class Fake {
+ public:
+  explicit Fake(std::function<HttpResponse(const HttpRequest&)> answer) : answer_(std::move(answer)) {
+    ServerOptions o;
+    auto s = HttpServer::Start(o, [this](const HttpRequest& r) {
+      Seen seen{std::string(r.method_string()), std::string(r.target()), r.body(), {}};
+      for (const auto& f : r) seen.headers[std::string(f.name_string())] = std::string(f.value());
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        seen_.push_back(seen);
+      }
+      return answer_(r);
+    });
+    REQUIRE(s.ok());
+    server_ = std::move(s).value();
+  }
+  std::uint16_t port() const { return server_->port(); }
+  std::vector<Seen> seen() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seen_;
+  }
+  // Waits up to 5 s for a request matching `pred`.
+  std::optional<Seen> WaitFor(const std::function<bool(const Seen&)>& pred) const {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+      for (const Seen& s : seen()) {
+        if (pred(s)) return s;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return std::nullopt;
+  }
+  std::size_t Count(const std::function<bool(const Seen&)>& pred) const {
+    std::size_t n = 0;
+    for (const Seen& s : seen()) n += pred(s) ? 1 : 0;
+    return n;
+  }
+
+ private:
+  std::function<HttpResponse(const HttpRequest&)> answer_;
+  std::unique_ptr<HttpServer> server_;
+  mutable std::mutex mu_;
+  std::vector<Seen> seen_;
+};
+
+constexpr const char* kBase = "/open-banking/v3.1/aisp";
+
+// An OBIE bank with one customer (17), consent-5, account NORTHBANK-00000017-CHK.
+HttpResponse ObieBank(const HttpRequest& r) {
+  const std::string t(r.target());
+  if (t == std::string(kBase) + "/account-access-consents" && r.method() == http::verb::post) {
+    return MakeJsonResponse(r, 201, R"({"Data":{"ConsentId":"consent-5","Status":"AwaitingAuthorisation"}})");
+  }
+  if (t == "/token") {
+    if (r.body() == "grant_type=authorization_code&code=ac-5") {
+      return MakeJsonResponse(r, 200, R"({"access_token":"consent-5.00000000000000aa","token_type":"Bearer","expires_in":3600,"consent_id":"consent-5"})");
+    }
+    return MakeJsonResponse(r, 400, R"({"error":"invalid_grant"})");
+  }
+  if (t == std::string(kBase) + "/accounts") {
+    return MakeJsonResponse(r, 200, R"({"Data":{"Account":[{"AccountId":"NORTHBANK-00000017-CHK"}]}})");
+  }
+  if (t == std::string(kBase) + "/accounts/NORTHBANK-00000017-CHK/balances") {
+    return MakeJsonResponse(r, 200, R"({"Data":{"Balance":[{"Amount":{"Amount":"1234.56","Currency":"GBP"}}]}})");
+  }
+  if (t == std::string(kBase) + "/account-access-consents/consent-5" && r.method() == http::verb::delete_) {
+    return MakeJsonResponse(r, 204, "");
+  }
+  return MakeJsonResponse(r, 404, "");
+}
+
+struct Rig {
+  Fake bank{ObieBank};
+  std::atomic<unsigned> messenger_status{202};
+  Fake messenger{[this](const HttpRequest& r) {
+    return MakeJsonResponse(r, messenger_status.load(), R"({"accepted":true})");
+  }};
+  std::unique_ptr<ReferencePlatform> platform;
+  HttpClient client;
+  Url url;
+
+  explicit Rig(std::vector<mocks::Defect> defects = {}) {
+    PlatformOptions o;
+    PlatformBank b;
+    b.id = "northbank";
+    b.url = *ParseUrl("http://127.0.0.1:" + std::to_string(bank.port()) + kBase);
+    o.banks.push_back(b);
+    o.messenger = *ParseUrl("http://127.0.0.1:" + std::to_string(messenger.port()));
+    o.poll_every_seconds = 0;
+    for (auto d : defects) o.defects.add(d);
+    platform = std::make_unique<ReferencePlatform>(o);
+    auto port = platform->Start();
+    REQUIRE(port.ok());
+    url = *ParseUrl("http://127.0.0.1:" + std::to_string(*port));
+  }
+  unsigned Post(const std::string& target, const Json& body,
+                std::vector<std::pair<std::string, std::string>> headers = {}) {
+    auto r = client.Send(url, "POST", target, headers, body.dump());
+    REQUIRE(r.ok());
+    return r->status;
+  }
+  unsigned Webhook(const Json& body, const std::string& secret = kDefaultWebhookSecret) {
+    const std::string text = body.dump();
+    auto r = client.Send(url, "POST", "/v1/webhooks",
+                         {{"X-Bpsim-Signature", "sha256=" + HmacSha256Hex(secret, text)},
+                          {"X-Bpsim-Webhook-Id", "wh-1"}, {"X-Bpsim-Attempt", "1"}},
+                         text);
+    REQUIRE(r.ok());
+    return r->status;
+  }
+  void Link() {
+    REQUIRE(Post("/v1/links", {{"customer", 17}, {"bank", "northbank"},
+                               {"scopes", {"accounts", "balances"}},
+                               {"purposes", {"display", "fraud_alerts"}},
+                               {"valid_until", "2025-04-01T00:00:00+00:00"}}) == 202);
+    REQUIRE(bank.WaitFor([](const Seen& s) { return s.target.find("account-access-consents") != std::string::npos; }));
+    REQUIRE(Post("/v1/link-callback", {{"customer", 17}, {"bank", "northbank"},
+                                       {"consent_id", "consent-5"}, {"code", "ac-5"}}) == 202);
+    REQUIRE(bank.WaitFor([](const Seen& s) { return s.target.find("/balances") != std::string::npos; }));
+  }
+};
+
+bool IsChat(const Seen& s, int customer) {
+  return s.target == "/v1/chats/" + std::to_string(customer) + "/messages";
+}
+
+}  // namespace
+
+TEST_CASE("bpsim platform links an account through the OBIE dialect", "[live][platform]") {
+  Rig rig;
+  rig.Link();
+  auto consent = rig.bank.WaitFor([](const Seen& s) { return s.method == "POST" && s.target.find("account-access-consents") != std::string::npos; });
+  Json body = Json::parse(consent->body);
+  CHECK(consent->headers["x-bpsim-psu-id"] == "17");
+  CHECK(body["Data"]["Permissions"] == Json({"ReadAccountsBasic", "ReadAccountsDetail", "ReadBalances"}));
+  CHECK(body["Data"]["ExpirationDateTime"] == "2025-04-01T00:00:00+00:00");
+  auto token = rig.bank.WaitFor([](const Seen& s) { return s.target == "/token"; });
+  CHECK(token->headers["Content-Type"] == "application/x-www-form-urlencoded");
+  auto balance = rig.bank.WaitFor([](const Seen& s) { return s.target.find("/balances") != std::string::npos; });
+  CHECK(balance->headers["Authorization"] == "Bearer consent-5.00000000000000aa");
+}
+
+TEST_CASE("bpsim platform answers balance questions in the right chat", "[live][platform]") {
+  SECTION("not linked") {
+    Rig rig;
+    REQUIRE(rig.Post("/v1/balance-requests", {{"customer", 3}, {"check", 9}, {"chat", "private"}}) == 202);
+    auto reply = rig.messenger.WaitFor([](const Seen& s) { return IsChat(s, 3); });
+    REQUIRE(reply);
+    CHECK(Json::parse(reply->body)["kind"] == "not_linked");
+    CHECK(Json::parse(reply->body)["check"] == 9);
+  }
+  SECTION("private, then group: the group gets no bank data") {
+    Rig rig;
+    rig.Link();
+    REQUIRE(rig.Post("/v1/balance-requests", {{"customer", 17}, {"check", 1}, {"chat", "private"}}) == 202);
+    auto reply = rig.messenger.WaitFor([](const Seen& s) { return IsChat(s, 17); });
+    REQUIRE(reply);
+    CHECK(reply->body.find("1234.56") != std::string::npos);
+    CHECK(reply->body.find("NORTHBANK-00000017-CHK") != std::string::npos);
+    REQUIRE(rig.Post("/v1/balance-requests", {{"customer", 17}, {"check", 2}, {"chat", "group"}, {"group", 4}}) == 202);
+    auto group = rig.messenger.WaitFor([](const Seen& s) { return s.target == "/v1/groups/4/messages"; });
+    REQUIRE(group);
+    CHECK(Json::parse(group->body)["kind"] == "redirected_to_private");
+    CHECK(group->body.find("1234.56") == std::string::npos);
+    CHECK(group->body.find("NORTHBANK") == std::string::npos);
+    REQUIRE(rig.messenger.WaitFor([](const Seen& s) { return IsChat(s, 17) && s.body.find("\"check\"") == std::string::npos; }));
+    // Analytics saw both questions, without bank data.
+    CHECK(rig.messenger.Count([](const Seen& s) { return s.target == "/v1/analytics/events" && s.body.find("1234.56") == std::string::npos; }) == 2);
+    CHECK(rig.messenger.Count([](const Seen& s) { return s.target.rfind("/v1/partners", 0) == 0 || s.target.rfind("/v1/ads", 0) == 0; }) == 0);
+  }
+  SECTION("platform.group_chat_leak answers in the group") {
+    Rig rig({mocks::Defect::kGroupChatLeak});
+    rig.Link();
+    REQUIRE(rig.Post("/v1/balance-requests", {{"customer", 17}, {"check", 2}, {"chat", "group"}, {"group", 4}}) == 202);
+    auto group = rig.messenger.WaitFor([](const Seen& s) { return s.target == "/v1/groups/4/messages"; });
+    REQUIRE(group);
+    CHECK(group->body.find("NORTHBANK-00000017-CHK") != std::string::npos);
+  }
+}
+
+TEST_CASE("bpsim platform's data-sharing defects reach the sinks", "[live][platform]") {
+  Rig rig({mocks::Defect::kSharesWithPartner, mocks::Defect::kAdsUsesBankData});
+  rig.Link();
+  auto partner = rig.messenger.WaitFor([](const Seen& s) { return s.target == "/v1/partners/adpartner/exports"; });
+  REQUIRE(partner);
+  CHECK(partner->body.find("NORTHBANK-00000017-CHK") != std::string::npos);
+  auto ads = rig.messenger.WaitFor([](const Seen& s) { return s.target == "/v1/ads/audiences"; });
+  REQUIRE(ads);
+  CHECK(ads->body.find("1234.56") != std::string::npos);
+}
+
+TEST_CASE("bpsim platform verifies, de-duplicates and relays fraud alerts", "[live][platform]") {
+  Rig rig;
+  Json alert = {{"type", "fraud_alert"}, {"bank", "northbank"}, {"customer", 17},
+                {"consent_id", "consent-5"}, {"alert_id", "ALERT-00000042"},
+                {"transaction", {{"id", "TX-00000017-00002-0003"}, {"amount", "12.34"},
+                                 {"currency", "GBP"}, {"account_id", "NORTHBANK-00000017-CARD"}}}};
+  CHECK(rig.Webhook(alert, "wrong-secret") == 401);
+  CHECK(rig.platform->counters().webhooks_bad_signature == 1);
+  // The messenger is down at first: the relay keeps the alert and retries.
+  rig.messenger_status = 503;
+  CHECK(rig.Webhook(alert) == 200);
+  CHECK(rig.Webhook(alert) == 200);  // a duplicate delivery
+  REQUIRE(rig.messenger.WaitFor([](const Seen& s) { return IsChat(s, 17); }));
+  rig.messenger_status = 202;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (rig.platform->counters().alerts_shown == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  PlatformCounters c = rig.platform->counters();
+  CHECK(c.alerts_shown == 1);
+  CHECK(c.alerts_duplicate == 1);
+  auto shown = rig.messenger.seen().back();
+  CHECK(IsChat(shown, 17));
+  CHECK(Json::parse(shown.body)["alert_id"] == "ALERT-00000042");
+  CHECK(shown.body.find("TX-00000017-00002-0003") != std::string::npos);
+}
+
+TEST_CASE("bpsim platform honours a revocation, unless it ignores them", "[live][platform]") {
+  SECTION("correct: the consent is deleted at the bank and the link ends") {
+    Rig rig;
+    rig.Link();
+    REQUIRE(rig.Post("/v1/revocations", {{"customer", 17}, {"bank", "northbank"}, {"consent_id", "consent-5"}}) == 202);
+    auto del = rig.bank.WaitFor([](const Seen& s) { return s.method == "DELETE"; });
+    REQUIRE(del);
+    CHECK(del->target == std::string(kBase) + "/account-access-consents/consent-5");
+    REQUIRE(rig.Post("/v1/balance-requests", {{"customer", 17}, {"check", 3}, {"chat", "private"}}) == 202);
+    auto reply = rig.messenger.WaitFor([](const Seen& s) { return IsChat(s, 17) && s.body.find("\"check\":3") != std::string::npos; });
+    REQUIRE(reply);
+    CHECK(Json::parse(reply->body)["kind"] == "not_linked");
+  }
+  SECTION("platform.ignores_revocation keeps using the consent") {
+    Rig rig({mocks::Defect::kIgnoresRevocation});
+    rig.Link();
+    REQUIRE(rig.Post("/v1/revocations", {{"customer", 17}, {"bank", "northbank"}, {"consent_id", "consent-5"}}) == 202);
+    REQUIRE(rig.Post("/v1/balance-requests", {{"customer", 17}, {"check", 3}, {"chat", "private"}}) == 202);
+    auto reply = rig.messenger.WaitFor([](const Seen& s) { return IsChat(s, 17) && s.body.find("\"check\":3") != std::string::npos; });
+    REQUIRE(reply);
+    CHECK(Json::parse(reply->body)["kind"] == "answered");
+    CHECK(rig.bank.Count([](const Seen& s) { return s.method == "DELETE"; }) == 0);
+  }
+}
+
+TEST_CASE("bpsim platform refuses malformed contract calls", "[live][platform]") {
+  Rig rig;
+  CHECK(rig.Post("/v1/links", Json{{"customer", 1}, {"bank", "nobank"}, {"scopes", {"accounts"}}}) == 400);
+  CHECK(rig.Post("/v1/links", Json::array()) == 400);
+  CHECK(rig.Post("/v1/balance-requests", {{"customer", 1}, {"check", 1}, {"chat", "group"}}) == 400);
+  CHECK(rig.Post("/v1/link-callback", {{"customer", 1}, {"consent_id", "consent-9"}, {"code", "x"}}) == 409);
+  CHECK(rig.Post("/v1/nothing", Json::object()) == 404);
+  auto get = rig.client.Send(rig.url, "GET", "/v1/links", {});
+  REQUIRE(get.ok());
+  CHECK(get->status == 405);
+}
+
+TEST_CASE("HMAC-SHA256 hex matches RFC 4231 test case 2", "[live][platform]") {
+  CHECK(HmacSha256Hex("Jefe", "what do ya want for nothing?") ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  CHECK(ConstantTimeEquals("abc", "abc"));
+  CHECK_FALSE(ConstantTimeEquals("abc", "abd"));
+  CHECK_FALSE(ConstantTimeEquals("abc", "ab"));
+}
+
+TEST_CASE("URLs of live mode's peers parse or are refused clearly", "[live][platform]") {
+  auto u = ParseUrl("http://127.0.0.1:8080/open-banking/v3.1/aisp/");
+  REQUIRE(u.ok());
+  CHECK(u->host == "127.0.0.1");
+  CHECK(u->port == "8080");
+  CHECK(u->path == "/open-banking/v3.1/aisp");
+  CHECK(ParseUrl("http://localhost")->port == "80");
+  CHECK(ParseUrl("https://x").error().message.find("http://") != std::string::npos);
+  CHECK_FALSE(ParseUrl("http://x:99999").ok());
+  CHECK_FALSE(ParseUrl("http://:80").ok());
+}
+
+}  // namespace bpsim::harness::live
