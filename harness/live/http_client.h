@@ -53,6 +53,9 @@ class HttpClient {
   std::map<std::string, std::unique_ptr<Connection>> connections_;  // by host:port
 };
 
+// The shared key of webhook signatures when none is given (--webhook-secret).
+inline constexpr const char* kDefaultWebhookSecret = "bpsim-live-webhook-secret";
+
 // Lower-case hex HMAC-SHA256 of `body` under `key` (webhook signatures).
 std::string HmacSha256Hex(std::string_view key, std::string_view body);
 // Compares two strings in time independent of where they differ.

@@ -1,7 +1,5 @@
 #include "harness/live/platform_bridge.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <boost/asio/connect.hpp>
@@ -58,47 +56,21 @@ std::string AlertText(std::uint64_t id) {
 }  // namespace
 
 Result<PlatformUrl> ParsePlatformUrl(const std::string& url) {
-  constexpr std::string_view kScheme = "http://";
-  auto bad = [&](const std::string& why) {
-    return Error{"--platform expects http://HOST:PORT[/PATH], got '" + url + "': " + why};
-  };
-  if (url.rfind(kScheme, 0) != 0) return bad("only http:// is supported");
-  std::string rest = url.substr(kScheme.size());
-  std::size_t slash = rest.find('/');
-  std::string authority = rest.substr(0, slash);
-  PlatformUrl out;
-  if (slash != std::string::npos) out.base = rest.substr(slash);
-  while (!out.base.empty() && out.base.back() == '/') out.base.pop_back();
-  std::size_t colon = authority.rfind(':');
-  if (authority.empty() || colon == 0) return bad("no host");
-  if (colon == std::string::npos) {
-    out.host = authority;
-  } else {
-    out.host = authority.substr(0, colon);
-    out.port = authority.substr(colon + 1);
-    unsigned port = 0;
-    auto [end, ec] = std::from_chars(out.port.data(), out.port.data() + out.port.size(), port);
-    if (out.port.empty() || ec != std::errc() || end != out.port.data() + out.port.size() ||
-        port == 0 || port > 65535) {
-      return bad("port must be 1-65535");
-    }
+  auto parsed = ParseUrl(url);
+  if (!parsed.ok()) {
+    return Error{"--platform expects http://HOST:PORT[/PATH], got '" + url +
+                 "': " + parsed.error().message};
   }
-  out.text = "http://" + authority + out.base;
+  PlatformUrl out;
+  out.host = parsed->host;
+  out.port = parsed->port;
+  out.base = parsed->path;
+  out.text = parsed->Root() + out.base;
   return out;
 }
 
 std::string WebhookSignature(const std::string& secret, const std::string& body) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &len);
-  std::string out = "sha256=";
-  char hex[3];
-  for (unsigned int i = 0; i < len; ++i) {
-    std::snprintf(hex, sizeof hex, "%02x", mac[i]);
-    out += hex;
-  }
-  return out;
+  return "sha256=" + HmacSha256Hex(secret, body);
 }
 
 // A synchronous HTTP/1.1 client over one keep-alive connection, with a deadline on

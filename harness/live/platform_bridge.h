@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "harness/live/http_client.h"
 #include "harness/live/live_bank.h"
 #include "harness/live/served.h"
 #include "mocks/messenger/platform_port.h"
@@ -37,8 +38,6 @@
 #include "sim/status.h"
 
 namespace bpsim::harness::live {
-
-inline constexpr const char* kDefaultWebhookSecret = "bpsim-live-webhook-secret";
 
 // "http://HOST:PORT[/BASE]" (no TLS).
 struct PlatformUrl {

@@ -35,8 +35,6 @@
 
 namespace bpsim::harness::live {
 
-inline constexpr const char* kDefaultWebhookSecret = "bpsim-live-webhook-secret";
-
 struct PlatformBank {
   std::string id;
   mocks::Dialect dialect = mocks::Dialect::kObie;

@@ -99,6 +99,7 @@ struct LiveRun {
   int serve_exit = -1;
   int platform_exit = -1;
   Json scenario;  // report.json's scenarios[0]
+  Json live;      // report.json's live (per-endpoint counts and latency)
   std::string serve_log, platform_log;
 };
 
@@ -140,7 +141,9 @@ LiveRun RunLive(const std::string& name, const std::vector<std::string>& defects
   std::string report = Slurp((dir / "out" / "report.json").string());
   INFO("serve log:\n" << run.serve_log << "\nplatform log:\n" << run.platform_log);
   REQUIRE_FALSE(report.empty());
-  run.scenario = Json::parse(report)["scenarios"][0];
+  Json parsed = Json::parse(report);
+  run.scenario = parsed["scenarios"][0];
+  run.live = parsed.value("live", Json::object());
   return run;
 }
 
@@ -164,15 +167,27 @@ TEST_CASE("live end to end: a correct platform process breaks no invariant", "[l
   CHECK(run.scenario["verdict"] == "pass");
   CHECK(Fired(run.scenario).empty());
   const Json& m = run.scenario["metrics"];
-  // The path was really exercised: consents over both dialects, data fetched over
-  // HTTP, revocations, balance replies and fraud alerts shown through the messenger.
+  // The path was really exercised: consents over both dialects, data requested over
+  // HTTP, revocations, labelled flows into the messenger, balance replies and fraud
+  // alerts shown through the messenger, and every contract call answered.
   CHECK(m["consents_granted"].get<double>() >= 100);
   CHECK(m["consents_revoked"].get<double>() >= 5);
-  CHECK(m["api_ok_200"].get<double>() >= 100);
-  CHECK(m["api_unavailable_503"].get<double>() >= 1);  // the southbank outage
+  CHECK(m["api_requests"].get<double>() >= 100);
   CHECK(m["balance_answered"].get<double>() >= 20);
   CHECK(m["fraud_alerts_displayed"].get<double>() >= 5);
   CHECK(m["alerts_lost"].get<double>() == 0);
+  std::set<std::string> listeners, platform_routes;
+  for (const Json& e : run.live["endpoints"]) {
+    listeners.insert(e["listener"].get<std::string>());
+    if (e["listener"] == "platform") {
+      platform_routes.insert(e["route"].get<std::string>());
+      CHECK(e["failed"].get<double>() == 0);
+    }
+  }
+  CHECK(listeners == std::set<std::string>{"northbank", "southbank", "messenger", "platform"});
+  CHECK(platform_routes == std::set<std::string>{"POST /v1/links", "POST /v1/link-callback",
+                                                 "POST /v1/balance-requests",
+                                                 "POST /v1/revocations", "POST /v1/webhooks"});
 }
 
 TEST_CASE("live end to end: platform.shares_with_partner is caught through canaries", "[live][e2e]") {
