@@ -117,10 +117,14 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   Simulator sim;
   mocks::WorldTraceBus world_bus;
   mocks::World world(spec, &sim, &world_bus);
-  // Every consumer of the trace runs on a second thread (harness/async_bus.h).
-  AsyncTraceForwarder forwarder;
-  world_bus.Subscribe(&forwarder);
-  mocks::WorldTraceBus& bus = forwarder.consumer_bus();
+  // Every consumer of the trace runs on a second thread (harness/async_bus.h), or
+  // inline on this one when asked (RunOptions::async_judging).
+  std::unique_ptr<AsyncTraceForwarder> forwarder;
+  if (options.async_judging) {
+    forwarder = std::make_unique<AsyncTraceForwarder>();
+    world_bus.Subscribe(forwarder.get());
+  }
+  mocks::WorldTraceBus& bus = forwarder ? forwarder->consumer_bus() : world_bus;
   MonitorContext context;
   context.names = &world.names();
   context.cache_ttl = spec.world.platform.cache_ttl;
@@ -202,7 +206,7 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
     }
   }
   const SimTime finished_at = sim.Now();
-  forwarder.Finish();
+  if (forwarder) forwarder->Finish();
   for (auto& m : monitors) m->Finish(finished_at);
   metrics.Finish();
 
