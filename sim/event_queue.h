@@ -158,14 +158,14 @@ class EventHeap {
 
 class EventQueue {
  public:
-  // 2^14 ring slots; a slot is 2^shift ns wide, 2^16 ns .. 2^40 ns (about 18 min),
+  // 2^19 ring slots; a slot is 2^shift ns wide, 2^16 ns .. 2^40 ns (about 18 min),
   // adapted to the density of events (see Adapt).
-  static constexpr std::size_t kRingBuckets = std::size_t{1} << 14;
+  static constexpr std::size_t kRingBuckets = std::size_t{1} << 19;
   static constexpr int kMinShift = 16;
   static constexpr int kMaxShift = 40;
   static constexpr int kInitialShift = 24;  // 16.8 ms
 
-  EventQueue() : ring_(kRingBuckets), occupied_(kRingBuckets / 64, 0) {}
+  EventQueue() : heads_(kRingBuckets, kNil), occupied_(kRingBuckets / 64, 0) {}
 
   bool empty() const { return size() == 0; }
   std::size_t size() const { return near_.size() + ring_count_ + overflow_.size(); }
@@ -202,11 +202,38 @@ class EventQueue {
  private:
   std::uint64_t Bucket(SimTime t) const { return static_cast<std::uint64_t>(t) >> shift_; }
 
+  // Buckets are singly linked lists of nodes in one pool (most buckets hold a few
+  // events, and a vector per bucket would allocate on first use). Freed nodes are
+  // reused last-in first-out, so a push usually writes a node still in cache.
   void AddToRing(std::uint64_t b, const Event& e) {
     const std::size_t slot = b & (kRingBuckets - 1);
-    ring_[slot].push_back(e);
+    std::uint32_t node;
+    if (free_ != kNil) {
+      node = free_;
+      free_ = nodes_[node].next;
+    } else {
+      node = static_cast<std::uint32_t>(nodes_.size());
+      nodes_.emplace_back();
+    }
+    nodes_[node] = Node{e, heads_[slot]};
+    heads_[slot] = node;
     occupied_[slot / 64] |= std::uint64_t{1} << (slot % 64);
     ++ring_count_;
+  }
+
+  // Appends the events of ring slot `slot` to `out`, empties the slot and frees its
+  // nodes.
+  void TakeSlot(std::size_t slot, std::vector<Event>& out) {
+    for (std::uint32_t n = heads_[slot]; n != kNil;) {
+      out.push_back(nodes_[n].event);
+      const std::uint32_t next = nodes_[n].next;
+      nodes_[n].next = free_;
+      free_ = n;
+      n = next;
+      --ring_count_;
+    }
+    heads_[slot] = kNil;
+    occupied_[slot / 64] &= ~(std::uint64_t{1} << (slot % 64));
   }
 
   // Moves overflow entries whose bucket now falls inside the ring into it.
@@ -237,13 +264,9 @@ class EventQueue {
     moved.reserve(ring_count_);
     for (std::size_t w = 0; w < occupied_.size(); ++w) {
       for (std::uint64_t bits = occupied_[w]; bits != 0; bits &= bits - 1) {
-        auto& bucket = ring_[w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits))];
-        moved.insert(moved.end(), bucket.begin(), bucket.end());
-        bucket.clear();
+        TakeSlot(w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits)), moved);
       }
-      occupied_[w] = 0;
     }
-    ring_count_ = 0;
     shift_ = shift;
     next_bucket_ = static_cast<std::uint64_t>(boundary) >> shift_;
     for (const Event& e : moved) push(e);
@@ -277,16 +300,25 @@ class EventQueue {
     assert(slot < kRingBuckets);
     const std::uint64_t bucket =
         next_bucket_ + ((slot - start) & (kRingBuckets - 1));  // distance in the ring
-    occupied_[slot / 64] &= ~(std::uint64_t{1} << (slot % 64));
-    ring_count_ -= ring_[slot].size();
-    refilled_events_ += ring_[slot].size();
-    near_.Assign(ring_[slot]);
+    const std::size_t before = ring_count_;
+    TakeSlot(slot, scratch_);
+    refilled_events_ += before - ring_count_;
+    near_.Assign(scratch_);
     next_bucket_ = bucket + 1;
     PullOverflow();
   }
 
+  struct Node {
+    Event event;
+    std::uint32_t next;
+  };
+  static constexpr std::uint32_t kNil = ~std::uint32_t{0};
+
   EventHeap near_;
-  std::vector<std::vector<Event>> ring_;
+  std::vector<Node> nodes_;
+  std::vector<std::uint32_t> heads_;  // per ring slot: first node, or kNil
+  std::uint32_t free_ = kNil;         // free nodes, linked through `next`
+  std::vector<Event> scratch_;        // a bucket on its way into near_
   std::vector<std::uint64_t> occupied_;  // one bit per ring slot: non-empty
   std::size_t ring_count_ = 0;
   int shift_ = kInitialShift;
