@@ -1,5 +1,6 @@
 // Event queue micro-benchmarks: a steady-state hold (pop one, push one) at queue
-// sizes 10^3 .. 10^6, for the bpsim 4-ary heap and std::priority_queue.
+// sizes 10^3 .. 10^6, for the bpsim event queue (calendar buckets over 4-ary heaps)
+// and std::priority_queue.
 
 #include <benchmark/benchmark.h>
 

@@ -31,6 +31,11 @@ struct RunOptions {
   bool monitors = true;               // false: no invariants, rules or situations
   bool hash_trace = false;            // format every entry as JSON (unwritten), e.g. to
                                       // measure the writer; the trace hash is always computed
+  // true: the trace's consumers (monitors, metrics, writers) run on a second thread
+  // (harness/async_bus.h), overlapping the judging with the simulation. false: they
+  // run inline on this thread, which is better when every core already runs a
+  // simulation (a sweep with --jobs > 1). The results are identical either way.
+  bool async_judging = true;
   // Called between slices of simulated time (about 200 per run), on this thread.
   std::function<void(SimTime now, SimTime end, std::uint64_t events)> progress;
   // When it becomes true the run stops at the next slice; the result is incomplete.

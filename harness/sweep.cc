@@ -184,6 +184,8 @@ reports::RunReport RunSweep(const Scenario& scenario, const SweepOptions& option
   std::mutex done_mutex;
   std::size_t done = 0;
 
+  const unsigned jobs = static_cast<unsigned>(
+      std::max<std::size_t>(1, std::min<std::size_t>(options.jobs, seeds.size())));
   auto interrupted = [&] { return options.interrupted != nullptr && options.interrupted->load(); };
   auto worker = [&] {
     for (;;) {
@@ -197,6 +199,9 @@ reports::RunReport RunSweep(const Scenario& scenario, const SweepOptions& option
       run.seed = seed;
       run.monitors = options.monitors;
       run.interrupted = options.interrupted;
+      // With several workers every core already runs a simulation: a second,
+      // judging thread per run would only compete with them for the cores.
+      run.async_judging = jobs == 1;
       reports::ScenarioResult r = RunScenario(variant ? *variant : scenario, run);
       r.id = scenario.id + "@seed=" + std::to_string(seed);
       r.repro = SweepReproCommand(scenario.file, seed, options.swarm);
@@ -207,8 +212,6 @@ reports::RunReport RunSweep(const Scenario& scenario, const SweepOptions& option
       if (options.on_seed_done) options.on_seed_done(done, seeds.size());
     }
   };
-  const unsigned jobs = static_cast<unsigned>(
-      std::max<std::size_t>(1, std::min<std::size_t>(options.jobs, seeds.size())));
   std::vector<std::thread> threads;
   for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(worker);
   worker();

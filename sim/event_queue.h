@@ -1,9 +1,21 @@
 #pragma once
-// The pending-event set: a 4-ary min-heap of small plain entries ordered by
-// (time, sequence). Entries are 24 bytes and live in one contiguous vector, so
-// scheduling an event allocates nothing once the vector has grown (DESIGN §2).
-// Same-time events pop in the order they were pushed (sequence numbers only grow),
-// which makes a run a pure function of its inputs.
+// The pending-event set, ordered by (time, sequence). Entries are 24 bytes and live
+// in contiguous vectors, so scheduling an event allocates nothing once the vectors
+// have grown (DESIGN §2). Same-time events pop in the order they were pushed
+// (sequence numbers only grow), which makes a run a pure function of its inputs.
+//
+// Three tiers by time (a calendar queue with a heap on each end):
+//   near      a 4-ary min-heap of every event earlier than the current bucket's end;
+//   ring      kRingBuckets unsorted buckets of 2^shift ns each (the width adapts
+//             to the density of events: a few to a few hundred per bucket);
+//   overflow  a 4-ary min-heap of everything later.
+// When the near heap runs dry the next non-empty bucket becomes the near heap
+// (heapified in place) and overflow entries that now fall inside the ring move into
+// their buckets. Every event in `near` is earlier than every event elsewhere, so the
+// pop order is exactly the (time, sequence) order of one heap; the tiers only make
+// it cheaper: most events (network round trips, alerts, retries) are scheduled a few
+// milliseconds to minutes ahead, so they are appended to a bucket in O(1) and popped
+// from a heap of a few entries, instead of walking a heap of a million entries.
 //
 // Not thread-safe; one queue per simulator.
 
@@ -34,7 +46,8 @@ inline bool EarlierThan(const Event& a, const Event& b) {
   return a.time < b.time || (a.time == b.time && a.seq_handler < b.seq_handler);
 }
 
-class EventQueue {
+// A 4-ary min-heap of events by (time, sequence).
+class EventHeap {
  public:
   bool empty() const { return heap_.empty(); }
   std::size_t size() const { return heap_.size(); }
@@ -71,8 +84,40 @@ class EventQueue {
     heap_.pop_back();
     const std::size_t n = heap_.size();
     if (n == 0) return result;
+    std::size_t hole = SiftDownToLeaf(0, n);
+    SiftUp(hole, last);
+    return result;
+  }
+
+  // Replaces the contents by `events` (any order) and restores the heap order in
+  // O(n); `events` receives the old storage (cleared), keeping both capacities.
+  void Assign(std::vector<Event>& events) {
+    heap_.swap(events);
+    events.clear();
+    const std::size_t n = heap_.size();
+    if (n < 2) return;
     Event* h = heap_.data();
-    std::size_t hole = 0;
+    for (std::size_t i = (n - 2) / kArity + 1; i-- > 0;) {
+      Event e = h[i];
+      std::size_t hole = SiftDownToLeaf(i, n);
+      // Sift `e` up from the leaf, but not above where it started.
+      while (hole > i) {
+        std::size_t parent = (hole - 1) / kArity;
+        if (!EarlierThan(e, h[parent])) break;
+        h[hole] = h[parent];
+        hole = parent;
+      }
+      h[hole] = e;
+    }
+  }
+
+ private:
+  static constexpr std::size_t kArity = 4;
+
+  // Walks the hole at `hole` down to a leaf along the earliest children, moving each
+  // child up; returns the leaf. `n` is the number of entries.
+  std::size_t SiftDownToLeaf(std::size_t hole, std::size_t n) {
+    Event* h = heap_.data();
     while (true) {
       const std::size_t first = hole * kArity + 1;
       if (first + kArity <= n) {  // all four children exist
@@ -92,14 +137,9 @@ class EventQueue {
         h[hole] = h[best];
         hole = best;
       }
-      break;
+      return hole;
     }
-    SiftUp(hole, last);
-    return result;
   }
-
- private:
-  static constexpr std::size_t kArity = 4;
 
   // Moves `e` up from `hole` until its parent is earlier, then stores it there.
   void SiftUp(std::size_t hole, const Event& e) {
@@ -114,6 +154,180 @@ class EventQueue {
   }
 
   std::vector<Event> heap_;
+};
+
+class EventQueue {
+ public:
+  // 2^19 ring slots; a slot is 2^shift ns wide, 2^16 ns .. 2^40 ns (about 18 min),
+  // adapted to the density of events (see Adapt).
+  static constexpr std::size_t kRingBuckets = std::size_t{1} << 19;
+  static constexpr int kMinShift = 16;
+  static constexpr int kMaxShift = 40;
+  static constexpr int kInitialShift = 24;  // 16.8 ms
+
+  EventQueue() : heads_(kRingBuckets, kNil), occupied_(kRingBuckets / 64, 0) {}
+
+  bool empty() const { return size() == 0; }
+  std::size_t size() const { return near_.size() + ring_count_ + overflow_.size(); }
+  void reserve(std::size_t n) { overflow_.reserve(n); }
+  // The current bucket width, log2 ns (for tests and benchmarks).
+  int bucket_shift() const { return shift_; }
+
+  // The earliest event. Non-const: it may move the next bucket into the near heap.
+  // REQUIRES: !empty().
+  const Event& top() {
+    if (near_.empty()) Refill();
+    return near_.top();
+  }
+
+  // REQUIRES: e.time >= 0.
+  void push(const Event& e) {
+    assert(e.time >= 0);
+    const std::uint64_t b = Bucket(e.time);
+    if (b < next_bucket_) {
+      near_.push(e);
+    } else if (b - next_bucket_ < kRingBuckets) {
+      AddToRing(b, e);
+    } else {
+      overflow_.push(e);
+    }
+  }
+
+  // Removes and returns the earliest event. REQUIRES: !empty().
+  Event pop() {
+    if (near_.empty()) Refill();
+    return near_.pop();
+  }
+
+ private:
+  std::uint64_t Bucket(SimTime t) const { return static_cast<std::uint64_t>(t) >> shift_; }
+
+  // Buckets are singly linked lists of nodes in one pool (most buckets hold a few
+  // events, and a vector per bucket would allocate on first use). Freed nodes are
+  // reused last-in first-out, so a push usually writes a node still in cache.
+  void AddToRing(std::uint64_t b, const Event& e) {
+    const std::size_t slot = b & (kRingBuckets - 1);
+    std::uint32_t node;
+    if (free_ != kNil) {
+      node = free_;
+      free_ = nodes_[node].next;
+    } else {
+      node = static_cast<std::uint32_t>(nodes_.size());
+      nodes_.emplace_back();
+    }
+    nodes_[node] = Node{e, heads_[slot]};
+    heads_[slot] = node;
+    occupied_[slot / 64] |= std::uint64_t{1} << (slot % 64);
+    ++ring_count_;
+  }
+
+  // Appends the events of ring slot `slot` to `out`, empties the slot and frees its
+  // nodes.
+  void TakeSlot(std::size_t slot, std::vector<Event>& out) {
+    for (std::uint32_t n = heads_[slot]; n != kNil;) {
+      out.push_back(nodes_[n].event);
+      const std::uint32_t next = nodes_[n].next;
+      nodes_[n].next = free_;
+      free_ = n;
+      n = next;
+      --ring_count_;
+    }
+    heads_[slot] = kNil;
+    occupied_[slot / 64] &= ~(std::uint64_t{1} << (slot % 64));
+  }
+
+  // Moves overflow entries whose bucket now falls inside the ring into it.
+  void PullOverflow() {
+    while (!overflow_.empty() && Bucket(overflow_.top().time) - next_bucket_ < kRingBuckets) {
+      const Event e = overflow_.pop();
+      AddToRing(Bucket(e.time), e);
+    }
+  }
+
+  // Every kAdaptEvery refills, widens the buckets 4x if they held fewer than 4 events
+  // on average (scanning and refilling near-empty buckets costs more than it saves)
+  // or narrows them 4x above 256 (the near heap grows). REQUIRES: near_ empty.
+  void Adapt() {
+    constexpr std::uint32_t kAdaptEvery = 4096;
+    if (++refills_ < kAdaptEvery) return;
+    const std::uint64_t mean = refilled_events_ / refills_;
+    refills_ = 0;
+    refilled_events_ = 0;
+    int shift = shift_;
+    if (mean < 4 && shift_ + 2 <= kMaxShift) shift += 2;
+    if (mean > 256 && shift_ - 2 >= kMinShift) shift -= 2;
+    if (shift == shift_) return;
+    // Re-bucket the ring: every entry is at or after the old boundary, so with the
+    // near heap empty the new boundary is that instant rounded down.
+    const SimTime boundary = static_cast<SimTime>(next_bucket_ << shift_);
+    std::vector<Event> moved;
+    moved.reserve(ring_count_);
+    for (std::size_t w = 0; w < occupied_.size(); ++w) {
+      for (std::uint64_t bits = occupied_[w]; bits != 0; bits &= bits - 1) {
+        TakeSlot(w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits)), moved);
+      }
+    }
+    shift_ = shift;
+    next_bucket_ = static_cast<std::uint64_t>(boundary) >> shift_;
+    for (const Event& e : moved) push(e);
+    PullOverflow();
+  }
+
+  // REQUIRES: near_ empty, queue not empty. Makes the earliest non-empty bucket the
+  // near heap and advances the ring past it.
+  void Refill() {
+    assert(near_.empty() && !empty());
+    Adapt();
+    if (ring_count_ == 0) {
+      // Nothing within the ring: jump to the overflow's earliest bucket.
+      next_bucket_ = Bucket(overflow_.top().time);
+      PullOverflow();
+    }
+    // The first occupied slot at or after next_bucket_'s slot, wrapping around.
+    const std::size_t start = next_bucket_ & (kRingBuckets - 1);
+    const std::size_t words = kRingBuckets / 64;
+    std::size_t slot = kRingBuckets;
+    std::size_t w = start / 64;
+    std::uint64_t bits = occupied_[w] & (~std::uint64_t{0} << (start % 64));
+    for (std::size_t i = 0; i <= words; ++i) {
+      if (bits != 0) {
+        slot = w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits));
+        break;
+      }
+      w = (w + 1) % words;
+      bits = occupied_[w];
+    }
+    assert(slot < kRingBuckets);
+    const std::uint64_t bucket =
+        next_bucket_ + ((slot - start) & (kRingBuckets - 1));  // distance in the ring
+    const std::size_t before = ring_count_;
+    TakeSlot(slot, scratch_);
+    refilled_events_ += before - ring_count_;
+    near_.Assign(scratch_);
+    next_bucket_ = bucket + 1;
+    PullOverflow();
+  }
+
+  struct Node {
+    Event event;
+    std::uint32_t next;
+  };
+  static constexpr std::uint32_t kNil = ~std::uint32_t{0};
+
+  EventHeap near_;
+  std::vector<Node> nodes_;
+  std::vector<std::uint32_t> heads_;  // per ring slot: first node, or kNil
+  std::uint32_t free_ = kNil;         // free nodes, linked through `next`
+  std::vector<Event> scratch_;        // a bucket on its way into near_
+  std::vector<std::uint64_t> occupied_;  // one bit per ring slot: non-empty
+  std::size_t ring_count_ = 0;
+  int shift_ = kInitialShift;
+  // Buckets below this are in near_; [next_bucket_, next_bucket_ + kRingBuckets) in
+  // the ring at slot (bucket mod kRingBuckets); later ones in overflow_.
+  std::uint64_t next_bucket_ = 0;
+  EventHeap overflow_;
+  std::uint32_t refills_ = 0;
+  std::uint64_t refilled_events_ = 0;
 };
 
 }  // namespace bpsim

@@ -94,3 +94,32 @@ TEST_CASE("A defect whose invariant is expected to fire passes", "[harness][runn
   CHECK(r.violations[0].invariant == "audit-complete");
   CHECK_FALSE(r.violations[0].evidence.empty());
 }
+
+TEST_CASE("Judging inline gives the same result as judging on a second thread",
+          "[harness][runner]") {
+  harness::Scenario s = testing::ScenarioFromYaml(R"(
+seed: 5
+duration: 1d
+world:
+  customers: {count: 300, consent: {opt_in: 0.6}}
+defects: [bank.skips_audit]
+expect:
+  violations: [audit-complete]
+)");
+  harness::RunOptions async_options, inline_options;
+  inline_options.async_judging = false;
+  auto a = harness::RunScenario(s, async_options);
+  auto b = harness::RunScenario(s, inline_options);
+  CHECK(a.passed);
+  CHECK(b.passed);
+  CHECK(a.trace_hash == b.trace_hash);
+  REQUIRE(a.metrics.size() == b.metrics.size());
+  for (std::size_t i = 0; i < a.metrics.size(); ++i) {
+    if (a.metrics[i].first == "wall_seconds") continue;
+    INFO(a.metrics[i].first);
+    CHECK(a.metrics[i].second == b.metrics[i].second);
+  }
+  REQUIRE(a.violations.size() == b.violations.size());
+  REQUIRE_FALSE(a.violations.empty());
+  CHECK(a.violations[0].message == b.violations[0].message);
+}

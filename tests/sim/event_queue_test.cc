@@ -110,3 +110,87 @@ TEST_CASE("EventQueue matches a multimap model under interleaved push and pop",
   }
   CHECK(q.empty());
 }
+
+TEST_CASE("EventQueue keeps (time, sequence) order across its buckets and overflow",
+          "[sim][event_queue]") {
+  // Delays from nanoseconds to days, so events land in the near heap, in ring
+  // buckets (including ones that wrap around the ring) and in the overflow heap,
+  // with ties inside one bucket and gaps that make the queue jump ahead.
+  Rng rng(4, StreamKey("test.queue.tiers"));
+  EventQueue q;
+  std::multimap<std::pair<SimTime, std::uint64_t>, std::uint64_t> model;
+  std::uint64_t sequence = 0;
+  SimTime now = 0;
+  const SimTime kScales[] = {1, 1'000, 1'000'000, 100'000'000, 60'000'000'000,
+                             3'600'000'000'000, 86'400'000'000'000};
+  for (int op = 0; op < 200'000; ++op) {
+    if (model.empty() || rng.Below(100) < 52) {
+      SimTime scale = kScales[rng.Below(std::size(kScales))];
+      SimTime t = now + static_cast<SimTime>(rng.Below(static_cast<std::uint64_t>(scale)));
+      if (rng.Below(10) == 0) t = now;  // ties with the current instant
+      std::uint64_t arg = rng.Next();
+      q.push(MakeEvent(t, sequence, 0, arg));
+      model.emplace(std::make_pair(t, sequence), arg);
+      ++sequence;
+    } else {
+      auto expected = model.begin();
+      INFO("operation " << op);
+      REQUIRE(q.top().time == expected->first.first);
+      Event e = q.pop();
+      REQUIRE(e.time == expected->first.first);
+      REQUIRE(e.sequence() == expected->first.second);
+      REQUIRE(e.arg == expected->second);
+      now = e.time;
+      model.erase(expected);
+    }
+    REQUIRE(q.size() == model.size());
+  }
+  while (!model.empty()) {
+    Event e = q.pop();
+    REQUIRE(e.sequence() == model.begin()->first.second);
+    model.erase(model.begin());
+  }
+  CHECK(q.empty());
+}
+
+TEST_CASE("EventQueue adapts its bucket width to dense and sparse events in order",
+          "[sim][event_queue]") {
+  // Sparse phases (events minutes apart) widen the buckets; each change re-buckets
+  // pending events, which must not disturb the order. Dense phases put everything
+  // in one bucket, so the near heap alone orders them.
+  Rng rng(5, StreamKey("test.queue.adapt"));
+  EventQueue q;
+  std::multimap<std::pair<SimTime, std::uint64_t>, std::uint64_t> model;
+  std::uint64_t sequence = 0;
+  SimTime now = 0;
+  std::vector<int> shifts{q.bucket_shift()};
+  for (int phase = 0; phase < 4; ++phase) {
+    const SimTime spread = phase % 2 == 0 ? 1'000 : 600'000'000'000;
+    for (int i = 0; i < 2'000; ++i) {
+      SimTime t = now + static_cast<SimTime>(rng.Below(static_cast<std::uint64_t>(spread)));
+      q.push(MakeEvent(t, sequence, 0, 0));
+      model.emplace(std::make_pair(t, sequence), 0);
+      ++sequence;
+    }
+    for (int op = 0; op < 60'000; ++op) {  // hold: pop one, push one
+      auto expected = model.begin();
+      Event e = q.pop();
+      INFO("phase " << phase << " operation " << op);
+      REQUIRE(e.time == expected->first.first);
+      REQUIRE(e.sequence() == expected->first.second);
+      now = e.time;
+      model.erase(expected);
+      SimTime t = now + static_cast<SimTime>(rng.Below(static_cast<std::uint64_t>(spread)));
+      q.push(MakeEvent(t, sequence, 0, 0));
+      model.emplace(std::make_pair(t, sequence), 0);
+      ++sequence;
+    }
+    if (shifts.back() != q.bucket_shift()) shifts.push_back(q.bucket_shift());
+  }
+  CHECK(shifts.size() >= 2);  // the width changed at least once
+  while (!model.empty()) {
+    REQUIRE(q.pop().sequence() == model.begin()->first.second);
+    model.erase(model.begin());
+  }
+  CHECK(q.empty());
+}
