@@ -1,5 +1,7 @@
 #include "harness/live/http_server.h"
 
+#include <charconv>
+
 #include <sched.h>
 
 #include <algorithm>
@@ -18,6 +20,20 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+
+bool ParseListenAddress(const std::string& text, ServerOptions* options) {
+  std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(text.data() + colon + 1, text.data() + text.size(), port);
+  if (ec != std::errc() || end != text.data() + text.size() || colon + 1 == text.size() ||
+      port > 65535) {
+    return false;
+  }
+  options->address = text.substr(0, colon);
+  options->port = static_cast<std::uint16_t>(port);
+  return true;
+}
 
 HttpResponse MakeJsonResponse(const HttpRequest& request, unsigned status, std::string body) {
   HttpResponse res{static_cast<http::status>(status), request.version()};

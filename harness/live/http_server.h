@@ -77,6 +77,10 @@ std::optional<HttpResponse> ReadErrorResponse(const ServerOptions& options,
 HttpResponse AnswerRequest(const HttpHandler& handler, const HttpRequest& request,
                            bool* handler_failed);
 
+// "HOST:PORT" (PORT 0-65535, 0 = ephemeral) into options.address and options.port;
+// false if malformed. Used by --listen of bpsim serve and bpsim platform.
+bool ParseListenAddress(const std::string& text, ServerOptions* options);
+
 // A JSON response with the request's version and keep-alive.
 HttpResponse MakeJsonResponse(const HttpRequest& request, unsigned status, std::string body);
 // The server's own error body: {"error":{"code":CODE,"message":MESSAGE}}.

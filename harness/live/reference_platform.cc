@@ -804,17 +804,9 @@ int CmdPlatform(const std::vector<std::string>& args) {
     };
     if (a == "--listen") {
       if (!value()) return PlatformUsage("--listen needs HOST:PORT");
-      std::size_t colon = v.rfind(':');
-      unsigned port = 0;
-      auto [end, ec] = colon == std::string::npos
-                           ? std::from_chars_result{v.data(), std::errc::invalid_argument}
-                           : std::from_chars(v.data() + colon + 1, v.data() + v.size(), port);
-      if (colon == std::string::npos || colon == 0 || ec != std::errc() ||
-          end != v.data() + v.size() || port > 65535) {
+      if (!ParseListenAddress(v, &options.listen)) {
         return PlatformUsage("--listen expects HOST:PORT (PORT 0-65535), got '" + v + "'");
       }
-      options.listen.address = v.substr(0, colon);
-      options.listen.port = static_cast<std::uint16_t>(port);
     } else if (a == "--banks") {
       if (!value()) return PlatformUsage("--banks needs ID=DIALECT:URL[,...]");
       std::size_t start = 0;

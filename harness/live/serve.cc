@@ -318,17 +318,12 @@ std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFl
     std::string v;
     if (a == "--listen") {
       if (!value(&v)) return ServeUsage("--listen needs HOST:PORT");
-      std::size_t colon = v.rfind(':');
-      unsigned port = 0;
-      auto [end, ec] = colon == std::string::npos
-                           ? std::from_chars_result{v.data(), std::errc::invalid_argument}
-                           : std::from_chars(v.data() + colon + 1, v.data() + v.size(), port);
-      if (colon == std::string::npos || colon == 0 || ec != std::errc() ||
-          end != v.data() + v.size() || port > 65535) {
+      ServerOptions listen;
+      if (!ParseListenAddress(v, &listen)) {
         return ServeUsage("--listen expects HOST:PORT (PORT 0-65535), got '" + v + "'");
       }
-      flags->address = v.substr(0, colon);
-      flags->port = static_cast<std::uint16_t>(port);
+      flags->address = listen.address;
+      flags->port = listen.port;
     } else if (a == "--time-scale") {
       if (!value(&v)) return ServeUsage("--time-scale needs a value");
       char* end = nullptr;
@@ -478,15 +473,17 @@ int CmdServe(const std::vector<std::string>& args) {
   for (const LiveService::EndpointSummary& e : endpoints) {
     report.live_endpoints->push_back({e.listener, e.route, e.count, 0, e.p50, e.p90, e.p99});
   }
-  for (auto& [route, calls] : platform_calls) {
+  for (auto& entry : platform_calls) {
+    // Not a structured binding: clang 14 cannot capture one in the lambda below.
+    CallStats& calls = entry.second;
     std::sort(calls.seconds.begin(), calls.seconds.end());
-    auto rank = [&](double p) {  // nearest rank
+    auto rank = [&calls](double p) {  // nearest rank
       if (calls.seconds.empty()) return 0.0;
       auto k = static_cast<std::size_t>(std::ceil(p * double(calls.seconds.size())));
       return calls.seconds[std::min(calls.seconds.size() - 1, k == 0 ? 0 : k - 1)];
     };
-    report.live_endpoints->push_back(
-        {"platform", route, calls.count, calls.failed, rank(0.5), rank(0.9), rank(0.99)});
+    report.live_endpoints->push_back({"platform", entry.first, calls.count, calls.failed,
+                                      rank(0.5), rank(0.9), rank(0.99)});
   }
   const bool passed = result.passed;
   std::printf("%s: %s%s; reports in %s/\n", scenario->id.c_str(), passed ? "pass" : "FAIL",
