@@ -46,6 +46,9 @@ const char* const kSweepHelp =
     "                     combine the shards' directories with 'bpsim merge'\n"
     "  --out DIR          where reports go (default: out)\n"
     "  --no-monitors      run without invariants, rules or situations (for measuring)\n"
+    "  --check-determinism  run the sweep again with one job (with two if --jobs is 1)\n"
+    "                     and compare each seed's trace hash: a seed whose trace\n"
+    "                     differs fails a check named determinism\n"
     "  --help             this help\n";
 
 const char* const kMergeHelp =
@@ -125,6 +128,44 @@ std::optional<unsigned> ParseJobs(const std::string& text) {
   return v;
 }
 
+// --check-determinism: the same seeds again with another number of workers (one, or
+// two when the sweep had one), each seed's trace hash compared. Adds a
+// "determinism" check to every seed's result; a difference fails the seed.
+void CheckSweepDeterminism(const Scenario& scenario, const SweepOptions& options,
+                           reports::RunReport* report) {
+  SweepOptions again = options;
+  again.jobs = options.jobs > 1 ? 1 : 2;
+  again.on_seed_done = nullptr;
+  reports::RunReport second = RunSweep(scenario, again);
+  std::size_t differing = 0, compared = 0;
+  for (reports::ScenarioResult& r : report->scenarios) {
+    auto other = std::find_if(second.scenarios.begin(), second.scenarios.end(),
+                              [&](const reports::ScenarioResult& o) { return o.id == r.id; });
+    if (other == second.scenarios.end() || other->incomplete || !r.error.empty()) continue;
+    ++compared;
+    reports::Check check;
+    check.name = "determinism";
+    char hashes[96];
+    std::snprintf(hashes, sizeof hashes, "%016llx with --jobs %u, %016llx with --jobs %u",
+                  static_cast<unsigned long long>(r.trace_hash), options.jobs,
+                  static_cast<unsigned long long>(other->trace_hash), again.jobs);
+    if (r.trace_hash == other->trace_hash) {
+      check.detail = std::string("same trace hash: ") + hashes;
+    } else {
+      ++differing;
+      check.passed = false;
+      r.passed = false;
+      check.detail = std::string("the same seed gave another trace: ") + hashes +
+                     "; the run is " + r.repro +
+                     " (bpsim run --check-determinism on the scenario and seed shows the "
+                     "first diverging entry)";
+    }
+    r.checks.push_back(std::move(check));
+  }
+  std::fprintf(stderr, "determinism: %zu of %zu seeds gave the same trace with --jobs %u and --jobs %u\n",
+               compared - differing, compared, options.jobs, again.jobs);
+}
+
 }  // namespace
 
 int CmdSweep(const std::vector<std::string>& args, const std::string& command) {
@@ -133,6 +174,7 @@ int CmdSweep(const std::vector<std::string>& args, const std::string& command) {
   SweepOptions options;
   options.jobs = std::max(1u, std::thread::hardware_concurrency());
   std::string out = "out";
+  bool check_determinism = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> std::optional<std::string> {
@@ -165,6 +207,8 @@ int CmdSweep(const std::vector<std::string>& args, const std::string& command) {
       options.swarm = true;
     } else if (a == "--no-monitors") {
       options.monitors = false;
+    } else if (a == "--check-determinism") {
+      check_determinism = true;
     } else if (a == "--out") {
       auto v = value();
       if (!v) return Usage("--out needs a directory", kSweepHelp);
@@ -207,6 +251,7 @@ int CmdSweep(const std::vector<std::string>& args, const std::string& command) {
   }
   reports::RunReport report = RunSweep(*scenario, options);
   if (tty) std::fprintf(stderr, "\r\033[K");
+  if (check_determinism && !report.incomplete) CheckSweepDeterminism(*scenario, options, &report);
   report.bpsim_version = BPSIM_VERSION;
   report.command = command;
   return Finish(report, out);

@@ -4,6 +4,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -156,6 +157,27 @@ TEST_CASE("bpsim sweep and merge: shards on the command line equal one sweep", "
   CHECK(twice.code == 2);
   CHECK(twice.out.find("bpsim: seed 1 is in both " + dir + "/shard-0 and " + dir + "/shard-0") !=
         std::string::npos);
+}
+
+TEST_CASE("bpsim sweep --check-determinism compares every seed on one worker and on two",
+          "[sweep][cli]") {
+  const std::string dir = TempDir("determinism");
+  const std::string file = dir + "/small.yaml";
+  std::ofstream(file) << testing::SmallSweepScenarioText("consents_granted: {min: 40}");
+  Output run = Bpsim("sweep " + file + " --seeds 1..3 --jobs 2 --check-determinism --out " + dir +
+                     "/out");
+  CHECK(run.code == 0);
+  CHECK(run.out.find("determinism: 3 of 3 seeds gave the same trace with --jobs 2 and --jobs 1") !=
+        std::string::npos);
+  const reports::RunReport report = ReadReport(dir + "/out");
+  REQUIRE(report.scenarios.size() == 3);
+  for (const reports::ScenarioResult& r : report.scenarios) {
+    auto check = std::find_if(r.checks.begin(), r.checks.end(),
+                              [](const reports::Check& c) { return c.name == "determinism"; });
+    REQUIRE(check != r.checks.end());
+    CHECK(check->passed);
+    CHECK(check->detail.rfind("same trace hash: ", 0) == 0);
+  }
 }
 
 TEST_CASE("bpsim sweep usage errors exit 2 with the reason", "[sweep][cli]") {
