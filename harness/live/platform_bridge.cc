@@ -200,6 +200,17 @@ void PlatformBridge::Attach(std::vector<LiveBank*> banks, ServedRegistry* served
 
 void PlatformBridge::Start(SimTime end_of_run) { end_of_run_ = end_of_run; }
 
+PlatformBridge::Call PlatformBridge::PostCall(CallKind kind, const char* path, const Json& body,
+                                             mocks::CustomerId customer) {
+  Call call;
+  call.kind = kind;
+  call.route = std::string("POST ") + path;
+  call.target = path;
+  call.body = body.dump();
+  call.customer = customer;
+  return call;
+}
+
 void PlatformBridge::Enqueue(Call call) {
   call.target = options_.url.base + call.target;
   {
@@ -344,12 +355,7 @@ void PlatformBridge::SendLink(CustomerId c) {
   body["scopes"] = ScopeNames(link.scopes);
   body["purposes"] = PurposeNames(link.purposes);
   body["valid_until"] = FormatDateTime(world_.env().Now() + link_validity_[c]);
-  Call call;
-  call.kind = CallKind::kLink;
-  call.route = "POST /v1/links";
-  call.target = "/v1/links";
-  call.body = body.dump();
-  call.customer = c;
+  Call call = PostCall(CallKind::kLink, "/v1/links", body, c);
   call.generation = link.generation;
   Enqueue(std::move(call));
 }
@@ -386,12 +392,7 @@ void PlatformBridge::OnAuthorised(CustomerId c, mocks::ConsentId consent) {
   body["bank"] = world_.spec().world.banks[link.bank].id;
   body["consent_id"] = LiveBank::ConsentText(consent);
   body["code"] = code;
-  Call call;
-  call.kind = CallKind::kCallback;
-  call.route = "POST /v1/link-callback";
-  call.target = "/v1/link-callback";
-  call.body = body.dump();
-  call.customer = c;
+  Call call = PostCall(CallKind::kCallback, "/v1/link-callback", body, c);
   Enqueue(std::move(call));
 }
 
@@ -405,12 +406,7 @@ void PlatformBridge::OnRejected(CustomerId c, mocks::ConsentId consent) {
   body["bank"] = world_.spec().world.banks[link.bank].id;
   body["consent_id"] = LiveBank::ConsentText(consent);
   body["error"] = "access_denied";
-  Call call;
-  call.kind = CallKind::kCallback;
-  call.route = "POST /v1/link-callback";
-  call.target = "/v1/link-callback";
-  call.body = body.dump();
-  call.customer = c;
+  Call call = PostCall(CallKind::kCallback, "/v1/link-callback", body, c);
   Enqueue(std::move(call));
 }
 
@@ -431,12 +427,7 @@ void PlatformBridge::OnCustomerRevoke(CustomerId c) {
   body["customer"] = c;
   body["bank"] = world_.spec().world.banks[link.bank].id;
   body["consent_id"] = LiveBank::ConsentText(link.consent);
-  Call call;
-  call.kind = CallKind::kRevocation;
-  call.route = "POST /v1/revocations";
-  call.target = "/v1/revocations";
-  call.body = body.dump();
-  call.customer = c;
+  Call call = PostCall(CallKind::kRevocation, "/v1/revocations", body, c);
   Enqueue(std::move(call));
 }
 
@@ -457,12 +448,7 @@ void PlatformBridge::OnBalanceCheck(CustomerId c, bool in_group, std::uint32_t g
   body["check"] = check;
   body["chat"] = in_group ? "group" : "private";
   if (in_group) body["group"] = group;
-  Call call;
-  call.kind = CallKind::kBalance;
-  call.route = "POST /v1/balance-requests";
-  call.target = "/v1/balance-requests";
-  call.body = body.dump();
-  call.customer = c;
+  Call call = PostCall(CallKind::kBalance, "/v1/balance-requests", body, c);
   Enqueue(std::move(call));
 }
 
@@ -505,15 +491,10 @@ mocks::WebhookAnswer PlatformBridge::OnWebhook(const mocks::Webhook& w, std::uin
     body["consent_id"] = LiveBank::ConsentText(w.consent);
     id = "wh-" + bank + "-revoked-" + std::to_string(w.ref);
   }
-  Call call;
-  call.kind = CallKind::kWebhook;
-  call.route = "POST /v1/webhooks";
-  call.target = "/v1/webhooks";
-  call.body = body.dump();
+  Call call = PostCall(CallKind::kWebhook, "/v1/webhooks", body, w.customer);
   call.headers = {{"X-Bpsim-Webhook-Id", id},
                   {"X-Bpsim-Attempt", std::to_string(attempt)},
                   {"X-Bpsim-Signature", WebhookSignature(options_.webhook_secret, call.body)}};
-  call.customer = w.customer;
   call.ticket = ticket;
   Enqueue(std::move(call));
   return mocks::WebhookAnswer::kPending;

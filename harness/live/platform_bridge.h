@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -120,6 +121,9 @@ class PlatformBridge final : public mocks::PlatformPort, public ConsentHooks {
   };
   class Client;
 
+  // A POST of the contract to `path` ("/v1/links") with a JSON body, about `customer`.
+  static Call PostCall(CallKind kind, const char* path, const nlohmann::ordered_json& body,
+                       mocks::CustomerId customer);
   void Enqueue(Call call);
   void RunClient();
   void Apply(const Call& call);
