@@ -75,26 +75,29 @@ TEST_CASE("EventQueue pops same-time events in push order among other events",
   }
 }
 
-TEST_CASE("EventQueue matches a multimap model under interleaved push and pop",
-          "[sim][event_queue]") {
-  Rng rng(3, StreamKey("test.queue.model"));
+namespace {
+
+// Interleaves `ops` pushes (with probability push_percent, at the time `next(rng, now)`
+// gives) and pops on an EventQueue and on a multimap model ordered by (time,
+// sequence); every pop must return the model's first event. Then drains both.
+template <typename NextTime>
+void CheckAgainstModel(Rng& rng, int ops, std::uint64_t push_percent, NextTime next) {
   EventQueue q;
   std::multimap<std::pair<SimTime, std::uint64_t>, std::uint64_t> model;
   std::uint64_t sequence = 0;
   SimTime now = 0;
-  for (int op = 0; op < 100'000; ++op) {
-    // Push a little more often than pop so the queue grows to thousands of entries.
-    if (model.empty() || rng.Below(100) < 55) {
-      SimTime t = now + static_cast<SimTime>(rng.Below(1'000));
+  for (int op = 0; op < ops; ++op) {
+    if (model.empty() || rng.Below(100) < push_percent) {
+      SimTime t = next(rng, now);
       std::uint64_t arg = rng.Next();
       q.push(MakeEvent(t, sequence, 0, arg));
       model.emplace(std::make_pair(t, sequence), arg);
       ++sequence;
     } else {
       auto expected = model.begin();
+      INFO("operation " << op);
       REQUIRE(q.top().time == expected->first.first);
       Event e = q.pop();
-      INFO("operation " << op);
       REQUIRE(e.time == expected->first.first);
       REQUIRE(e.sequence() == expected->first.second);
       REQUIRE(e.arg == expected->second);
@@ -111,46 +114,31 @@ TEST_CASE("EventQueue matches a multimap model under interleaved push and pop",
   CHECK(q.empty());
 }
 
+}  // namespace
+
+TEST_CASE("EventQueue matches a multimap model under interleaved push and pop",
+          "[sim][event_queue]") {
+  Rng rng(3, StreamKey("test.queue.model"));
+  // Push a little more often than pop so the queue grows to thousands of entries.
+  CheckAgainstModel(rng, 100'000, 55, [](Rng& r, SimTime now) {
+    return now + static_cast<SimTime>(r.Below(1'000));
+  });
+}
+
 TEST_CASE("EventQueue keeps (time, sequence) order across its buckets and overflow",
           "[sim][event_queue]") {
   // Delays from nanoseconds to days, so events land in the near heap, in ring
   // buckets (including ones that wrap around the ring) and in the overflow heap,
   // with ties inside one bucket and gaps that make the queue jump ahead.
   Rng rng(4, StreamKey("test.queue.tiers"));
-  EventQueue q;
-  std::multimap<std::pair<SimTime, std::uint64_t>, std::uint64_t> model;
-  std::uint64_t sequence = 0;
-  SimTime now = 0;
-  const SimTime kScales[] = {1, 1'000, 1'000'000, 100'000'000, 60'000'000'000,
-                             3'600'000'000'000, 86'400'000'000'000};
-  for (int op = 0; op < 200'000; ++op) {
-    if (model.empty() || rng.Below(100) < 52) {
-      SimTime scale = kScales[rng.Below(std::size(kScales))];
-      SimTime t = now + static_cast<SimTime>(rng.Below(static_cast<std::uint64_t>(scale)));
-      if (rng.Below(10) == 0) t = now;  // ties with the current instant
-      std::uint64_t arg = rng.Next();
-      q.push(MakeEvent(t, sequence, 0, arg));
-      model.emplace(std::make_pair(t, sequence), arg);
-      ++sequence;
-    } else {
-      auto expected = model.begin();
-      INFO("operation " << op);
-      REQUIRE(q.top().time == expected->first.first);
-      Event e = q.pop();
-      REQUIRE(e.time == expected->first.first);
-      REQUIRE(e.sequence() == expected->first.second);
-      REQUIRE(e.arg == expected->second);
-      now = e.time;
-      model.erase(expected);
-    }
-    REQUIRE(q.size() == model.size());
-  }
-  while (!model.empty()) {
-    Event e = q.pop();
-    REQUIRE(e.sequence() == model.begin()->first.second);
-    model.erase(model.begin());
-  }
-  CHECK(q.empty());
+  CheckAgainstModel(rng, 200'000, 52, [](Rng& r, SimTime now) {
+    const SimTime kScales[] = {1, 1'000, 1'000'000, 100'000'000, 60'000'000'000,
+                               3'600'000'000'000, 86'400'000'000'000};
+    SimTime scale = kScales[r.Below(std::size(kScales))];
+    SimTime t = now + static_cast<SimTime>(r.Below(static_cast<std::uint64_t>(scale)));
+    if (r.Below(10) == 0) t = now;  // ties with the current instant
+    return t;
+  });
 }
 
 TEST_CASE("EventQueue adapts its bucket width to dense and sparse events in order",
