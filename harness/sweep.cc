@@ -199,9 +199,10 @@ reports::RunReport RunSweep(const Scenario& scenario, const SweepOptions& option
       run.seed = seed;
       run.monitors = options.monitors;
       run.interrupted = options.interrupted;
-      // With several workers every core already runs a simulation: a second,
-      // judging thread per run would only compete with them for the cores.
-      run.async_judging = jobs == 1;
+      // Each worker judges its runs inline, on its own thread: --jobs N means N
+      // threads in all, so a sweep uses the cores it was given and no more (a
+      // single `bpsim run` judges on a second thread instead).
+      run.async_judging = false;
       reports::ScenarioResult r = RunScenario(variant ? *variant : scenario, run);
       r.id = scenario.id + "@seed=" + std::to_string(seed);
       r.repro = SweepReproCommand(scenario.file, seed, options.swarm);

@@ -38,7 +38,7 @@ const char* const kSweepHelp =
     "\n"
     "options:\n"
     "  --seeds A..B       the seed range (required; N alone means N..N)\n"
-    "  --jobs N           worker threads (default: every core)\n"
+    "  --jobs N           worker threads, each judging its own runs (default: every core)\n"
     "  --swarm            each seed also draws a subset of the timeline, fault settings\n"
     "                     and perturbed rates from its own stream (recorded in the\n"
     "                     result's description; the seed alone reproduces it)\n"
