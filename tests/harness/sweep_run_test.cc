@@ -2,8 +2,6 @@
 // report does not depend on the number of workers, merged shards equal the
 // single-machine sweep, and a swarm seed reproduces from the seed alone.
 
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -14,6 +12,7 @@
 #include "harness/sweep.h"
 #include "reports/json_report.h"
 #include "reports/sweep_summary.h"
+#include "tests/command.h"
 #include "tests/harness/sweep_test_util.h"
 
 namespace bpsim::harness {
@@ -28,23 +27,8 @@ SweepOptions Options(SeedRange seeds, unsigned jobs, bool swarm = false, Shard s
   return o;
 }
 
-struct Output {
-  int code = -1;
-  std::string out;
-};
-
-Output Bpsim(const std::string& args) {
-  const std::string command = std::string(BPSIM_BINARY) + " " + args + " 2>&1";
-  Output result;
-  FILE* p = popen(command.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) result.out.append(buf, n);
-  const int status = pclose(p);
-  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+using Output = testing::CommandResult;
+using testing::Bpsim;
 
 reports::RunReport ReadReport(const std::string& dir) {
   std::ifstream in(dir + "/report.json", std::ios::binary);
@@ -127,18 +111,18 @@ TEST_CASE("bpsim sweep and merge: shards on the command line equal one sweep", "
   const std::string file = dir + "/small.yaml";
   std::ofstream(file) << testing::SmallSweepScenarioText("consents_granted: {max: 0}");
   Output whole = Bpsim("sweep " + file + " --seeds 1..4 --jobs 2 --out " + dir + "/whole");
-  CHECK(whole.code == 1);
-  CHECK(whole.out.find("First failing seeds:\n  seed 1: bpsim replay " + file + " --seed 1\n") !=
+  CHECK(whole.exit_code == 1);
+  CHECK(whole.output.find("First failing seeds:\n  seed 1: bpsim replay " + file + " --seed 1\n") !=
         std::string::npos);
-  CHECK(whole.out.find("Sweep sweep/small: 4 seeds, 0 passed, 4 failed in ") != std::string::npos);
+  CHECK(whole.output.find("Sweep sweep/small: 4 seeds, 0 passed, 4 failed in ") != std::string::npos);
   for (int i = 0; i < 2; ++i) {
     Output shard = Bpsim("sweep " + file + " --seeds 1..4 --jobs 1 --shard " + std::to_string(i) +
                          "/2 --out " + dir + "/shard-" + std::to_string(i));
-    CHECK(shard.code == 1);
+    CHECK(shard.exit_code == 1);
   }
   Output merge = Bpsim("merge " + dir + "/shard-1 " + dir + "/shard-0 --out " + dir + "/merged");
-  CHECK(merge.code == 1);
-  CHECK(merge.out.find("Sweep sweep/small: 4 seeds, 0 passed, 4 failed in ") != std::string::npos);
+  CHECK(merge.exit_code == 1);
+  CHECK(merge.output.find("Sweep sweep/small: 4 seeds, 0 passed, 4 failed in ") != std::string::npos);
   CHECK(testing::Deterministic(ReadReport(dir + "/merged")) ==
         testing::Deterministic(ReadReport(dir + "/whole")));
 
@@ -150,12 +134,12 @@ TEST_CASE("bpsim sweep and merge: shards on the command line equal one sweep", "
   CHECK(md.str().find("- seed 2: `bpsim replay " + file + " --seed 2`\n") != std::string::npos);
 
   Output missing = Bpsim("merge " + dir + "/shard-0 --out " + dir + "/partial");
-  CHECK(missing.code == 1);
-  CHECK(missing.out.find("bpsim: warning: merged 2 of the 4 seeds 1..4 (a shard missing?)") !=
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.output.find("bpsim: warning: merged 2 of the 4 seeds 1..4 (a shard missing?)") !=
         std::string::npos);
   Output twice = Bpsim("merge " + dir + "/shard-0 " + dir + "/shard-0 --out " + dir + "/twice");
-  CHECK(twice.code == 2);
-  CHECK(twice.out.find("bpsim: seed 1 is in both " + dir + "/shard-0 and " + dir + "/shard-0") !=
+  CHECK(twice.exit_code == 2);
+  CHECK(twice.output.find("bpsim: seed 1 is in both " + dir + "/shard-0 and " + dir + "/shard-0") !=
         std::string::npos);
 }
 
@@ -166,8 +150,8 @@ TEST_CASE("bpsim sweep --check-determinism compares every seed on one worker and
   std::ofstream(file) << testing::SmallSweepScenarioText("consents_granted: {min: 40}");
   Output run = Bpsim("sweep " + file + " --seeds 1..3 --jobs 2 --check-determinism --out " + dir +
                      "/out");
-  CHECK(run.code == 0);
-  CHECK(run.out.find("determinism: 3 of 3 seeds gave the same trace with --jobs 2 and --jobs 1") !=
+  CHECK(run.exit_code == 0);
+  CHECK(run.output.find("determinism: 3 of 3 seeds gave the same trace with --jobs 2 and --jobs 1") !=
         std::string::npos);
   const reports::RunReport report = ReadReport(dir + "/out");
   REQUIRE(report.scenarios.size() == 3);
@@ -185,23 +169,23 @@ TEST_CASE("bpsim sweep usage errors exit 2 with the reason", "[sweep][cli]") {
   const std::string file = dir + "/small.yaml";
   std::ofstream(file) << testing::SmallSweepScenarioText();
   Output no_seeds = Bpsim("sweep " + file);
-  CHECK(no_seeds.code == 2);
-  CHECK(no_seeds.out.rfind("bpsim: sweep needs --seeds A..B\n", 0) == 0);
+  CHECK(no_seeds.exit_code == 2);
+  CHECK(no_seeds.output.rfind("bpsim: sweep needs --seeds A..B\n", 0) == 0);
   Output bad_shard = Bpsim("sweep " + file + " --seeds 1..3 --shard 2/2");
-  CHECK(bad_shard.code == 2);
-  CHECK(bad_shard.out.rfind("bpsim: --shard expects I/N with 0 <= I < N, got '2/2'\n", 0) == 0);
+  CHECK(bad_shard.exit_code == 2);
+  CHECK(bad_shard.output.rfind("bpsim: --shard expects I/N with 0 <= I < N, got '2/2'\n", 0) == 0);
   Output bad_jobs = Bpsim("sweep " + file + " --seeds 1..3 --jobs 0");
-  CHECK(bad_jobs.code == 2);
-  CHECK(bad_jobs.out.rfind("bpsim: --jobs expects a number from 1 to 9999, got '0'\n", 0) == 0);
+  CHECK(bad_jobs.exit_code == 2);
+  CHECK(bad_jobs.output.rfind("bpsim: --jobs expects a number from 1 to 9999, got '0'\n", 0) == 0);
   Output help = Bpsim("sweep --help");
-  CHECK(help.code == 0);
-  CHECK(help.out.rfind("usage: bpsim sweep PATH --seeds A..B", 0) == 0);
+  CHECK(help.exit_code == 0);
+  CHECK(help.output.rfind("usage: bpsim sweep PATH --seeds A..B", 0) == 0);
   Output merge_help = Bpsim("merge --help");
-  CHECK(merge_help.code == 0);
-  CHECK(merge_help.out.rfind("usage: bpsim merge DIR...", 0) == 0);
+  CHECK(merge_help.exit_code == 0);
+  CHECK(merge_help.output.rfind("usage: bpsim merge DIR...", 0) == 0);
   Output not_sweep = Bpsim("merge " + dir);
-  CHECK(not_sweep.code == 2);
-  CHECK(not_sweep.out.find("/report.json: cannot read: No such file or directory") !=
+  CHECK(not_sweep.exit_code == 2);
+  CHECK(not_sweep.output.find("/report.json: cannot read: No such file or directory") !=
         std::string::npos);
 }
 

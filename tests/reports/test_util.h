@@ -9,6 +9,8 @@
 #include <fstream>
 #include <string>
 
+#include "tests/command.h"
+
 namespace bpsim::reports::testing {
 
 // A fresh directory under the system temp dir, removed at scope exit.
@@ -39,21 +41,8 @@ inline std::string ReadText(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-struct CommandResult {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
-
-inline CommandResult RunCommand(const std::string& command) {
-  std::string output;
-  std::FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) output.append(buf, n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+using bpsim::testing::CommandResult;
+using bpsim::testing::RunCommand;
 
 // xmllint comes from the Debian package libxml2-utils. Tests that need it fail (not
 // skip) when it is missing.
