@@ -1,6 +1,9 @@
 #include "reports/json_report.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "reports/sweep_summary.h"
@@ -450,6 +453,22 @@ Result<RunReport> ParseJsonReport(const std::string& text) {
   } catch (const Json::exception& e) {
     return Error{std::string("not a bpsim report: ") + e.what()};
   }
+}
+
+Result<RunReport> ReadJsonReportFile(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return Error{path + ": cannot read: " + std::strerror(errno)};
+  std::string text;
+  char buf[65536];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  const bool failed = std::ferror(f) != 0;
+  const int read_errno = errno;
+  std::fclose(f);
+  if (failed) return Error{path + ": cannot read: " + std::strerror(read_errno)};
+  auto parsed = ParseJsonReport(text);
+  if (!parsed.ok()) return Error{path + ": " + parsed.error().message};
+  return parsed;
 }
 
 }  // namespace bpsim::reports

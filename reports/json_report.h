@@ -25,4 +25,8 @@ std::string RenderJsonReport(const RunReport& report);
 // The wall-clock figures are read back into wall_seconds.
 Result<RunReport> ParseJsonReport(const std::string& text);
 
+// Reads the file at `path` and parses it; the error names the path ("PATH: cannot
+// read: REASON" or "PATH: " and ParseJsonReport's message).
+Result<RunReport> ReadJsonReportFile(const std::string& path);
+
 }  // namespace bpsim::reports

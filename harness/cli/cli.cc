@@ -293,21 +293,9 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
     auto t = reports::ParseTolerance(flags.tolerance);
     if (!t.ok()) return UsageError(t.error().message, kRunHelp);
     tolerance = *t;
-    std::FILE* f = std::fopen(flags.baseline.c_str(), "rb");
-    if (f == nullptr) {
-      std::fprintf(stderr, "bpsim: %s: cannot read: %s\n", flags.baseline.c_str(),
-                   std::strerror(errno));
-      return kExitUsage;
-    }
-    std::string text;
-    char buf[65536];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-    std::fclose(f);
-    auto parsed = reports::ParseJsonReport(text);
+    auto parsed = reports::ReadJsonReportFile(flags.baseline);
     if (!parsed.ok()) {
-      std::fprintf(stderr, "bpsim: %s: %s\n", flags.baseline.c_str(),
-                   parsed.error().message.c_str());
+      std::fprintf(stderr, "bpsim: %s\n", parsed.error().message.c_str());
       return kExitUsage;
     }
     baseline = std::move(parsed).value();

@@ -278,19 +278,9 @@ int CmdMerge(const std::vector<std::string>& args, const std::string& command) {
   std::vector<reports::RunReport> parts;
   for (const std::string& dir : dirs) {
     const std::string path = (fs::path(dir) / "report.json").string();
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (f == nullptr) {
-      std::fprintf(stderr, "bpsim: %s: cannot read: %s\n", path.c_str(), std::strerror(errno));
-      return kExitUsage;
-    }
-    std::string text;
-    char buf[65536];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-    std::fclose(f);
-    auto parsed = reports::ParseJsonReport(text);
+    auto parsed = reports::ReadJsonReportFile(path);
     if (!parsed.ok()) {
-      std::fprintf(stderr, "bpsim: %s: %s\n", path.c_str(), parsed.error().message.c_str());
+      std::fprintf(stderr, "bpsim: %s\n", parsed.error().message.c_str());
       return kExitUsage;
     }
     parts.push_back(std::move(parsed).value());
