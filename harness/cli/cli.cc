@@ -111,13 +111,6 @@ constexpr const char* kSchemaHelp =
     "yaml-language-server pick it up from a modeline in the scenario file:\n"
     "  # yaml-language-server: $schema=../schema/scenario.schema.json\n";
 
-int UsageError(const std::string& message, const char* help) {
-  std::fprintf(stderr, "bpsim: %s\n\n%s", message.c_str(), help);
-  return kExitUsage;
-}
-
-bool IsHelp(const std::string& arg) { return arg == "--help" || arg == "-h"; }
-
 // Expands files and directories into a sorted list of scenario files.
 Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& paths) {
   std::vector<std::string> files;
@@ -245,15 +238,6 @@ class Progress {
   std::chrono::steady_clock::time_point start_{}, last_{};
   std::uint64_t start_events_ = 0;
 };
-
-int WriteReports(const reports::RunReport& report, const std::string& out) {
-  auto written = reports::WriteReportFiles(report, out);
-  if (!written.ok()) {
-    std::fprintf(stderr, "bpsim: %s\n", written.error().message.c_str());
-    return kExitInternal;
-  }
-  return kExitOk;
-}
 
 struct RunFlags {
   std::vector<std::string> paths;
@@ -534,6 +518,22 @@ int Dispatch(int argc, char** argv) {
 }
 
 }  // namespace
+
+int UsageError(const std::string& message, const char* help) {
+  std::fprintf(stderr, "bpsim: %s\n\n%s", message.c_str(), help);
+  return kExitUsage;
+}
+
+bool IsHelp(const std::string& arg) { return arg == "--help" || arg == "-h"; }
+
+int WriteReports(const reports::RunReport& report, const std::string& out) {
+  auto written = reports::WriteReportFiles(report, out);
+  if (!written.ok()) {
+    std::fprintf(stderr, "bpsim: %s\n", written.error().message.c_str());
+    return kExitInternal;
+  }
+  return kExitOk;
+}
 
 int RunCli(int argc, char** argv) {
   try {

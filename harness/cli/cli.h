@@ -2,6 +2,10 @@
 // The `bpsim` command (DESIGN §7). Exit codes: 0 every expectation met; 1 an
 // expectation failed; 2 usage or scenario error; 3 internal error.
 
+#include <string>
+
+#include "reports/result.h"
+
 namespace bpsim::harness {
 
 inline constexpr int kExitOk = 0;
@@ -10,5 +14,14 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitInternal = 3;
 
 int RunCli(int argc, char** argv);
+
+// Shared by the subcommands (cli.cc, sweep_cmd.cc, shrink_cmd.cc).
+// Prints "bpsim: MESSAGE", a blank line and the subcommand's help; returns kExitUsage.
+int UsageError(const std::string& message, const char* help);
+// --help or -h.
+bool IsHelp(const std::string& arg);
+// Writes every report format to `out`; prints the error and returns kExitInternal
+// if that fails, else kExitOk.
+int WriteReports(const reports::RunReport& report, const std::string& out);
 
 }  // namespace bpsim::harness

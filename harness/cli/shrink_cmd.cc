@@ -42,10 +42,7 @@ std::optional<std::uint64_t> ParseCount(const std::string& text) {
   return v;
 }
 
-int Usage(const std::string& message) {
-  std::fprintf(stderr, "bpsim: %s\n\n%s", message.c_str(), kShrinkHelp);
-  return kExitUsage;
-}
+int Usage(const std::string& message) { return UsageError(message, kShrinkHelp); }
 
 }  // namespace
 
@@ -60,7 +57,7 @@ int CmdShrink(const std::vector<std::string>& args) {
       (void)what;
       return args[++i];
     };
-    if (a == "--help" || a == "-h") {
+    if (IsHelp(a)) {
       std::printf("%s", kShrinkHelp);
       return kExitOk;
     } else if (a == "--seed" || a == "--max-runs" || a == "--max-seconds") {

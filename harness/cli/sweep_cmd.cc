@@ -66,22 +66,6 @@ namespace fs = std::filesystem;
 std::atomic<bool> g_sweep_interrupted{false};
 extern "C" void OnSweepSignal(int) { g_sweep_interrupted.store(true); }
 
-int Usage(const std::string& message, const char* help) {
-  std::fprintf(stderr, "bpsim: %s\n\n%s", message.c_str(), help);
-  return kExitUsage;
-}
-
-bool IsHelpArg(const std::string& arg) { return arg == "--help" || arg == "-h"; }
-
-int WriteAllReports(const reports::RunReport& report, const std::string& out) {
-  auto written = reports::WriteReportFiles(report, out);
-  if (!written.ok()) {
-    std::fprintf(stderr, "bpsim: %s\n", written.error().message.c_str());
-    return kExitInternal;
-  }
-  return kExitOk;
-}
-
 // Prints the summary after a sweep or merge, writes the reports and picks the exit
 // code the way `run` does.
 int Finish(const reports::RunReport& report, const std::string& out) {
@@ -104,7 +88,7 @@ int Finish(const reports::RunReport& report, const std::string& out) {
       std::printf("  seed %llu: %s\n", static_cast<unsigned long long>(f.seed), f.repro.c_str());
     }
   }
-  const int write = WriteAllReports(report, out);
+  const int write = WriteReports(report, out);
   std::printf("Sweep %s: %zu seed%s, %zu passed, %zu failed%s in %.1fs; reports in %s/\n",
               report.sweep ? report.sweep->scenario.c_str() : "", summary.runs,
               summary.runs == 1 ? "" : "s", summary.passed, summary.failed,
@@ -181,27 +165,27 @@ int CmdSweep(const std::vector<std::string>& args, const std::string& command) {
       if (i + 1 >= args.size()) return std::nullopt;
       return args[++i];
     };
-    if (IsHelpArg(a)) {
+    if (IsHelp(a)) {
       std::printf("%s", kSweepHelp);
       return kExitOk;
     } else if (a == "--seeds") {
       auto v = value();
-      if (!v) return Usage("--seeds needs a range A..B", kSweepHelp);
+      if (!v) return UsageError("--seeds needs a range A..B", kSweepHelp);
       auto r = ParseSeedRange(*v);
-      if (!r.ok()) return Usage(r.error().message, kSweepHelp);
+      if (!r.ok()) return UsageError(r.error().message, kSweepHelp);
       seeds = *r;
     } else if (a == "--jobs") {
       auto v = value();
-      if (!v) return Usage("--jobs needs a number", kSweepHelp);
+      if (!v) return UsageError("--jobs needs a number", kSweepHelp);
       auto jobs = ParseJobs(*v);
       if (!jobs)
-        return Usage("--jobs expects a number from 1 to 9999, got '" + *v + "'", kSweepHelp);
+        return UsageError("--jobs expects a number from 1 to 9999, got '" + *v + "'", kSweepHelp);
       options.jobs = *jobs;
     } else if (a == "--shard") {
       auto v = value();
-      if (!v) return Usage("--shard needs I/N", kSweepHelp);
+      if (!v) return UsageError("--shard needs I/N", kSweepHelp);
       auto s = ParseShard(*v);
-      if (!s.ok()) return Usage(s.error().message, kSweepHelp);
+      if (!s.ok()) return UsageError(s.error().message, kSweepHelp);
       options.shard = *s;
     } else if (a == "--swarm") {
       options.swarm = true;
@@ -211,16 +195,16 @@ int CmdSweep(const std::vector<std::string>& args, const std::string& command) {
       check_determinism = true;
     } else if (a == "--out") {
       auto v = value();
-      if (!v) return Usage("--out needs a directory", kSweepHelp);
+      if (!v) return UsageError("--out needs a directory", kSweepHelp);
       out = *v;
     } else if (a.rfind("--", 0) == 0) {
-      return Usage("unknown option '" + a + "'", kSweepHelp);
+      return UsageError("unknown option '" + a + "'", kSweepHelp);
     } else {
       paths.push_back(a);
     }
   }
-  if (paths.size() != 1) return Usage("sweep takes exactly one scenario file", kSweepHelp);
-  if (!seeds) return Usage("sweep needs --seeds A..B", kSweepHelp);
+  if (paths.size() != 1) return UsageError("sweep takes exactly one scenario file", kSweepHelp);
+  if (!seeds) return UsageError("sweep needs --seeds A..B", kSweepHelp);
   options.seeds = *seeds;
 
   Result<Scenario> scenario = LoadScenario(paths[0]);
@@ -262,19 +246,19 @@ int CmdMerge(const std::vector<std::string>& args, const std::string& command) {
   std::string out = "out";
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (IsHelpArg(a)) {
+    if (IsHelp(a)) {
       std::printf("%s", kMergeHelp);
       return kExitOk;
     } else if (a == "--out") {
-      if (i + 1 >= args.size()) return Usage("--out needs a directory", kMergeHelp);
+      if (i + 1 >= args.size()) return UsageError("--out needs a directory", kMergeHelp);
       out = args[++i];
     } else if (a.rfind("--", 0) == 0) {
-      return Usage("unknown option '" + a + "'", kMergeHelp);
+      return UsageError("unknown option '" + a + "'", kMergeHelp);
     } else {
       dirs.push_back(a);
     }
   }
-  if (dirs.empty()) return Usage("merge needs at least one report directory", kMergeHelp);
+  if (dirs.empty()) return UsageError("merge needs at least one report directory", kMergeHelp);
   std::vector<reports::RunReport> parts;
   for (const std::string& dir : dirs) {
     const std::string path = (fs::path(dir) / "report.json").string();
