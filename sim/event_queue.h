@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/huge_pages.h"
 #include "sim/time.h"
 
 namespace bpsim {
@@ -91,7 +92,7 @@ class EventHeap {
 
   // Replaces the contents by `events` (any order) and restores the heap order in
   // O(n); `events` receives the old storage (cleared), keeping both capacities.
-  void Assign(std::vector<Event>& events) {
+  void Assign(HugeVector<Event>& events) {
     heap_.swap(events);
     events.clear();
     const std::size_t n = heap_.size();
@@ -153,7 +154,7 @@ class EventHeap {
     h[hole] = e;
   }
 
-  std::vector<Event> heap_;
+  HugeVector<Event> heap_;  // the overflow heap grows to megabytes
 };
 
 class EventQueue {
@@ -223,7 +224,7 @@ class EventQueue {
 
   // Appends the events of ring slot `slot` to `out`, empties the slot and frees its
   // nodes.
-  void TakeSlot(std::size_t slot, std::vector<Event>& out) {
+  void TakeSlot(std::size_t slot, HugeVector<Event>& out) {
     for (std::uint32_t n = heads_[slot]; n != kNil;) {
       out.push_back(nodes_[n].event);
       const std::uint32_t next = nodes_[n].next;
@@ -260,7 +261,7 @@ class EventQueue {
     // Re-bucket the ring: every entry is at or after the old boundary, so with the
     // near heap empty the new boundary is that instant rounded down.
     const SimTime boundary = static_cast<SimTime>(next_bucket_ << shift_);
-    std::vector<Event> moved;
+    HugeVector<Event> moved;
     moved.reserve(ring_count_);
     for (std::size_t w = 0; w < occupied_.size(); ++w) {
       for (std::uint64_t bits = occupied_[w]; bits != 0; bits &= bits - 1) {
@@ -315,10 +316,10 @@ class EventQueue {
   static constexpr std::uint32_t kNil = ~std::uint32_t{0};
 
   EventHeap near_;
-  std::vector<Node> nodes_;
-  std::vector<std::uint32_t> heads_;  // per ring slot: first node, or kNil
+  HugeVector<Node> nodes_;
+  HugeVector<std::uint32_t> heads_;  // per ring slot: first node, or kNil
   std::uint32_t free_ = kNil;         // free nodes, linked through `next`
-  std::vector<Event> scratch_;        // a bucket on its way into near_
+  HugeVector<Event> scratch_;        // a bucket on its way into near_
   std::vector<std::uint64_t> occupied_;  // one bit per ring slot: non-empty
   std::size_t ring_count_ = 0;
   int shift_ = kInitialShift;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mocks/env.h"
+#include "sim/huge_pages.h"
 
 namespace bpsim::mocks {
 
@@ -68,8 +69,8 @@ class ConsentStore {
  private:
   void Publish(EntryType type, ConsentId id, std::uint8_t reason = 0);
   const Env* env_;
-  std::vector<Consent> consents_;  // index 0 unused: id 0 means "none"
-  std::vector<ConsentId> latest_;  // by customer
+  HugeVector<Consent> consents_;  // index 0 unused: id 0 means "none"; on huge pages
+  HugeVector<ConsentId> latest_;  // by customer
 };
 
 }  // namespace bpsim::mocks

@@ -16,6 +16,7 @@
 #include "mocks/bank/consent.h"
 #include "mocks/bank/webhooks.h"
 #include "mocks/env.h"
+#include "sim/huge_pages.h"
 #include "mocks/messenger/platform_port.h"
 #include "mocks/network/network.h"
 #include "sim/simulator.h"
@@ -107,8 +108,8 @@ class Platform final : public ApiClient, public PlatformPort {
   Network* network_;
   ConsentStore* consents_;
   Rng rng_;
-  std::vector<Link> links_;
-  std::vector<CacheSlot> cache_;
+  HugeVector<Link> links_;  // per customer, read at random: on huge pages
+  HugeVector<CacheSlot> cache_;
   std::uint64_t cache_items_ = 0;
   // Sweeper FIFO: items expire in put order because the TTL is one constant.
   struct Expiry {

@@ -1,0 +1,57 @@
+#pragma once
+// Large arrays on transparent huge pages. A simulation of a million entities reads
+// its per-entity arrays (tens of megabytes each) at random; with 4 KiB pages nearly
+// every such read also misses the TLB. HugePageAllocator asks Linux to back
+// allocations of 2 MiB and more with 2 MiB pages (madvise(MADV_HUGEPAGE), which
+// works when /sys/kernel/mm/transparent_hugepage/enabled is `always` or `madvise`;
+// with `never`, or on another system, the memory is ordinary). It is a hint: the
+// contents, and so the results of a run, never depend on it; only speed does.
+//
+// Use HugeVector<T> for arrays that grow to megabytes and are read at random.
+// Smaller allocations are plain malloc.
+
+#include <sys/mman.h>
+
+#include <cstddef>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+namespace bpsim {
+
+inline constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
+
+template <typename T>
+class HugePageAllocator {
+ public:
+  using value_type = T;
+
+  HugePageAllocator() = default;
+  template <typename U>
+  HugePageAllocator(const HugePageAllocator<U>&) noexcept {}  // NOLINT: rebinding
+
+  T* allocate(std::size_t n) {
+    if (n > static_cast<std::size_t>(-1) / sizeof(T)) throw std::bad_array_new_length();
+    std::size_t bytes = n * sizeof(T);
+    void* p = nullptr;
+    if (bytes >= kHugePageBytes) {
+      bytes = (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+      p = std::aligned_alloc(kHugePageBytes, bytes);
+      // Before the first touch, so that page faults map huge pages; failure (no
+      // THP in this kernel) leaves ordinary pages.
+      if (p != nullptr) ::madvise(p, bytes, MADV_HUGEPAGE);
+    } else {
+      p = std::malloc(bytes == 0 ? 1 : bytes);
+    }
+    if (p == nullptr) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t) noexcept { std::free(p); }
+
+  friend bool operator==(const HugePageAllocator&, const HugePageAllocator&) { return true; }
+};
+
+template <typename T>
+using HugeVector = std::vector<T, HugePageAllocator<T>>;
+
+}  // namespace bpsim
