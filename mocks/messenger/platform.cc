@@ -359,7 +359,17 @@ void Platform::PurgeConsent(CustomerId c, ConsentId consent, PurgeReason reason)
 
 void Platform::OnSweep(std::uint64_t) {
   SimTime now = sim_->Now();
+  // Each expiry reads a random customer's cache slot and then its consent: prefetch
+  // the slots of the expiries kAhead * 2 places on, and the consents of those kAhead
+  // places on (their slots are in cache by then), so the reads overlap.
+  constexpr std::size_t kAhead = 8;
   while (!expiries_.empty() && expiries_.front().put_at + config_.cache_ttl <= now) {
+    if (expiries_.size() > 2 * kAhead) {
+      const Expiry& far = expiries_[2 * kAhead];
+      __builtin_prefetch(&cache(far.customer, far.slot));
+      const Expiry& near = expiries_[kAhead];
+      consents_->Prefetch(cache(near.customer, near.slot).consent);
+    }
     Expiry x = expiries_.front();
     expiries_.pop_front();
     if (env_->defects.has(Defect::kCacheNeverExpires)) continue;  // the bug: no TTL eviction
