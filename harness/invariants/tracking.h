@@ -164,7 +164,7 @@ class CacheItemTable final : public mocks::WorldTraceSubscriber {
   }
 
   // A hint that an entry for `key` comes soon (AsyncTraceForwarder::SetLookahead).
-  void Prefetch(std::uint64_t key) const { items_.Prefetch(key); }
+  [[gnu::always_inline]] void Prefetch(std::uint64_t key) const { items_.Prefetch(key); }
   // nullptr if no item is cached under `key`.
   const Item* Find(std::uint64_t key) const { return items_.find(key); }
   // Whether the item under `key` is still the one put with `generation`.
