@@ -10,6 +10,7 @@
 
 #include "harness/invariants/metrics.h"
 #include "harness/invariants/monitor.h"
+#include "harness/invariants/tracking.h"
 
 namespace bpsim::harness {
 namespace {
@@ -153,12 +154,17 @@ std::vector<TraceEntry> SyntheticTrace(std::uint32_t customers, int rounds) {
   return t;
 }
 
-void BM_AllMonitors(benchmark::State& state) {
+// All nine monitors and the metrics over the synthetic trace. With `shared`, one
+// CacheItemTable serves revocation-honoured, retention-limit and the metrics and is
+// applied after them, as the runner does; without, each keeps its own table.
+void RunAllMonitors(benchmark::State& state, bool shared) {
   const auto trace = SyntheticTrace(std::uint32_t(state.range(0)), 8);
-  MonitorContext context;
-  context.names = &Names();
   std::uint64_t violations = 0;
   for (auto _ : state) {
+    CacheItemTable cache_items;
+    MonitorContext context;
+    context.names = &Names();
+    if (shared) context.cache_items = &cache_items;
     mocks::WorldTraceBus bus;
     std::vector<std::unique_ptr<Monitor>> monitors;
     for (const char* id : kInvariantIds) {
@@ -167,8 +173,10 @@ void BM_AllMonitors(benchmark::State& state) {
       monitors.push_back(MakeInvariantMonitor(config, context));
       bus.Subscribe(monitors.back().get(), monitors.back()->type_mask());
     }
-    MetricsCollector metrics(trace.back().time + kHour, &Names());
+    MetricsCollector metrics(trace.back().time + kHour, &Names(),
+                             MetricsCollector::kDefaultBuckets, context.cache_items);
     bus.Subscribe(&metrics, MetricsCollector::kTypeMask);
+    if (shared) bus.Subscribe(&cache_items, CacheItemTable::kTypeMask);
     for (const TraceEntry& e : trace) bus.Publish(e);
     violations = 0;
     for (auto& m : monitors) {
@@ -183,7 +191,14 @@ void BM_AllMonitors(benchmark::State& state) {
   state.counters["entries"] = double(trace.size());
   state.counters["violations"] = double(violations);  // 0: the synthetic world is correct
 }
+
+// Each cache reader with its own table (a monitor used alone).
+void BM_AllMonitors(benchmark::State& state) { RunAllMonitors(state, false); }
 BENCHMARK(BM_AllMonitors)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
+
+// One shared cache-item table, as `bpsim run` judges.
+void BM_AllMonitorsSharedCache(benchmark::State& state) { RunAllMonitors(state, true); }
+BENCHMARK(BM_AllMonitorsSharedCache)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace bpsim::harness

@@ -40,7 +40,15 @@ void AsyncTraceForwarder::Consume() {
       full_.pop_front();
       space_.notify_one();
     }
-    for (const mocks::TraceEntry& e : *block) consumer_bus_.Publish(e);
+    const std::size_t n = block->size();
+    const mocks::TraceEntry* entries = block->data();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i + kLookahead < n) {
+        const mocks::TraceEntry& ahead = entries[i + kLookahead];
+        if (lookahead_mask_ & mocks::TypeBit(ahead.type)) lookahead_(ahead);
+      }
+      consumer_bus_.Publish(entries[i]);
+    }
     block->clear();
     std::lock_guard<std::mutex> lock(mu_);
     free_.push_back(std::move(block));

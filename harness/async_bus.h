@@ -10,7 +10,9 @@
 // consumers' results may be read from the calling thread.
 
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -28,6 +30,16 @@ class AsyncTraceForwarder final : public mocks::WorldTraceSubscriber {
   // Subscribe consumers here, before the first entry.
   mocks::WorldTraceBus& consumer_bus() { return consumer_bus_; }
 
+  // Shows `ahead` each entry whose type bit is in `type_mask` kLookahead entries
+  // before the entry is published, on the consumer thread, so a consumer can
+  // prefetch what it will touch (the cache-item table's slot: one memory miss per
+  // put/purge otherwise). `ahead` must not change what any consumer reads.
+  // REQUIRES: called before the first entry.
+  void SetLookahead(std::uint64_t type_mask, std::function<void(const mocks::TraceEntry&)> ahead) {
+    lookahead_mask_ = type_mask;
+    lookahead_ = std::move(ahead);
+  }
+
   void OnEntry(const mocks::TraceEntry& e) override {
     current_->push_back(e);
     if (current_->size() == kBlockEntries) Hand();
@@ -39,6 +51,7 @@ class AsyncTraceForwarder final : public mocks::WorldTraceSubscriber {
  private:
   static constexpr std::size_t kBlockEntries = 4096;
   static constexpr std::size_t kMaxBlocksInFlight = 64;  // bounds memory (~20 MB)
+  static constexpr std::size_t kLookahead = 16;
   using Block = std::vector<mocks::TraceEntry>;
 
   void Hand();
@@ -46,6 +59,8 @@ class AsyncTraceForwarder final : public mocks::WorldTraceSubscriber {
   std::unique_ptr<Block> TakeFree();
 
   mocks::WorldTraceBus consumer_bus_;
+  std::uint64_t lookahead_mask_ = 0;
+  std::function<void(const mocks::TraceEntry&)> lookahead_;
   std::unique_ptr<Block> current_;
   std::mutex mu_;
   std::condition_variable ready_, space_;

@@ -13,6 +13,7 @@
 #include "harness/invariants/metrics.h"
 #include "harness/invariants/monitor.h"
 #include "harness/invariants/situations.h"
+#include "harness/invariants/tracking.h"
 #include "harness/perfetto_mapper.h"
 #include "mocks/world.h"
 #include "sim/simulator.h"
@@ -134,9 +135,13 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
     world_bus.Subscribe(forwarder.get());
   }
   mocks::WorldTraceBus& bus = forwarder ? forwarder->consumer_bus() : world_bus;
+  // One table of cache items for every monitor and the metrics; subscribed after
+  // them (below), so they read it as it was before each entry.
+  CacheItemTable cache_items;
   MonitorContext context;
   context.names = &world.names();
   context.cache_ttl = spec.world.platform.cache_ttl;
+  context.cache_items = &cache_items;
 
   auto fail_setup = [&](std::string message) {
     result.error = std::move(message);
@@ -162,8 +167,14 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
     for (auto& m : monitors) bus.Subscribe(m.get(), m->type_mask());
     bus.Subscribe(situations.get(), situations->type_mask());
   }
-  MetricsCollector metrics(end, &world.names());
+  MetricsCollector metrics(end, &world.names(), MetricsCollector::kDefaultBuckets, &cache_items);
   bus.Subscribe(&metrics, MetricsCollector::kTypeMask);
+  bus.Subscribe(&cache_items, CacheItemTable::kTypeMask);  // after every reader
+  if (forwarder) {
+    forwarder->SetLookahead(CacheItemTable::kTypeMask, [&cache_items](const mocks::TraceEntry& e) {
+      cache_items.Prefetch(e.ref);
+    });
+  }
   TraceHasher hasher;
   bus.Subscribe(&hasher);
 

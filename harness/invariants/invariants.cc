@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <unordered_map>
 
-#include "harness/invariants/flat_map.h"
 #include "harness/invariants/monitor.h"
 #include "harness/invariants/tracking.h"
 
@@ -156,7 +155,6 @@ class RevocationHonoured final : public InvariantMonitor {
         OnPut(e);
         break;
       case EntryType::kCachePurge:
-        items_.erase(e.ref);
         break;
       default:
         consents_.OnEntry(e);
@@ -168,24 +166,18 @@ class RevocationHonoured final : public InvariantMonitor {
         }
         break;
     }
+    items_.AfterEntry(e);
   }
 
   void Finish(SimTime end) override { CheckDeadlines(end, true); }
 
  private:
+  using Item = CacheItemTable::Item;
   struct State {
     SimTime told = kSimTimeMax;    // explicit notice
     std::int64_t told_entry = -1;  // index into told_entries_
     bool deadline_passed = false;  // purge deadline judged; later puts are late at once
     std::vector<std::pair<std::uint64_t, std::uint64_t>> items;  // (key, generation)
-  };
-  struct Item {
-    mocks::ConsentId consent = 0;
-    std::uint64_t generation = 0;
-    SimTime put_time = 0;
-    mocks::CustomerId subject = mocks::kNoSubject;
-    mocks::BankIndex bank = mocks::kNoBank;
-    mocks::CategorySet categories = 0;
   };
 
   State& state(mocks::ConsentId id) {
@@ -246,38 +238,29 @@ class RevocationHonoured final : public InvariantMonitor {
                std::move(ev));
   }
 
+  // The table holds the items before this put (it is applied after the monitors).
   void OnPut(const TraceEntry& e) {
-    Item item{e.consent, ++generation_, e.time, e.subject, e.bank, e.categories};
-    items_[e.ref] = item;
     if (e.consent == 0) return;
+    const std::uint64_t generation = items_->next_generation();
     State& s = state(e.consent);
     if (s.deadline_passed) {
-      ReportItem(e.ref, item, e.time);
+      ReportItem(e.ref, Item{e.time, generation, e.bank, e.categories, std::uint32_t(e.consent),
+                             e.subject},
+                 e.time);
       return;
     }
-    s.items.emplace_back(e.ref, item.generation);
+    s.items.emplace_back(e.ref, generation);
     std::size_t n = s.items.size();
     if (n >= 16 && (n & (n - 1)) == 0) {  // drop keys purged or replaced since
-      std::erase_if(s.items, [&](const auto& ki) { return !Live(ki.first, ki.second); });
+      std::erase_if(s.items, [&](const auto& ki) {
+        return ki.second != generation && !items_->Live(ki.first, ki.second);
+      });
     }
-  }
-
-  bool Live(std::uint64_t key, std::uint64_t generation) const {
-    const Item* item = items_.find(key);
-    return item != nullptr && item->generation == generation;
   }
 
   void ReportItem(std::uint64_t key, const Item& item, SimTime t) {
     auto ev = Chain(item.consent);
-    TraceEntry put;
-    put.type = EntryType::kCachePut;
-    put.time = item.put_time;
-    put.subject = item.subject;
-    put.bank = item.bank;
-    put.consent = item.consent;
-    put.categories = item.categories;
-    put.ref = key;
-    put.value = item.put_time;
+    const TraceEntry put = item.Put(key);
     ev.push_back(Ev(put));
     SimTime deadline = AddSat(ToldTime(item.consent), config_.purge_within);
     std::string what = item.put_time > deadline
@@ -302,7 +285,7 @@ class RevocationHonoured final : public InvariantMonitor {
       if (s.deadline_passed || deadline != AddSat(ToldTime(id), config_.purge_within)) continue;
       s.deadline_passed = true;
       for (const auto& [key, generation] : s.items) {
-        if (Live(key, generation)) ReportItem(key, items_[key], deadline);
+        if (items_->Live(key, generation)) ReportItem(key, *items_->Find(key), deadline);
       }
       std::vector<std::pair<std::uint64_t, std::uint64_t>>().swap(s.items);
     }
@@ -311,9 +294,8 @@ class RevocationHonoured final : public InvariantMonitor {
   ConsentTable consents_;
   std::vector<State> states_;
   std::vector<TraceEntry> told_entries_;
-  FlatMap<Item> items_;
+  CacheItems items_{context().cache_items};
   DeadlineQueue<mocks::ConsentId> markers_;
-  std::uint64_t generation_ = 0;
 };
 
 // 3. purpose-limitation
@@ -424,47 +406,33 @@ class RetentionLimit final : public InvariantMonitor {
   RetentionLimit(const InvariantConfig& c, const MonitorContext& x)
       : InvariantMonitor(c, x, TypeBit(EntryType::kCachePut) | TypeBit(EntryType::kCachePurge)) {}
 
+  // The table holds the items before this entry (it is applied after the monitors).
   void OnEntry(const TraceEntry& e) override {
     Check(e.time, false);
-    if (e.type == EntryType::kCachePurge) {
-      items_.erase(e.ref);
-      return;
+    if (e.type == EntryType::kCachePut) {
+      deadlines_.Push(AddSat(AddSat(e.time, context().cache_ttl), config_.slack),
+                      {e.ref, items_->next_generation()});
     }
-    Item& item = items_[e.ref];
-    item = Item{++generation_, e.time, e.consent, e.subject, e.bank, e.categories};
-    deadlines_.Push(AddSat(AddSat(e.time, context().cache_ttl), config_.slack),
-                    {e.ref, item.generation});
+    items_.AfterEntry(e);
   }
   void Finish(SimTime end) override { Check(end, true); }
 
  private:
-  struct Item {  // what evidence needs of the put, compactly
-    std::uint64_t generation = 0;
-    SimTime put_time = 0;
-    mocks::ConsentId consent = 0;
-    mocks::CustomerId subject = mocks::kNoSubject;
-    mocks::BankIndex bank = mocks::kNoBank;
-    mocks::CategorySet categories = 0;
-  };
   struct Due {
     std::uint64_t key, generation;
   };
+  // Deadlines mostly fall due in runs (one per put, in put order); the item of the
+  // one this far behind is prefetched while this one is judged.
+  static constexpr std::size_t kPrefetchAhead = 4;
   void Check(SimTime now, bool at_end) {
     while (!deadlines_.empty() &&
            (deadlines_.next_deadline() < now || (at_end && deadlines_.next_deadline() <= now))) {
       SimTime deadline = deadlines_.next_deadline();
       Due d = deadlines_.Pop();
-      const Item* item = items_.find(d.key);
+      if (const Due* soon = deadlines_.FifoAhead(kPrefetchAhead)) items_->Prefetch(soon->key);
+      const CacheItemTable::Item* item = items_->Find(d.key);
       if (item == nullptr || item->generation != d.generation) continue;
-      TraceEntry put;
-      put.type = EntryType::kCachePut;
-      put.time = item->put_time;
-      put.value = item->put_time;
-      put.subject = item->subject;
-      put.bank = item->bank;
-      put.consent = item->consent;
-      put.categories = item->categories;
-      put.ref = d.key;
+      const TraceEntry put = item->Put(d.key);
       ReportWith(deadline, SubjectOf(put),
                  "cache item #" + std::to_string(d.key) + " (" + Categories(put.categories) +
                      " of customer " + std::to_string(put.subject) + ") was still cached at " +
@@ -474,9 +442,8 @@ class RetentionLimit final : public InvariantMonitor {
                  {Ev(put)});
     }
   }
-  FlatMap<Item> items_;
+  CacheItems items_{context().cache_items};
   DeadlineQueue<Due> deadlines_;
-  std::uint64_t generation_ = 0;
 };
 
 // 8. fraud-alert-delivery

@@ -47,8 +47,12 @@ std::vector<double> MetricsCollector::LatencyBoundsSeconds() {
   return bounds;
 }
 
-MetricsCollector::MetricsCollector(SimTime end, const mocks::TraceNames* names, std::size_t buckets)
-    : end_(end), names_(names), buckets_(std::max<std::size_t>(buckets, 1)) {
+MetricsCollector::MetricsCollector(SimTime end, const mocks::TraceNames* names, std::size_t buckets,
+                                   const CacheItemTable* cache_items)
+    : end_(end),
+      names_(names),
+      buckets_(std::max<std::size_t>(buckets, 1)),
+      cache_items_(cache_items) {
   timeline_.end = end;
   timeline_.bucket_width = std::max<SimTime>(1, (end + SimTime(buckets_) - 1) / SimTime(buckets_));
   for (const char* s : kSeriesNames) {
@@ -57,6 +61,7 @@ MetricsCollector::MetricsCollector(SimTime end, const mocks::TraceNames* names, 
   for (const char* s : kStateNames) {
     timeline_.consents_by_state.emplace_back(s, std::vector<std::uint64_t>(buckets_, 0));
   }
+  next_snapshot_ = timeline_.bucket_width;
   histogram_.upper_bounds_seconds = LatencyBoundsSeconds();
   histogram_.counts.assign(histogram_.upper_bounds_seconds.size() + 1, 0);
 }
@@ -69,6 +74,8 @@ void MetricsCollector::SnapshotUntil(SimTime t) {
     }
     ++snapshots_;
   }
+  next_snapshot_ =
+      snapshots_ < buckets_ ? SimTime(snapshots_ + 1) * timeline_.bucket_width : kSimTimeMax;
 }
 
 void MetricsCollector::SetState(mocks::ConsentId id, int state) {
@@ -83,7 +90,7 @@ void MetricsCollector::SetState(mocks::ConsentId id, int state) {
 }
 
 void MetricsCollector::OnEntry(const TraceEntry& e) {
-  SnapshotUntil(e.time);
+  if (e.time >= next_snapshot_) SnapshotUntil(e.time);
   ++trace_entries_;
   if (AlertDeliveryTracker::kTypeMask & mocks::TypeBit(e.type)) alerts_.OnEntry(e);
   switch (e.type) {
@@ -138,12 +145,11 @@ void MetricsCollector::OnEntry(const TraceEntry& e) {
       break;
     case EntryType::kCachePut:
       ++cache_puts_;
-      cache_keys_.insert(e.ref, 1);
-      cache_items_max_ = std::max<std::uint64_t>(cache_items_max_, cache_keys_.size());
+      cache_items_.AfterEntry(e);
       break;
     case EntryType::kCachePurge:
       ++cache_purges_;
-      cache_keys_.erase(e.ref);
+      cache_items_.AfterEntry(e);
       break;
     case EntryType::kOutageStart: {
       std::string target = e.to.kind == EndpointKind::kBank
@@ -216,7 +222,7 @@ std::vector<std::pair<std::string, double>> MetricsCollector::Metrics() const {
       {"fraud_alert_latency_max", ToSeconds(max)},
       {"webhooks_sent", d(webhooks_sent_)},
       {"webhooks_retried", d(webhooks_retried_)},
-      {"cache_items_max", d(cache_items_max_)},
+      {"cache_items_max", d(cache_items_->size_max())},
       {"cache_puts", d(cache_puts_)},
       {"cache_purges", d(cache_purges_)},
       {"flows", d(flows_)},

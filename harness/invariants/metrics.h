@@ -13,7 +13,6 @@
 #include <utility>
 #include <vector>
 
-#include "harness/invariants/flat_map.h"
 #include "harness/invariants/tracking.h"
 #include "mocks/trace.h"
 #include "reports/result.h"
@@ -27,9 +26,16 @@ class MetricsCollector final : public mocks::WorldTraceSubscriber {
   // 0.1 s to 1 h (ratio 36000^(1/20)), rounded to 3 significant digits.
   static std::vector<double> LatencyBoundsSeconds();
 
+  static constexpr std::size_t kDefaultBuckets = 120;
+
   // `end` = duration + drain: the timeline covers [0, end) in `buckets` buckets of
   // width ceil(end / buckets). `names` (borrowed, may be null) names outage targets.
-  MetricsCollector(SimTime end, const mocks::TraceNames* names, std::size_t buckets = 120);
+  // `cache_items` (borrowed, may be null: then the collector keeps its own) is the
+  // shared cache-item table, applied by its owner after this collector sees each
+  // entry (tracking.h).
+  MetricsCollector(SimTime end, const mocks::TraceNames* names,
+                   std::size_t buckets = kDefaultBuckets,
+                   const CacheItemTable* cache_items = nullptr);
 
   void OnEntry(const mocks::TraceEntry& e) override;
   void Finish();
@@ -52,12 +58,13 @@ class MetricsCollector final : public mocks::WorldTraceSubscriber {
   const mocks::TraceNames* names_;
   std::size_t buckets_;
   std::size_t snapshots_ = 0;  // buckets whose consent states are recorded
+  SimTime next_snapshot_ = 0;  // end of bucket snapshots_; kSimTimeMax when all are
   reports::Timeline timeline_;
   reports::Histogram histogram_;
   AlertDeliveryTracker alerts_;
   std::vector<std::int8_t> consent_state_;  // by consent id; -1 = unseen
   std::uint64_t state_counts_[kStateCount] = {};
-  FlatMap<std::uint8_t> cache_keys_;  // live cache items
+  CacheItems cache_items_;
   std::vector<std::pair<mocks::Endpoint, std::size_t>> open_outages_;  // -> index in outages
   bool finished_ = false;
 
@@ -65,7 +72,7 @@ class MetricsCollector final : public mocks::WorldTraceSubscriber {
                 consents_rejected_ = 0, api_requests_ = 0, by_status_[kSeriesCount] = {},
                 balance_checks_ = 0, balance_answered_ = 0, fraud_detected_ = 0,
                 fraud_false_positives_ = 0, webhooks_sent_ = 0, webhooks_retried_ = 0,
-                cache_items_max_ = 0, cache_puts_ = 0, cache_purges_ = 0, flows_ = 0,
+                cache_puts_ = 0, cache_purges_ = 0, flows_ = 0,
                 trace_entries_ = 0;
   std::vector<SimTime> latencies_;  // filled by Finish(), ascending
 };

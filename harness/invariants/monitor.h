@@ -17,10 +17,16 @@
 
 namespace bpsim::harness {
 
+class CacheItemTable;
+
 struct MonitorContext {
   const mocks::TraceNames* names = nullptr;  // borrowed; outlives the monitor
   SimTime cache_ttl = 24 * kHour;             // the platform's cache TTL (retention-limit)
   std::size_t max_reported = 20;              // violations kept with evidence; the rest are counted
+  // The cache items shared by the monitors that judge them (borrowed; outlives the
+  // monitor). Its owner applies each cache.put / cache.purge after every monitor
+  // has seen it (tracking.h). nullptr: each such monitor keeps its own table.
+  const CacheItemTable* cache_items = nullptr;
 };
 
 class Monitor : public mocks::WorldTraceSubscriber {

@@ -19,6 +19,19 @@ SimTime NearestRank(const std::vector<SimTime>& sorted, double percent) {
   return sorted[rank - 1];
 }
 
+TraceEntry CacheItemTable::Item::Put(std::uint64_t key) const {
+  TraceEntry put;
+  put.type = EntryType::kCachePut;
+  put.time = put_time;
+  put.value = put_time;
+  put.subject = subject;
+  put.bank = mocks::BankIndex(bank);
+  put.consent = consent;
+  put.categories = mocks::CategorySet(categories);
+  put.ref = key;
+  return put;
+}
+
 bool ConsentRecord::Covers(mocks::CategorySet categories) const {
   for (int c = 0; c < mocks::kCategoryCount; ++c) {
     auto cat = static_cast<mocks::Category>(c);

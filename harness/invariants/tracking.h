@@ -13,8 +13,10 @@
 #include <queue>
 #include <string>
 #include <unordered_map>
+#include <memory>
 #include <vector>
 
+#include "harness/invariants/flat_map.h"
 #include "mocks/trace.h"
 #include "reports/result.h"
 #include "sim/time.h"
@@ -116,6 +118,94 @@ class AlertDeliveryTracker {
   std::uint64_t duplicated_ = 0;
 };
 
+// The platform's cache as the trace shows it: one record per live cache item
+// (cache.put inserts or replaces the item under e.ref, cache.purge removes it).
+// One table serves every reader (revocation-honoured, retention-limit, the
+// cache_items_max metric), so a put or purge costs one hash operation, not one per
+// reader (24 M of each in a million-customer month).
+//
+// Order: readers see the table as it was BEFORE the entry they are handling (a
+// deadline at t is judged against the items before a purge at t), and the owner
+// applies each put/purge with OnEntry() after every reader has seen it: the runner
+// subscribes the table to the bus after all monitors and the metrics. A put's
+// generation is thus known before it is applied (next_generation()).
+//
+// Memory: one 32-byte slot per live item at load factor <= 1/2. Not thread-safe.
+class CacheItemTable final : public mocks::WorldTraceSubscriber {
+ public:
+  static constexpr std::uint64_t kTypeMask =
+      mocks::TypeBit(mocks::EntryType::kCachePut) | mocks::TypeBit(mocks::EntryType::kCachePurge);
+  // What evidence needs of the put, in 24 bytes (+ 8 for the key). REQUIRES:
+  // consent ids < 2^32 (ids are allocated densely from 1; ConsentTable indexes a
+  // vector by them) and fewer than 2^40 puts per run (about 10^12; a 30-day run of
+  // a million customers has 2.4 x 10^7): generations compare modulo 2^40.
+  struct Item {
+    SimTime put_time = 0;
+    std::uint64_t generation : 40 = 0;  // which put, counting from 1
+    std::uint64_t bank : 16 = mocks::kNoBank;
+    std::uint64_t categories : 8 = 0;
+    std::uint32_t consent = 0;
+    mocks::CustomerId subject = mocks::kNoSubject;
+
+    // The cache.put entry that made this item, under `key`.
+    mocks::TraceEntry Put(std::uint64_t key) const;
+  };
+  static constexpr std::uint64_t kGenerationMask = (1ULL << 40) - 1;
+
+  void OnEntry(const mocks::TraceEntry& e) override {
+    if (e.type == mocks::EntryType::kCachePut) {
+      ++puts_;
+      items_[e.ref] = Item{e.time,    puts_ & kGenerationMask,   e.bank,
+                           e.categories, std::uint32_t(e.consent), e.subject};
+      if (items_.size() > size_max_) size_max_ = items_.size();
+    } else if (e.type == mocks::EntryType::kCachePurge) {
+      items_.erase(e.ref);
+    }
+  }
+
+  // A hint that an entry for `key` comes soon (AsyncTraceForwarder::SetLookahead).
+  [[gnu::always_inline]] void Prefetch(std::uint64_t key) const { items_.Prefetch(key); }
+  // nullptr if no item is cached under `key`.
+  const Item* Find(std::uint64_t key) const { return items_.find(key); }
+  // Whether the item under `key` is still the one put with `generation`.
+  bool Live(std::uint64_t key, std::uint64_t generation) const {
+    const Item* item = items_.find(key);
+    return item != nullptr && item->generation == (generation & kGenerationMask);
+  }
+  // The generation the next put will have.
+  std::uint64_t next_generation() const { return (puts_ + 1) & kGenerationMask; }
+  std::size_t size() const { return items_.size(); }
+  // The most items live at once so far.
+  std::size_t size_max() const { return size_max_; }
+
+ private:
+  FlatMap<Item> items_;
+  std::uint64_t puts_ = 0;
+  std::size_t size_max_ = 0;
+};
+static_assert(sizeof(CacheItemTable::Item) == 24);
+
+// The cache-item table a reader consults: the shared one if it was given one
+// (MonitorContext::cache_items, borrowed), else one of its own, which the reader
+// applies with AfterEntry() once it has handled each entry (a monitor or metrics
+// collector used alone, as in tests and benchmarks). Either way the reader sees
+// the table as it was before the current entry.
+class CacheItems {
+ public:
+  explicit CacheItems(const CacheItemTable* shared)
+      : own_(shared == nullptr ? std::make_unique<CacheItemTable>() : nullptr),
+        table_(shared != nullptr ? shared : own_.get()) {}
+  const CacheItemTable* operator->() const { return table_; }
+  // REQUIRES: called once per entry, after the reader has handled it.
+  void AfterEntry(const mocks::TraceEntry& e) {
+    if (own_ != nullptr) own_->OnEntry(e);
+  }
+
+ private:
+  std::unique_ptr<CacheItemTable> own_;
+  const CacheItemTable* table_;
+};
+
 // A min-queue of (deadline, payload) with a stable order for equal deadlines.
 template <typename Payload>
 class DeadlineQueue {
@@ -151,6 +241,11 @@ class DeadlineQueue {
     return p;
   }
   std::size_t size() const { return fifo_.size() - fifo_head_ + heap_.size(); }
+  // The payload k places behind the FIFO's front, or nullptr: what will probably
+  // be popped soon, for prefetching (the heap's order is not looked at).
+  const Payload* FifoAhead(std::size_t k) const {
+    return fifo_head_ + k < fifo_.size() ? &fifo_[fifo_head_ + k].payload : nullptr;
+  }
 
  private:
   struct Item {

@@ -1,0 +1,193 @@
+// The cache-item table shared by revocation-honoured, retention-limit and the
+// metrics (harness/invariants/tracking.h): its own bookkeeping, and that readers
+// sharing one table, applied after them as the runner does, judge exactly as
+// readers that each keep their own.
+
+#include <catch2/catch.hpp>
+
+#include "harness/invariants/metrics.h"
+#include "harness/invariants/tracking.h"
+#include "tests/harness/invariants_trace.h"
+
+namespace bpsim::harness::testing {
+namespace {
+
+TEST_CASE("cache item table replaces on put, removes on purge and keeps the peak size",
+          "[invariants][cache]") {
+  CacheItemTable t;
+  CHECK(t.next_generation() == 1);
+  t.OnEntry(CachePut(kMinute, 7, 3, 500));
+  t.OnEntry(CachePut(2 * kMinute, 8, 4, 501));
+  REQUIRE(t.Find(500) != nullptr);
+  CHECK(t.Find(500)->generation == 1);
+  CHECK(t.Find(500)->consent == 3);
+  CHECK(t.Find(500)->subject == 7);
+  CHECK(t.Find(500)->put_time == kMinute);
+  CHECK(t.Live(501, 2));
+  CHECK(t.next_generation() == 3);
+
+  t.OnEntry(CachePut(3 * kMinute, 7, 5, 500));  // replaces: a new generation
+  CHECK_FALSE(t.Live(500, 1));
+  CHECK(t.Live(500, 3));
+  CHECK(t.Find(500)->consent == 5);
+  CHECK(t.size() == 2);
+
+  t.OnEntry(CachePurge(4 * kMinute, 7, 5, 500, 3 * kMinute));
+  t.OnEntry(CachePurge(4 * kMinute, 7, 5, 999, 0));  // absent: no effect
+  CHECK(t.Find(500) == nullptr);
+  CHECK(t.size() == 1);
+  CHECK(t.size_max() == 2);
+
+  const TraceEntry put = t.Find(501)->Put(501);
+  CHECK(put.type == EntryType::kCachePut);
+  CHECK(put.time == 2 * kMinute);
+  CHECK(put.value == 2 * kMinute);
+  CHECK(put.subject == 8);
+  CHECK(put.bank == 0);
+  CHECK(put.consent == 4);
+  CHECK(put.categories == kBalance);
+  CHECK(put.ref == 501);
+}
+
+TEST_CASE("cache item table keeps the all-ones key like any other", "[invariants][cache]") {
+  CacheItemTable t;
+  t.OnEntry(CachePut(0, 7, 1, ~0ULL));
+  CHECK(t.Live(~0ULL, 1));
+  CHECK(t.size_max() == 1);
+  t.OnEntry(CachePurge(kSecond, 7, 1, ~0ULL, 0));
+  CHECK(t.Find(~0ULL) == nullptr);
+}
+
+// A trace whose judgements depend on reading the table before applying each entry:
+// a purge and a replacement each 1 ns after an item's retention deadline (judged
+// against the table as it was, both are late), a purge exactly at a deadline (in
+// time), an item put after its consent's revocation deadline, and items still
+// cached at the end.
+std::vector<TraceEntry> OrderSensitiveTrace() {
+  const SimTime told = 10 * kMinute;  // consent 1; purge deadline told + 1h = 1h 10m
+  return Concat({Granted(0, 1, 7),
+                 Granted(0, 2, 8),
+                 {CachePut(kMinute, 7, 1, 500),  // retention due 1h 2m (ttl 1h, slack 1m)
+                  CachePut(kMinute + 5 * kSecond, 8, 2, 600),  // due 1h 2m 5s
+                  CachePut(2 * kMinute, 7, 1, 501),            // due 1h 3m
+                  Simple(EntryType::kRevokeRequested, told, 7, 1),
+                  CachePurge(kHour + 2 * kMinute + 1, 7, 1, 500, kMinute),
+                  CachePut(kHour + 2 * kMinute + 5 * kSecond + 1, 8, 2, 600),  // due 2h 3m 5s
+                  CachePurge(kHour + 3 * kMinute, 7, 1, 501, 2 * kMinute),
+                  CachePut(2 * kHour, 7, 1, 502),  // after 1h 10m; retention due 3h 1m
+                  CachePut(2 * kHour, 8, 2, 601),
+                  CachePurge(2 * kHour + kSecond, 8, 2, 601, 2 * kHour),
+                  CachePut(3 * kHour, 8, 2, 601)}});  // due 4h 1m, after the end
+}
+
+struct Judged {
+  std::vector<reports::Violation> violations;
+  std::uint64_t count = 0;
+  double cache_items_max = -1;
+};
+
+double CacheItemsMax(const MetricsCollector& m) {
+  for (const auto& [name, value] : m.Metrics()) {
+    if (name == "cache_items_max") return value;
+  }
+  return -1;
+}
+
+// Feeds `trace` through a bus to the given invariants and the metrics; with
+// `shared`, one table is given to all and subscribed after them, as the runner does.
+Judged Judge(const std::vector<const char*>& ids, bool shared, SimTime end) {
+  CacheItemTable table;
+  MonitorContext context = Context();
+  if (shared) context.cache_items = &table;
+  mocks::WorldTraceBus bus;
+  std::vector<std::unique_ptr<Monitor>> monitors;
+  for (const char* id : ids) {
+    InvariantConfig c;
+    c.id = id;
+    c.slack = kMinute;
+    c.grace = 0;
+    c.purge_within = kHour;
+    monitors.push_back(MakeInvariantMonitor(c, context));
+    bus.Subscribe(monitors.back().get(), monitors.back()->type_mask());
+  }
+  MetricsCollector metrics(end, &Names(), MetricsCollector::kDefaultBuckets,
+                           shared ? &table : nullptr);
+  bus.Subscribe(&metrics, MetricsCollector::kTypeMask);
+  if (shared) bus.Subscribe(&table, CacheItemTable::kTypeMask);
+  for (const TraceEntry& e : OrderSensitiveTrace()) bus.Publish(e);
+  Judged j;
+  for (auto& m : monitors) {
+    m->Finish(end);
+    j.count += m->violation_count();
+    j.violations.insert(j.violations.end(), m->violations().begin(), m->violations().end());
+  }
+  metrics.Finish();
+  j.cache_items_max = CacheItemsMax(metrics);
+  return j;
+}
+
+void RequireSame(const Judged& a, const Judged& b) {
+  CHECK(a.count == b.count);
+  CHECK(a.cache_items_max == b.cache_items_max);
+  REQUIRE(a.violations.size() == b.violations.size());
+  for (std::size_t i = 0; i < a.violations.size(); ++i) {
+    const reports::Violation& x = a.violations[i];
+    const reports::Violation& y = b.violations[i];
+    CHECK(x.invariant == y.invariant);
+    CHECK(x.time == y.time);
+    CHECK(x.subject == y.subject);
+    CHECK(x.message == y.message);
+    REQUIRE(x.evidence.size() == y.evidence.size());
+    for (std::size_t k = 0; k < x.evidence.size(); ++k) {
+      CHECK(x.evidence[k].time == y.evidence[k].time);
+      CHECK(x.evidence[k].text == y.evidence[k].text);
+    }
+  }
+}
+
+TEST_CASE("monitors sharing one cache item table judge as monitors with their own",
+          "[invariants][cache]") {
+  const SimTime end = 4 * kHour;
+  const std::vector<const char*> both = {"revocation-honoured", "retention-limit"};
+  Judged own = Judge(both, false, end);
+  Judged shared = Judge(both, true, end);
+  RequireSame(own, shared);
+
+  // What the trace holds, so an equal wrong answer on both sides cannot pass.
+  CHECK(shared.cache_items_max == 3);  // 500, 600, 501; later 600, 502, 601
+  std::vector<std::string> found;
+  for (const auto& v : shared.violations) {
+    found.push_back(v.invariant + " " + std::to_string(v.time) + " " + v.message);
+  }
+  const auto still = [](const char* item, SimTime t, const char* at) {
+    return "retention-limit " + std::to_string(t) + " cache item #" + item + " was still cached at " +
+           at + ", put time + cache_ttl 1h + slack 1m";
+  };
+  CHECK(found ==
+        std::vector<std::string>{
+            "revocation-honoured " + std::to_string(2 * kHour) +
+                " cache item #502 (balance) under consent 1 was put at 0d 02:00:00.000, after its "
+                "purge deadline 0d 01:10:00.000, 1h after the platform was told the consent was "
+                "over (the customer revoked it in the messenger)",
+            still("500 (balance of customer 7)", kHour + 2 * kMinute, "0d 01:02:00.000"),
+            still("600 (balance of customer 8)", kHour + 2 * kMinute + 5 * kSecond,
+                  "0d 01:02:05.000"),
+            still("600 (balance of customer 8)", 2 * kHour + 3 * kMinute + 5 * kSecond + 1,
+                  "0d 02:03:05.000"),
+            still("502 (balance of customer 7)", 3 * kHour + kMinute, "0d 03:01:00.000"),
+        });
+}
+
+TEST_CASE("a shared cache item table serves whichever readers are enabled",
+          "[invariants][cache]") {
+  const SimTime end = 4 * kHour;
+  for (const auto& ids : std::vector<std::vector<const char*>>{
+           {"retention-limit"}, {"revocation-honoured"}, {}, {"retention-limit", "audit-complete"}}) {
+    INFO("monitors: " << ids.size());
+    RequireSame(Judge(ids, false, end), Judge(ids, true, end));
+  }
+  CHECK(Judge({}, true, end).cache_items_max == 3);  // metrics alone (--no-monitors)
+}
+
+}  // namespace
+}  // namespace bpsim::harness::testing
