@@ -8,7 +8,7 @@
 // contents, and so the results of a run, never depend on it; only speed does.
 //
 // Use HugeVector<T> for arrays that grow to megabytes and are read at random.
-// Smaller allocations are plain malloc.
+// Smaller allocations are plain malloc (aligned_alloc for over-aligned types).
 
 #include <sys/mman.h>
 
@@ -40,6 +40,9 @@ class HugePageAllocator {
       // Before the first touch, so that page faults map huge pages; failure (no
       // THP in this kernel) leaves ordinary pages.
       if (p != nullptr) ::madvise(p, bytes, MADV_HUGEPAGE);
+    } else if (alignof(T) > alignof(std::max_align_t)) {
+      const std::size_t align = alignof(T);
+      p = std::aligned_alloc(align, (bytes + align - 1) / align * align + (bytes == 0 ? align : 0));
     } else {
       p = std::malloc(bytes == 0 ? 1 : bytes);
     }

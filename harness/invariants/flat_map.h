@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "sim/huge_pages.h"
+
 namespace bpsim::harness {
 
 template <typename V>
@@ -115,7 +117,7 @@ class FlatMap {
     return std::size_t(h ^ (h >> 32)) & mask();
   }
   void Grow() {
-    std::vector<Slot> old(slots_.size() * 2);
+    HugeVector<Slot> old(slots_.size() * 2);
     old.swap(slots_);
     std::size_t kept = has_max_ ? 1 : 0;
     size_ = kept;
@@ -128,7 +130,7 @@ class FlatMap {
     }
   }
 
-  std::vector<Slot> slots_;
+  HugeVector<Slot> slots_;  // grows to tens of megabytes, read at random
   std::size_t size_ = 0;
   bool has_max_ = false;
   V max_value_{};

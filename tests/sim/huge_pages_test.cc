@@ -41,6 +41,19 @@ TEST_CASE("HugeVector: small arrays, growth and copies keep their contents", "[h
   CHECK(std::string(tiny.begin(), tiny.end()) == "xxx");
 }
 
+TEST_CASE("HugeVector: over-aligned elements are aligned at every size", "[huge_pages]") {
+  struct alignas(64) Line {
+    std::uint64_t v[8];
+  };
+  for (std::size_t n : {std::size_t{1}, std::size_t{3}, std::size_t{1000},
+                        kHugePageBytes / sizeof(Line) + 1}) {
+    HugeVector<Line> lines(n);
+    CHECK(reinterpret_cast<std::uintptr_t>(lines.data()) % alignof(Line) == 0);
+    lines.back().v[7] = n;
+    CHECK(lines.back().v[7] == n);
+  }
+}
+
 TEST_CASE("HugeVector: a size that overflows size_t is refused, not wrapped", "[huge_pages]") {
   HugePageAllocator<std::uint64_t> alloc;
   CHECK_THROWS_AS(alloc.allocate(static_cast<std::size_t>(-1) / 4), std::bad_array_new_length);
