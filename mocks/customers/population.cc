@@ -314,7 +314,11 @@ class Population::Prefetcher {
   std::thread thread_;  // last: it starts once everything above exists
 };
 
-Population::~Population() = default;
+Population::~Population() {
+  // First: the worker reads the members declared after prefetcher_ (bank_of_,
+  // customers_, ...), which are destroyed before it otherwise.
+  prefetcher_.reset();
+}
 
 void Population::PrefetchDays(std::uint32_t last_day) {
   if (prefetcher_ != nullptr) return;
