@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "mocks/bank/ledger.h"
@@ -83,7 +84,7 @@ class Population final : public LedgerView {
   // for days up to and including `last_day` (day 0 starts at once), so that
   // StartDay(d) only applies what was drawn while day d - 1 was simulated. Events,
   // trace and statistics are exactly those of a run without it; it costs one more
-  // day of draws in memory (about 80 MB at a million customers) and a second core.
+  // day of draws in memory (~130 MB peak RSS at a million customers) and a core.
   // A day that was not drawn ahead (a drain, a day past `last_day`) is drawn inline.
   // REQUIRES: called at most once, before the first StartDay, on the thread that
   // calls StartDay. The worker stops when the population is destroyed.
