@@ -54,4 +54,23 @@ void BM_RngLogNormal(benchmark::State& state) {
 }
 BENCHMARK(BM_RngLogNormal);
 
+// The same draws through constants computed once (PoissonParams, LogNormalParams),
+// as the population's daily draws make them: exp(-mean), resp. log(p99 / median),
+// leave the loop. The values are the same as the plain draws'.
+void BM_RngPoissonPrecomputed(benchmark::State& state) {
+  bpsim::Rng rng = MakeRng();
+  const auto params = bpsim::PoissonParams::Of(static_cast<double>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(rng.Poisson(params));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RngPoissonPrecomputed)->Arg(4)->Arg(50)->Arg(1000);
+
+void BM_RngLogNormalPrecomputed(benchmark::State& state) {
+  bpsim::Rng rng = MakeRng();
+  const auto params = bpsim::LogNormalParams::Of(100.0, 1000.0);
+  for (auto _ : state) benchmark::DoNotOptimize(rng.LogNormal(params));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RngLogNormalPrecomputed);
+
 }  // namespace

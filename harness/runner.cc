@@ -203,6 +203,7 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
     bus.Subscribe(perfetto.get());
   }
 
+  if (options.prefetch_days.value_or(options.async_judging)) world.PrefetchCustomerDays();
   // Run in slices so progress and interruption are seen without touching the hot path.
   world.Start();
   const SimTime slice = std::max<SimTime>(kMinute, end / 200);

@@ -36,6 +36,10 @@ struct RunOptions {
   // run inline on this thread, which is better when every core already runs a
   // simulation (a sweep with --jobs > 1). The results are identical either way.
   bool async_judging = true;
+  // Draw each day's customer behaviour one day ahead on another thread
+  // (mocks::World::PrefetchCustomerDays); unset: on exactly when async_judging is.
+  // Like async_judging it only pays when a core is spare. The results are identical.
+  std::optional<bool> prefetch_days;
   // Called between slices of simulated time (about 200 per run), on this thread.
   std::function<void(SimTime now, SimTime end, std::uint64_t events)> progress;
   // When it becomes true the run stops at the next slice; the result is incomplete.

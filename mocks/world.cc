@@ -78,6 +78,13 @@ void World::Start() {
   }
 }
 
+void World::PrefetchCustomerDays() {
+  if (population_->size() < kPrefetchMinCustomers) return;
+  // Customers act on day d when its start (d * kDay) comes no later than the
+  // duration: the runner runs events at the duration itself before the drain.
+  population_->PrefetchDays(static_cast<std::uint32_t>(spec_.duration / kDay));
+}
+
 void World::BeginDrain() {
   customers_act_ = false;
   TraceEntry e;

@@ -49,6 +49,13 @@ class World final : private DayListener {
 
   void Start();
   void BeginDrain();
+  // Draws the customers' days one day ahead on a second thread (Population::
+  // PrefetchDays), if there are at least kPrefetchMinCustomers customers: below that
+  // a day's draws take a few milliseconds and a thread is not worth it. The run is
+  // the same either way; it only moves work to another core, so turn it on when a
+  // core is spare. Call before Start().
+  void PrefetchCustomerDays();
+  static constexpr std::uint32_t kPrefetchMinCustomers = 20'000;
 
   WorldStats stats() const;
   const TraceNames& names() const { return names_; }

@@ -12,6 +12,32 @@
 
 namespace bpsim {
 
+// z-score of the 99th percentile of the standard normal distribution.
+inline constexpr double kZ99 = 2.3263478740408408;
+
+// The constants of Rng::Poisson for one mean, computed once for loops that draw many
+// times with the same mean (a population's daily counts). Draws through these give
+// exactly the values of Rng::Poisson(mean).
+struct PoissonParams {
+  double mean = 0;
+  // mean < 30 (Knuth): exp(-mean). mean >= 30 (PTRS): the method's constants.
+  double limit = 1;
+  double loglam = 0, b = 0, a = 0, log_invalpha = 0, vr = 0;
+
+  // REQUIRES: mean finite and below 2^62; mean <= 0 draws 0.
+  static PoissonParams Of(double mean);
+};
+
+// The constants of Rng::LogNormal(median, p99): draws through these give exactly the
+// values of Rng::LogNormal(median, p99).
+struct LogNormalParams {
+  double median = 1;
+  double sigma = 0;  // log(p99 / median) / kZ99
+
+  // REQUIRES: 0 < median <= p99.
+  static LogNormalParams Of(double median, double p99);
+};
+
 inline std::uint64_t SplitMix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -74,12 +100,26 @@ class Rng {
   std::uint64_t Below(std::uint64_t n);
   bool Bernoulli(double p) { return Uniform() < p; }
   double Exponential(double mean) { return -mean * std::log(UniformPositive()); }
-  double Normal();  // standard normal
+  // Standard normal (Marsaglia's polar method; the second value is dropped so that
+  // the stream's position depends only on the number of calls).
+  double Normal() {
+    double u, v, s;
+    do {
+      u = 2 * Uniform() - 1;
+      v = 2 * Uniform() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s == 0);
+    return u * std::sqrt(-2 * std::log(s) / s);
+  }
   // Poisson with the given mean: Knuth's product method below 30, Hörmann's PTRS
   // from 30 on. REQUIRES: mean finite and below 2^62; mean <= 0 gives 0.
-  std::uint64_t Poisson(double mean);
+  std::uint64_t Poisson(double mean) { return Poisson(PoissonParams::Of(mean)); }
+  std::uint64_t Poisson(const PoissonParams& p);
   // Log-normal with the given median and 99th percentile. REQUIRES: 0 < median <= p99.
-  double LogNormal(double median, double p99);
+  double LogNormal(double median, double p99) {
+    return LogNormal(LogNormalParams::Of(median, p99));
+  }
+  double LogNormal(const LogNormalParams& p) { return p.median * std::exp(p.sigma * Normal()); }
   // Index drawn with probability proportional to weights[i]; never an index whose
   // weight is zero unless all are. REQUIRES: non-empty, weights >= 0.
   template <typename Weights>
@@ -103,8 +143,5 @@ class Rng {
   static std::uint64_t Rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   std::uint64_t s_[4];
 };
-
-// z-score of the 99th percentile of the standard normal distribution.
-inline constexpr double kZ99 = 2.3263478740408408;
 
 }  // namespace bpsim

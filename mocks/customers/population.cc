@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <utility>
 
 namespace bpsim::mocks {
 namespace {
@@ -13,9 +18,16 @@ constexpr std::uint32_t kStatementCycleDays = 30;
 constexpr double kFraudAmountMedianCents = 15'000;
 constexpr double kFraudAmountP99Cents = 120'000;
 
-std::int64_t DrawCents(Rng& rng, double median, double p99) {
-  return std::max<std::int64_t>(1, std::llround(rng.LogNormal(median, p99)));
+std::int64_t DrawCents(Rng& rng, const LogNormalParams& amount) {
+  return std::max<std::int64_t>(1, std::llround(rng.LogNormal(amount)));
 }
+
+// One day of card activity drawn from `rng`, appended to `out`: a Poisson number of
+// transactions at uniform times, log-normal amounts, a merchant category, and the
+// fraud engine's flag drawn with probability `flag_rate`.
+void AppendCardActivity(Rng& rng, std::uint32_t day, const PoissonParams& count,
+                        const LogNormalParams& amount, double flag_rate, bool fraudulent,
+                        std::uint32_t first_seq, std::vector<CardTransaction>* out);
 
 // k uniform instants in [day_start, day_start + kDay), sorted.
 void DrawTimes(Rng& rng, std::uint64_t k, SimTime day_start, std::vector<SimTime>* out) {
@@ -50,7 +62,7 @@ Population::Population(const Env* env, const CustomersConfig& config,
     Customer& k = customers_[c];
     k.bank = static_cast<BankIndex>(rng.Pick(shares));
     double salary = static_cast<double>(config_.salary_cents_median);
-    k.salary_cents = DrawCents(rng, salary, salary * 3);
+    k.salary_cents = DrawCents(rng, LogNormalParams::Of(salary, salary * 3));
     k.payday_phase = static_cast<std::uint8_t>(rng.Below(payday_days_) % 256);
     k.statement_day = static_cast<std::uint8_t>(rng.Below(kStatementCycleDays));
     // Opening balances: about a month of salary in checking, a little owed on the card.
@@ -58,6 +70,14 @@ Population::Population(const Env* env, const CustomersConfig& config,
                                             static_cast<std::uint64_t>(k.salary_cents)));
     k.card_cents = -static_cast<std::int64_t>(rng.Below(50'000));
   }
+  bank_of_.reserve(customers_.size());
+  for (const Customer& k : customers_) bank_of_.push_back(k.bank);
+  card_count_ = PoissonParams::Of(config_.card_tx_per_day);
+  fraud_count_ = PoissonParams::Of(config_.fraud.fraud_tx_per_day);
+  check_count_ = PoissonParams::Of(config_.balance_checks_per_day);
+  card_amount_ = LogNormalParams::Of(double(config_.card_amount.median_cents),
+                                     double(config_.card_amount.p99_cents));
+  fraud_amount_ = LogNormalParams::Of(kFraudAmountMedianCents, kFraudAmountP99Cents);
 }
 
 std::vector<std::uint32_t> Population::CustomersPerBank() const {
@@ -93,20 +113,18 @@ CustomerId Population::Friend(CustomerId c, std::uint32_t i) const {
   return f >= c ? f + 1 : f;
 }
 
-// One day of card activity drawn from `rng`: a Poisson number of transactions at
-// uniform times, log-normal amounts, a merchant category, and the fraud engine's
-// flag drawn with probability `flag_rate`.
-static void CardActivity(Rng& rng, std::uint32_t day, double per_day, double median_cents,
-                  double p99_cents, double flag_rate, bool fraudulent, std::uint32_t first_seq,
-                  std::vector<CardTransaction>* out) {
-  out->clear();
-  std::uint64_t k = rng.Poisson(per_day);
+namespace {
+
+void AppendCardActivity(Rng& rng, std::uint32_t day, const PoissonParams& count,
+                        const LogNormalParams& amount, double flag_rate, bool fraudulent,
+                        std::uint32_t first_seq, std::vector<CardTransaction>* out) {
+  std::uint64_t k = rng.Poisson(count);
   static thread_local std::vector<SimTime> times;
   DrawTimes(rng, k, SimTime(day) * kDay, &times);
   for (std::uint64_t i = 0; i < k; ++i) {
     CardTransaction tx;
     tx.time = times[i];
-    tx.amount_cents = DrawCents(rng, median_cents, p99_cents);
+    tx.amount_cents = DrawCents(rng, amount);
     tx.merchant_category = static_cast<std::uint8_t>(rng.Below(kMerchantCategoryCount));
     tx.fraudulent = fraudulent;
     tx.flagged = rng.Bernoulli(flag_rate);
@@ -115,18 +133,21 @@ static void CardActivity(Rng& rng, std::uint32_t day, double per_day, double med
   }
 }
 
+}  // namespace
+
 void Population::CardDay(CustomerId c, std::uint32_t day, std::vector<CardTransaction>* out) const {
   Rng rng = env_->Stream("customer.cardtx", c, day);
-  CardActivity(rng, day, config_.card_tx_per_day, double(config_.card_amount.median_cents),
-               double(config_.card_amount.p99_cents), fp_rate_by_bank_[customers_[c].bank],
-               false, 0, out);
+  out->clear();
+  AppendCardActivity(rng, day, card_count_, card_amount_, fp_rate_by_bank_[bank_of_[c]], false, 0,
+                     out);
 }
 
 void Population::FraudDay(CustomerId c, std::uint32_t day,
                           std::vector<CardTransaction>* out) const {
   Rng rng = env_->Stream("customer.fraudtx", c, day);
-  CardActivity(rng, day, config_.fraud.fraud_tx_per_day, kFraudAmountMedianCents,
-               kFraudAmountP99Cents, detection_by_bank_[customers_[c].bank], true, 1000, out);
+  out->clear();
+  AppendCardActivity(rng, day, fraud_count_, fraud_amount_, detection_by_bank_[bank_of_[c]], true,
+                     1000, out);
 }
 
 void Population::ChargeFraud(CustomerId c, std::uint32_t day, SimTime from,
@@ -158,16 +179,173 @@ std::pair<const CardTransaction*, const CardTransaction*> Population::CardDayVie
   return {scratch->data(), scratch->data() + scratch->size()};
 }
 
+void Population::DayArena::Clear(std::uint32_t d) {
+  day = d;
+  txs.clear();
+  begin.clear();
+  checks.clear();
+  compromises.clear();
+}
+
+bool Population::DrawDay(std::uint32_t day, DayArena* out,
+                         const std::atomic<bool>* cancel) const {
+  const SimTime day_start = SimTime(day) * kDay;
+  const double compromise_per_day = config_.fraud.compromise_rate_per_year / 365.0;
+  const bool groups = config_.group_chats > 0;
+  const auto n = static_cast<CustomerId>(bank_of_.size());
+  out->Clear(~0u);
+  out->begin.resize(std::size_t(n) + 1);
+  static thread_local std::vector<SimTime> times;
+  for (CustomerId c = 0; c < n; ++c) {
+    if (cancel != nullptr && c % 4096 == 0 && cancel->load(std::memory_order_relaxed)) {
+      return false;
+    }
+    out->begin[c] = static_cast<std::uint32_t>(out->txs.size());
+    Rng card = env_->Stream("customer.cardtx", c, day);
+    AppendCardActivity(card, day, card_count_, card_amount_, fp_rate_by_bank_[bank_of_[c]], false,
+                       0, &out->txs);
+    // The day stream: balance checks, then the compromise hazard. The hazard only
+    // matters for a card not compromised at the day's start (StartDay decides), but
+    // it is the stream's last draw, so drawing it always changes no other value.
+    Rng rng = env_->Stream("customer.day", c, day);
+    std::uint64_t checks = rng.Poisson(check_count_);
+    DrawTimes(rng, checks, day_start, &times);
+    for (SimTime at : times) {
+      bool in_group = groups && rng.Bernoulli(config_.balance_checks_from_groups);
+      std::uint32_t j = in_group ? std::uint32_t(rng.Below(config_.group_chats)) : 0;
+      out->checks.push_back({at, c, in_group ? j + 1 : 0});
+    }
+    if (rng.Bernoulli(compromise_per_day)) {
+      out->compromises.emplace_back(c, day_start + static_cast<SimTime>(rng.Below(kDay)));
+    }
+  }
+  out->begin[n] = static_cast<std::uint32_t>(out->txs.size());
+  out->day = day;
+  return true;
+}
+
+// One worker thread that draws one day at a time (Population::DrawDay) into a
+// buffer of its own. The buffer belongs to the worker while a request runs and to
+// the simulation thread otherwise; the hand-over is under the mutex.
+class Population::Prefetcher {
+ public:
+  explicit Prefetcher(const Population* population)
+      : population_(population), thread_([this] { Run(); }) {}
+
+  ~Prefetcher() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cancel_.store(true);
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  // Starts drawing `day`. REQUIRES: no request in progress.
+  void Request(std::uint32_t day) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      state_ = State::kDrawing;
+      day_ = day;
+      cancel_.store(false);
+    }
+    cv_.notify_all();
+  }
+
+  // Waits for the request in progress, if any, to end. If it drew exactly `day`,
+  // swaps its draws into `*out` (the old content of *out becomes the next buffer)
+  // and returns true. Rethrows what the worker threw.
+  bool Take(std::uint32_t day, DayArena* out) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return state_ != State::kDrawing; });
+    if (state_ == State::kIdle) return false;
+    state_ = State::kIdle;
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+    if (!complete_ || !draws_.Holds(day)) return false;
+    std::swap(*out, draws_);
+    return true;
+  }
+
+  // Stops the request in progress, if any, soon, and waits for it.
+  void Abandon() {
+    cancel_.store(true);
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return state_ != State::kDrawing; });
+    state_ = State::kIdle;
+    error_ = nullptr;
+  }
+
+ private:
+  enum class State { kIdle, kDrawing, kDone };
+
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return stop_ || state_ == State::kDrawing; });
+      if (stop_) return;
+      const std::uint32_t day = day_;
+      lock.unlock();
+      bool complete = false;
+      std::exception_ptr error;
+      try {
+        complete = population_->DrawDay(day, &draws_, &cancel_);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      lock.lock();
+      complete_ = complete;
+      error_ = error;
+      state_ = State::kDone;
+      cv_.notify_all();
+    }
+  }
+
+  const Population* population_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  State state_ = State::kIdle;  // guarded by mu_
+  std::uint32_t day_ = 0;       // guarded by mu_
+  bool stop_ = false;           // guarded by mu_
+  bool complete_ = false;       // guarded by mu_
+  std::exception_ptr error_;    // guarded by mu_
+  std::atomic<bool> cancel_{false};
+  DayArena draws_;  // the worker's while kDrawing, else the owner's (under mu_)
+  std::thread thread_;  // last: it starts once everything above exists
+};
+
+Population::~Population() {
+  // First: the worker reads the members declared after prefetcher_ (bank_of_,
+  // customers_, ...), which are destroyed before it otherwise.
+  prefetcher_.reset();
+}
+
+void Population::PrefetchDays(std::uint32_t last_day) {
+  if (prefetcher_ != nullptr) return;
+  prefetch_last_day_ = last_day;
+  prefetcher_ = std::make_unique<Prefetcher>(this);
+  prefetcher_->Request(0);
+}
+
+void Population::TakeDay(std::uint32_t day) {
+  if (prefetcher_ != nullptr && prefetcher_->Take(day, &today_)) return;
+  DrawDay(day, &today_, nullptr);
+}
+
 void Population::StartDay(std::uint32_t day, bool customers_act, DayListener* listener) {
   const SimTime day_start = SimTime(day) * kDay;
   std::swap(today_, yesterday_);
-  today_.day = customers_act ? day : ~0u;
-  if (!customers_act && first_idle_day_ == ~0u) first_idle_day_ = day;
-  today_.txs.clear();
-  today_.begin.assign(customers_act ? customers_.size() + 1 : 0, 0);
-  const double compromise_per_day = config_.fraud.compromise_rate_per_year / 365.0;
-  const bool groups = config_.group_chats > 0;
-  static thread_local std::vector<SimTime> times;
+  if (customers_act) {
+    TakeDay(day);
+    // Draw the next day while this one is applied and simulated.
+    if (prefetcher_ != nullptr && day < prefetch_last_day_) prefetcher_->Request(day + 1);
+  } else {
+    if (prefetcher_ != nullptr) prefetcher_->Abandon();
+    today_.Clear(~0u);
+    if (first_idle_day_ == ~0u) first_idle_day_ = day;
+  }
+  const DayArena& draws = today_;
+  std::size_t next_check = 0, next_compromise = 0;
   for (CustomerId c = 0; c < customers_.size(); ++c) {
     Customer& k = customers_[c];
     if (day > day_) {
@@ -193,28 +371,28 @@ void Population::StartDay(std::uint32_t day, bool customers_act, DayListener* li
       k.day_checking_delta -= k.statement_owed_cents;
       k.day_card_delta += k.statement_owed_cents;
     }
-    CardDay(c, day, &scratch_);
-    card_transactions_ += scratch_.size();
-    today_.begin[c] = static_cast<std::uint32_t>(today_.txs.size());
-    today_.txs.insert(today_.txs.end(), scratch_.begin(), scratch_.end());
-    today_.begin[c + 1] = static_cast<std::uint32_t>(today_.txs.size());
-    for (const CardTransaction& tx : scratch_) {
-      k.day_card_delta -= tx.amount_cents;
-      if (tx.flagged) listener->OnFlaggedTransaction(c, tx);
+    const CardTransaction* first = draws.txs.data() + draws.begin[c];
+    const CardTransaction* last = draws.txs.data() + draws.begin[c + 1];
+    card_transactions_ += std::uint64_t(last - first);
+    for (const CardTransaction* tx = first; tx != last; ++tx) {
+      k.day_card_delta -= tx->amount_cents;
+      if (tx->flagged) listener->OnFlaggedTransaction(c, *tx);
     }
-    Rng rng = env_->Stream("customer.day", c, day);
-    std::uint64_t checks = rng.Poisson(config_.balance_checks_per_day);
-    DrawTimes(rng, checks, day_start, &times);
-    for (SimTime at : times) {
-      bool in_group = groups && rng.Bernoulli(config_.balance_checks_from_groups);
-      std::uint32_t group = in_group ? GroupOf(c, std::uint32_t(rng.Below(config_.group_chats))) : 0;
-      listener->OnBalanceCheck(c, at, in_group, group);
+    for (; next_check < draws.checks.size() && draws.checks[next_check].customer == c;
+         ++next_check) {
+      const BalanceCheckDraw& check = draws.checks[next_check];
+      const bool in_group = check.group_plus_one != 0;
+      listener->OnBalanceCheck(c, check.at, in_group,
+                               in_group ? GroupOf(c, check.group_plus_one - 1) : 0);
     }
+    const bool hazard = next_compromise < draws.compromises.size() &&
+                        draws.compromises[next_compromise].first == c;
     if (k.compromised_at != kSimTimeMax) {
       ChargeFraud(c, day, day_start, listener);
-    } else if (rng.Bernoulli(compromise_per_day)) {
-      listener->OnCompromise(c, day_start + static_cast<SimTime>(rng.Below(kDay)));
+    } else if (hazard) {
+      listener->OnCompromise(c, draws.compromises[next_compromise].second);
     }
+    if (hazard) ++next_compromise;
   }
   day_ = day;
 }

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+
 #include "harness/runner.h"
 #include "../mocks/world_test_util.h"
 
@@ -122,4 +124,51 @@ expect:
   REQUIRE(a.violations.size() == b.violations.size());
   REQUIRE_FALSE(a.violations.empty());
   CHECK(a.violations[0].message == b.violations[0].message);
+}
+
+TEST_CASE("Drawing customer days ahead gives the same run as drawing them inline",
+          "[harness][runner][prefetch]") {
+  // Enough customers for the world to start the worker (World::kPrefetchMinCustomers),
+  // a fraud wave and a drain longer than a day, so that a drawn-ahead day is dropped.
+  harness::Scenario s = testing::ScenarioFromYaml(R"(
+seed: 11
+duration: 2d
+drain: 30h
+world:
+  banks: [{id: northbank}, {id: southbank}]
+  customers: {count: 20000, consent: {opt_in: 0.3}, fraud: {compromise_rate_per_year: 5}}
+timeline:
+  - {at: 20h, fraud_wave: {bank: northbank, cards: 50}}
+)");
+  harness::RunOptions ahead, inline_days;
+  ahead.monitors = inline_days.monitors = false;
+  ahead.prefetch_days = true;
+  inline_days.prefetch_days = false;
+  auto a = harness::RunScenario(s, ahead);
+  auto b = harness::RunScenario(s, inline_days);
+  CHECK(a.error.empty());
+  CHECK(a.trace_hash == b.trace_hash);
+  REQUIRE(a.metrics.size() == b.metrics.size());
+  for (std::size_t i = 0; i < a.metrics.size(); ++i) {
+    if (a.metrics[i].first == "wall_seconds") continue;
+    INFO(a.metrics[i].first);
+    CHECK(a.metrics[i].second == b.metrics[i].second);
+  }
+}
+
+TEST_CASE("An interrupted run stops the worker drawing customer days ahead",
+          "[harness][runner][prefetch]") {
+  harness::Scenario s = testing::ScenarioFromYaml(R"(
+duration: 5d
+world:
+  customers: {count: 20000}
+)");
+  std::atomic<bool> interrupted{true};  // as if SIGINT came during the first slice
+  harness::RunOptions o;
+  o.monitors = false;
+  o.prefetch_days = true;
+  o.interrupted = &interrupted;
+  auto r = harness::RunScenario(s, o);
+  CHECK(r.incomplete);
+  CHECK_FALSE(r.passed);
 }

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "mocks/customers/population.h"
 #include "world_test_util.h"
 
@@ -155,4 +157,132 @@ world: {customers: {count: 1001}}
     }
     REQUIRE(p1.at(c).bank == p2.at(c).bank);
   }
+}
+
+namespace {
+
+// Every listener call, in order, with all its arguments.
+struct CallLog final : DayListener {
+  struct Call {
+    char kind;
+    CustomerId c;
+    SimTime at;
+    std::uint64_t a, b;
+    bool operator==(const Call& o) const {
+      return kind == o.kind && c == o.c && at == o.at && a == o.a && b == o.b;
+    }
+  };
+  void OnBalanceCheck(CustomerId c, SimTime at, bool in_group, std::uint32_t group) override {
+    calls.push_back({'b', c, at, in_group, group});
+  }
+  void OnCompromise(CustomerId c, SimTime at) override {
+    calls.push_back({'c', c, at, 0, 0});
+    compromised.emplace_back(c, at);
+  }
+  void OnFlaggedTransaction(CustomerId c, const CardTransaction& tx) override {
+    calls.push_back({'f', c, tx.time, std::uint64_t(tx.amount_cents),
+                     std::uint64_t(tx.seq) << 16 | tx.merchant_category << 8 | tx.fraudulent});
+  }
+  std::vector<Call> calls;
+  std::vector<std::pair<CustomerId, SimTime>> compromised;  // since the last day start
+};
+
+// Plays `days` days the way the world does (customers stop acting from `drain_day`;
+// each day's compromises take effect after the day's start, as events would) and
+// returns everything observable: listener calls, balances, transaction windows and
+// counters, as text-free numbers.
+std::vector<std::int64_t> PlayDays(Population& p, std::uint32_t days, std::uint32_t drain_day,
+                                   CallLog* log) {
+  std::vector<std::int64_t> seen;
+  std::vector<CardTransaction> window;
+  for (std::uint32_t d = 0; d < days; ++d) {
+    log->compromised.clear();
+    p.StartDay(d, d < drain_day, log);
+    for (auto [c, at] : log->compromised) p.Compromise(c, at, log);
+    for (CustomerId c = 0; c < p.size(); c += 7) {
+      Balances b = p.BalanceAt(c, SimTime(d) * kDay + kDay / 2);
+      seen.push_back(b.checking_cents);
+      seen.push_back(b.card_cents);
+      p.TransactionsIn(c, SimTime(d) * kDay - kDay, SimTime(d + 1) * kDay, &window);
+      for (const CardTransaction& tx : window) seen.push_back(tx.time ^ tx.amount_cents);
+    }
+  }
+  seen.push_back(std::int64_t(p.card_transactions()));
+  seen.push_back(std::int64_t(p.fraud_transactions()));
+  return seen;
+}
+
+constexpr const char* kBusyPopulation = R"(
+duration: 6d
+world:
+  banks: [{id: northbank, fraud: {false_positive_rate: 0.02, detection_rate: 0.5}}, {id: southbank}]
+  customers:
+    count: 3000
+    card_tx_per_day: 3
+    balance_checks_per_day: 0.5
+    balance_checks_from_groups: 0.3
+    fraud: {compromise_rate_per_year: 20}
+)";
+
+}  // namespace
+
+TEST_CASE("Days drawn ahead on the worker thread give exactly the inline days",
+          "[mocks][population][prefetch]") {
+  Fixture f(kBusyPopulation);
+  const auto& banks = f.scenario.spec.world.banks;
+  const CustomersConfig& config = f.scenario.spec.world.customers;
+  const std::uint32_t days = 8, drain_day = 6;
+  CallLog inline_log;
+  Population inline_days(&f.env, config, banks);
+  auto expected = PlayDays(inline_days, days, drain_day, &inline_log);
+  REQUIRE_FALSE(inline_days.prefetching());
+
+  // Last prefetched day before, at and past the drain: each day not drawn ahead
+  // (and the drawn-ahead day the drain makes useless) falls back to drawing inline.
+  for (std::uint32_t last_day : {0u, 3u, drain_day, 20u}) {
+    INFO("prefetching up to day " << last_day);
+    CallLog log;
+    Population ahead(&f.env, config, banks);
+    ahead.PrefetchDays(last_day);
+    REQUIRE(ahead.prefetching());
+    auto seen = PlayDays(ahead, days, drain_day, &log);
+    CHECK(seen == expected);
+    REQUIRE(log.calls.size() == inline_log.calls.size());
+    CHECK(log.calls == inline_log.calls);
+  }
+  // The run exercised every kind of call, fraud included.
+  auto count = [&](char kind) {
+    return std::count_if(inline_log.calls.begin(), inline_log.calls.end(),
+                         [&](const CallLog::Call& c) { return c.kind == kind; });
+  };
+  CHECK(count('b') > 1000);
+  CHECK(count('c') > 10);
+  CHECK(count('f') > 100);
+  CHECK(inline_days.fraud_transactions() > 0);
+}
+
+TEST_CASE("A population drawing ahead can be destroyed at any point without waiting long",
+          "[mocks][population][prefetch]") {
+  Fixture f(kBusyPopulation);
+  const auto& banks = f.scenario.spec.world.banks;
+  CustomersConfig config = f.scenario.spec.world.customers;
+  config.count = 100'000;
+  CallLog log;
+  {
+    Population p(&f.env, config, banks);
+    p.PrefetchDays(30);  // day 0 is being drawn as the population goes away
+  }
+  {
+    Population p(&f.env, config, banks);
+    p.PrefetchDays(30);
+    p.StartDay(0, true, &log);  // day 1 is being drawn
+  }
+  {
+    Population p(&f.env, config, banks);
+    p.PrefetchDays(30);
+    p.StartDay(0, true, &log);
+    p.StartDay(1, false, &log);  // the drain abandons day 2's draws
+    p.StartDay(2, false, &log);
+  }
+  CHECK_FALSE(log.calls.empty());
 }
