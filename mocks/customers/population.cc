@@ -25,9 +25,10 @@ std::int64_t DrawCents(Rng& rng, const LogNormalParams& amount) {
 // One day of card activity drawn from `rng`, appended to `out`: a Poisson number of
 // transactions at uniform times, log-normal amounts, a merchant category, and the
 // fraud engine's flag drawn with probability `flag_rate`.
+template <typename Transactions>  // std::vector or HugeVector of CardTransaction
 void AppendCardActivity(Rng& rng, std::uint32_t day, const PoissonParams& count,
                         const LogNormalParams& amount, double flag_rate, bool fraudulent,
-                        std::uint32_t first_seq, std::vector<CardTransaction>* out);
+                        std::uint32_t first_seq, Transactions* out);
 
 // k uniform instants in [day_start, day_start + kDay), sorted.
 void DrawTimes(Rng& rng, std::uint64_t k, SimTime day_start, std::vector<SimTime>* out) {
@@ -115,9 +116,10 @@ CustomerId Population::Friend(CustomerId c, std::uint32_t i) const {
 
 namespace {
 
+template <typename Transactions>  // std::vector or HugeVector of CardTransaction
 void AppendCardActivity(Rng& rng, std::uint32_t day, const PoissonParams& count,
                         const LogNormalParams& amount, double flag_rate, bool fraudulent,
-                        std::uint32_t first_seq, std::vector<CardTransaction>* out) {
+                        std::uint32_t first_seq, Transactions* out) {
   std::uint64_t k = rng.Poisson(count);
   static thread_local std::vector<SimTime> times;
   DrawTimes(rng, k, SimTime(day) * kDay, &times);

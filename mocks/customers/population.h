@@ -16,6 +16,7 @@
 
 #include "mocks/bank/ledger.h"
 #include "mocks/env.h"
+#include "sim/huge_pages.h"
 
 namespace bpsim::mocks {
 
@@ -134,8 +135,8 @@ class Population final : public LedgerView {
   };
   struct DayArena {
     std::uint32_t day = ~0u;
-    std::vector<CardTransaction> txs;
-    std::vector<std::uint32_t> begin;  // per customer, then one past the end
+    HugeVector<CardTransaction> txs;    // on huge pages: tens of megabytes, read at random
+    HugeVector<std::uint32_t> begin;  // per customer, then one past the end
     std::vector<BalanceCheckDraw> checks;  // in customer order, then time order
     // Customers whose daily compromise hazard fired, in customer order, and when.
     // Applied only to a customer whose card is not compromised at the day's start.
@@ -169,10 +170,10 @@ class Population final : public LedgerView {
   std::vector<double> fp_rate_by_bank_;
   std::vector<double> detection_by_bank_;
   std::vector<SimTime> detect_delay_by_bank_;
-  std::vector<Customer> customers_;
+  HugeVector<Customer> customers_;  // read at random: on huge pages
   // customers_[c].bank, apart so that the prefetcher's reads share no cache line
   // with the simulation thread's writes to the ledger.
-  std::vector<BankIndex> bank_of_;
+  HugeVector<BankIndex> bank_of_;
   std::uint32_t day_ = 0;
   std::uint32_t payday_days_ = 14;
   std::uint64_t card_transactions_ = 0;
