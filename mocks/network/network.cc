@@ -7,6 +7,10 @@ namespace bpsim::mocks {
 Network::Network(const Env* env, Simulator* sim, std::vector<Bank*> banks)
     : sim_(sim), banks_(std::move(banks)), rng_(env->Stream("network")),
       bank_outages_(banks_.size()) {
+  for (const Bank* b : banks_) {
+    const LatencyConfig& l = b->config().api.latency;
+    latency_.push_back(LogNormalParams::Of(double(l.median), double(l.p99)));
+  }
   arrive_at_bank_ = sim_->Register<&Network::OnArriveAtBank>(this, "network.arrive_at_bank");
   answer_arrives_ = sim_->Register<&Network::OnAnswerArrives>(this, "network.answer_arrives");
   timeout_ = sim_->Register<&Network::OnTimeout>(this, "network.timeout");
@@ -32,8 +36,7 @@ void Network::Free(std::uint32_t slot) {
 }
 
 SimTime Network::DrawLatency(BankIndex b) {
-  const LatencyConfig& l = banks_[b]->config().api.latency;
-  auto t = static_cast<SimTime>(rng_.LogNormal(double(l.median), double(l.p99)));
+  auto t = static_cast<SimTime>(rng_.LogNormal(latency_[b]));
   const OutageState& o = bank_outages_[b];
   if (o.active && o.mode == OutageMode::kSlow && faults_enabled_) {
     t += static_cast<SimTime>(rng_.LogNormal(double(o.latency.median), double(o.latency.p99)));

@@ -93,6 +93,7 @@ class Network {
 
   Simulator* sim_;
   std::vector<Bank*> banks_;
+  std::vector<LogNormalParams> latency_;  // per bank, from its api.latency (drawn per request)
   ApiClient* client_ = nullptr;
   Rng rng_;
   std::vector<OutageState> bank_outages_;
