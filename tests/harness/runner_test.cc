@@ -97,6 +97,17 @@ TEST_CASE("A defect whose invariant is expected to fire passes", "[harness][runn
   CHECK_FALSE(r.violations[0].evidence.empty());
 }
 
+// Two runs of one scenario agree on the trace and every metric but the wall clock.
+void CheckSameTraceAndMetrics(const reports::ScenarioResult& a, const reports::ScenarioResult& b) {
+  CHECK(a.trace_hash == b.trace_hash);
+  REQUIRE(a.metrics.size() == b.metrics.size());
+  for (std::size_t i = 0; i < a.metrics.size(); ++i) {
+    if (a.metrics[i].first == "wall_seconds") continue;
+    INFO(a.metrics[i].first);
+    CHECK(a.metrics[i].second == b.metrics[i].second);
+  }
+}
+
 TEST_CASE("Judging inline gives the same result as judging on a second thread",
           "[harness][runner]") {
   harness::Scenario s = testing::ScenarioFromYaml(R"(
@@ -114,13 +125,7 @@ expect:
   auto b = harness::RunScenario(s, inline_options);
   CHECK(a.passed);
   CHECK(b.passed);
-  CHECK(a.trace_hash == b.trace_hash);
-  REQUIRE(a.metrics.size() == b.metrics.size());
-  for (std::size_t i = 0; i < a.metrics.size(); ++i) {
-    if (a.metrics[i].first == "wall_seconds") continue;
-    INFO(a.metrics[i].first);
-    CHECK(a.metrics[i].second == b.metrics[i].second);
-  }
+  CheckSameTraceAndMetrics(a, b);
   REQUIRE(a.violations.size() == b.violations.size());
   REQUIRE_FALSE(a.violations.empty());
   CHECK(a.violations[0].message == b.violations[0].message);
@@ -147,13 +152,7 @@ timeline:
   auto a = harness::RunScenario(s, ahead);
   auto b = harness::RunScenario(s, inline_days);
   CHECK(a.error.empty());
-  CHECK(a.trace_hash == b.trace_hash);
-  REQUIRE(a.metrics.size() == b.metrics.size());
-  for (std::size_t i = 0; i < a.metrics.size(); ++i) {
-    if (a.metrics[i].first == "wall_seconds") continue;
-    INFO(a.metrics[i].first);
-    CHECK(a.metrics[i].second == b.metrics[i].second);
-  }
+  CheckSameTraceAndMetrics(a, b);
 }
 
 TEST_CASE("An interrupted run stops the worker drawing customer days ahead",
