@@ -33,8 +33,8 @@ struct RunOptions {
                                       // measure the writer; the trace hash is always computed
   // true: the trace's consumers (monitors, metrics, writers) run on a second thread
   // (harness/async_bus.h), overlapping the judging with the simulation. false: they
-  // run inline on this thread, which is better when every core already runs a
-  // simulation (a sweep with --jobs > 1). The results are identical either way.
+  // run inline on this thread, which is what a sweep's workers do (--jobs N means N
+  // threads, each with its own simulation). The results are identical either way.
   bool async_judging = true;
   // Draw each day's customer behaviour one day ahead on another thread
   // (mocks::World::PrefetchCustomerDays); unset: on exactly when async_judging is.
