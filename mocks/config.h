@@ -53,6 +53,7 @@ struct BankApiConfig {
   double error_rate = 0.001;      // fraction of requests answered 500
   Dialect dialect = Dialect::kObie;
   std::uint32_t frequency_per_day = 0;  // Berlin Group frequencyPerDay; 0 = unlimited
+  SimTime max_consent_life = 180 * kDay;  // live mode: longer validities are clamped
 };
 
 struct FraudConfig {

@@ -82,6 +82,10 @@ ObjectSpec BankSpec() {
                 "API standard served in live mode: UK Open Banking (obie) or Berlin Group NextGenPSD2."),
       IntegerField("frequency_per_day", &BankApiConfig::frequency_per_day, 0, kU32Max,
                    "Berlin Group frequencyPerDay per consent; 0 = unlimited."),
+      DurationField("max_consent_life", &BankApiConfig::max_consent_life,
+                    DurationBound::kPositive,
+                    "Live mode: the longest validity the bank grants a consent; a longer "
+                    "validUntil / ExpirationDateTime (or none) is clamped to it."),
   };
   ObjectSpec fraud;
   fraud.fields = {

@@ -124,7 +124,7 @@ void Bank::Handle(const ApiRequest& r, Rng& rng, ApiResponse* response) {
     if (consent.customer != r.subject) {
       return Deny(r, 403, DenyReason::kWrongSubject, token_consent, response);
     }
-    if ((consent.scopes & ScopeFor(r.category)) == 0) {
+    if ((consent.scopes & r.account_scopes & ScopeFor(r.category)) == 0) {
       return Deny(r, 403, DenyReason::kScope, token_consent, response);
     }
   }

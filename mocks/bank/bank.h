@@ -24,6 +24,10 @@ struct ApiRequest {
   Category category = Category::kBalance;
   std::uint64_t request_id = 0;
   SimTime window_from = 0, window_to = 0;  // transactions: [from, to)
+  // The scopes the consent grants on the addressed account: all, unless the consent
+  // names accounts (live mode's Berlin Group consents) and leaves this one out of a
+  // service; a scope missing here is refused as one the consent lacks (kScope).
+  ScopeSet account_scopes = static_cast<ScopeSet>(~ScopeSet(0));
 };
 
 struct ApiResponse {

@@ -436,6 +436,30 @@ Balances Population::BalanceAt(CustomerId c, SimTime t) const {
   return b;
 }
 
+SimTime Population::CardBookedAt(CustomerId c, const CardTransaction& tx) const {
+  const std::uint64_t day = std::uint64_t(tx.time / kDay);
+  // Its own stream per transaction: drawing it consumes nothing any other draw uses.
+  Rng rng = env_->Stream("card.booking", c, (day << 20) | tx.seq);
+  const double u = rng.Uniform();
+  const std::uint64_t days_later = u < 0.6 ? 1 : u < 0.9 ? 2 : 3;
+  return SimTime(day + days_later) * kDay + kCardPostingTime;
+}
+
+void Population::CheckingEntriesIn(CustomerId c, SimTime from, SimTime to,
+                                   std::vector<CheckingEntry>* out) const {
+  out->clear();
+  const Customer& k = customers_[c];
+  // Paydays up to the current day (the ledger knows no later one).
+  const SimTime last = std::min(to, SimTime(day_ + 1) * kDay);
+  for (SimTime d = std::max<SimTime>(0, from - kPaydayTime) / kDay; d * kDay < last; ++d) {
+    if (first_idle_day_ != ~0u && d >= SimTime(first_idle_day_)) break;  // the drain: no payday
+    const SimTime at = d * kDay + kPaydayTime;
+    if ((std::uint64_t(d) + k.payday_phase) % payday_days_ == 0 && at >= from && at < last) {
+      out->push_back(CheckingEntry{at, k.salary_cents});
+    }
+  }
+}
+
 void Population::TransactionsIn(CustomerId c, SimTime from, SimTime to,
                                 std::vector<CardTransaction>* out) const {
   out->clear();

@@ -108,6 +108,9 @@ class Population final : public LedgerView {
   Balances BalanceAt(CustomerId c, SimTime t) const override;
   void TransactionsIn(CustomerId c, SimTime from, SimTime to,
                       std::vector<CardTransaction>* out) const override;
+  SimTime CardBookedAt(CustomerId c, const CardTransaction& tx) const override;
+  void CheckingEntriesIn(CustomerId c, SimTime from, SimTime to,
+                         std::vector<CheckingEntry>* out) const override;
 
   // Exact regenerations of one day of one customer's card, from its own stream.
   // The day's legitimate card transactions of c, in time order.

@@ -118,6 +118,17 @@ TEST_CASE("403: consent not authorised, revoked, expired, lacking the scope, or 
   CHECK(f.recorder.Count(EntryType::kFlow) == 0);
 }
 
+TEST_CASE("403: a consent that leaves the addressed account out of a service", "[mocks][bank]") {
+  BankFixture f;
+  ApiRequest req = f.Linked(2, kScopeBalances | kScopeAccounts, Category::kBalance);
+  req.account_scopes = kScopeAccounts;  // the consent names this account for accounts only
+  ApiResponse r = f.Call(req);
+  CHECK(r.status == 403);
+  CHECK(r.reason == DenyReason::kScope);
+  req.account_scopes = kScopeBalances;
+  CHECK(f.Call(req).status == 200);
+}
+
 TEST_CASE("429: past the per-client rate limit, with Retry-After", "[mocks][bank]") {
   BankFixture f("{id: northbank, api: {rate_limit: 2/s, error_rate: 0}}");
   ApiRequest req = f.Linked(1, kScopeBalances, Category::kBalance);

@@ -134,6 +134,62 @@ world:
   CHECK(window.size() == a.size());
 }
 
+TEST_CASE("Card transactions book in the nightly run one to three days after authorisation",
+          "[mocks][population][ledger]") {
+  Fixture f(R"(
+duration: 3d
+world:
+  customers: {count: 200, card_tx_per_day: 6}
+)");
+  Population population(&f.env, f.scenario.spec.world.customers, f.scenario.spec.world.banks);
+  Population again(&f.env, f.scenario.spec.world.customers, f.scenario.spec.world.banks);
+  Counter counter;
+  population.StartDay(0, true, &counter);
+  std::uint64_t by_delay[4] = {0, 0, 0, 0}, total = 0;
+  for (CustomerId c = 0; c < 200; ++c) {
+    std::vector<CardTransaction> day;
+    population.CardDay(c, 0, &day);
+    for (const CardTransaction& tx : day) {
+      const SimTime booked = population.CardBookedAt(c, tx);
+      CHECK(booked == again.CardBookedAt(c, tx));  // a pure function of the transaction
+      CHECK(booked % kDay == kCardPostingTime);
+      CHECK(booked - tx.time <= kMaxCardBookingDelay);
+      const SimTime days = booked / kDay;
+      REQUIRE(days >= 1);
+      REQUIRE(days <= 3);
+      ++by_delay[days];
+      ++total;
+    }
+  }
+  REQUIRE(total > 1000);
+  CHECK(double(by_delay[1]) / double(total) == Approx(0.6).margin(0.05));
+  CHECK(double(by_delay[2]) / double(total) == Approx(0.3).margin(0.05));
+  CHECK(double(by_delay[3]) / double(total) == Approx(0.1).margin(0.05));
+}
+
+TEST_CASE("The checking account's entries are the salary credits on paydays",
+          "[mocks][population][ledger]") {
+  Fixture f(R"(
+duration: 20d
+world:
+  customers: {count: 5, payday_every: 7d}
+)");
+  Population population(&f.env, f.scenario.spec.world.customers, f.scenario.spec.world.banks);
+  Counter counter;
+  for (std::uint32_t d = 0; d <= 15; ++d) population.StartDay(d, true, &counter);
+  std::vector<CheckingEntry> entries;
+  population.CheckingEntriesIn(3, 0, 16 * kDay, &entries);
+  REQUIRE(entries.size() >= 2);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    CHECK(entries[i].amount_cents == population.at(3).salary_cents);
+    CHECK(entries[i].time % kDay == 9 * kHour);
+    if (i > 0) CHECK(entries[i].time - entries[i - 1].time == 7 * kDay);
+  }
+  std::vector<CheckingEntry> none;
+  population.CheckingEntriesIn(3, entries[0].time + 1, entries[1].time, &none);
+  CHECK(none.empty());
+}
+
 TEST_CASE("Adding a customer leaves the others' consent decisions unchanged",
           "[mocks][population][determinism]") {
   Fixture f1(R"(
