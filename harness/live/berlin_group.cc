@@ -1,5 +1,8 @@
 #include "harness/live/berlin_group.h"
 
+#include <algorithm>
+#include <cctype>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "harness/live/canary.h"
@@ -11,6 +14,9 @@ namespace http = boost::beast::http;
 using Json = nlohmann::ordered_json;
 using mocks::Category;
 using mocks::ConsentStatus;
+
+constexpr std::uint8_t kCheckingBit = 1, kCardBit = 2;
+std::uint8_t KindBit(AccountKind kind) { return kind == AccountKind::kCard ? kCardBit : kCheckingBit; }
 
 std::string StatusOf(const LiveBank& bank, mocks::ConsentId id) {
   const mocks::Consent& c = bank.consent(id);
@@ -31,16 +37,36 @@ std::string StatusOf(const LiveBank& bank, mocks::ConsentId id) {
   return "rejected";
 }
 
+// An RFC 4122 UUID in its textual form (8-4-4-4-12 hex digits), as the standard's
+// X-Request-ID must be.
+bool IsUuid(std::string_view v) {
+  if (v.size() != 36) return false;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? v[i] != '-' : !std::isxdigit(static_cast<unsigned char>(v[i]))) return false;
+  }
+  return true;
+}
+
 struct Exchange {
-  const HttpRequest& request;
-  LiveBank& bank;
+  Exchange(const HttpRequest& r, LiveBank& b) : request(r), bank(b) {
+    auto it = request.find("X-Request-ID");
+    request_id_valid = it != request.end() && IsUuid(it->value());
+    request_id_given = it != request.end();
+    // Every answer echoes the request's X-Request-ID; a missing or malformed one is
+    // refused, and that answer carries a fresh id (the header must be a UUID).
+    request_id = request_id_valid ? std::string(it->value()) : bank.NewUuid();
+  }
 
   HttpResponse Reply(unsigned status, const Json& body = Json()) const {
     // Request bytes echoed in messages (paths, headers) need not be UTF-8: they are
     // replaced (U+FFFD), where dump() would throw (found by fuzz_http).
-    return Respond(request, status,
-                   body.is_null() ? "" : body.dump(-1, ' ', false, Json::error_handler_t::replace),
-                   bank.Now());
+    HttpResponse res =
+        Respond(request, status,
+                body.is_null() ? "" : body.dump(-1, ' ', false, Json::error_handler_t::replace),
+                bank.Now());
+    res.set("X-Request-ID", request_id);
+    return res;
   }
   HttpResponse Fail(unsigned status, const std::string& code, const std::string& text) const {
     Json m;
@@ -56,19 +82,100 @@ struct Exchange {
     res.set(http::field::retry_after, std::to_string(bank.RetryAfterSeconds(delay)));
     return res;
   }
+  // {"href": absolute URL of `path`}.
+  Json Href(const std::string& path) const { return Json{{"href", Base() + path}}; }
+  const std::string& Base() const {
+    if (base.empty()) base = bank.BaseUrl(request);
+    return base;
+  }
+  std::string Header(std::string_view name) const {
+    auto it = request.find(name);
+    return it == request.end() ? "" : std::string(it->value());
+  }
+  bool HasHeader(std::string_view name) const { return request.find(name) != request.end(); }
+
+  const HttpRequest& request;
+  LiveBank& bank;
+  std::string request_id;
+  bool request_id_valid = false, request_id_given = false;
+  mutable std::string base;
 };
 
-Json Href(const std::string& path) { return Json{{"href", path}}; }
+// Checks every request makes: X-Request-ID, and an Accept bpsim can serve.
+std::optional<HttpResponse> CommonChecks(const Exchange& x) {
+  if (!x.request_id_given) return x.Fail(400, "FORMAT_ERROR", "header X-Request-ID is required");
+  if (!x.request_id_valid) {
+    return x.Fail(400, "FORMAT_ERROR", "header X-Request-ID must be a UUID, got '" +
+                                           x.Header("X-Request-ID") + "'");
+  }
+  if (!AcceptsJson(x.request)) {
+    return x.Fail(406, "REQUESTED_FORMATS_INVALID", "bpsim answers application/json only");
+  }
+  return std::nullopt;
+}
+
+bool IsJsonContentType(const HttpRequest& request) {
+  auto type = request.find(http::field::content_type);
+  if (type == request.end()) return true;
+  std::string_view v = type->value();
+  std::string media(v.substr(0, v.find(';')));
+  media.erase(std::remove(media.begin(), media.end(), ' '), media.end());
+  for (char& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return media == "application/json";
+}
+
+// An account named in a consent's access: its owner and kind, or an error text.
+struct NamedAccount {
+  mocks::CustomerId customer = mocks::kNoSubject;
+  AccountKind kind = AccountKind::kChecking;
+  std::string error;  // FORMAT_ERROR when it cannot be one of bpsim's accounts
+  std::string shown;  // how the reference named it, for messages
+};
+
+NamedAccount ResolveReference(const LiveBank& bank, const Json& ref) {
+  NamedAccount out;
+  if (!ref.is_object()) {
+    out.error = "an account reference must be an object";
+    return out;
+  }
+  const auto& population = const_cast<LiveBank&>(bank).world().population();
+  auto held = [&](mocks::CustomerId c) {
+    return c < population.size() && population.at(c).bank == bank.index();
+  };
+  if (ref.contains("iban") && ref["iban"].is_string()) {
+    out.shown = ref["iban"].get<std::string>();
+    out.kind = AccountKind::kChecking;
+    std::optional<mocks::CustomerId> c = ParseIban(bank.index(), out.shown);
+    if (c && held(*c)) out.customer = *c;
+    return out;
+  }
+  for (const char* key : {"maskedPan", "pan"}) {
+    if (ref.contains(key) && ref[key].is_string()) {
+      out.shown = ref[key].get<std::string>();
+      out.kind = AccountKind::kCard;
+      std::optional<mocks::CustomerId> c = ParseMaskedPan(bank.index(), out.shown);
+      if (c && held(*c)) out.customer = *c;
+      return out;
+    }
+  }
+  out.error = "accounts are named by iban (payment accounts) or maskedPan (card accounts)";
+  return out;
+}
 
 HttpResponse CreateConsent(const Exchange& x) {
-  auto psu = x.request.find("PSU-ID");
-  if (psu == x.request.end()) {
-    return x.Fail(400, "FORMAT_ERROR", "header PSU-ID (the customer number) is required");
+  if (!x.HasHeader("PSU-IP-Address")) {
+    return x.Fail(400, "FORMAT_ERROR", "header PSU-IP-Address is required");
   }
-  std::optional<mocks::CustomerId> customer = x.bank.Customer(psu->value());
-  if (!customer) {
-    return x.Fail(400, "FORMAT_ERROR",
-                  "PSU-ID '" + std::string(psu->value()) + "' is not a customer of " + x.bank.id());
+  if (!IsJsonContentType(x.request)) {
+    return x.Fail(415, "FORMAT_ERROR", "the request body must be application/json");
+  }
+  std::optional<mocks::CustomerId> psu;
+  if (x.HasHeader("PSU-ID")) {
+    psu = x.bank.Customer(x.Header("PSU-ID"));
+    if (!psu) {
+      return x.Fail(401, "PSU_CREDENTIALS_INVALID",
+                    "PSU-ID '" + x.Header("PSU-ID") + "' is not a customer of " + x.bank.id());
+    }
   }
   Json body = Json::parse(x.request.body(), nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
@@ -79,63 +186,135 @@ HttpResponse CreateConsent(const Exchange& x) {
   }
   const Json& access = body["access"];
   mocks::ScopeSet scopes = 0;
-  if (access.contains("accounts")) scopes |= mocks::kScopeAccounts;
-  if (access.contains("balances")) scopes |= mocks::kScopeAccounts | mocks::kScopeBalances;
-  if (access.contains("transactions")) {
-    scopes |= mocks::kScopeAccounts | mocks::kScopeTransactions;
+  AccountGrants grants;
+  std::uint8_t named_any = 0;  // kinds named in any list
+  std::optional<mocks::CustomerId> owner;
+  struct Service {
+    const char* key;
+    mocks::ScopeSet scopes;
+    std::uint8_t AccountGrants::*grant;
+  };
+  const Service services[] = {
+      {"accounts", mocks::kScopeAccounts, &AccountGrants::accounts},
+      {"balances", mocks::kScopeAccounts | mocks::kScopeBalances, &AccountGrants::balances},
+      {"transactions", mocks::kScopeAccounts | mocks::kScopeTransactions,
+       &AccountGrants::transactions},
+  };
+  bool names_accounts = false;
+  for (const Service& service : services) {
+    if (!access.contains(service.key)) continue;
+    const Json& list = access[service.key];
+    if (!list.is_array()) {
+      return x.Fail(400, "FORMAT_ERROR", std::string("access.") + service.key + " must be an array");
+    }
+    scopes |= service.scopes;
+    if (list.empty()) continue;  // bank-offered: the customer's accounts
+    names_accounts = true;
+    std::uint8_t kinds = 0;
+    for (const Json& ref : list) {
+      NamedAccount a = ResolveReference(x.bank, ref);
+      if (!a.error.empty()) return x.Fail(400, "FORMAT_ERROR", a.error);
+      const mocks::CustomerId expected = psu ? *psu : owner.value_or(a.customer);
+      if (a.customer == mocks::kNoSubject || a.customer != expected) {
+        return x.Fail(400, "RESOURCE_UNKNOWN",
+                      "account " + a.shown + " is not an account of " +
+                          (psu ? "PSU " + x.Header("PSU-ID") : std::string("the same customer")) +
+                          " at " + x.bank.id());
+      }
+      owner = a.customer;
+      kinds |= KindBit(a.kind);
+    }
+    grants.*service.grant = kinds;
+    named_any |= kinds;
   }
-  if (access.value("availableAccounts", "") == "allAccounts") scopes |= mocks::kScopeAccounts;
-  if (access.value("allPsd2", "") == "allAccounts") {
+  if (names_accounts) {
+    // Lists left empty or absent cover nothing beside named ones; reading the account
+    // list covers every account named anywhere.
+    for (const Service& service : services) {
+      const bool named = access.contains(service.key) && !access[service.key].empty();
+      if (!named) grants.*service.grant = access.contains(service.key) ? AccountGrants::kAll : 0;
+    }
+    grants.accounts |= named_any;
+  }
+  auto all = [&](const char* key) {
+    return access.contains(key) && access[key].is_string() &&
+           (access[key] == "allAccounts" || access[key] == "allAccountsWithOwnerName");
+  };
+  if (all("availableAccounts")) scopes |= mocks::kScopeAccounts;
+  if (all("availableAccountsWithBalance")) scopes |= mocks::kScopeAccounts | mocks::kScopeBalances;
+  if (all("allPsd2")) {
     scopes |= mocks::kScopeAccounts | mocks::kScopeBalances | mocks::kScopeTransactions;
   }
   if (scopes == 0) {
     return x.Fail(400, "FORMAT_ERROR",
-                  "access must name accounts, balances, transactions, availableAccounts or "
-                  "allPsd2");
+                  "access must name accounts, balances, transactions, availableAccounts, "
+                  "availableAccountsWithBalance or allPsd2");
   }
   if (!body.contains("recurringIndicator") || !body["recurringIndicator"].is_boolean()) {
     return x.Fail(400, "FORMAT_ERROR", "recurringIndicator is required and must be a boolean");
+  }
+  if (!body.contains("combinedServiceIndicator") || !body["combinedServiceIndicator"].is_boolean()) {
+    return x.Fail(400, "FORMAT_ERROR",
+                  "combinedServiceIndicator is required and must be a boolean");
   }
   if (!body.contains("frequencyPerDay") || !body["frequencyPerDay"].is_number_integer() ||
       body["frequencyPerDay"].get<std::int64_t>() < 1) {
     return x.Fail(400, "FORMAT_ERROR", "frequencyPerDay is required and must be an integer >= 1");
   }
-  SimTime validity = x.bank.world().spec().world.customers.consent.expiry;
-  if (body.contains("validUntil")) {
-    const Json& v = body["validUntil"];
-    std::optional<SimTime> at = v.is_string() && v.get<std::string>().size() == 10
-                                    ? ParseDateTime(v.get<std::string>())
-                                    : std::nullopt;
-    if (!at) return x.Fail(400, "FORMAT_ERROR", "validUntil must be a date YYYY-MM-DD");
-    // Valid until the end of that day.
-    if (*at + kDay <= x.bank.Now())
-      return x.Fail(400, "PERIOD_INVALID", "validUntil is in the past");
-    validity = *at + kDay - x.bank.Now();
+  const Json& v = body.value("validUntil", Json());
+  std::optional<SimTime> until = v.is_string() && v.get<std::string>().size() == 10
+                                     ? ParseDateTime(v.get<std::string>())
+                                     : std::nullopt;
+  if (!until) return x.Fail(400, "FORMAT_ERROR", "validUntil is required: a date YYYY-MM-DD");
+  // Valid until the end of that day (at most the bank's api.max_consent_life).
+  if (*until + kDay <= x.bank.Now()) {
+    return x.Fail(400, "PERIOD_INVALID", "validUntil is in the past");
   }
-  mocks::ConsentId id = x.bank.CreateConsent(*customer, scopes, validity);
+  const mocks::CustomerId customer = psu ? *psu : owner ? *owner : x.bank.AssignCustomer();
+  mocks::ConsentId id = x.bank.CreateConsent(customer, scopes, *until + kDay - x.bank.Now());
+  if (names_accounts) x.bank.SetGrants(id, grants);
   Json requested;
   requested["access"] = access;
   requested["recurringIndicator"] = body["recurringIndicator"];
   requested["frequencyPerDay"] = body["frequencyPerDay"];
   x.bank.SetConsentRequest(id, requested.dump());
+  const std::string redirect = x.Header("TPP-Redirect-URI");
+  const std::string nok = x.Header("TPP-Nok-Redirect-URI");
+  x.bank.SetRedirects(id, redirect, nok);
+
   const std::string self = "/v1/consents/" + LiveBank::ConsentText(id);
   Json out;
   out["consentStatus"] = "received";
   out["consentId"] = LiveBank::ConsentText(id);
-  out["_links"]["self"] = Href(self);
-  out["_links"]["status"] = Href(self + "/status");
-  out["_links"]["scaStatus"] =
-      Href("/__bpsim/consents/" + LiveBank::ConsentText(id) + "/authorise");
+  out["_links"]["self"] = x.Href(self);
+  out["_links"]["status"] = x.Href(self + "/status");
+  // The redirect SCA approach. An implicit authorisation is started at once unless
+  // the TPP prefers to start it itself.
+  if (x.Header("TPP-Explicit-Authorisation-Preferred") == "true") {
+    out["_links"]["startAuthorisation"] = x.Href(self + "/authorisations");
+  } else {
+    const Authorisation& a = x.bank.StartAuthorisation(id, redirect, nok);
+    out["_links"]["scaRedirect"] = x.Href("/__bpsim/sca/" + a.id);
+    out["_links"]["scaStatus"] = x.Href(self + "/authorisations/" + a.id);
+  }
   HttpResponse res = x.Reply(201, out);
-  res.set(http::field::location, self);
+  res.set(http::field::location, x.Base() + self);
+  res.set("ASPSP-SCA-Approach", "REDIRECT");
   return res;
 }
 
-HttpResponse Refusal(const Exchange& x, const mocks::ApiResponse& r, mocks::ConsentId token) {
+HttpResponse Refusal(const Exchange& x, const mocks::ApiResponse& r, mocks::ConsentId token,
+                     bool bearer_sent) {
   using mocks::DenyReason;
+  const std::string name = LiveBank::ConsentText(token);
   switch (r.status) {
     case 401:
-      return x.Fail(401, "TOKEN_INVALID", "the access token is missing or invalid");
+      // Without an Authorization header the Consent-ID is the credential: a consent
+      // never authorised is not valid yet.
+      if (!bearer_sent) {
+        return x.Fail(401, "CONSENT_INVALID", "consent " + name + " is " + StatusOf(x.bank, token));
+      }
+      return x.Fail(401, "TOKEN_INVALID", "the access token is invalid");
     case 429:
       return x.Retry(
           429, r.retry_after,
@@ -151,7 +330,6 @@ HttpResponse Refusal(const Exchange& x, const mocks::ApiResponse& r, mocks::Cons
     default:
       break;
   }
-  const std::string name = LiveBank::ConsentText(token);
   if (r.reason == DenyReason::kConsentInactive) {
     if (x.bank.Expired(token)) {
       return x.Fail(
@@ -163,183 +341,398 @@ HttpResponse Refusal(const Exchange& x, const mocks::ApiResponse& r, mocks::Cons
   if (r.reason == DenyReason::kWrongSubject) {
     return x.Fail(403, "RESOURCE_UNKNOWN", "the account is not addressed by consent " + name);
   }
-  return x.Fail(401, "CONSENT_INVALID", "consent " + name + " does not cover this service");
+  return x.Fail(401, "CONSENT_INVALID",
+                "consent " + name + " does not cover this service for this account");
 }
 
-Json AccountJson(const LiveBank& bank, mocks::CustomerId customer, AccountKind kind, bool links) {
+// Merchant category codes (ISO 18245) of the ledger's categories.
+constexpr const char* kMerchantCategoryCodes[] = {"5411", "5812", "4111", "5541", "5999",
+                                                  "4900", "7832", "4722", "8062", "6011"};
+static_assert(sizeof kMerchantCategoryCodes / sizeof kMerchantCategoryCodes[0] ==
+              mocks::kMerchantCategoryCount);
+
+// What a data request addresses: the service, the resource family (payment or card
+// accounts) and, below the list, one account and perhaps one transaction.
+struct Resource {
+  Category category = Category::kAccounts;
+  bool card = false;  // /v1/card-accounts
+  std::string account_text;  // empty: the list
+  std::string transaction_text;  // GET .../transactions/{transactionId}
+};
+
+std::string AccountPath(bool card, const std::string& id) {
+  return (card ? "/v1/card-accounts/" : "/v1/accounts/") + id;
+}
+
+Json AccountJson(const Exchange& x, mocks::CustomerId customer, AccountKind kind,
+                 const AccountGrants& grants) {
   Json a;
-  const std::string id = AccountId(bank.id(), customer, kind);
+  const std::string id = AccountId(x.bank.id(), customer, kind);
   a["resourceId"] = id;
+  if (kind == AccountKind::kCard) {
+    a["maskedPan"] = MaskedPan(x.bank.index(), customer);
+  } else {
+    a["iban"] = Iban(x.bank.index(), customer);
+  }
   a["currency"] = "EUR";
   a["name"] = kind == AccountKind::kCard ? "Card" : "Checking";
-  a["cashAccountType"] = kind == AccountKind::kCard ? "CARD" : "CACC";
-  if (links) {
-    a["_links"]["balances"] = Href("/v1/accounts/" + id + "/balances");
-    a["_links"]["transactions"] = Href("/v1/accounts/" + id + "/transactions");
+  if (kind == AccountKind::kChecking) a["cashAccountType"] = "CACC";
+  a["status"] = "enabled";
+  a["usage"] = "PRIV";
+  const std::string path = AccountPath(kind == AccountKind::kCard, id);
+  if (grants.balances & KindBit(kind)) a["_links"]["balances"] = x.Href(path + "/balances");
+  if (grants.transactions & KindBit(kind)) {
+    a["_links"]["transactions"] = x.Href(path + "/transactions");
   }
   return a;
 }
 
-HttpResponse DataRequest(const Exchange& x, Category category, const std::string& account_text) {
-  auto consent_header = x.request.find("Consent-ID");
-  if (consent_header == x.request.end()) {
-    return x.Fail(400, "FORMAT_ERROR", "header Consent-ID is required");
+Json AccountReference(const LiveBank& bank, mocks::CustomerId customer, AccountKind kind) {
+  Json ref;
+  if (kind == AccountKind::kCard) {
+    ref["maskedPan"] = MaskedPan(bank.index(), customer);
+  } else {
+    ref["iban"] = Iban(bank.index(), customer);
   }
-  auto auth = x.request.find(http::field::authorization);
-  auto [token_consent, secret] =
-      LiveBank::ParseBearer(auth == x.request.end() ? std::string_view() : auth->value());
-  std::optional<mocks::ConsentId> named = x.bank.FindConsent(consent_header->value());
-  if (!named || (token_consent != 0 && token_consent != *named)) {
+  ref["currency"] = "EUR";
+  return ref;
+}
+
+// Spending is a debit: negative in Berlin Group's signed amounts.
+Json SignedAmount(std::int64_t cents_credit) {
+  return {{"currency", "EUR"}, {"amount", (cents_credit < 0 ? "-" : "") + FormatAmount(cents_credit)}};
+}
+
+Json CardTransactionJson(const LiveBank& bank, mocks::CustomerId customer,
+                         const mocks::CardTransaction& tx, SimTime booked_at, bool pending) {
+  Json t;
+  t["cardTransactionId"] =
+      pending ? PendingTransactionId(customer, tx) : TransactionId(customer, tx);
+  t["transactionDate"] = FormatDate(tx.time);
+  t["acceptorTransactionDateTime"] = FormatDateTime(tx.time);
+  if (!pending) t["bookingDate"] = FormatDate(booked_at);
+  t["transactionAmount"] = SignedAmount(-tx.amount_cents);
+  t["merchantCategoryCode"] = kMerchantCategoryCodes[tx.merchant_category];
+  t["maskedPAN"] = MaskedPan(bank.index(), customer);
+  t["transactionDetails"] = mocks::kMerchantCategories[tx.merchant_category];
+  return t;
+}
+
+Json SalaryJson(mocks::CustomerId customer, const mocks::CheckingEntry& e) {
+  Json t;
+  t["transactionId"] = SalaryTransactionId(customer, e.time);
+  t["bookingDate"] = FormatDate(e.time);
+  t["valueDate"] = FormatDate(e.time);
+  t["transactionAmount"] = SignedAmount(e.amount_cents);
+  t["remittanceInformationUnstructured"] = "salary";
+  return t;
+}
+
+// The transaction filters of a transactions request: [from, to) and which lists.
+struct TransactionQuery {
+  SimTime from = std::numeric_limits<SimTime>::min(), to = kSimTimeMax;
+  bool booked = true, pending = false;
+};
+
+std::optional<HttpResponse> ParseTransactionQuery(const Exchange& x, bool card,
+                                                  TransactionQuery* q) {
+  Target t = ParseTarget(x.request.target());
+  for (const char* key : {"bookingStatus", "dateFrom", "dateTo"}) {
+    if (t.Count(key) > 1) {
+      return x.Fail(400, "FORMAT_ERROR", std::string("query parameter ") + key +
+                                             " is given more than once");
+    }
+  }
+  for (const char* key : {"entryReferenceFrom", "deltaList"}) {
+    if (t.Count(key) > 0) {
+      return x.Fail(400, "PARAMETER_NOT_SUPPORTED",
+                    std::string("query parameter ") + key + " is not supported by this bank");
+    }
+  }
+  std::optional<std::string> booking = t.Query("bookingStatus");
+  if (!booking) return x.Fail(400, "FORMAT_ERROR", "query parameter bookingStatus is required");
+  if (*booking == "booked" || *booking == "pending" || *booking == "both") {
+    q->booked = *booking != "pending";
+    q->pending = *booking != "booked";
+  } else if (!card && (*booking == "information" || *booking == "all")) {
+    return x.Fail(400, "PARAMETER_NOT_SUPPORTED",
+                  "bookingStatus '" + *booking + "' is not supported; use booked, pending or both");
+  } else {
+    return x.Fail(400, "FORMAT_ERROR",
+                  "bookingStatus must be booked, pending or both, got '" + *booking + "'");
+  }
+  for (const char* key : {"dateFrom", "dateTo"}) {
+    std::optional<std::string> v = t.Query(key);
+    if (!v) continue;
+    std::optional<SimTime> at = v->size() == 10 ? ParseDateTime(*v) : std::nullopt;
+    if (!at) {
+      return x.Fail(400, "FORMAT_ERROR",
+                    std::string(key) + " must be a date YYYY-MM-DD, got '" + *v + "'");
+    }
+    if (key[4] == 'F') {
+      q->from = *at;
+    } else {
+      q->to = *at + kDay;  // inclusive day
+    }
+  }
+  if (q->from >= q->to) return x.Fail(400, "PERIOD_INVALID", "dateFrom is after dateTo");
+  return std::nullopt;
+}
+
+HttpResponse DataRequest(const Exchange& x, const Resource& what) {
+  if (!x.HasHeader("Consent-ID")) return x.Fail(400, "FORMAT_ERROR", "header Consent-ID is required");
+  const std::string consent_text = x.Header("Consent-ID");
+  const bool bearer_sent = x.HasHeader("Authorization");
+  auto [token_consent, secret] = LiveBank::ParseBearer(x.Header("Authorization"));
+  std::optional<mocks::ConsentId> named = x.bank.FindConsent(consent_text);
+  if (!named || (bearer_sent && token_consent != 0 && token_consent != *named)) {
     return x.Fail(403, "CONSENT_UNKNOWN",
-                  "Consent-ID '" + std::string(consent_header->value()) +
+                  "Consent-ID '" + consent_text +
                       "' is unknown or not the consent of the access token");
+  }
+  // The standard's redirect approach has no access token: the Consent-ID is the
+  // credential (the TPP's certificate would bind it in production). A bearer token,
+  // when sent, must be that consent's.
+  if (!bearer_sent) {
+    token_consent = *named;
+    secret = x.bank.consent(*named).token_secret;
   }
   mocks::ApiRequest req;
   req.token_consent = token_consent;
   req.token_secret = secret;
-  req.category = category;
+  req.category = what.category;
   AccountRef account;
-  if (category == Category::kAccounts) {
+  const bool list = what.account_text.empty();
+  if (list) {
     req.subject = x.bank.consent(*named).customer;
   } else {
-    std::optional<AccountRef> parsed = ParseAccountId(x.bank.id(), account_text);
+    std::optional<AccountRef> parsed = ParseAccountId(x.bank.id(), what.account_text);
     if (!parsed || parsed->customer >= x.bank.world().population().size() ||
-        x.bank.world().population().at(parsed->customer).bank != x.bank.index()) {
-      return x.Fail(404, "RESOURCE_UNKNOWN", "no account '" + account_text + "'");
+        x.bank.world().population().at(parsed->customer).bank != x.bank.index() ||
+        (parsed->kind == AccountKind::kCard) != what.card) {
+      return x.Fail(404, "RESOURCE_UNKNOWN", "no account '" + what.account_text + "'");
     }
     account = *parsed;
     req.subject = account.customer;
+    req.account_scopes = x.bank.ScopesOn(*named, KindBit(account.kind));
   }
-  if (category == Category::kTransactions) {
-    Target t = ParseTarget(x.request.target());
-    std::optional<std::string> booking = t.Query("bookingStatus");
-    if (!booking) return x.Fail(400, "FORMAT_ERROR", "query parameter bookingStatus is required");
-    if (*booking != "booked" && *booking != "both" && *booking != "pending") {
-      return x.Fail(
-          400, "PARAMETER_NOT_SUPPORTED",
-          "bookingStatus '" + *booking + "' is not supported; use booked, pending or both");
+  TransactionQuery q;
+  if (what.category == Category::kTransactions && what.transaction_text.empty()) {
+    if (auto bad = ParseTransactionQuery(x, what.card, &q)) return std::move(*bad);
+  }
+  std::optional<TransactionRef> wanted_tx;
+  if (!what.transaction_text.empty()) {
+    wanted_tx = ParseTransactionId(account.customer, what.transaction_text);
+    if (wanted_tx) {  // the ledger is read for that day only
+      q.from = SimTime(wanted_tx->day) * kDay;
+      q.to = q.from + kDay;
     }
-    req.window_from = 0;
-    req.window_to = x.bank.Now() + 1;
-    if (auto from = t.Query("dateFrom")) {
-      std::optional<SimTime> at = from->size() == 10 ? ParseDateTime(*from) : std::nullopt;
-      if (!at) return x.Fail(400, "FORMAT_ERROR", "dateFrom must be a date YYYY-MM-DD");
-      req.window_from = *at;
-    }
-    if (auto to = t.Query("dateTo")) {
-      std::optional<SimTime> at = to->size() == 10 ? ParseDateTime(*to) : std::nullopt;
-      if (!at) return x.Fail(400, "FORMAT_ERROR", "dateTo must be a date YYYY-MM-DD");
-      req.window_to = *at + kDay;  // inclusive day
-    }
-    if (req.window_from >= req.window_to) {
-      return x.Fail(400, "PERIOD_INVALID", "dateFrom is after dateTo");
-    }
+  }
+  if (what.category == Category::kTransactions) {
+    // The ledger is asked by authorisation time; a booked transaction is filtered by
+    // its booking date, at most kMaxCardBookingDelay later.
+    const SimTime lowest = std::numeric_limits<SimTime>::min();
+    req.window_from = q.from == lowest ? 0 : q.from - mocks::kMaxCardBookingDelay;
+    req.window_to = q.to == kSimTimeMax ? x.bank.Now() + 1 : q.to;
   }
   mocks::ApiResponse r = x.bank.Fetch(req);
-  if (r.status != 200) return Refusal(x, r, token_consent);
+  if (r.status != 200) return Refusal(x, r, token_consent, bearer_sent);
 
+  const AccountGrants grants = x.bank.Grants(*named);
   Json out;
-  if (category == Category::kAccounts) {
-    out["accounts"] = Json::array({AccountJson(x.bank, req.subject, AccountKind::kChecking, true),
-                                   AccountJson(x.bank, req.subject, AccountKind::kCard, true)});
+  const char* account_key = what.card ? "cardAccount" : "account";
+  if (what.category == Category::kAccounts) {
+    const AccountKind kind = what.card ? AccountKind::kCard : AccountKind::kChecking;
+    if (!list) {
+      out[account_key] = AccountJson(x, req.subject, kind, grants);
+      return x.Reply(200, out);
+    }
+    Json accounts = Json::array();
+    if (grants.accounts & KindBit(kind)) accounts.push_back(AccountJson(x, req.subject, kind, grants));
+    out[what.card ? "cardAccounts" : "accounts"] = std::move(accounts);
     return x.Reply(200, out);
   }
-  out["account"] = {{"resourceId", account_text}, {"currency", "EUR"}};
-  if (category == Category::kBalance) {
+  if (what.category == Category::kBalance) {
     std::int64_t cents =
         account.kind == AccountKind::kCard ? r.balances.card_cents : r.balances.checking_cents;
     x.bank.NoteAmount(cents, account.customer, Category::kBalance);
-    out["balances"] = Json::array(
-        {{{"balanceAmount",
-           {{"currency", "EUR"}, {"amount", (cents < 0 ? "-" : "") + FormatAmount(cents)}}},
-          {"balanceType", "interimAvailable"},
-          {"lastChangeDateTime", FormatDateTime(x.bank.Now())}}});
+    out[account_key] = AccountReference(x.bank, account.customer, account.kind);
+    out["balances"] = Json::array({{{"balanceAmount", SignedAmount(cents)},
+                                    {"balanceType", "interimAvailable"},
+                                    {"lastChangeDateTime", FormatDateTime(x.bank.Now())}}});
     return x.Reply(200, out);
   }
-  Json booked = Json::array();
+  const std::string self = AccountPath(what.card, what.account_text);
+  Json booked = Json::array(), pending = Json::array();
+  const mocks::LedgerView& ledger = x.bank.world().population();
+  const SimTime now = x.bank.Now();
   if (account.kind == AccountKind::kCard) {
     for (const mocks::CardTransaction& tx : r.transactions) {
-      // Spending is a debit: negative in Berlin Group's signed amounts.
-      std::string amount = (tx.amount_cents > 0 ? "-" : "") + FormatAmount(tx.amount_cents);
+      const SimTime booked_at = ledger.CardBookedAt(account.customer, tx);
+      const bool is_pending = booked_at > now;
+      // Booked: by booking date; pending: by entry date (the standard's dateFrom).
+      const SimTime date = (is_pending ? tx.time : booked_at) / kDay * kDay;
+      if (is_pending ? !q.pending : !q.booked) continue;
+      if (date < q.from || date >= q.to) continue;
       x.bank.NoteAmount(tx.amount_cents, account.customer, Category::kTransactions);
-      booked.push_back({{"transactionId", TransactionId(account.customer, tx)},
-                        {"bookingDate", FormatDate(tx.time)},
-                        {"valueDate", FormatDate(tx.time)},
-                        {"transactionAmount", {{"currency", "EUR"}, {"amount", amount}}},
-                        {"remittanceInformationUnstructured",
-                         mocks::kMerchantCategories[tx.merchant_category]}});
+      (is_pending ? pending : booked)
+          .push_back(CardTransactionJson(x.bank, account.customer, tx, booked_at, is_pending));
+    }
+  } else if (q.booked) {  // the checking account: salary credits, booked on payday
+    std::vector<mocks::CheckingEntry> entries;
+    ledger.CheckingEntriesIn(account.customer, std::max<SimTime>(0, q.from),
+                             std::min(q.to, now + 1), &entries);
+    for (const mocks::CheckingEntry& e : entries) {
+      x.bank.NoteAmount(e.amount_cents, account.customer, Category::kTransactions);
+      booked.push_back(SalaryJson(account.customer, e));
     }
   }
-  out["transactions"]["booked"] = std::move(booked);
-  out["transactions"]["pending"] = Json::array();
-  out["transactions"]["_links"]["account"] = Href("/v1/accounts/" + account_text);
+  if (!what.transaction_text.empty()) {
+    // GET .../transactions/{transactionId}: payment accounts only (the standard has
+    // no single card transaction).
+    for (const Json& t : booked) {
+      if (t["transactionId"] == what.transaction_text) {
+        return x.Reply(200, Json{{"transactionsDetails", t}});
+      }
+    }
+    return x.Fail(404, "RESOURCE_UNKNOWN",
+                  "no transaction '" + what.transaction_text + "' on account " + what.account_text);
+  }
+  out[account_key] = AccountReference(x.bank, account.customer, account.kind);
+  const char* report_key = what.card ? "cardTransactions" : "transactions";
+  if (q.booked) out[report_key]["booked"] = std::move(booked);
+  if (q.pending) out[report_key]["pending"] = std::move(pending);
+  out[report_key]["_links"][what.card ? "cardAccount" : "account"] = x.Href(self);
   return x.Reply(200, out);
+}
+
+// /v1/consents/{consentId}/authorisations[/{authorisationId}].
+HttpResponse Authorisations(const Exchange& x, const std::vector<std::string>& s,
+                            mocks::ConsentId id, std::string* route) {
+  const http::verb m = x.request.method();
+  const std::string self = "/v1/consents/" + s[2] + "/authorisations";
+  if (s.size() == 4) {
+    if (m == http::verb::post) {
+      *route = "POST /v1/consents/{consentId}/authorisations";
+      if (x.bank.consent(id).status != ConsentStatus::kAwaitingAuthorisation || x.bank.Expired(id)) {
+        return x.Fail(409, "STATUS_INVALID",
+                      "consent " + s[2] + " is " + StatusOf(x.bank, id) +
+                          ": only a received consent can be authorised");
+      }
+      auto [ok, nok] = x.bank.Redirects(id);
+      if (x.HasHeader("TPP-Redirect-URI")) ok = x.Header("TPP-Redirect-URI");
+      if (x.HasHeader("TPP-Nok-Redirect-URI")) nok = x.Header("TPP-Nok-Redirect-URI");
+      const Authorisation& a = x.bank.StartAuthorisation(id, ok, nok);
+      Json out;
+      out["scaStatus"] = ScaStatusName(a.status);
+      out["authorisationId"] = a.id;
+      out["_links"]["scaRedirect"] = x.Href("/__bpsim/sca/" + a.id);
+      out["_links"]["scaStatus"] = x.Href(self + "/" + a.id);
+      HttpResponse res = x.Reply(201, out);
+      res.set("ASPSP-SCA-Approach", "REDIRECT");
+      return res;
+    }
+    if (m == http::verb::get) {
+      *route = "GET /v1/consents/{consentId}/authorisations";
+      Json ids = Json::array();
+      for (const std::string& a : x.bank.AuthorisationsOf(id)) ids.push_back(a);
+      return x.Reply(200, Json{{"authorisationIds", ids}});
+    }
+    return x.Fail(405, "SERVICE_INVALID", "use POST or GET on " + self);
+  }
+  *route = "GET /v1/consents/{consentId}/authorisations/{authorisationId}";
+  if (m != http::verb::get) {
+    return x.Fail(405, "SERVICE_INVALID",
+                  "only GET: this bank's SCA is the redirect approach (no embedded PSU data)");
+  }
+  Authorisation* a = x.bank.FindAuthorisation(s[4]);
+  if (a == nullptr || a->consent != id) {
+    return x.Fail(404, "RESOURCE_UNKNOWN", "consent " + s[2] + " has no authorisation '" + s[4] + "'");
+  }
+  return x.Reply(200, Json{{"scaStatus", ScaStatusName(a->status)}});
+}
+
+HttpResponse Consents(const Exchange& x, const std::vector<std::string>& s, std::string* route) {
+  const http::verb m = x.request.method();
+  auto not_allowed = [&] {
+    return x.Fail(405, "SERVICE_INVALID", "method not allowed on this resource");
+  };
+  if (s.size() == 2) {
+    *route = "POST /v1/consents";
+    if (m != http::verb::post) return not_allowed();
+    if (auto bad = CommonChecks(x)) return std::move(*bad);
+    return CreateConsent(x);
+  }
+  if (s.size() > 5 || (s.size() >= 4 && s[3] != "status" && s[3] != "authorisations") ||
+      (s.size() == 5 && s[3] != "authorisations")) {
+    return x.Fail(404, "RESOURCE_UNKNOWN", "no such resource");
+  }
+  if (auto bad = CommonChecks(x)) return std::move(*bad);
+  std::optional<mocks::ConsentId> id = x.bank.FindConsent(s[2]);
+  if (!id) return x.Fail(403, "CONSENT_UNKNOWN", "consent '" + s[2] + "' is unknown");
+  if (s.size() >= 4 && s[3] == "authorisations") return Authorisations(x, s, *id, route);
+  if (s.size() == 4) {
+    *route = "GET /v1/consents/{consentId}/status";
+    if (m != http::verb::get) return not_allowed();
+    return x.Reply(200, Json{{"consentStatus", StatusOf(x.bank, *id)}});
+  }
+  if (m == http::verb::get) {
+    *route = "GET /v1/consents/{consentId}";
+    Json out = Json::parse(x.bank.ConsentRequest(*id));
+    const mocks::Consent& c = x.bank.consent(*id);
+    out["validUntil"] = FormatDate(c.expires_at - 1);
+    out["lastActionDate"] = FormatDate(x.bank.Now());
+    out["consentStatus"] = StatusOf(x.bank, *id);
+    return x.Reply(200, out);
+  }
+  if (m == http::verb::delete_) {
+    *route = "DELETE /v1/consents/{consentId}";
+    if (!x.bank.Terminate(*id)) {
+      return x.Fail(409, "STATUS_INVALID",
+                    "consent " + s[2] + " is already " + StatusOf(x.bank, *id));
+    }
+    return x.Reply(204);
+  }
+  return not_allowed();
 }
 
 }  // namespace
 
 HttpResponse HandleBerlinGroup(const HttpRequest& request, LiveBank& bank, std::string* route) {
-  Exchange x{request, bank};
+  Exchange x(request, bank);
   *route = "unknown";
   Target t = ParseTarget(request.target());
   const std::vector<std::string>& s = t.segments;
-  const http::verb m = request.method();
-  auto not_allowed = [&] {
-    return x.Fail(405, "SERVICE_INVALID", "method not allowed on this resource");
-  };
   auto unknown = [&] { return x.Fail(404, "RESOURCE_UNKNOWN", "no such resource"); };
   if (s.size() < 2 || s[0] != "v1") return unknown();
+  if (s[1] == "consents") return Consents(x, s, route);
 
-  if (s[1] == "consents") {
-    if (s.size() == 2) {
-      *route = "POST /v1/consents";
-      return m == http::verb::post ? CreateConsent(x) : not_allowed();
-    }
-    std::optional<mocks::ConsentId> id = bank.FindConsent(s[2]);
-    auto consent_unknown = [&] {
-      return x.Fail(403, "CONSENT_UNKNOWN", "consent '" + s[2] + "' is unknown");
-    };
-    if (s.size() == 4 && s[3] == "status") {
-      *route = "GET /v1/consents/{consentId}/status";
-      if (m != http::verb::get) return not_allowed();
-      if (!id) return consent_unknown();
-      return x.Reply(200, Json{{"consentStatus", StatusOf(bank, *id)}});
-    }
-    if (s.size() != 3) return unknown();
-    if (m == http::verb::get) {
-      *route = "GET /v1/consents/{consentId}";
-      if (!id) return consent_unknown();
-      Json out = Json::parse(bank.ConsentRequest(*id));
-      const mocks::Consent& c = bank.consent(*id);
-      out["validUntil"] = FormatDate(c.expires_at - 1);
-      out["lastActionDate"] = FormatDate(bank.Now());
-      out["consentStatus"] = StatusOf(bank, *id);
-      return x.Reply(200, out);
-    }
-    if (m == http::verb::delete_) {
-      *route = "DELETE /v1/consents/{consentId}";
-      if (!id) return consent_unknown();
-      if (!bank.Terminate(*id) && !bank.TerminatedByTpp(*id)) {
-        return x.Fail(401, "CONSENT_INVALID",
-                      "consent " + s[2] + " is already " + StatusOf(bank, *id));
-      }
-      return x.Reply(204);
-    }
-    return not_allowed();
+  // /v1/accounts[/{id}[/balances|/transactions[/{transactionId}]]] and the same
+  // under /v1/card-accounts (no single card transaction).
+  const bool card = s[1] == "card-accounts";
+  if (s[1] != "accounts" && !card) return unknown();
+  const std::string family = card ? "/v1/card-accounts" : "/v1/accounts";
+  Resource what;
+  what.card = card;
+  if (s.size() == 2) {
+    *route = "GET " + family;
+  } else if (s.size() == 3) {
+    *route = "GET " + family + "/{account-id}";
+    what.account_text = s[2];
+  } else if ((s.size() == 4 && (s[3] == "balances" || s[3] == "transactions")) ||
+             (s.size() == 5 && s[3] == "transactions" && !card)) {
+    *route = "GET " + family + "/{account-id}/" + s[3] + (s.size() == 5 ? "/{transactionId}" : "");
+    what.account_text = s[2];
+    what.category = s[3] == "balances" ? Category::kBalance : Category::kTransactions;
+    if (s.size() == 5) what.transaction_text = s[4];
+  } else {
+    return unknown();
   }
-  if (s[1] == "accounts") {
-    if (s.size() == 2) {
-      *route = "GET /v1/accounts";
-      return m == http::verb::get ? DataRequest(x, Category::kAccounts, "") : not_allowed();
-    }
-    if (s.size() == 4 && (s[3] == "balances" || s[3] == "transactions")) {
-      *route = "GET /v1/accounts/{account-id}/" + s[3];
-      if (m != http::verb::get) return not_allowed();
-      return DataRequest(x, s[3] == "balances" ? Category::kBalance : Category::kTransactions,
-                         s[2]);
-    }
+  if (request.method() != http::verb::get) {
+    return x.Fail(405, "SERVICE_INVALID", "method not allowed on this resource");
   }
-  return unknown();
+  if (auto bad = CommonChecks(x)) return std::move(*bad);
+  return DataRequest(x, what);
 }
 
 }  // namespace bpsim::harness::live

@@ -83,6 +83,78 @@ std::string TransactionId(mocks::CustomerId customer, const mocks::CardTransacti
   return buf;
 }
 
+std::string SalaryTransactionId(mocks::CustomerId customer, SimTime at) {
+  mocks::CardTransaction tx;
+  tx.time = at;
+  tx.seq = kSalarySeq;
+  return TransactionId(customer, tx);
+}
+
+std::string PendingTransactionId(mocks::CustomerId customer, const mocks::CardTransaction& tx) {
+  return TransactionId(customer, tx) + "-P";
+}
+
+std::optional<TransactionRef> ParseTransactionId(mocks::CustomerId customer,
+                                                 std::string_view text) {
+  char prefix[16];
+  std::snprintf(prefix, sizeof prefix, "TX-%08u-", customer);
+  if (text.substr(0, 12) != prefix) return std::nullopt;
+  std::size_t pos = 12;
+  unsigned day = 0, seq = 0;
+  if (!Digits(text, &pos, 5, &day) || pos >= text.size() || text[pos++] != '-' ||
+      !Digits(text, &pos, 4, &seq)) {
+    return std::nullopt;
+  }
+  std::string_view rest = text.substr(pos);
+  if (!rest.empty() && rest != "-P") return std::nullopt;
+  return TransactionRef{day, seq, !rest.empty()};
+}
+
+namespace {
+
+// ISO 13616 check digits of a German-form IBAN with this 18-digit BBAN.
+std::string IbanFor(const std::string& bban) {
+  // BBAN, then "DE" as 1314, then "00"; mod 97 digit by digit.
+  const std::string digits = bban + "131400";
+  unsigned rem = 0;
+  for (char d : digits) rem = (rem * 10 + unsigned(d - '0')) % 97;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "DE%02u%s", 98 - rem, bban.c_str());
+  return buf;
+}
+
+}  // namespace
+
+std::string Iban(mocks::BankIndex bank, mocks::CustomerId customer) {
+  char bban[32];
+  std::snprintf(bban, sizeof bban, "5%03u0000%08u00", unsigned(bank % 1000), customer);
+  return IbanFor(bban);
+}
+
+std::optional<mocks::CustomerId> ParseIban(mocks::BankIndex bank, std::string_view text) {
+  if (text.size() != 22) return std::nullopt;
+  std::size_t pos = 12;
+  unsigned customer = 0;
+  if (!Digits(text, &pos, 8, &customer)) return std::nullopt;
+  if (text != Iban(bank, customer)) return std::nullopt;
+  return customer;
+}
+
+std::string MaskedPan(mocks::BankIndex bank, mocks::CustomerId customer) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "49%04u*****%08u", unsigned(bank % 10000), customer);
+  return buf;
+}
+
+std::optional<mocks::CustomerId> ParseMaskedPan(mocks::BankIndex bank, std::string_view text) {
+  if (text.size() != 19) return std::nullopt;
+  std::size_t pos = 11;
+  unsigned customer = 0;
+  if (!Digits(text, &pos, 8, &customer)) return std::nullopt;
+  if (text != MaskedPan(bank, customer)) return std::nullopt;
+  return customer;
+}
+
 std::string FormatAmount(std::int64_t cents) {
   std::uint64_t a = cents < 0 ? std::uint64_t(-(cents + 1)) + 1 : std::uint64_t(cents);
   char buf[32];
@@ -106,7 +178,7 @@ std::string FormatDateTime(SimTime t) {
 
 std::string FormatDate(SimTime t) { return FormatDateTime(t).substr(0, 10); }
 
-std::optional<SimTime> ParseDateTime(std::string_view text) {
+std::optional<SimTime> ParseDateTime(std::string_view text, Zone zone_policy) {
   std::size_t pos = 0;
   unsigned y, mo, d, h = 0, mi = 0, s = 0;
   if (!Digits(text, &pos, 4, &y) || pos >= text.size() || text[pos++] != '-' ||
@@ -115,6 +187,7 @@ std::optional<SimTime> ParseDateTime(std::string_view text) {
     return std::nullopt;
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
+  SimTime offset = 0;  // the zone's offset from UTC
   if (pos < text.size()) {
     if (text[pos++] != 'T' || !Digits(text, &pos, 2, &h) || pos >= text.size() ||
         text[pos++] != ':' || !Digits(text, &pos, 2, &mi) || pos >= text.size() ||
@@ -129,20 +202,28 @@ std::optional<SimTime> ParseDateTime(std::string_view text) {
       if (pos == start) return std::nullopt;
     }
     std::string_view zone = text.substr(pos);
-    unsigned zh, zm;
-    std::size_t zpos = 1;
-    bool offset = zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') &&
-                  Digits(zone, &zpos, 2, &zh) && zone[zpos++] == ':' && Digits(zone, &zpos, 2, &zm);
-    if (!zone.empty() && zone != "Z" && !offset) return std::nullopt;
+    if (!zone.empty() && zone != "Z") {
+      unsigned zh, zm;
+      std::size_t zpos = 1;
+      const char sign = zone[0];
+      bool ok = zone.size() == 6 && (sign == '+' || sign == '-' || sign == ' ') &&
+                Digits(zone, &zpos, 2, &zh) && zone[zpos++] == ':' &&
+                Digits(zone, &zpos, 2, &zm) && zh <= 23 && zm <= 59;
+      if (!ok) return std::nullopt;
+      offset = (sign == '-' ? -1 : 1) * (SimTime(zh) * kHour + SimTime(zm) * kMinute);
+      if (zone_policy == Zone::kIgnore) offset = 0;
+    }
   }
   std::int64_t days = DaysFromCivil(int(y), mo, d) - kEpochDays;
-  if (days < 0) return std::nullopt;
-  // Simulated time is signed 64-bit nanoseconds (about 292 years from the epoch):
-  // later dates, such as Berlin Group's customary validUntil 9999-12-31, are read as
-  // the cap, with room left for the callers' additions (found by fuzz_http).
+  // Simulated time is signed 64-bit nanoseconds (about 292 years either side of the
+  // epoch): dates outside [1900, 2200), such as Berlin Group's customary validUntil
+  // 9999-12-31, are read as the bound, with room left for the callers' additions
+  // (found by fuzz_http).
+  static const std::int64_t kMinDays = DaysFromCivil(1900, 1, 1) - kEpochDays;
   static const std::int64_t kMaxDays = DaysFromCivil(2200, 1, 1) - kEpochDays;
   if (days >= kMaxDays) return kMaxDays * kDay;
-  return days * kDay + SimTime(h) * kHour + SimTime(mi) * kMinute + SimTime(s) * kSecond;
+  if (days < kMinDays) return kMinDays * kDay;
+  return days * kDay + SimTime(h) * kHour + SimTime(mi) * kMinute + SimTime(s) * kSecond - offset;
 }
 
 }  // namespace bpsim::harness::live

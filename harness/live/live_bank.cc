@@ -1,5 +1,7 @@
 #include "harness/live/live_bank.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -15,7 +17,8 @@ LiveBank::LiveBank(mocks::World* world, mocks::BankIndex index, double time_scal
     : world_(world),
       index_(index),
       time_scale_(time_scale > 0 ? time_scale : 1),
-      errors_(world->env().Stream("live.errors", index)) {}
+      errors_(world->env().Stream("live.errors", index)),
+      uuids_(world->env().Stream("live.uuid", index)) {}
 
 const std::string& LiveBank::id() const { return world_->spec().world.banks[index_].id; }
 
@@ -32,8 +35,19 @@ std::optional<mocks::CustomerId> LiveBank::Customer(std::string_view number) con
   return value;
 }
 
+mocks::CustomerId LiveBank::AssignCustomer() {
+  const mocks::Population& population = world_->population();
+  for (std::uint32_t tried = 0; tried < population.size(); ++tried) {
+    mocks::CustomerId c = next_assigned_;
+    next_assigned_ = (next_assigned_ + 1) % population.size();
+    if (population.at(c).bank == index_) return c;
+  }
+  return mocks::kNoSubject;  // a bank without customers
+}
+
 mocks::ConsentId LiveBank::CreateConsent(mocks::CustomerId customer, mocks::ScopeSet scopes,
                                          SimTime validity) {
+  validity = std::min(validity, world_->spec().world.banks[index_].api.max_consent_life);
   mocks::PurposeSet purposes =
       hooks_ != nullptr ? hooks_->PurposesFor(customer, index_) : mocks::PurposeSet(mocks::kPurposeDisplay);
   mocks::ConsentId id = world_->consents().Create(customer, index_, scopes, purposes, validity);
@@ -53,6 +67,124 @@ std::optional<mocks::ConsentId> LiveBank::FindConsent(std::string_view text) con
   if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
   if (http_consents_.count(id) == 0) return std::nullopt;
   return id;
+}
+
+AccountGrants LiveBank::Grants(mocks::ConsentId id) const {
+  auto it = grants_.find(id);
+  return it == grants_.end() ? AccountGrants() : it->second;
+}
+
+mocks::ScopeSet LiveBank::ScopesOn(mocks::ConsentId id, std::uint8_t kind_bit) const {
+  auto it = grants_.find(id);
+  if (it == grants_.end()) return mocks::kScopeAccounts | mocks::kScopeBalances | mocks::kScopeTransactions;
+  const AccountGrants& g = it->second;
+  mocks::ScopeSet s = 0;
+  if (g.accounts & kind_bit) s |= mocks::kScopeAccounts;
+  if (g.balances & kind_bit) s |= mocks::kScopeBalances;
+  if (g.transactions & kind_bit) s |= mocks::kScopeTransactions;
+  return s;
+}
+
+bool LiveBank::Decide(mocks::ConsentId id, bool approve) {
+  mocks::ConsentStore& store = world_->consents();
+  const mocks::Consent& c = store.Get(id);
+  if (c.status != mocks::ConsentStatus::kAwaitingAuthorisation || Now() >= c.expires_at) {
+    return false;
+  }
+  if (!approve) return store.Reject(id);
+  Rng rng = world_->env().Stream("live.token", id);
+  std::uint64_t secret = rng.Next() | (1ULL << 63);  // never 0, always 16 hex digits
+  return store.Authorise(id, secret);
+}
+
+const char* ScaStatusName(ScaStatus s) {
+  switch (s) {
+    case ScaStatus::kReceived:
+      return "received";
+    case ScaStatus::kFinalised:
+      return "finalised";
+    case ScaStatus::kFailed:
+      return "failed";
+  }
+  return "failed";
+}
+
+Authorisation& LiveBank::StartAuthorisation(mocks::ConsentId consent, std::string redirect_uri,
+                                            std::string nok_redirect_uri) {
+  Authorisation a;
+  a.id = "auth-" + std::to_string(authorisations_.size() + 1);
+  a.consent = consent;
+  a.redirect_uri = std::move(redirect_uri);
+  a.nok_redirect_uri = std::move(nok_redirect_uri);
+  authorisations_.push_back(std::move(a));
+  return authorisations_.back();
+}
+
+Authorisation* LiveBank::FindAuthorisation(std::string_view id) {
+  constexpr std::string_view kPrefix = "auth-";
+  if (id.substr(0, kPrefix.size()) != kPrefix) return nullptr;
+  id.remove_prefix(kPrefix.size());
+  std::size_t n = 0;
+  auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
+  if (ec != std::errc() || end != id.data() + id.size() || n == 0 ||
+      n > authorisations_.size()) {
+    return nullptr;
+  }
+  return &authorisations_[n - 1];
+}
+
+std::vector<std::string> LiveBank::AuthorisationsOf(mocks::ConsentId consent) const {
+  std::vector<std::string> out;
+  for (const Authorisation& a : authorisations_) {
+    if (a.consent == consent) out.push_back(a.id);
+  }
+  return out;
+}
+
+std::string LiveBank::IssueClientToken() {
+  Rng rng = world_->env().Stream("live.client_token", index_, ++next_client_token_);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(rng.Next()));
+  std::string token = std::string("cc-") + hex;
+  client_tokens_.insert(token);
+  return token;
+}
+
+bool LiveBank::ClientTokenValid(std::string_view authorization) const {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.substr(0, kBearer.size()) != kBearer) return false;
+  authorization.remove_prefix(kBearer.size());
+  return client_tokens_.count(std::string(authorization)) != 0;
+}
+
+std::string LiveBank::BaseUrl(const HttpRequest& request) const {
+  if (!public_url_.empty()) return public_url_;
+  auto host = request.find(http::field::host);
+  if (host != request.end() && !host->value().empty()) {
+    // Only what a host[:port] may hold: anything else (a forged or garbled Host) is
+    // not put into links.
+    bool ok = true;
+    for (char c : host->value()) {
+      ok &= std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+            c == '[' || c == ']';
+    }
+    if (ok) return "http://" + std::string(host->value());
+  }
+  return "http://" + local_address_;
+}
+
+std::string LiveBank::NewUuid() {
+  std::uint64_t hi = uuids_.Next(), lo = uuids_.Next();
+  hi = (hi & ~0xF000ULL) | 0x4000ULL;                     // version 4
+  lo = (lo & ~(3ULL << 62)) | (2ULL << 62);               // RFC 4122 variant
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx",
+                static_cast<unsigned long long>(hi >> 32),
+                static_cast<unsigned long long>((hi >> 16) & 0xFFFF),
+                static_cast<unsigned long long>(hi & 0xFFFF),
+                static_cast<unsigned long long>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
+  return buf;
 }
 
 const mocks::Consent& LiveBank::consent(mocks::ConsentId id) const {
@@ -143,112 +275,22 @@ std::string LiveBank::AccessToken(mocks::ConsentId id, std::uint64_t secret) {
   return ConsentText(id) + "." + hex;
 }
 
-std::string LiveBank::IssueCode(mocks::ConsentId id, SimTime lifetime) {
+SimTime LiveBank::CodeLifetime() const {
+  return std::max<SimTime>(10 * kMinute, static_cast<SimTime>(60 * time_scale_ * double(kSecond)));
+}
+
+std::string LiveBank::IssueCode(mocks::ConsentId id, SimTime lifetime, std::string redirect_uri) {
   Rng rng = world_->env().Stream("live.code", index_, ++next_code_);
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(rng.Next()));
   std::string code = "ac-" + std::to_string(id) + "-" + hex;
-  codes_[code] = Code{id, Now() + lifetime};
+  codes_[code] = Code{id, Now() + lifetime, std::move(redirect_uri)};
   return code;
-}
-
-HttpResponse LiveBank::Token(const HttpRequest& request) {
-  auto fail = [&](const char* error, const std::string& description) {
-    Json body;
-    body["error"] = error;
-    body["error_description"] = description;
-    HttpResponse res = Respond(request, 400, body.dump(), Now());
-    res.set(http::field::cache_control, "no-store");
-    return res;
-  };
-  // application/x-www-form-urlencoded: the same key=value&... as a query string.
-  Target form = ParseTarget("?" + std::string(request.body()));
-  std::optional<std::string> grant = form.Query("grant_type");
-  if (!grant) return fail("invalid_request", "grant_type is required");
-  if (*grant != "authorization_code") {
-    return fail("unsupported_grant_type", "only grant_type=authorization_code is supported");
-  }
-  std::optional<std::string> code = form.Query("code");
-  if (!code) return fail("invalid_request", "code is required");
-  auto it = codes_.find(*code);
-  if (it == codes_.end()) {
-    return fail("invalid_grant", "unknown or already used authorization code");
-  }
-  Code c = it->second;
-  codes_.erase(it);  // a code can be exchanged once, whatever happens next
-  const mocks::Consent& k = consent(c.consent);
-  if (Now() >= c.expires_at) return fail("invalid_grant", "the authorization code has expired");
-  if (k.status != mocks::ConsentStatus::kAuthorised || k.token_secret == 0 || Expired(c.consent)) {
-    return fail("invalid_grant", "consent " + ConsentText(c.consent) + " is " +
-                                     mocks::ConsentStatusName(k.status));
-  }
-  Json body;
-  body["access_token"] = AccessToken(c.consent, k.token_secret);
-  body["token_type"] = "Bearer";
-  body["expires_in"] = RetryAfterSeconds(k.expires_at - Now());
-  body["consent_id"] = ConsentText(c.consent);
-  HttpResponse res = Respond(request, 200, body.dump(), Now());
-  res.set(http::field::cache_control, "no-store");
-  return res;
 }
 
 std::int64_t LiveBank::RetryAfterSeconds(SimTime delay) const {
   double wall_s = ToSeconds(delay) / time_scale_;
   return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(wall_s)));
-}
-
-std::optional<HttpResponse> LiveBank::HandleTestEndpoint(const HttpRequest& request,
-                                                         std::string* route) {
-  Target t = ParseTarget(request.target());
-  if (t.segments.size() == 1 && t.segments[0] == "token") {
-    *route = "POST /token";
-    if (request.method() != http::verb::post) {
-      return Respond(request, 405, ServerErrorBody("method_not_allowed", "use POST /token"),
-                     Now());
-    }
-    return Token(request);
-  }
-  if (t.segments.size() == 2 && t.segments[0] == "__bpsim" && t.segments[1] == "customers" &&
-      request.method() == http::verb::get) {
-    *route = "GET /__bpsim/customers";
-    return ListCustomers(request, t);
-  }
-  if (t.segments.size() != 4 || t.segments[0] != "__bpsim" || t.segments[1] != "consents") {
-    return std::nullopt;
-  }
-  const std::string& action = t.segments[3];
-  if (action != "authorise" && action != "reject") return std::nullopt;
-  *route = "POST /__bpsim/consents/{ConsentId}/" + action;
-  auto error = [&](unsigned status, const std::string& code, const std::string& message) {
-    return Respond(request, status, ServerErrorBody(code, message), Now());
-  };
-  if (request.method() != http::verb::post) {
-    return error(405, "method_not_allowed", "use POST " + t.segments[3]);
-  }
-  std::optional<mocks::ConsentId> id = FindConsent(t.segments[2]);
-  if (!id) return error(404, "consent_unknown", "no consent '" + t.segments[2] + "' at this bank");
-  mocks::ConsentStore& store = world_->consents();
-  const mocks::Consent& c = store.Get(*id);
-  if (c.status != mocks::ConsentStatus::kAwaitingAuthorisation || Now() >= c.expires_at) {
-    return error(
-        409, "consent_not_awaiting_authorisation",
-        "consent '" + t.segments[2] + "' is " + mocks::ConsentStatusName(c.status) +
-            (c.status == mocks::ConsentStatus::kAwaitingAuthorisation ? " but past its expiry"
-                                                                      : ""));
-  }
-  Json body;
-  body["consent_id"] = ConsentText(*id);
-  if (action == "authorise") {
-    Rng rng = world_->env().Stream("live.token", *id);
-    std::uint64_t secret = rng.Next() | (1ULL << 63);  // never 0, always 16 hex digits
-    store.Authorise(*id, secret);
-    body["access_token"] = AccessToken(*id, secret);
-    body["token_type"] = "Bearer";
-  } else {
-    store.Reject(*id);
-  }
-  body["status"] = mocks::ConsentStatusName(store.Get(*id).status);
-  return Respond(request, 200, body.dump(-1, ' ', false, Json::error_handler_t::replace), Now());
 }
 
 HttpResponse LiveBank::ListCustomers(const HttpRequest& request, const Target& target) const {
@@ -282,6 +324,33 @@ std::optional<std::string> Target::Query(std::string_view key) const {
   return std::nullopt;
 }
 
+std::size_t Target::Count(std::string_view key) const {
+  std::size_t n = 0;
+  for (const auto& kv : query) n += kv.first == key;
+  return n;
+}
+
+std::string PercentDecode(std::string_view text, bool plus_is_space) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(plus_is_space && c == '+' ? ' ' : c);
+    }
+  }
+  return out;
+}
+
 Target ParseTarget(std::string_view target) {
   Target t;
   std::size_t q = target.find('?');
@@ -293,8 +362,9 @@ Target ParseTarget(std::string_view target) {
       std::string_view item = rest.substr(0, amp);
       std::size_t eq = item.find('=');
       if (!item.empty()) {
-        t.query.emplace_back(std::string(item.substr(0, eq)),
-                             eq == std::string_view::npos ? "" : std::string(item.substr(eq + 1)));
+        t.query.emplace_back(
+            PercentDecode(item.substr(0, eq), true),
+            eq == std::string_view::npos ? "" : PercentDecode(item.substr(eq + 1), true));
       }
       if (amp == std::string_view::npos) break;
       rest.remove_prefix(amp + 1);
@@ -306,7 +376,13 @@ Target ParseTarget(std::string_view target) {
       continue;
     }
     std::size_t slash = path.find('/');
-    t.segments.emplace_back(path.substr(0, slash));
+    std::string_view segment = path.substr(0, slash);
+    // Most segments have no escape: no decoding pass for them.
+    if (segment.find('%') == std::string_view::npos) {
+      t.segments.emplace_back(segment);
+    } else {
+      t.segments.push_back(PercentDecode(segment, false));
+    }
     if (slash == std::string_view::npos) break;
     path.remove_prefix(slash);
   }

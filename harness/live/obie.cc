@@ -1,5 +1,8 @@
 #include "harness/live/obie.h"
 
+#include <algorithm>
+#include <cctype>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "harness/live/canary.h"
@@ -11,6 +14,8 @@ namespace http = boost::beast::http;
 using Json = nlohmann::ordered_json;
 using mocks::Category;
 using mocks::ConsentStatus;
+
+constexpr SimTime kNoLowerBound = std::numeric_limits<SimTime>::min();
 
 struct Permission {
   const char* name;
@@ -48,8 +53,8 @@ class Exchange {
  public:
   Exchange(const HttpRequest& request, LiveBank& bank) : request_(request), bank_(bank) {
     auto it = request.find("x-fapi-interaction-id");
-    interaction_id_ =
-        it != request.end() ? std::string(it->value()) : "bpsim-" + std::to_string(bank.Now());
+    interaction_id_ = it != request.end() && !it->value().empty() ? std::string(it->value())
+                                                                  : bank.NewUuid();
   }
 
   HttpResponse Reply(unsigned status, const Json& body = Json()) const {
@@ -66,13 +71,13 @@ class Exchange {
                     const std::string& path = "") const {
     Json error;
     error["ErrorCode"] = code;
-    error["Message"] = message;
+    error["Message"] = message.substr(0, 500);
     if (!path.empty()) error["Path"] = path;
     Json body;
     body["Code"] =
         std::to_string(status) + " " + std::string(http::obsolete_reason(http::status(status)));
     body["Id"] = interaction_id_.substr(0, 40);
-    body["Message"] = message;
+    body["Message"] = message.substr(0, 500);
     body["Errors"] = Json::array({error});
     return Reply(status, body);
   }
@@ -81,15 +86,23 @@ class Exchange {
     res.set(http::field::retry_after, std::to_string(bank_.RetryAfterSeconds(delay)));
     return res;
   }
+  // The absolute URL of `self` (a path under the base path).
+  std::string Url(const std::string& self) const {
+    return bank_.BaseUrl(request_) + kObieBasePath + self;
+  }
   Json Links(const std::string& self) const {
     Json links;
-    links["Self"] = std::string(kObieBasePath) + self;
+    links["Self"] = Url(self);
     return links;
   }
   static Json Meta(std::size_t pages = 1) {
     Json meta;
     meta["TotalPages"] = pages;
     return meta;
+  }
+  std::string_view Authorization() const {
+    auto auth = request_.find(http::field::authorization);
+    return auth == request_.end() ? std::string_view() : auth->value();
   }
 
   const HttpRequest& request_;
@@ -110,18 +123,38 @@ Json ConsentData(LiveBank& bank, mocks::ConsentId id) {
   return data;
 }
 
+// The consent endpoints are the TPP's (OBIE's TPPOAuth2Security): a client token
+// from POST /token (client_credentials), or the access token of that consent.
+bool ConsentCallAuthorised(const Exchange& x, std::optional<mocks::ConsentId> id) {
+  if (x.bank_.ClientTokenValid(x.Authorization())) return true;
+  auto [consent, secret] = LiveBank::ParseBearer(x.Authorization());
+  return id && consent == *id && secret != 0 && x.bank_.consent(*id).token_secret == secret;
+}
+
+bool IsJsonContentType(const HttpRequest& request) {
+  auto type = request.find(http::field::content_type);
+  if (type == request.end()) return true;  // a JSON body without a type is read as JSON
+  std::string_view v = type->value();
+  std::string media(v.substr(0, v.find(';')));
+  media.erase(std::remove(media.begin(), media.end(), ' '), media.end());
+  for (char& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return media == "application/json";
+}
+
 HttpResponse CreateConsent(const Exchange& x) {
+  if (!ConsentCallAuthorised(x, std::nullopt)) return x.Reply(401);
+  if (!IsJsonContentType(x.request_)) return x.Reply(415);
+  mocks::CustomerId customer;
   auto psu = x.request_.find("x-bpsim-psu-id");
-  if (psu == x.request_.end()) {
-    return x.Fail(400, "UK.OBIE.Header.Missing",
-                  "header x-bpsim-psu-id (the customer number) is required", "x-bpsim-psu-id");
-  }
-  std::optional<mocks::CustomerId> customer = x.bank_.Customer(psu->value());
-  if (!customer) {
-    return x.Fail(
-        400, "UK.OBIE.Header.Invalid",
-        "x-bpsim-psu-id '" + std::string(psu->value()) + "' is not a customer of " + x.bank_.id(),
-        "x-bpsim-psu-id");
+  if (psu != x.request_.end()) {
+    std::optional<mocks::CustomerId> named = x.bank_.Customer(psu->value());
+    if (!named) {
+      return x.Fail(
+          400, "UK.OBIE.Header.Invalid",
+          "x-bpsim-psu-id '" + std::string(psu->value()) + "' is not a customer of " + x.bank_.id(),
+          "x-bpsim-psu-id");
+    }
+    customer = *named;
   }
   Json body = Json::parse(x.request_.body(), nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
@@ -161,7 +194,7 @@ HttpResponse CreateConsent(const Exchange& x) {
     std::optional<SimTime> at = e.is_string() ? ParseDateTime(e.get<std::string>()) : std::nullopt;
     if (!at) {
       return x.Fail(400, "UK.OBIE.Field.InvalidDate",
-                    "Data.ExpirationDateTime must be an ISO 8601 date-time after 2025-01-01",
+                    "Data.ExpirationDateTime must be an ISO 8601 date-time",
                     "Data.ExpirationDateTime");
     }
     if (*at <= x.bank_.Now()) {
@@ -170,7 +203,8 @@ HttpResponse CreateConsent(const Exchange& x) {
     }
     validity = *at - x.bank_.Now();
   }
-  mocks::ConsentId id = x.bank_.CreateConsent(*customer, scopes, validity);
+  if (psu == x.request_.end()) customer = x.bank_.AssignCustomer();
+  mocks::ConsentId id = x.bank_.CreateConsent(customer, scopes, validity);
   Json requested;
   requested["Permissions"] = permissions;
   x.bank_.SetConsentRequest(id, requested.dump());
@@ -226,42 +260,74 @@ Json AccountJson(const LiveBank& bank, mocks::CustomerId customer, AccountKind k
   return a;
 }
 
+// A card transaction as OBIE serves it: booked (posted) or, until its booking time,
+// pending under its own id (mocks/bank/ledger.h).
+Json TransactionJson(const std::string& account_text, mocks::CustomerId customer,
+                     const mocks::CardTransaction& tx, SimTime booked_at, bool pending) {
+  Json t;
+  t["AccountId"] = account_text;
+  t["TransactionId"] = pending ? PendingTransactionId(customer, tx) : TransactionId(customer, tx);
+  t["CreditDebitIndicator"] = tx.amount_cents < 0 ? "Credit" : "Debit";
+  t["Status"] = pending ? "Pending" : "Booked";
+  t["BookingDateTime"] = FormatDateTime(pending ? tx.time : booked_at);
+  if (!pending) t["ValueDateTime"] = FormatDateTime(tx.time);
+  t["TransactionInformation"] = mocks::kMerchantCategories[tx.merchant_category];
+  t["Amount"] = {{"Amount", FormatAmount(tx.amount_cents)}, {"Currency", "GBP"}};
+  return t;
+}
+
+// A token that Bank::Handle would accept: names a consent of this bank with its secret.
+bool TokenValid(LiveBank& bank, mocks::ConsentId consent, std::uint64_t secret) {
+  const mocks::ConsentStore& store = bank.world().consents();
+  return store.Exists(consent) && store.Get(consent).bank == bank.index() && secret != 0 &&
+         store.Get(consent).token_secret == secret;
+}
+
+// `single_account`: GET /accounts/{AccountId} (category accounts, one account).
 HttpResponse DataRequest(const Exchange& x, Category category, const std::string& account_text,
-                         const std::string& self) {
-  auto auth = x.request_.find(http::field::authorization);
-  auto [consent, secret] =
-      LiveBank::ParseBearer(auth == x.request_.end() ? std::string_view() : auth->value());
+                         const std::string& self, bool single_account = false) {
+  auto [consent, secret] = LiveBank::ParseBearer(x.Authorization());
   mocks::ApiRequest req;
   req.token_consent = consent;
   req.token_secret = secret;
   req.category = category;
   AccountRef account;
-  if (category == Category::kAccounts) {
+  if (category == Category::kAccounts && !single_account) {
     const mocks::ConsentStore& store = x.bank_.world().consents();
     req.subject = store.Exists(consent) ? store.Get(consent).customer : mocks::kNoSubject;
   } else {
     std::optional<AccountRef> parsed = ParseAccountId(x.bank_.id(), account_text);
     if (!parsed || parsed->customer >= x.bank_.world().population().size() ||
         x.bank_.world().population().at(parsed->customer).bank != x.bank_.index()) {
-      return x.Reply(404);
+      // An unknown account is only told to a client with a usable token.
+      if (!TokenValid(x.bank_, consent, secret)) return x.Reply(401);
+      return x.Fail(400, "UK.OBIE.Resource.NotFound", "no account '" + account_text + "'",
+                    "AccountId");
     }
     account = *parsed;
     req.subject = account.customer;
   }
+  SimTime from = kNoLowerBound, to = kSimTimeMax;
   if (category == Category::kTransactions) {
     Target t = ParseTarget(x.request_.target());
-    req.window_from = 0;
-    req.window_to = x.bank_.Now() + 1;
     for (const char* key : {"fromBookingDateTime", "toBookingDateTime"}) {
+      if (t.Count(key) > 1) {
+        return x.Fail(400, "UK.OBIE.Field.Unexpected", std::string(key) + " is given more than once",
+                      key);
+      }
       std::optional<std::string> v = t.Query(key);
       if (!v) continue;
-      std::optional<SimTime> at = ParseDateTime(*v);
+      std::optional<SimTime> at = ParseDateTime(*v, Zone::kIgnore);
       if (!at) {
         return x.Fail(400, "UK.OBIE.Field.InvalidDate",
                       std::string(key) + " must be an ISO 8601 date-time, got '" + *v + "'", key);
       }
-      (key[0] == 'f' ? req.window_from : req.window_to) = *at;
+      (key[0] == 'f' ? from : to) = *at;
     }
+    // The ledger is asked by authorisation time; a booked transaction is filtered
+    // by its booking time, which is at most kMaxCardBookingDelay later.
+    req.window_from = from == kNoLowerBound ? 0 : from - mocks::kMaxCardBookingDelay;
+    req.window_to = to == kSimTimeMax ? x.bank_.Now() + 1 : to;
   }
   mocks::ApiResponse r = x.bank_.Fetch(req);
   if (r.status != 200) return Refusal(x, r, consent);
@@ -269,8 +335,12 @@ HttpResponse DataRequest(const Exchange& x, Category category, const std::string
   Json data;
   const std::string now_text = FormatDateTime(x.bank_.Now());
   if (category == Category::kAccounts) {
-    data["Account"] = Json::array({AccountJson(x.bank_, req.subject, AccountKind::kChecking),
-                                   AccountJson(x.bank_, req.subject, AccountKind::kCard)});
+    data["Account"] = Json::array();
+    for (AccountKind kind : {AccountKind::kChecking, AccountKind::kCard}) {
+      if (!single_account || kind == account.kind) {
+        data["Account"].push_back(AccountJson(x.bank_, req.subject, kind));
+      }
+    }
   } else if (category == Category::kBalance) {
     std::int64_t cents =
         account.kind == AccountKind::kCard ? r.balances.card_cents : r.balances.checking_cents;
@@ -285,16 +355,30 @@ HttpResponse DataRequest(const Exchange& x, Category category, const std::string
   } else {
     Json list = Json::array();
     if (account.kind == AccountKind::kCard) {  // card transactions live on the card account
+      const mocks::LedgerView& ledger = x.bank_.world().population();
+      const SimTime now = x.bank_.Now();
       for (const mocks::CardTransaction& tx : r.transactions) {
+        const SimTime booked_at = ledger.CardBookedAt(account.customer, tx);
+        const bool pending = booked_at > now;
+        const SimTime booking = pending ? tx.time : booked_at;
+        if (booking < from || booking >= to) continue;
+        x.bank_.NoteAmount(tx.amount_cents, account.customer, Category::kTransactions);
+        list.push_back(TransactionJson(account_text, account.customer, tx, booked_at, pending));
+      }
+    } else {  // the checking account: salary credits, booked on payday
+      std::vector<mocks::CheckingEntry> entries;
+      x.bank_.world().population().CheckingEntriesIn(
+          account.customer, std::max<SimTime>(0, from), std::min(to, x.bank_.Now() + 1), &entries);
+      for (const mocks::CheckingEntry& e : entries) {
+        x.bank_.NoteAmount(e.amount_cents, account.customer, Category::kTransactions);
         Json t;
         t["AccountId"] = account_text;
-        t["TransactionId"] = TransactionId(account.customer, tx);
-        t["CreditDebitIndicator"] = tx.amount_cents < 0 ? "Credit" : "Debit";
+        t["TransactionId"] = SalaryTransactionId(account.customer, e.time);
+        t["CreditDebitIndicator"] = "Credit";
         t["Status"] = "Booked";
-        t["BookingDateTime"] = FormatDateTime(tx.time);
-        t["TransactionInformation"] = mocks::kMerchantCategories[tx.merchant_category];
-        t["Amount"] = {{"Amount", FormatAmount(tx.amount_cents)}, {"Currency", "GBP"}};
-        x.bank_.NoteAmount(tx.amount_cents, account.customer, Category::kTransactions);
+        t["BookingDateTime"] = FormatDateTime(e.time);
+        t["TransactionInformation"] = "salary";
+        t["Amount"] = {{"Amount", FormatAmount(e.amount_cents)}, {"Currency", "GBP"}};
         list.push_back(std::move(t));
       }
     }
@@ -321,17 +405,27 @@ HttpResponse HandleObie(const HttpRequest& request, LiveBank& bank, std::string*
   std::vector<std::string> s(t.segments.begin() + 3, t.segments.end());
   const http::verb m = request.method();
   auto method_not_allowed = [&] { return x.Reply(405); };
+  // Every answer bpsim has is JSON: a client that accepts none gets 406.
+  const bool acceptable = AcceptsJson(request);
 
   if (s[0] == "account-access-consents") {
     if (s.size() == 1) {
       *route = "POST /account-access-consents";
-      return m == http::verb::post ? CreateConsent(x) : method_not_allowed();
+      if (m != http::verb::post) return method_not_allowed();
+      return acceptable ? CreateConsent(x) : x.Reply(406);
     }
     if (s.size() != 2) return x.Reply(404);
     std::optional<mocks::ConsentId> id = bank.FindConsent(s[1]);
+    if (m != http::verb::get && m != http::verb::delete_) return method_not_allowed();
+    *route = m == http::verb::get ? "GET /account-access-consents/{ConsentId}"
+                                  : "DELETE /account-access-consents/{ConsentId}";
+    if (!ConsentCallAuthorised(x, id)) return x.Reply(401);
+    if (!acceptable) return x.Reply(406);
+    if (!id) {
+      return x.Fail(400, "UK.OBIE.Resource.NotFound", "no consent '" + s[1] + "' at this bank",
+                    "ConsentId");
+    }
     if (m == http::verb::get) {
-      *route = "GET /account-access-consents/{ConsentId}";
-      if (!id) return x.Reply(404);
       Json out;
       out["Data"] = ConsentData(bank, *id);
       out["Risk"] = Json::object();
@@ -339,29 +433,29 @@ HttpResponse HandleObie(const HttpRequest& request, LiveBank& bank, std::string*
       out["Meta"] = Exchange::Meta();
       return x.Reply(200, out);
     }
-    if (m == http::verb::delete_) {
-      *route = "DELETE /account-access-consents/{ConsentId}";
-      if (!id) return x.Reply(404);
-      if (!bank.Terminate(*id) && !bank.TerminatedByTpp(*id)) {
-        return x.Fail(400, "UK.OBIE.Resource.InvalidConsentStatus",
-                      "consent " + s[1] + " is already " + ObieStatus(bank.consent(*id).status));
-      }
-      return x.Reply(204);
+    if (!bank.Terminate(*id)) {
+      return x.Fail(400, "UK.OBIE.Resource.InvalidConsentStatus",
+                    "consent " + s[1] + " is already " + ObieStatus(bank.consent(*id).status));
     }
-    return method_not_allowed();
+    return x.Reply(204);
   }
-  if (s[0] == "accounts") {
+  if (s[0] == "accounts" && s.size() <= 3) {
+    Category category = Category::kAccounts;
     if (s.size() == 1) {
       *route = "GET /accounts";
-      if (m != http::verb::get) return method_not_allowed();
-      return DataRequest(x, Category::kAccounts, "", "/accounts");
-    }
-    if (s.size() == 3 && (s[2] == "balances" || s[2] == "transactions")) {
+    } else if (s.size() == 2) {
+      *route = "GET /accounts/{AccountId}";
+    } else if (s[2] == "balances" || s[2] == "transactions") {
       *route = "GET /accounts/{AccountId}/" + s[2];
-      if (m != http::verb::get) return method_not_allowed();
-      return DataRequest(x, s[2] == "balances" ? Category::kBalance : Category::kTransactions, s[1],
-                         "/accounts/" + s[1] + "/" + s[2]);
+      category = s[2] == "balances" ? Category::kBalance : Category::kTransactions;
+    } else {
+      return x.Reply(404);
     }
+    if (m != http::verb::get) return method_not_allowed();
+    if (!acceptable) return x.Reply(406);
+    std::string self = "/accounts";
+    for (std::size_t i = 1; i < s.size(); ++i) self += "/" + s[i];
+    return DataRequest(x, category, s.size() > 1 ? s[1] : "", self, s.size() == 2);
   }
   return x.Reply(404);
 }

@@ -82,6 +82,7 @@ Result<std::vector<std::string>> LiveService::Listen(const ServerOptions& option
       return server.error();
     }
     std::string url = "http://" + o.address + ":" + std::to_string((*server)->port());
+    banks_[i]->set_local_address(o.address + ":" + std::to_string((*server)->port()));
     if (banks_[i]->dialect() == mocks::Dialect::kObie) url += kObieBasePath;
     urls.push_back(url);
     servers_.push_back(std::move(server).value());
@@ -108,6 +109,17 @@ Result<std::vector<std::string>> LiveService::Listen(const ServerOptions& option
     servers_.push_back(std::move(server).value());
   }
   return urls;
+}
+
+bool LiveService::SetPublicUrl(const std::string& bank_id, std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  for (auto& b : banks_) {
+    if (b->id() == bank_id) {
+      b->set_public_url(std::move(url));
+      return true;
+    }
+  }
+  return false;
 }
 
 std::vector<std::uint16_t> LiveService::ports() const {
@@ -267,7 +279,7 @@ extern "C" void OnServeSignal(int) { g_serve_interrupted.store(true); }
 
 constexpr const char* kServeHelp =
     "usage: bpsim serve SCENARIO [--listen HOST:PORT] [--time-scale N] [--out DIR]\n"
-    "                   [--platform URL [--webhook-secret S]]\n"
+    "                   [--platform URL [--webhook-secret S]] [--public-url BANK=URL]...\n"
     "\n"
     "Serves the scenario's mock banks over HTTP/1.1 while its world runs on a scaled\n"
     "wall clock, then writes report.json, junit.xml, summary.md and report.html.\n"
@@ -285,7 +297,9 @@ constexpr const char* kServeHelp =
     "                      of the simulated one, and serve the messenger sinks on the\n"
     "                      port after the banks' (docs/platform-contract.md)\n"
     "  --webhook-secret S  the HMAC-SHA256 key of webhooks to the platform (default\n"
-    "                      bpsim-live-webhook-secret)\n";
+    "                      bpsim-live-webhook-secret)\n"
+    "  --public-url BANK=URL  the base of bank BANK's links and Location headers\n"
+    "                      (default: http:// and the request's Host); repeatable\n";
 
 int ServeUsage(const std::string& message) {
   std::fprintf(stderr, "bpsim: %s\n\n%s", message.c_str(), kServeHelp);
@@ -301,6 +315,7 @@ struct ServeFlags {
   std::string platform;
   std::string webhook_secret = kDefaultWebhookSecret;
   bool webhook_secret_set = false;
+  std::vector<std::pair<std::string, std::string>> public_urls;  // bank id, URL
 };
 
 std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFlags* flags) {
@@ -343,6 +358,15 @@ std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFl
         return ServeUsage("--webhook-secret needs a non-empty value");
       }
       flags->webhook_secret_set = true;
+    } else if (a == "--public-url") {
+      if (!value(&v)) return ServeUsage("--public-url needs BANK=URL");
+      std::size_t eq = v.find('=');
+      std::string url = eq == std::string::npos ? "" : v.substr(eq + 1);
+      if (eq == 0 || eq == std::string::npos ||
+          (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)) {
+        return ServeUsage("--public-url expects BANK=http(s)://HOST[:PORT][/PATH], got '" + v + "'");
+      }
+      flags->public_urls.emplace_back(v.substr(0, eq), url);
     } else if (a.rfind("--", 0) == 0) {
       return ServeUsage("unknown option '" + a + "'");
     } else if (flags->scenario.empty()) {
@@ -377,6 +401,14 @@ int CmdServe(const std::vector<std::string>& args) {
     std::fprintf(stderr, "%s\n", scenario.error().message.c_str());
     return kExitUsage;
   }
+  for (const auto& public_url : flags.public_urls) {
+    bool known = false;
+    for (const auto& b : scenario->spec.world.banks) known |= b.id == public_url.first;
+    if (!known) {
+      return ServeUsage("--public-url names bank '" + public_url.first +
+                        "', which the scenario does not have");
+    }
+  }
   auto writable = reports::CheckWritableDirectory(flags.out);
   if (!writable.ok()) {
     std::fprintf(stderr, "bpsim: %s\n", writable.error().message.c_str());
@@ -408,6 +440,7 @@ int CmdServe(const std::vector<std::string>& args) {
     LiveService service(
         &world, &sim, [&clock] { return clock.Now(); }, flags.time_scale);
     if (bridge != nullptr) service.AttachPlatform(bridge);
+    for (const auto& public_url : flags.public_urls) service.SetPublicUrl(public_url.first, public_url.second);
     ServerOptions server;
     server.address = flags.address;
     server.port = flags.port;

@@ -65,6 +65,8 @@ class LiveService {
   // the messenger's listener on the port after the banks' (messenger_url()).
   Result<std::vector<std::string>> Listen(const ServerOptions& options);
   const std::string& messenger_url() const { return messenger_url_; }
+  // The base of bank `bank_id`'s links (--public-url); false if there is no such bank.
+  bool SetPublicUrl(const std::string& bank_id, std::string url);
   std::vector<std::uint16_t> ports() const;
   // The HTTP counters of bank `index`'s listener (after Listen).
   ServerStats server_stats(mocks::BankIndex index) const;

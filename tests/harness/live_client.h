@@ -32,7 +32,12 @@ struct Reply {
   }
 };
 
-// One keep-alive connection.
+// A header value that makes Client::Send leave that header out.
+inline const std::string kOmit = "\x01omit";
+
+// One keep-alive connection. Every request carries the headers Berlin Group
+// requires (X-Request-ID, a fresh UUID, and PSU-IP-Address) unless the caller gives
+// them (kOmit: leave one out); OBIE ignores them.
 class Client {
  public:
   explicit Client(std::uint16_t port) : stream_(ioc_) {
@@ -42,9 +47,22 @@ class Client {
              const std::map<std::string, std::string>& headers = {}) {
     http::request<http::string_body> req{method, target, 11};
     req.set(http::field::host, "127.0.0.1");
-    for (const auto& [k, v] : headers) req.set(k, v);
+    char id[40];
+    std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012llx",
+                  static_cast<unsigned long long>(++requests_));
+    req.set("X-Request-ID", id);
+    req.set("PSU-IP-Address", "127.0.0.1");
+    for (const auto& [k, v] : headers) {
+      if (v == kOmit) {
+        req.erase(k);
+      } else {
+        req.set(k, v);
+      }
+    }
     if (!body.empty()) {
-      req.set(http::field::content_type, "application/json");
+      if (req.find(http::field::content_type) == req.end()) {
+        req.set(http::field::content_type, "application/json");
+      }
       req.body() = body;
     }
     req.prepare_payload();
@@ -70,7 +88,17 @@ class Client {
  private:
   net::io_context ioc_;
   beast::tcp_stream stream_;
+  std::uint64_t requests_ = 0;
 };
+
+// A client-credentials token of the bank on `client`'s listener (POST /token), which
+// OBIE's consent endpoints want.
+inline std::string ClientToken(Client& client) {
+  Reply r = client.Post("/token", "grant_type=client_credentials",
+                        {{"Content-Type", "application/x-www-form-urlencoded"}});
+  if (r.status != 200) throw std::runtime_error("POST /token: " + r.body);
+  return r.json()["access_token"];
+}
 
 // Writes raw bytes on a fresh connection and returns everything the server sends
 // back until it closes (or 2 s pass).

@@ -171,7 +171,8 @@ TEST_CASE("10,000 bad requests, slow-loris and connection floods never disturb a
   Client good(port);
   auto created = good.Post(kBase + "/account-access-consents",
                            R"({"Data":{"Permissions":["ReadBalances"]},"Risk":{}})",
-                           {{"x-bpsim-psu-id", std::to_string(alice)}});
+                           {{"x-bpsim-psu-id", std::to_string(alice)},
+                            {"Authorization", "Bearer " + testing::ClientToken(good)}});
   REQUIRE(created.status == 201);
   std::string id = created.json()["Data"]["ConsentId"];
   std::string token =
@@ -350,8 +351,10 @@ TEST_CASE("bytes that are not UTF-8 in a path or header get the dialect's answer
 
   // OBIE: the customer header is echoed in the 400's Message.
   const std::string consent = R"({"Data":{"Permissions":["ReadBalances"]},"Risk":{}})";
+  Client tpp(w.obie_port);
   std::string reply = testing::SendRaw(
       w.obie_port, "POST " + kBase + "/account-access-consents HTTP/1.1\r\nHost: a\r\n"
+                   "Authorization: Bearer " + testing::ClientToken(tpp) + "\r\n"
                    "x-bpsim-psu-id: 1\xC3" "C\r\nContent-Type: application/json\r\n"
                    "Content-Length: " + std::to_string(consent.size()) + "\r\n\r\n" + consent);
   INFO(reply);
@@ -366,14 +369,15 @@ TEST_CASE("bytes that are not UTF-8 in a path or header get the dialect's answer
   Client bg(w.bg_port);
   auto created = bg.Post("/v1/consents",
                          R"({"access":{"allPsd2":"allAccounts"},"recurringIndicator":false,)"
-                         R"("frequencyPerDay":4})",
+                         R"("frequencyPerDay":4,"validUntil":"2025-02-01","combinedServiceIndicator":false})",
                          {{"PSU-ID", std::to_string(carol)}});
   REQUIRE(created.status == 201);
   std::string id = created.json()["consentId"];
   std::string token = bg.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
   reply = testing::SendRaw(w.bg_port,
                            "GET /v1/accounts/X\xC3" "C/transactions?bookingStatus=booked HTTP/1.1\r\n"
-                           "Host: a\r\nAuthorization: Bearer " + token + "\r\nConsent-ID: " + id +
+                           "Host: a\r\nX-Request-ID: 99391c7e-ad88-49ec-a2ad-99ddcb1f7721\r\n"
+                           "Authorization: Bearer " + token + "\r\nConsent-ID: " + id +
                                "\r\nConnection: close\r\n\r\n");
   INFO(reply);
   REQUIRE(reply.rfind("HTTP/1.1 404 ", 0) == 0);
@@ -398,7 +402,7 @@ TEST_CASE("dates past 2200 are read as 2200-01-01, without overflow", "[live]") 
   Client bg(w.bg_port);
   auto created = bg.Post("/v1/consents",
                          R"({"access":{"balances":[]},"recurringIndicator":true,)"
-                         R"("validUntil":"9999-12-31","frequencyPerDay":4})",
+                         R"("validUntil":"9999-12-31","frequencyPerDay":4,"combinedServiceIndicator":false})",
                          {{"PSU-ID", std::to_string(carol)}});
   CHECK(created.status == 201);
   auto [alice, bob] = w.Customers(0);
@@ -407,9 +411,11 @@ TEST_CASE("dates past 2200 are read as 2200-01-01, without overflow", "[live]") 
   auto consent = obie.Post(kBase + "/account-access-consents",
                            R"({"Data":{"Permissions":["ReadTransactionsDetail"],)"
                            R"("ExpirationDateTime":"9999-12-31T00:00:00Z"},"Risk":{}})",
-                           {{"x-bpsim-psu-id", std::to_string(alice)}});
+                           {{"x-bpsim-psu-id", std::to_string(alice)},
+                            {"Authorization", "Bearer " + testing::ClientToken(obie)}});
   REQUIRE(consent.status == 201);
-  CHECK(consent.json()["Data"]["ExpirationDateTime"] == "2200-01-01T00:00:00+00:00");
+  // Read without overflow, then clamped to the bank's maximum consent life.
+  CHECK(consent.json()["Data"]["ExpirationDateTime"] == "2025-06-30T01:00:00+00:00");
   std::string id = consent.json()["Data"]["ConsentId"];
   std::string token =
       obie.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];

@@ -38,7 +38,9 @@ TEST_CASE("obie: every answer validates against the official OBIE v3.1.11 OpenAP
   w.now.store(5 * kDay);
   auto [alice, bob] = w.Customers(0);
   Client client(w.obie_port);
-  const std::map<std::string, std::string> psu = {{"x-bpsim-psu-id", std::to_string(alice)}};
+  const std::map<std::string, std::string> psu = {
+      {"x-bpsim-psu-id", std::to_string(alice)},
+      {"Authorization", "Bearer " + testing::ClientToken(client)}};
 
   Reply created = client.Post(
       kBase + "/account-access-consents",
@@ -50,7 +52,11 @@ TEST_CASE("obie: every answer validates against the official OBIE v3.1.11 OpenAP
   Conforms(api, "/account-access-consents", "post",
            client.Post(kBase + "/account-access-consents", R"({"Data":{},"Risk":{}})", psu));
   Conforms(api, "/account-access-consents/{ConsentId}", "get",
-           client.Get(kBase + "/account-access-consents/" + id));
+           client.Get(kBase + "/account-access-consents/" + id, psu));
+  Conforms(api, "/account-access-consents/{ConsentId}", "get",
+           client.Get(kBase + "/account-access-consents/consent-404", psu));  // 400 NotFound
+  Conforms(api, "/account-access-consents", "post",
+           client.Post(kBase + "/account-access-consents", "{}"));  // 401
 
   const std::string token =
       client.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
@@ -60,6 +66,10 @@ TEST_CASE("obie: every answer validates against the official OBIE v3.1.11 OpenAP
 
   Conforms(api, "/accounts", "get", client.Get(kBase + "/accounts", bearer));
   Conforms(api, "/accounts", "get", client.Get(kBase + "/accounts"));  // 401
+  Conforms(api, "/accounts/{AccountId}", "get", client.Get(kBase + "/accounts/" + card, bearer));
+  auto xml = bearer;
+  xml["Accept"] = "application/xml";
+  Conforms(api, "/accounts/{AccountId}", "get", client.Get(kBase + "/accounts/" + card, xml));  // 406
   Conforms(api, "/accounts/{AccountId}/balances", "get",
            client.Get(kBase + "/accounts/" + card + "/balances", bearer));
   Conforms(api, "/accounts/{AccountId}/balances", "get",
@@ -80,8 +90,10 @@ TEST_CASE("obie: every answer validates against the official OBIE v3.1.11 OpenAP
 
   w.now.store(6 * kDay);  // refills the bucket
   Conforms(api, "/account-access-consents/{ConsentId}", "delete",
-           client.Send(http::verb::delete_, kBase + "/account-access-consents/" + id));
-  Reply revoked = client.Get(kBase + "/account-access-consents/" + id);
+           client.Send(http::verb::delete_, kBase + "/account-access-consents/" + id, "", psu));
+  Conforms(api, "/account-access-consents/{ConsentId}", "delete",
+           client.Send(http::verb::delete_, kBase + "/account-access-consents/" + id, "", psu));  // 400
+  Reply revoked = client.Get(kBase + "/account-access-consents/" + id, psu);
   CHECK(revoked.json()["Data"]["Status"] == "Revoked");
   Conforms(api, "/account-access-consents/{ConsentId}", "get", revoked);
   Conforms(api, "/accounts", "get", client.Get(kBase + "/accounts", bearer));  // 403

@@ -133,7 +133,8 @@ struct PlatformWorld {
     auto r = client.Post(kBase + "/account-access-consents",
                          R"({"Data":{"Permissions":["ReadAccountsBasic","ReadBalances",)"
                          R"("ReadTransactionsBasic"]},"Risk":{}})",
-                         {{"x-bpsim-psu-id", std::to_string(c)}});
+                         {{"x-bpsim-psu-id", std::to_string(c)},
+                          {"Authorization", "Bearer " + testing::ClientToken(client)}});
     REQUIRE(r.status == 201);
     return r.json()["Data"]["ConsentId"];
   }
@@ -228,7 +229,7 @@ TEST_CASE("customer actions become the contract's calls, and the code buys one t
   Client bank(w.obie_port);
   const std::map<std::string, std::string> form = {
       {"Content-Type", "application/x-www-form-urlencoded"}};
-  auto bad_grant = bank.Post("/token", "grant_type=client_credentials&code=" + code, form);
+  auto bad_grant = bank.Post("/token", "grant_type=password&code=" + code, form);
   CHECK(bad_grant.status == 400);
   CHECK(bad_grant.json()["error"] == "unsupported_grant_type");
   auto token = bank.Post("/token", "grant_type=authorization_code&code=" + code, form);

@@ -43,7 +43,8 @@ TEST_CASE("live requests are recorded on the world's trace bus in simulated time
   Client client(w.obie_port);
   auto created = client.Post(kBase + "/account-access-consents",
                              R"({"Data":{"Permissions":["ReadBalances"]},"Risk":{}})",
-                             {{"x-bpsim-psu-id", std::to_string(alice)}});
+                             {{"x-bpsim-psu-id", std::to_string(alice)},
+                              {"Authorization", "Bearer " + testing::ClientToken(client)}});
   std::string id = created.json()["Data"]["ConsentId"];
   std::string token =
       client.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
@@ -190,7 +191,8 @@ TEST_CASE("live traffic is judged by the scenario's monitors in the run's report
     Client client(service.ports()[0]);
     auto created = client.Post(kBase + "/account-access-consents",
                                R"({"Data":{"Permissions":["ReadBalances"]},"Risk":{}})",
-                               {{"x-bpsim-psu-id", "3"}});
+                               {{"x-bpsim-psu-id", "3"},
+                                {"Authorization", "Bearer " + testing::ClientToken(client)}});
     std::string id = created.json()["Data"]["ConsentId"];
     std::string token =
         client.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
@@ -198,7 +200,8 @@ TEST_CASE("live traffic is judged by the scenario's monitors in the run's report
     const std::string chk = AccountId("northbank", 3, AccountKind::kChecking);
     CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", bearer).status == 200);
     now.store(20 * kMinute);
-    CHECK(client.Send(http::verb::delete_, kBase + "/account-access-consents/" + id).status == 204);
+    CHECK(client.Send(http::verb::delete_, kBase + "/account-access-consents/" + id, "", bearer)
+              .status == 204);
     now.store(30 * kMinute);
     CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", bearer).status ==
           200);  // the defect

@@ -79,10 +79,10 @@ class OpenApi {
       if (type.rfind("application/json", 0) == 0) schema = &media["schema"];
     }
     if (schema == nullptr) {
-      if (!response["content"].contains("text/plain")) {
-        errors.push_back("no application/json or text/plain content for status " + code);
+      if (!response["content"].contains("text/plain") && !response["content"].contains("text/html")) {
+        errors.push_back("no application/json, text/plain or text/html content for status " + code);
       }
-      return errors;  // a text body: its schema is only "type: string"
+      return errors;  // a text or HTML body: its schema is only "type: string"
     }
     Json instance = Json::parse(body, nullptr, false);
     if (instance.is_discarded()) {
