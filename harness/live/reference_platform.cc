@@ -377,6 +377,15 @@ HttpResponse ReferencePlatform::Webhook(const HttpRequest& request) {
   return JsonAnswer(request, 200, Json{{"accepted", true}});
 }
 
+// A fresh X-Request-ID for a Berlin Group call (a UUID, as the standard requires).
+static std::string RequestUuid() {
+  static std::atomic<std::uint64_t> next{0};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012llx",
+                static_cast<unsigned long long>(++next & 0xFFFFFFFFFFFFULL));
+  return buf;
+}
+
 Result<ClientResponse> ReferencePlatform::CallBank(HttpClient& http, std::size_t bank,
                                                    std::string_view method,
                                                    const std::string& path, const Customer& link,
@@ -384,8 +393,9 @@ Result<ClientResponse> ReferencePlatform::CallBank(HttpClient& http, std::size_t
   const PlatformBank& b = options_.banks[bank];
   std::vector<std::pair<std::string, std::string>> headers;
   if (!link.token.empty()) headers.emplace_back("Authorization", "Bearer " + link.token);
-  if (b.dialect == mocks::Dialect::kBerlinGroup && !link.consent_id.empty()) {
-    headers.emplace_back("Consent-ID", link.consent_id);
+  if (b.dialect == mocks::Dialect::kBerlinGroup) {
+    headers.emplace_back("X-Request-ID", RequestUuid());
+    if (!link.consent_id.empty()) headers.emplace_back("Consent-ID", link.consent_id);
   }
   if (b.dialect == mocks::Dialect::kObie) headers.emplace_back("x-fapi-financial-id", "bpsim");
   auto r = http.Send(b.url, method, b.url.path + path, headers, body);
@@ -424,6 +434,13 @@ void ReferencePlatform::CreateConsent(HttpClient& http, std::uint32_t customer,
     request["Risk"] = Json::object();
     headers.emplace_back("x-bpsim-psu-id", std::to_string(customer));
     headers.emplace_back("x-fapi-financial-id", "bpsim");
+    // OBIE's consent endpoint wants a client-credentials token of the bank.
+    auto cc = http.Send(bank.url, "POST", "/token", {}, "grant_type=client_credentials&scope=accounts",
+                        "application/x-www-form-urlencoded");
+    if (cc.ok() && cc->status == 200) {
+      Json answer = Json::parse(cc->body, nullptr, false);
+      if (answer.is_object()) headers.emplace_back("Authorization", "Bearer " + StringField(answer, "access_token"));
+    }
     path = bank.url.path + "/account-access-consents";
   } else {
     Json access = Json::object();
@@ -436,6 +453,8 @@ void ReferencePlatform::CreateConsent(HttpClient& http, std::uint32_t customer,
     request["frequencyPerDay"] = 100;
     request["combinedServiceIndicator"] = false;
     headers.emplace_back("PSU-ID", std::to_string(customer));
+    headers.emplace_back("X-Request-ID", RequestUuid());
+    headers.emplace_back("PSU-IP-Address", "127.0.0.1");
     path = bank.url.path + "/v1/consents";
   }
   auto r = http.Send(bank.url, "POST", path, headers, request.dump());
