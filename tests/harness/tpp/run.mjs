@@ -409,10 +409,17 @@ async function main() {
   // which Prism (ajv-formats) refuses for loopback addresses and for host names
   // without a top-level domain. This client resolves *.localhost to the loopback
   // address, as RFC 6761 says and browsers do.
-  const servePort = await freePort();
-  const publicUrls = judged ? ["--public-url", `northbank=http://northbank.localhost:${servePort}`, "--public-url", `southbank=http://southbank.localhost:${servePort + 1}`] : [];
-  const serve = start(bpsim, ["serve", path.join(here, "world.yaml"), "--listen", `127.0.0.1:${servePort}`, "--time-scale", "86400", "--out", path.join(tmp, "out"), ...publicUrls], "serve.log");
-  await waitFor("bpsim serve", () => /serving /.test(serve.output));
+  // Two consecutive ports (one per bank): another process may take the second one
+  // first, then bpsim exits at once and another pair is tried.
+  let serve;
+  for (let attempt = 0; attempt < 5 && !serve; ++attempt) {
+    const servePort = judged ? await freePort() : 0;  // 0: each bank its own ephemeral port
+    const publicUrls = judged ? ["--public-url", `northbank=http://northbank.localhost:${servePort}`, "--public-url", `southbank=http://southbank.localhost:${servePort + 1}`] : [];
+    const child = start(bpsim, ["serve", path.join(here, "world.yaml"), "--listen", `127.0.0.1:${servePort}`, "--time-scale", "86400", "--out", path.join(tmp, "out"), ...publicUrls], `serve-${attempt}.log`);
+    await waitFor("bpsim serve", () => /serving /.test(child.output) || child.exitCode !== null);
+    if (child.exitCode === null) serve = child;
+  }
+  if (!serve) throw new Error("bpsim serve could not listen on two consecutive free ports in 5 tries");
   const urls = {};
   for (const m of serve.output.matchAll(/^bank (\S+) \((obie|berlin-group)\): (\S+)/gm)) urls[m[2]] = m[3];
   const obieRoot = new URL(urls.obie).origin, bgRoot = urls["berlin-group"];
