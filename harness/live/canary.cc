@@ -131,13 +131,23 @@ std::string Iban(mocks::BankIndex bank, mocks::CustomerId customer) {
   return IbanFor(bban);
 }
 
-std::optional<mocks::CustomerId> ParseIban(mocks::BankIndex bank, std::string_view text) {
-  if (text.size() != 22) return std::nullopt;
-  std::size_t pos = 12;
+namespace {
+
+// The customer whose canary `text` is: its 8-digit customer number at `pos`, and
+// `text` exactly what `make` prints for that customer.
+template <typename Make>
+std::optional<mocks::CustomerId> CanaryCustomer(std::string_view text, std::size_t size,
+                                                std::size_t pos, Make make) {
   unsigned customer = 0;
-  if (!Digits(text, &pos, 8, &customer)) return std::nullopt;
-  if (text != Iban(bank, customer)) return std::nullopt;
+  if (text.size() != size || !Digits(text, &pos, 8, &customer)) return std::nullopt;
+  if (text != make(customer)) return std::nullopt;
   return customer;
+}
+
+}  // namespace
+
+std::optional<mocks::CustomerId> ParseIban(mocks::BankIndex bank, std::string_view text) {
+  return CanaryCustomer(text, 22, 12, [bank](unsigned c) { return Iban(bank, c); });
 }
 
 std::string MaskedPan(mocks::BankIndex bank, mocks::CustomerId customer) {
@@ -147,12 +157,7 @@ std::string MaskedPan(mocks::BankIndex bank, mocks::CustomerId customer) {
 }
 
 std::optional<mocks::CustomerId> ParseMaskedPan(mocks::BankIndex bank, std::string_view text) {
-  if (text.size() != 19) return std::nullopt;
-  std::size_t pos = 11;
-  unsigned customer = 0;
-  if (!Digits(text, &pos, 8, &customer)) return std::nullopt;
-  if (text != MaskedPan(bank, customer)) return std::nullopt;
-  return customer;
+  return CanaryCustomer(text, 19, 11, [bank](unsigned c) { return MaskedPan(bank, c); });
 }
 
 std::string FormatAmount(std::int64_t cents) {

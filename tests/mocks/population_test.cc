@@ -134,17 +134,22 @@ world:
   CHECK(window.size() == a.size());
 }
 
+// A population of `yaml`'s customers, rolled through days 0 .. last_day.
+struct Ledger {
+  Ledger(const std::string& yaml, std::uint32_t last_day)
+      : f(yaml), population(&f.env, f.scenario.spec.world.customers, f.scenario.spec.world.banks) {
+    for (std::uint32_t d = 0; d <= last_day; ++d) population.StartDay(d, true, &counter);
+  }
+  Fixture f;
+  Population population;
+  Counter counter;
+};
+
 TEST_CASE("Card transactions book in the nightly run one to three days after authorisation",
           "[mocks][population][ledger]") {
-  Fixture f(R"(
-duration: 3d
-world:
-  customers: {count: 200, card_tx_per_day: 6}
-)");
-  Population population(&f.env, f.scenario.spec.world.customers, f.scenario.spec.world.banks);
-  Population again(&f.env, f.scenario.spec.world.customers, f.scenario.spec.world.banks);
-  Counter counter;
-  population.StartDay(0, true, &counter);
+  Ledger l("duration: 3d\nworld:\n  customers: {count: 200, card_tx_per_day: 6}\n", 0);
+  const Population& population = l.population;
+  Population again(&l.f.env, l.f.scenario.spec.world.customers, l.f.scenario.spec.world.banks);
   std::uint64_t by_delay[4] = {0, 0, 0, 0}, total = 0;
   for (CustomerId c = 0; c < 200; ++c) {
     std::vector<CardTransaction> day;
@@ -169,14 +174,8 @@ world:
 
 TEST_CASE("The checking account's entries are the salary credits on paydays",
           "[mocks][population][ledger]") {
-  Fixture f(R"(
-duration: 20d
-world:
-  customers: {count: 5, payday_every: 7d}
-)");
-  Population population(&f.env, f.scenario.spec.world.customers, f.scenario.spec.world.banks);
-  Counter counter;
-  for (std::uint32_t d = 0; d <= 15; ++d) population.StartDay(d, true, &counter);
+  Ledger l("duration: 20d\nworld:\n  customers: {count: 5, payday_every: 7d}\n", 15);
+  const Population& population = l.population;
   std::vector<CheckingEntry> entries;
   population.CheckingEntriesIn(3, 0, 16 * kDay, &entries);
   REQUIRE(entries.size() >= 2);
