@@ -69,7 +69,28 @@ std::map<CustomerId, CanaryHit> ScanCanaries(std::string_view text, mocks::World
       add(CustomerId(*c), mocks::BankIndex(b), CategoryBit(Category::kAccounts));
     }
   }
-  // Transaction ids: TX-CCCCCCCC-DDDDD-SSSS.
+  // Berlin Group's IBANs (DEkk5BBB0000CCCCCCCC00) and masked PANs (49BBBB*****CCCCCCCC),
+  // one pass each: the bank's index is in the canary, which is then parsed back to
+  // its customer.
+  struct Form {
+    std::string_view marker;
+    std::size_t size, bank_at, bank_digits;
+  };
+  for (const Form& form : {Form{"DE", 22, 5, 3}, Form{"49", 19, 2, 4}}) {
+    for (std::size_t pos = text.find(form.marker); pos != std::string_view::npos;
+         pos = text.find(form.marker, pos + 1)) {
+      if ((pos > 0 && IsWordChar(text[pos - 1])) || pos + form.size > text.size()) continue;
+      std::optional<std::uint64_t> b = DigitsAt(text, pos + form.bank_at, form.bank_digits);
+      if (!b || *b >= banks.size()) continue;
+      const auto bank = mocks::BankIndex(*b);
+      std::string_view candidate = text.substr(pos, form.size);
+      std::optional<CustomerId> c =
+          form.size == 22 ? ParseIban(bank, candidate) : ParseMaskedPan(bank, candidate);
+      if (!c || !customer_ok(*c) || population.at(*c).bank != bank) continue;
+      add(*c, bank, CategoryBit(Category::kAccounts));
+    }
+  }
+  // Transaction ids: TX-CCCCCCCC-DDDDD-SSSS (and -P while pending).
   for (std::size_t pos = text.find("TX-"); pos != std::string_view::npos;
        pos = text.find("TX-", pos + 1)) {
     if (pos > 0 && IsWordChar(text[pos - 1])) continue;

@@ -2,7 +2,7 @@
 // Live mode's messenger sinks (docs/platform-contract.md, "What bpsim serves the
 // platform"): the endpoints an external platform posts chat messages, group
 // messages, ads audiences, partner exports and analytics events to. Every body is
-// scanned for canaries (account ids, transaction ids, alert ids, amounts served over
+// scanned for canaries (account ids, IBANs, masked PANs, transaction ids, alert ids, amounts served over
 // HTTP); each subject found is one labelled `flow` from platform.connector to the
 // sink, so the invariants judge a black-box platform by what reaches its sinks. A
 // chat message naming an alert of its chat's owner is that alert's display

@@ -488,6 +488,14 @@ TEST_CASE("amounts are attributed only when served for exactly one subject", "[l
   CHECK(hits[bob].categories == mocks::CategoryBit(mocks::Category::kAccounts));
   CHECK(hits[bob].bank == 1);
   CHECK(hits[alice].categories == mocks::CategoryBit(mocks::Category::kTransactions));
+  // Berlin Group's IBANs and masked PANs too, only at their own bank.
+  hits = ScanCanaries("iban " + Iban(1, bob) + ", card " + MaskedPan(0, alice) + ", " +
+                          Iban(0, bob) + " x" + Iban(1, bob),
+                      *w.world, served);
+  REQUIRE(hits.size() == 2);
+  CHECK(hits[bob].bank == 1);
+  CHECK(hits[alice].bank == 0);
+  CHECK(hits[alice].categories == mocks::CategoryBit(mocks::Category::kAccounts));
 }
 
 }  // namespace
