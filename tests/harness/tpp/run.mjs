@@ -261,7 +261,10 @@ async function berlinGroup(d) {
   };
   const h = (extra = {}) => ({ "X-Request-ID": rid(), "PSU-IP-Address": "192.0.2.10", ...extra });
   const ok = "https://tpp.example/ok", nok = "https://tpp.example/nok";
-  const body = (access, validUntil = "2025-05-31") => ({ access, recurringIndicator: true, validUntil, frequencyPerDay: 4, combinedServiceIndicator: false });
+  // A validity well within the bank's 180 days, from the simulated date now.
+  const simNow = Number((await fetch(d.bank + "/__bpsim/customers?limit=1")).headers.get("x-bpsim-sim-time"));
+  const until = simDate(simNow + 60 * DAY).slice(0, 10);
+  const body = (access, validUntil = until) => ({ access, recurringIndicator: true, validUntil, frequencyPerDay: 4, combinedServiceIndicator: false });
   const create = async (access, { extra = {}, validUntil, expect = 201, invalid = false } = {}) => {
     const r = await d.call("POST", "/v1/consents", { headers: h({ "TPP-Redirect-URI": ok, "TPP-Nok-Redirect-URI": nok, ...extra }), body: body(access, validUntil), expect, invalid });
     if (expect === 201) {
@@ -302,7 +305,7 @@ async function berlinGroup(d) {
   const alice = await authorised({ allPsd2: "allAccounts" });
   const bob = await authorised({ allPsd2: "allAccounts" });
   const info = await d.call("GET", `/v1/consents/${alice}`, { headers: h(), expect: 200 });
-  check(info.json?.consentStatus === "valid" && info.json?.validUntil === "2025-05-31", `bg: consent ${info.text}`);
+  check(info.json?.consentStatus === "valid" && info.json?.validUntil === until, `bg: consent ${info.text}`);
 
   const accounts = await d.call("GET", "/v1/accounts", { headers: as(alice), expect: 200 });
   const checking = accounts.json?.accounts?.[0];
@@ -436,6 +439,8 @@ async function main() {
   }, 20);
   await obie(new Dialect("obie", obieApi, obieRoot));
   await berlinGroup(new Dialect("berlin-group", bgApi, bgRoot));
+  check(serve.exitCode === null && serve.signalCode === null,
+    `bpsim serve ended before the life cycles did (exit ${serve.exitCode}): ${serve.output}`);
   for (const [name, s] of Object.entries(stats)) {
     console.log(`${name}: ${s.calls} calls` + (judged ? `, ${s.judged} judged by the official document (requests and answers), ` +
       `${s.invalidRequests} deliberately invalid requests (${s.invalidRequestsFlagged} of them flagged by the judge)` : ""));
