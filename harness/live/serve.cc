@@ -267,7 +267,7 @@ extern "C" void OnServeSignal(int) { g_serve_interrupted.store(true); }
 
 constexpr const char* kServeHelp =
     "usage: bpsim serve SCENARIO [--listen HOST:PORT] [--time-scale N] [--out DIR]\n"
-    "                   [--platform URL [--webhook-secret S]]\n"
+    "                   [--platform URL [--webhook-secret S]] [--trace] [--perfetto]\n"
     "\n"
     "Serves the scenario's mock banks over HTTP/1.1 while its world runs on a scaled\n"
     "wall clock, then writes report.json, junit.xml, summary.md and report.html.\n"
@@ -285,7 +285,9 @@ constexpr const char* kServeHelp =
     "                      of the simulated one, and serve the messenger sinks on the\n"
     "                      port after the banks' (docs/platform-contract.md)\n"
     "  --webhook-secret S  the HMAC-SHA256 key of webhooks to the platform (default\n"
-    "                      bpsim-live-webhook-secret)\n";
+    "                      bpsim-live-webhook-secret)\n"
+    "  --trace             also write the run's trace as JSON Lines (DIR/trace.jsonl)\n"
+    "  --perfetto          also write DIR/trace.perfetto.json (opens in ui.perfetto.dev)\n";
 
 int ServeUsage(const std::string& message) {
   std::fprintf(stderr, "bpsim: %s\n\n%s", message.c_str(), kServeHelp);
@@ -301,6 +303,7 @@ struct ServeFlags {
   std::string platform;
   std::string webhook_secret = kDefaultWebhookSecret;
   bool webhook_secret_set = false;
+  bool trace = false, perfetto = false;
 };
 
 std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFlags* flags) {
@@ -343,6 +346,10 @@ std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFl
         return ServeUsage("--webhook-secret needs a non-empty value");
       }
       flags->webhook_secret_set = true;
+    } else if (a == "--trace") {
+      flags->trace = true;
+    } else if (a == "--perfetto") {
+      flags->perfetto = true;
     } else if (a.rfind("--", 0) == 0) {
       return ServeUsage("unknown option '" + a + "'");
     } else if (flags->scenario.empty()) {
@@ -388,6 +395,9 @@ int CmdServe(const std::vector<std::string>& args) {
 
   std::string listen_error;
   RunOptions options;
+  const fs::path out_dir(flags.out);
+  if (flags.trace) options.trace_jsonl_path = (out_dir / "trace.jsonl").string();
+  if (flags.perfetto) options.perfetto_path = (out_dir / "trace.perfetto.json").string();
   PlatformBridge* bridge = nullptr;
   std::map<std::string, CallStats> platform_calls;
   std::vector<LiveService::EndpointSummary> endpoints;
@@ -467,6 +477,10 @@ int CmdServe(const std::vector<std::string>& args) {
   report.bpsim_version = BPSIM_VERSION;
   report.command = "bpsim serve";
   for (const std::string& a : args) report.command += " " + a;
+  // A live run depends on the platform and on wall time, so `bpsim replay` (the
+  // simulated platform) does not reproduce it: the way back to a failure is the same
+  // live run with its trace written.
+  result.repro = report.command + (flags.trace ? "" : " --trace");
   report.incomplete = result.incomplete;
   report.wall_seconds = result.wall_seconds;
   report.live_endpoints.emplace();
@@ -489,6 +503,15 @@ int CmdServe(const std::vector<std::string>& args) {
   std::printf("%s: %s%s; reports in %s/\n", scenario->id.c_str(), passed ? "pass" : "FAIL",
               result.incomplete ? " (interrupted: incomplete)" : "", flags.out.c_str());
   if (!result.error.empty()) std::fprintf(stderr, "bpsim: %s\n", result.error.c_str());
+  if (!passed) {
+    if (flags.trace) {
+      std::printf("trace: %s (docs/trace.md)\n", options.trace_jsonl_path.c_str());
+    } else {
+      std::printf("trace: run again with --trace to write %s (bpsim replay uses the simulated "
+                  "platform, not this one): %s\n",
+                  (out_dir / "trace.jsonl").string().c_str(), result.repro.c_str());
+    }
+  }
   for (const auto& [route, calls] : platform_calls) {
     std::printf("platform %s: %llu calls, %llu failed\n", route.c_str(),
                 static_cast<unsigned long long>(calls.count),

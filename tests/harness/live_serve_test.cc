@@ -11,6 +11,7 @@
 #include "harness/live/canary.h"
 #include "harness/runner.h"
 #include "harness/scenario/scenario.h"
+#include "tests/command.h"
 #include "tests/harness/live_client.h"
 
 namespace bpsim::harness::live {
@@ -233,6 +234,50 @@ TEST_CASE("bpsim serve stops by itself after duration + drain with a complete re
   Json j = Json::parse(ReadFile(out + "/report.json"));
   CHECK(j["incomplete"] == false);
   CHECK(j["scenarios"][0]["verdict"] == "pass");
+  std::filesystem::remove_all(out);
+}
+
+TEST_CASE("bpsim serve --trace writes a live run's trace; a failure says how to get it",
+          "[live]") {
+  // The bank does not audit its releases: audit-complete fails the live run.
+  const std::string path = WriteScenario("untraced.yaml",
+                                         "scenario: live/untraced\n"
+                                         "duration: 3h\n"
+                                         "drain: 1m\n"
+                                         "world:\n"
+                                         "  banks: [{id: northbank}]\n"
+                                         "  customers: {count: 20, consent: {opt_in: 1}}\n"
+                                         "defects: [bank.skips_audit]\n");
+  const std::string out = path + ".out";
+  std::filesystem::remove_all(out);
+  const std::string args = "serve " + path + " --listen 127.0.0.1:0 --time-scale 36000 --out " + out;
+  bpsim::testing::CommandResult untraced = bpsim::testing::Bpsim(args);
+  INFO(untraced.output);
+  CHECK(untraced.exit_code == 1);
+  CHECK(untraced.output.find("trace: run again with --trace to write " + out +
+                             "/trace.jsonl (bpsim replay uses the simulated platform, not this "
+                             "one): bpsim " + args + " --trace\n") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(out + "/trace.jsonl"));
+  Json report = Json::parse(ReadFile(out + "/report.json"));
+  CHECK(report["scenarios"][0]["repro"] == "bpsim " + args + " --trace");
+
+  bpsim::testing::CommandResult traced = bpsim::testing::Bpsim(args + " --trace --perfetto");
+  INFO(traced.output);
+  CHECK(traced.exit_code == 1);
+  CHECK(traced.output.find("trace: " + out + "/trace.jsonl (docs/trace.md)\n") !=
+        std::string::npos);
+  std::istringstream lines(ReadFile(out + "/trace.jsonl"));
+  std::string line;
+  std::size_t entries = 0, releases = 0;
+  while (std::getline(lines, line)) {
+    Json e = Json::parse(line);
+    ++entries;
+    if (e["type"] == "flow" && e.value("from", "").rfind("bank:", 0) == 0) ++releases;
+  }
+  CHECK(entries > 50);
+  CHECK(releases > 0);  // what audit-complete judged
+  Json perfetto = Json::parse(ReadFile(out + "/trace.perfetto.json"));
+  CHECK(perfetto["traceEvents"].size() > 50);
   std::filesystem::remove_all(out);
 }
 
