@@ -124,6 +124,11 @@ enum class EntryType : std::uint8_t {
   kCardCompromised,
   // The drain phase began (customers stop acting, faults end).
   kDrainStart,
+  // The bank did not send a webhook attempt: the consent a fraud alert was raised
+  // under is no longer live at this instant (revoked, expired) or no longer names
+  // fraud_alerts, so the alert is not released and its delivery stops. Same fields as
+  // kWebhookSent; value = the attempt it would have been.
+  kWebhookWithheld,
   kEntryTypeCount
 };
 

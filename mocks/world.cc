@@ -238,10 +238,10 @@ void World::OnDetection(std::uint64_t arg) {
   bool fraudulent = tx.fraudulent;
   BankIndex bank = population_->at(c).bank;
   SimTime now = sim_->Now();
-  // The bank alerts the platform only under a live consent that names fraud_alerts.
+  // The bank alerts the platform only under a live consent that names fraud_alerts
+  // (and checks again whenever it sends: WebhookOutbox).
   ConsentId consent = consents_->Latest(c);
-  bool alertable = consent != 0 && consents_->Get(consent).UsableAt(now) &&
-                   (consents_->Get(consent).purposes & kPurposeFraudAlerts);
+  bool alertable = banks_[bank]->MaySendAlert(consent);
   std::uint64_t alert_id = next_alert_id_++;
   TraceEntry e;
   e.type = EntryType::kFraudDetected;

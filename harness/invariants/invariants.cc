@@ -466,7 +466,7 @@ class FraudAlertDelivery final : public InvariantMonitor {
     std::uint64_t lost = tracker_.lost();
     if (lost > config_.lost) {
       for (const auto& a : tracker_.alerts()) {
-        if (a.displays > 0) continue;
+        if (a.displays > 0 || a.withheld) continue;
         std::vector<reports::EvidenceItem> ev;
         tracker_.consents().AppendEvidence(context().names, a.detected.consent, false, ev);
         ev.push_back(Ev(a.detected));

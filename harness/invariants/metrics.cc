@@ -217,6 +217,7 @@ std::vector<std::pair<std::string, double>> MetricsCollector::Metrics() const {
       {"fraud_alerts_displayed", d(alerts_.displayed())},
       {"alerts_lost", d(alerts_.lost())},
       {"alerts_duplicated", d(alerts_.duplicated())},
+      {"alerts_withheld", d(alerts_.withheld())},
       {"fraud_alert_latency_p50", ToSeconds(NearestRank(latencies_, 50))},
       {"fraud_alert_latency_p99", ToSeconds(NearestRank(latencies_, 99))},
       {"fraud_alert_latency_max", ToSeconds(max)},

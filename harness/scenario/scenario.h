@@ -83,7 +83,7 @@ inline constexpr const char* kMetricNames[] = {
     "consents_rejected", "api_requests", "api_ok_200", "api_denied_401", "api_denied_403",
     "api_throttled_429", "api_errors_500", "api_unavailable_503", "api_timeouts",
     "balance_checks", "balance_answered", "card_transactions", "fraud_detected",
-    "fraud_false_positives", "fraud_alerts_displayed", "alerts_lost", "alerts_duplicated",
+    "fraud_false_positives", "fraud_alerts_displayed", "alerts_lost", "alerts_duplicated", "alerts_withheld",
     "fraud_alert_latency_p50", "fraud_alert_latency_p99", "fraud_alert_latency_max",
     "webhooks_sent", "webhooks_retried", "cache_items_max", "cache_puts", "cache_purges",
     "flows", "trace_entries", "violations", "wall_seconds"};

@@ -510,6 +510,30 @@ TEST_CASE("fraud-alert-delivery ignores detections that were not alertable and d
         "fraud alert #5 for customer 8 was never displayed (1 lost, at most 0 allowed)");
 }
 
+TEST_CASE("fraud-alert-delivery does not count an alert the bank withheld after its consent ended",
+          "[invariants]") {
+  auto withheld = [](SimTime t) {
+    TraceEntry e = Simple(EntryType::kWebhookWithheld, t, 7, 1, 3);
+    e.reason = std::uint8_t(mocks::WebhookKind::kFraudAlert);
+    e.value = 2;
+    return e;
+  };
+  auto revoked = Consent(EntryType::kConsentRevoked, 10 * kMinute, 1, 7);
+  SECTION("withheld after the revocation: not owed, not lost") {
+    auto m = Delivery(0, kMinute);
+    Run(*m, Concat({Granted(0, 1, 7), {Detected(kMinute, 7, 1, 3), revoked, withheld(kHour)}}),
+        2 * kHour);
+    CHECK(m->violation_count() == 0);
+  }
+  SECTION("withheld under a consent still live: the alert is lost") {
+    auto m = Delivery(0, kMinute);
+    Run(*m, Concat({Granted(0, 1, 7), {Detected(kMinute, 7, 1, 3), withheld(kHour), revoked}}),
+        2 * kHour);
+    CHECK(Only(*m).message ==
+          "fraud alert #3 for customer 7 was never displayed (1 lost, at most 0 allowed)");
+  }
+}
+
 TEST_CASE("fraud-alert-delivery reports a p99 latency above the bound once", "[invariants]") {
   std::vector<TraceEntry> trace = Granted(0, 1, 7);
   for (std::uint64_t i = 1; i <= 100; ++i) {
