@@ -91,7 +91,8 @@ std::string_view EntryReasonName(const TraceEntry& e) {
           "rate_limited", "outage",         "error", "timeout"};
       return e.reason < n.size() ? n[e.reason] : "?";
     }
-    case EntryType::kConsentRevoked: return ViaName(static_cast<Via>(e.reason));
+    case EntryType::kConsentRevoked:
+    case EntryType::kRevokeRequested: return ViaName(static_cast<Via>(e.reason));
     case EntryType::kApiRequest: {
       constexpr std::array<std::string_view, 3> n = {"poll", "on_demand", "retry"};
       return e.reason < n.size() ? n[e.reason] : "?";

@@ -38,7 +38,8 @@ MetricDirection DirectionOf(std::string_view metric) {
   for (std::string_view name : kHigherIsWorse) {
     if (metric == name) return MetricDirection::kHigherIsWorse;
   }
-  if (StartsWith(metric, "fraud_alert_latency_") || StartsWith(metric, "api_denied_")) {
+  if (StartsWith(metric, "fraud_alert_latency_") || StartsWith(metric, "api_denied_") ||
+      StartsWith(metric, "revocation_latency_")) {
     return MetricDirection::kHigherIsWorse;
   }
   if (metric == "balance_answered" || metric == "fraud_alerts_displayed") {

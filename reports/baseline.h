@@ -3,9 +3,10 @@
 // of a run with an earlier report and names the ones that got worse.
 //
 // Direction table (docs/report-format.md):
-//   higher is worse: violations, alerts_lost, alerts_duplicated, fraud_alert_latency_*,
-//                    api_denied_*, api_throttled_429, api_errors_500,
-//                    api_unavailable_503, api_timeouts, cache_items_max
+//   higher is worse: violations, alerts_lost, alerts_duplicated, fraud_alert_latency_*
+//                    (per bank too), revocation_latency_*, api_denied_*,
+//                    api_throttled_429, api_errors_500, api_unavailable_503,
+//                    api_timeouts, cache_items_max
 //   lower is worse:  balance_answered, fraud_alerts_displayed
 //   not gated:       everything else (informational), and wall_seconds (wall clock).
 // A gated metric regresses when it moves in its worse direction by more than

@@ -85,9 +85,15 @@ inline constexpr const char* kMetricNames[] = {
     "balance_checks", "balance_answered", "card_transactions", "fraud_detected",
     "fraud_false_positives", "fraud_alerts_displayed", "alerts_lost", "alerts_duplicated", "alerts_withheld",
     "fraud_alert_latency_p50", "fraud_alert_latency_p99", "fraud_alert_latency_max",
+    "revocation_latency_p50", "revocation_latency_p99",
     "webhooks_sent", "webhooks_retried", "cache_items_max", "cache_puts", "cache_purges",
     "flows", "trace_entries", "violations", "wall_seconds"};
-// Metrics whose values are durations (written as "60s" in expectations).
+// Metrics reported once per bank of the world, as "NAME@BANK"
+// ("fraud_alert_latency_p99@northbank"): the same definition over that bank's alerts.
+inline constexpr const char* kPerBankMetricNames[] = {"fraud_alert_latency_p50",
+                                                      "fraud_alert_latency_p99"};
+// Metrics whose values are durations (written as "60s" in expectations), per-bank
+// ones included.
 bool IsDurationMetric(std::string_view name);
 
 struct MetricBound {

@@ -62,6 +62,11 @@ std::vector<TraceEntry> SmallTrace() {
   add(Displayed(kHour + 9 * kMinute, 7, 1, kHour + kMinute, mocks::ChatEndpoint(7)));
   add(Detected(kHour + 10 * kMinute, 7, 1, 5));
   add(Detected(kHour + 11 * kMinute, 9, 0, 6, false));
+  // Alert 7 (southbank's) waits; its consent is revoked at 150 min and the bank
+  // withholds it at 160 min: not lost.
+  auto southbank_alert = Detected(kHour + 12 * kMinute, 7, 1, 7);
+  southbank_alert.bank = 1;
+  add(southbank_alert);
   add(Request(kHour + 20 * kMinute, 7, 1, kBalance, 2));
   add(Request(kHour + 20 * kMinute, 7, 1, kBalance, 3));
   add(Response(kHour + 20 * kMinute, 7, 1, 2, 200));
@@ -78,8 +83,16 @@ std::vector<TraceEntry> SmallTrace() {
   sent.value = 2;
   add(sent);
   add(CachePurge(2 * kHour, 7, 1, 500, 12 * kMinute));
+  // Customer 7 asks to revoke at 140 min; the platform still reads at 3h and
+  // 3h50 (below): revocation latency 90 min. Customer 10 asks in the bank's app at
+  // 200 min and nothing touches consent 3 after: latency 0.
+  add(RevokeRequested(140 * kMinute, 7, 1));
   auto revoked = Consent(EntryType::kConsentRevoked, 150 * kMinute, 1, 7);
   add(revoked);
+  auto withheld = Simple(EntryType::kWebhookWithheld, 160 * kMinute, 7, 1, 7);
+  withheld.bank = 1;
+  add(withheld);
+  add(RevokeRequested(200 * kMinute, 10, 3, mocks::Via::kBank));
   auto messenger = Typed(EntryType::kOutageStart, 3 * kHour);
   messenger.to = mocks::kMessenger;
   add(messenger);
@@ -118,14 +131,29 @@ TEST_CASE("metrics count a small trace exactly", "[invariants]") {
   CHECK(Metric(metrics, "api_denied_403") == 0);
   CHECK(Metric(metrics, "balance_checks") == 2);
   CHECK(Metric(metrics, "balance_answered") == 1);
-  CHECK(Metric(metrics, "fraud_detected") == 6);
+  CHECK(Metric(metrics, "fraud_detected") == 7);
   CHECK(Metric(metrics, "fraud_false_positives") == 1);
   CHECK(Metric(metrics, "fraud_alerts_displayed") == 4);
   CHECK(Metric(metrics, "alerts_lost") == 1);
   CHECK(Metric(metrics, "alerts_duplicated") == 1);
+  CHECK(Metric(metrics, "alerts_withheld") == 1);
   CHECK(Metric(metrics, "fraud_alert_latency_p50") == 2.0);   // rank ceil(0.5 * 4) = 2
   CHECK(Metric(metrics, "fraud_alert_latency_p99") == 10.0);  // rank ceil(0.99 * 4) = 4
   CHECK(Metric(metrics, "fraud_alert_latency_max") == 10.0);
+  CHECK(Metric(metrics, "revocation_latency_p50") == 0.0);     // {0, 5400}: rank 1
+  CHECK(Metric(metrics, "revocation_latency_p99") == 5400.0);  // rank 2
+  // Per bank, after the others, in bank order: northbank had alerts 1-4 (and the lost
+  // 5), southbank only the withheld 7.
+  REQUIRE(metrics.size() >= 4);
+  const std::size_t n = metrics.size();
+  CHECK(metrics[n - 4].first == "fraud_alert_latency_p50@northbank");
+  CHECK(metrics[n - 4].second == 2.0);
+  CHECK(metrics[n - 3].first == "fraud_alert_latency_p99@northbank");
+  CHECK(metrics[n - 3].second == 10.0);
+  CHECK(metrics[n - 2].first == "fraud_alert_latency_p50@southbank");
+  CHECK(metrics[n - 2].second == 0.0);
+  CHECK(metrics[n - 1].first == "fraud_alert_latency_p99@southbank");
+  CHECK(metrics[n - 1].second == 0.0);
   CHECK(Metric(metrics, "webhooks_sent") == 2);
   CHECK(Metric(metrics, "webhooks_retried") == 1);
   CHECK(Metric(metrics, "cache_items_max") == 2);

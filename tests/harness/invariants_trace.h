@@ -133,6 +133,16 @@ inline TraceEntry CachePurge(SimTime t, mocks::CustomerId subject, mocks::Consen
   return e;
 }
 
+// consent.revoke_requested: the customer asked to revoke, in the messenger by default.
+inline TraceEntry RevokeRequested(SimTime t, mocks::CustomerId subject, mocks::ConsentId consent,
+                                  mocks::Via via = mocks::Via::kMessenger) {
+  TraceEntry e = Simple(EntryType::kRevokeRequested, t, subject, consent);
+  e.from = mocks::CustomerEndpoint(subject);
+  e.to = via == mocks::Via::kMessenger ? mocks::kConnector : mocks::BankEndpoint(0);
+  e.reason = std::uint8_t(via);
+  return e;
+}
+
 inline TraceEntry Detected(SimTime t, mocks::CustomerId subject, mocks::ConsentId consent,
                            std::uint64_t alert, bool fraud = true) {
   TraceEntry e = Simple(EntryType::kFraudDetected, t, subject, consent, alert);

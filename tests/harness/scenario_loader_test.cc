@@ -340,9 +340,11 @@ TEST_CASE("invariants, defects and expectations name only what exists", "[loader
         "api_requests, api_ok_200, api_denied_401, api_denied_403, api_throttled_429, "
         "api_errors_500, api_unavailable_503, api_timeouts, balance_checks, balance_answered, "
         "card_transactions, fraud_detected, fraud_false_positives, fraud_alerts_displayed, "
-        "alerts_lost, alerts_duplicated, fraud_alert_latency_p50, fraud_alert_latency_p99, "
-        "fraud_alert_latency_max, webhooks_sent, webhooks_retried, cache_items_max, cache_puts, "
-        "cache_purges, flows, trace_entries, violations, wall_seconds");
+        "alerts_lost, alerts_duplicated, alerts_withheld, fraud_alert_latency_p50, "
+        "fraud_alert_latency_p99, fraud_alert_latency_max, revocation_latency_p50, "
+        "revocation_latency_p99, webhooks_sent, webhooks_retried, cache_items_max, cache_puts, "
+        "cache_purges, flows, trace_entries, violations, wall_seconds (per bank: NAME@BANK with "
+        "NAME one of: fraud_alert_latency_p50, fraud_alert_latency_p99)");
   CHECK(ErrorOf("expect:\n  metrics: {api_requests: {}}\n") ==
         "s.yaml:2:27: expect.metrics.api_requests: expected at least one of: min, max");
   CHECK(ErrorOf("expect:\n  sometimes: [revocation_in_flight]\n") ==
@@ -352,6 +354,22 @@ TEST_CASE("invariants, defects and expectations name only what exists", "[loader
         "consent_expired_while_cached, webhook_duplicated, revocation_via_messenger, "
         "revocation_via_bank, consent_rejected, balance_asked_in_group, request_timed_out, "
         "fraud_false_positive");
+}
+
+TEST_CASE("per-bank metrics are NAME@BANK for a bank of the world", "[loader]") {
+  Scenario s = Load(
+      "world:\n  banks: [{id: northbank}, {id: southbank}]\n"
+      "expect:\n  metrics:\n    fraud_alert_latency_p99@southbank: {max: 2m}\n");
+  REQUIRE(s.expect.metrics.size() == 1);
+  CHECK(s.expect.metrics[0].metric == "fraud_alert_latency_p99@southbank");
+  CHECK(s.expect.metrics[0].max == std::optional<double>(120.0));
+  CHECK(ErrorOf("world:\n  banks: [{id: northbank}]\n"
+                "expect:\n  metrics: {fraud_alert_latency_p99@eastbank: {max: 1}}\n") ==
+        "s.yaml:4:13: metric 'fraud_alert_latency_p99@eastbank' in expect.metrics: unknown bank "
+        "'eastbank'; expected one of: northbank");
+  CHECK(ErrorOf("expect:\n  metrics: {api_requests@bank: {max: 1}}\n") ==
+        "s.yaml:2:13: unknown per-bank metric 'api_requests@bank' in expect.metrics; expected "
+        "NAME@BANK with NAME one of: fraud_alert_latency_p50, fraud_alert_latency_p99");
 }
 
 TEST_CASE("duration metrics take durations or seconds, others numbers", "[loader]") {
@@ -371,7 +389,7 @@ TEST_CASE("patterns validate entry types, fields and values", "[loader]") {
         "consent.expired, consent.revoke_requested, consent.delete_sent, api.request, "
         "api.served, api.response, audit, fraud.detected, webhook.sent, webhook.received, "
         "alert.queued, alert.displayed, outage.start, outage.end, cache.put, cache.purge, "
-        "balance.check, balance.reply, card.compromised, drain.start");
+        "balance.check, balance.reply, card.compromised, drain.start, webhook.withheld");
   CHECK(ErrorOf(head + "    never: {flow: {too: ads}}\n") ==
         "s.yaml:5:20: unknown field 'too' in rules[0].never.flow; expected one of: from, to, "
         "category, subject, bank, consent, status, purpose, reason, derived, labelled, ref");
