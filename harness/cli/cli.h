@@ -23,5 +23,8 @@ bool IsHelp(const std::string& arg);
 // Writes every report format to `out`; prints the error and returns kExitInternal
 // if that fails, else kExitOk.
 int WriteReports(const reports::RunReport& report, const std::string& out);
+// The exit code of a run whose reports were written: the verdict they all state
+// (reports::VerdictOf): pass 0, fail 1, error 2.
+int ExitCodeOf(reports::RunVerdict verdict);
 
 }  // namespace bpsim::harness

@@ -365,15 +365,6 @@ std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFl
   return std::nullopt;
 }
 
-int WriteServeReports(const reports::RunReport& report, const std::string& out) {
-  auto written = reports::WriteReportFiles(report, out);
-  if (!written.ok()) {
-    std::fprintf(stderr, "bpsim: %s\n", written.error().message.c_str());
-    return kExitInternal;
-  }
-  return kExitOk;
-}
-
 }  // namespace
 
 int CmdServe(const std::vector<std::string>& args) {
@@ -518,9 +509,9 @@ int CmdServe(const std::vector<std::string>& args) {
                 static_cast<unsigned long long>(calls.failed));
   }
   report.scenarios.push_back(std::move(result));
-  int written = WriteServeReports(report, flags.out);
+  int written = WriteReports(report, flags.out);
   if (written != kExitOk) return written;
-  return passed ? kExitOk : kExitExpectationFailed;
+  return ExitCodeOf(reports::VerdictOf(report));
 }
 
 }  // namespace bpsim::harness::live

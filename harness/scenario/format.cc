@@ -1010,9 +1010,12 @@ ObjectSpec TopSpec() {
     As<Scenario>(o)->id = *v;
   };
   id.schema = [](const void*) {
-    return Described("Scenario id, e.g. consent/revocation-during-outage.",
-                     Json{{"type", "string"}, {"minLength", 1}}, std::nullopt,
-                     "the file path without .yaml, relative to the nearest enclosing scenarios/ directory");
+    return Described(
+        "Scenario id, e.g. consent/revocation-during-outage; reports name the scenario by it and "
+        "--baseline matches scenarios by it.",
+        Json{{"type", "string"}, {"minLength", 1}}, std::nullopt,
+        "the file path without .yaml, relative to the nearest enclosing scenarios/ directory, "
+        "else the file name without .yaml");
   };
   Field tags{"tags"};
   tags.read = [](Ctx& c, const YAML::Node& n, Position p, const std::string& path, void* o) {

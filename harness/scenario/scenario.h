@@ -112,7 +112,7 @@ struct Expectation {
 };
 
 struct Scenario {
-  std::string id;           // `scenario:`; default: the path without .yaml
+  std::string id;           // `scenario:`; default: DefaultScenarioId(file)
   std::string file;         // path as given
   std::string description;
   std::vector<std::string> tags;
@@ -121,6 +121,12 @@ struct Scenario {
   std::vector<Rule> rules;
   Expectation expect;
 };
+
+// The id of a scenario file that has no `scenario:` key: its path without .yaml
+// relative to the nearest enclosing directory named `scenarios`, else its file name
+// without .yaml; the same however the path is written (absolute, relative, with ..),
+// so reports and --baseline match it from any working directory.
+std::string DefaultScenarioId(const std::string& path);
 
 // Loads and validates one scenario file. On failure the error message holds every
 // problem found, one per line, each "FILE:LINE:COL: message".

@@ -197,12 +197,17 @@ TEST_CASE("a minimal file gets every default", "[loader]") {
   CHECK(s.expect.violations.empty());
 }
 
-TEST_CASE("the scenario id defaults to the path below the nearest scenarios/ directory",
+TEST_CASE("the scenario id defaults to the path below the nearest scenarios/ directory, "
+          "else the file name, however the path is written",
           "[loader]") {
   CHECK(ParseScenario("{}", "/x/scenarios/lib/scenarios/consent/a.yaml").value().id ==
         "consent/a");
   CHECK(ParseScenario("{}", "scenarios/fraud/wave.yaml").value().id == "fraud/wave");
-  CHECK(ParseScenario("{}", "/tmp/myscenarios/b.yaml").value().id == "/tmp/myscenarios/b");
+  CHECK(ParseScenario("{}", "/x/scenarios/fraud/../outages/./down.yaml").value().id ==
+        "outages/down");
+  CHECK(ParseScenario("{}", "/tmp/myscenarios/b.yaml").value().id == "b");
+  CHECK(ParseScenario("{}", "b.yaml").value().id == "b");
+  CHECK(ParseScenario("{}", "../elsewhere/b.yaml").value().id == "b");
   CHECK(ParseScenario("scenario: named\n", "scenarios/x.yaml").value().id == "named");
 }
 
