@@ -161,6 +161,9 @@ std::string Header(const RunReport& report) {
   out += stat(std::to_string(violations), "violations", violations > 0);
   out += stat(FormatFixed(report.wall_seconds, 1) + " s", "wall time", false);
   out += "</div></header>";
+  if (report.live_timing) {
+    out += "<p class=\"banner note\">" + E(DescribeLiveTiming(*report.live_timing)) + "</p>";
+  }
   if (report.incomplete) {
     out +=
         "<p class=\"banner note\">The run was interrupted before the end: results cover only what "

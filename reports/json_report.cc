@@ -1,6 +1,7 @@
 #include "reports/json_report.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -407,9 +408,17 @@ std::string RenderJsonReport(const RunReport& report) {
       x["p50_seconds"] = e.p50;
       x["p90_seconds"] = e.p90;
       x["p99_seconds"] = e.p99;
+      Json statuses = Json::object();
+      for (const auto& [status, n] : e.statuses) statuses[std::to_string(status)] = n;
+      x["statuses"] = std::move(statuses);
       endpoints.push_back(std::move(x));
     }
     Json live = Json::object();
+    if (report.live_timing) {
+      live["time_scale"] = report.live_timing->time_scale;
+      live["wall_grace_seconds"] = report.live_timing->wall_grace_seconds;
+      live["simulated_grace_seconds"] = report.live_timing->simulated_grace_seconds;
+    }
     live["endpoints"] = std::move(endpoints);
     j["live"] = std::move(live);
   }
@@ -448,6 +457,11 @@ Result<RunReport> ParseJsonReport(const std::string& text) {
     if (auto it = j.find("live"); it != j.end()) {
       const Json& endpoints = GetArray(*it, "live", "endpoints");
       report.live_endpoints.emplace();
+      if (it->contains("time_scale")) {
+        report.live_timing = LiveTiming{GetNumber(*it, "live", "time_scale"),
+                                        GetNumber(*it, "live", "wall_grace_seconds"),
+                                        GetNumber(*it, "live", "simulated_grace_seconds")};
+      }
       for (size_t i = 0; i < endpoints.size(); ++i) {
         const std::string where = Index("live.endpoints", i);
         LiveEndpoint e;
@@ -458,6 +472,17 @@ Result<RunReport> ParseJsonReport(const std::string& text) {
         e.p50 = GetNumber(endpoints[i], where, "p50_seconds");
         e.p90 = GetNumber(endpoints[i], where, "p90_seconds");
         e.p99 = GetNumber(endpoints[i], where, "p99_seconds");
+        if (auto s = endpoints[i].find("statuses"); s != endpoints[i].end() && s->is_object()) {
+          for (auto it = s->begin(); it != s->end(); ++it) {
+            unsigned status = 0;
+            const std::string& key = it.key();
+            const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), status);
+            if (ec != std::errc() || end != key.data() + key.size()) {
+              Fail(where + ".statuses", "expected HTTP statuses as keys, got \"" + key + "\"");
+            }
+            e.statuses.emplace_back(status, AsUnsigned(it.value(), where + ".statuses." + key));
+          }
+        }
         report.live_endpoints->push_back(std::move(e));
       }
     }

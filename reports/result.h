@@ -105,6 +105,8 @@ struct LiveEndpoint {
   std::uint64_t count = 0;
   std::uint64_t failed = 0;  // platform calls only: no answer or not 2xx
   double p50 = 0, p90 = 0, p99 = 0;
+  // Listeners only: answers by HTTP status, the counters GET /metrics shows.
+  std::vector<std::pair<unsigned, std::uint64_t>> statuses;
 };
 
 // A metric of a scenario that got worse than in the baseline beyond the tolerance.
@@ -132,6 +134,14 @@ struct BaselineGate {
   bool passed() const { return regressions.empty() && !(strict && unmatched()); }
 };
 
+// Live mode's timing (`bpsim serve`): the time scale and the wall grace every
+// deadline allowed, in wall and in simulated seconds (docs/live-mode.md).
+struct LiveTiming {
+  double time_scale = 1;
+  double wall_grace_seconds = 0;
+  double simulated_grace_seconds = 0;
+};
+
 struct RunReport {
   std::string bpsim_version;
   std::string command;  // how the run was started
@@ -140,6 +150,7 @@ struct RunReport {
   double wall_seconds = 0;
   std::optional<SweepInfo> sweep;  // set by `bpsim sweep` and `bpsim merge`
   std::optional<std::vector<LiveEndpoint>> live_endpoints;  // set by `bpsim serve`
+  std::optional<LiveTiming> live_timing;                    // set by `bpsim serve`
   std::optional<BaselineGate> baseline;  // set by `bpsim run --baseline`
 };
 

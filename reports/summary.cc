@@ -148,6 +148,7 @@ std::string RenderSummaryMarkdown(const RunReport& report) {
   std::string out = Headline(report);
   if (report.sweep) out += SweepSection(*report.sweep, report.scenarios);
   if (report.baseline) out += BaselineSection(*report.baseline);
+  if (report.live_timing) out += Md(DescribeLiveTiming(*report.live_timing)) + "\n\n";
 
   out += "| Scenario | Verdict | Violations |";
   for (const KeyMetric& m : kKeyMetrics) out += std::string(" ") + m.label + " |";

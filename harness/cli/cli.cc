@@ -219,15 +219,6 @@ std::string ConsoleLine(const reports::ScenarioResult& r) {
   return buf;
 }
 
-void PrintFailures(const reports::ScenarioResult& r) {
-  if (!r.error.empty()) std::printf("      error: %s\n", r.error.c_str());
-  if (r.incomplete) std::printf("      incomplete: interrupted before the end\n");
-  for (const reports::Check& c : r.checks) {
-    if (!c.passed) std::printf("      %s: %s\n", c.name.c_str(), c.detail.c_str());
-  }
-  if (!r.passed) std::printf("      repro: %s\n", r.repro.c_str());
-}
-
 class Progress {
  public:
   explicit Progress(bool enabled) : enabled_(enabled) {}
@@ -574,6 +565,15 @@ int UsageError(const std::string& message, const char* help) {
 }
 
 bool IsHelp(const std::string& arg) { return arg == "--help" || arg == "-h"; }
+
+void PrintFailures(const reports::ScenarioResult& r) {
+  if (!r.error.empty()) std::printf("      error: %s\n", r.error.c_str());
+  if (r.incomplete) std::printf("      incomplete: interrupted before the end\n");
+  for (const reports::Check& c : r.checks) {
+    if (!c.passed) std::printf("      %s: %s\n", c.name.c_str(), c.detail.c_str());
+  }
+  if (!r.passed) std::printf("      repro: %s\n", r.repro.c_str());
+}
 
 int ExitCodeOf(reports::RunVerdict verdict) {
   switch (verdict) {

@@ -91,6 +91,16 @@ void MetricsCollector::SetState(mocks::ConsentId id, int state) {
   ++state_counts_[state];
 }
 
+void MetricsCollector::CountStatus(const TraceEntry& e) {
+  int s = SeriesOf(e.status);
+  if (s < 0) return;
+  ++by_status_[s];
+  if (e.time >= 0) {
+    auto b = std::min<std::size_t>(std::size_t(e.time / timeline_.bucket_width), buckets_ - 1);
+    ++timeline_.api_by_status[std::size_t(s)].second[b];
+  }
+}
+
 void MetricsCollector::OnEntry(const TraceEntry& e) {
   if (e.time >= next_snapshot_) SnapshotUntil(e.time);
   ++trace_entries_;
@@ -131,16 +141,16 @@ void MetricsCollector::OnEntry(const TraceEntry& e) {
       }
       if (revocations_[e.consent].requested < 0) revocations_[e.consent] = {e.time, e.time};
       break;
-    case EntryType::kApiResponse: {
-      int s = SeriesOf(e.status);
-      if (s < 0) break;
-      ++by_status_[s];
-      if (e.time >= 0) {
-        auto b = std::min<std::size_t>(std::size_t(e.time / timeline_.bucket_width), buckets_ - 1);
-        ++timeline_.api_by_status[std::size_t(s)].second[b];
-      }
+    // Statuses are the banks' answers (api.served), which live mode records as the
+    // simulation does even when the platform is a black box; a timeout is the
+    // platform giving up (api.response with status 0), which only a simulated
+    // platform records.
+    case EntryType::kApiServed:
+      if (e.status != 0) CountStatus(e);
       break;
-    }
+    case EntryType::kApiResponse:
+      if (e.status == 0) CountStatus(e);
+      break;
     case EntryType::kBalanceCheck:
       ++balance_checks_;
       break;

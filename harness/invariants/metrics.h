@@ -54,6 +54,7 @@ class MetricsCollector final : public mocks::WorldTraceSubscriber {
   enum Series { k200, k401, k403, k429, k500, k503, kTimeout, kSeriesCount };
   enum State { kAwaiting, kAuthorised, kRevoked, kExpired, kRejected, kStateCount };
   void SnapshotUntil(SimTime t);
+  void CountStatus(const mocks::TraceEntry& e);  // a status of api.served / api.response
   void SetState(mocks::ConsentId id, int state);
 
   SimTime end_;

@@ -208,6 +208,7 @@ std::vector<LiveService::EndpointSummary> LiveService::EndpointSummaries() const
       e.listener = i < banks_.size() ? banks_[i]->id() : "messenger";
       e.route = route;
       e.count = s.count;
+      e.statuses.assign(s.by_status.begin(), s.by_status.end());
       std::vector<double> v = s.samples;
       std::sort(v.begin(), v.end());
       auto rank = [&](double p) {  // nearest rank
@@ -286,6 +287,9 @@ constexpr const char* kServeHelp =
     "                      port after the banks' (docs/platform-contract.md)\n"
     "  --webhook-secret S  the HMAC-SHA256 key of webhooks to the platform (default\n"
     "                      bpsim-live-webhook-secret)\n"
+    "  --wall-grace S      wall seconds every deadline allows on top of its simulated\n"
+    "                      bound, scaled by the time scale (default 2; 0: none): a real\n"
+    "                      client cannot answer in zero wall time (docs/live-mode.md)\n"
     "  --trace             also write the run's trace as JSON Lines (DIR/trace.jsonl)\n"
     "  --perfetto          also write DIR/trace.perfetto.json (opens in ui.perfetto.dev)\n";
 
@@ -299,6 +303,7 @@ struct ServeFlags {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8080;
   double time_scale = 1;
+  double wall_grace = kDefaultWallGraceSeconds;
   std::string out = "out";
   std::string platform;
   std::string webhook_secret = kDefaultWebhookSecret;
@@ -335,6 +340,14 @@ std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFl
         return ServeUsage("--time-scale expects a positive number, got '" + v + "'");
       }
       flags->time_scale = scale;
+    } else if (a == "--wall-grace") {
+      if (!value(&v)) return ServeUsage("--wall-grace needs a number of seconds");
+      char* end = nullptr;
+      double grace = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !(grace >= 0) || !(grace <= 3600)) {
+        return ServeUsage("--wall-grace expects seconds from 0 to 3600, got '" + v + "'");
+      }
+      flags->wall_grace = grace;
     } else if (a == "--out") {
       if (!value(&flags->out)) return ServeUsage("--out needs a directory");
     } else if (a == "--platform") {
@@ -367,14 +380,45 @@ std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFl
 
 }  // namespace
 
+SimTime ScaledGrace(double wall_seconds, double time_scale) {
+  const double ns = wall_seconds * time_scale * double(kSecond);
+  return ns >= double(kSimTimeMax / 4) ? kSimTimeMax / 4 : static_cast<SimTime>(ns);
+}
+
+void AllowGrace(Scenario& scenario, SimTime grace) {
+  if (grace <= 0) return;
+  for (InvariantConfig& inv : scenario.invariants) {
+    if (inv.id == "revocation-honoured") {
+      inv.grace += grace;
+      inv.purge_within += grace;
+    } else if (inv.id == "retention-limit") {
+      inv.slack += grace;
+    } else if (inv.id == "fraud-alert-delivery") {
+      inv.p99 += grace;
+    }
+  }
+  for (Rule& rule : scenario.rules) {
+    if (rule.kind == Rule::Kind::kWithin) rule.max += grace;
+  }
+  for (MetricBound& bound : scenario.expect.metrics) {
+    if (bound.max && IsDurationMetric(bound.metric) && bound.metric != "wall_seconds") {
+      *bound.max += ToSeconds(grace);
+    }
+  }
+}
+
 int CmdServe(const std::vector<std::string>& args) {
   ServeFlags flags;
   if (auto exit = ParseServeFlags(args, &flags)) return *exit;
-  Result<Scenario> scenario = LoadScenario(flags.scenario);
-  if (!scenario.ok()) {
-    std::fprintf(stderr, "%s\n", scenario.error().message.c_str());
+  Result<Scenario> loaded = LoadScenario(flags.scenario);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "%s\n", loaded.error().message.c_str());
     return kExitUsage;
   }
+  Scenario judged = *loaded;
+  const Scenario* scenario = &judged;
+  const SimTime grace = ScaledGrace(flags.wall_grace, flags.time_scale);
+  AllowGrace(judged, grace);
   auto writable = reports::CheckWritableDirectory(flags.out);
   if (!writable.ok()) {
     std::fprintf(stderr, "bpsim: %s\n", writable.error().message.c_str());
@@ -437,6 +481,8 @@ int CmdServe(const std::vector<std::string>& args) {
     std::printf("serving %s at time scale %g until %s simulated (Ctrl-C stops early)\n",
                 scenario->id.c_str(), flags.time_scale,
                 FormatDuration(world.spec().duration + world.spec().drain).c_str());
+    std::printf("deadlines allow a wall grace of %gs = %s simulated (--wall-grace)\n",
+                flags.wall_grace, FormatDuration(grace).c_str());
     std::fflush(stdout);
     while (!service.Finished()) {
       if (g_serve_interrupted.load()) {
@@ -475,8 +521,10 @@ int CmdServe(const std::vector<std::string>& args) {
   report.incomplete = result.incomplete;
   report.wall_seconds = result.wall_seconds;
   report.live_endpoints.emplace();
+  report.live_timing = reports::LiveTiming{flags.time_scale, flags.wall_grace, ToSeconds(grace)};
   for (const LiveService::EndpointSummary& e : endpoints) {
-    report.live_endpoints->push_back({e.listener, e.route, e.count, 0, e.p50, e.p90, e.p99});
+    report.live_endpoints->push_back({e.listener, e.route, e.count, 0, e.p50, e.p90, e.p99,
+                                      e.statuses});
   }
   for (auto& entry : platform_calls) {
     // Not a structured binding: clang 14 cannot capture one in the lambda below.
@@ -488,12 +536,13 @@ int CmdServe(const std::vector<std::string>& args) {
       return calls.seconds[std::min(calls.seconds.size() - 1, k == 0 ? 0 : k - 1)];
     };
     report.live_endpoints->push_back({"platform", entry.first, calls.count, calls.failed,
-                                      rank(0.5), rank(0.9), rank(0.99)});
+                                      rank(0.5), rank(0.9), rank(0.99), {}});
   }
   const bool passed = result.passed;
   std::printf("%s: %s%s; reports in %s/\n", scenario->id.c_str(), passed ? "pass" : "FAIL",
               result.incomplete ? " (interrupted: incomplete)" : "", flags.out.c_str());
   if (!result.error.empty()) std::fprintf(stderr, "bpsim: %s\n", result.error.c_str());
+  PrintFailures(result);
   if (!passed) {
     if (flags.trace) {
       std::printf("trace: %s (docs/trace.md)\n", options.trace_jsonl_path.c_str());

@@ -117,6 +117,14 @@ inline TraceEntry Response(SimTime t, mocks::CustomerId subject, mocks::ConsentI
   return e;
 }
 
+// The bank's decision (api.served) of the request `ref`.
+inline TraceEntry Served(SimTime t, mocks::CustomerId subject, mocks::ConsentId consent,
+                         std::uint64_t ref, std::uint16_t status) {
+  TraceEntry e = Response(t, subject, consent, ref, status);
+  e.type = EntryType::kApiServed;
+  return e;
+}
+
 inline TraceEntry CachePut(SimTime t, mocks::CustomerId subject, mocks::ConsentId consent,
                            std::uint64_t key) {
   TraceEntry e = Simple(EntryType::kCachePut, t, subject, consent, key);

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -185,6 +186,24 @@ void CheckClean(const LiveRun& run) {
     }
   }
   CHECK(listeners == std::set<std::string>{"northbank", "southbank", "messenger", "platform"});
+  // The status metrics are the banks' answers, as their /metrics counters show them
+  // for the data routes (GET .../accounts...). Berlin Group answers a consent the
+  // bank refuses with 401 where the trace keeps the bank's 403: compare 401 + 403.
+  std::map<std::string, double> http;
+  for (const Json& e : run.live["endpoints"]) {
+    const std::string route = e["route"];
+    const bool data_route = route.rfind("GET /accounts", 0) == 0 ||
+                            route.rfind("GET /v1/accounts", 0) == 0;
+    if (e["listener"] == "messenger" || e["listener"] == "platform" || !data_route) continue;
+    for (const auto& [status, n] : e["statuses"].items()) http[status] += n.get<double>();
+  }
+  CHECK(http["200"] > 100);
+  CHECK(m["api_ok_200"].get<double>() == http["200"]);
+  CHECK(m["api_denied_401"].get<double>() + m["api_denied_403"].get<double>() ==
+        http["401"] + http["403"]);
+  CHECK(m["api_throttled_429"].get<double>() == http["429"]);
+  CHECK(m["api_errors_500"].get<double>() == http["500"]);
+  CHECK(m["api_unavailable_503"].get<double>() == http["503"]);
   CHECK(platform_routes == std::set<std::string>{"POST /v1/links", "POST /v1/link-callback",
                                                  "POST /v1/balance-requests",
                                                  "POST /v1/revocations", "POST /v1/webhooks"});
