@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -167,6 +168,47 @@ std::string WriteScenario(const std::string& name, const std::string& yaml) {
   return path;
 }
 
+// Customer 3's consent at the OBIE bank, created and authorised over HTTP with
+// `permissions`: its id and the Authorization header of its token.
+struct HttpConsent {
+  std::string id;
+  std::map<std::string, std::string> bearer;
+};
+HttpConsent AuthorisedConsent(Client& client, const std::string& permissions) {
+  HttpConsent c;
+  c.id = client.Post(kBase + "/account-access-consents",
+                     R"({"Data":{"Permissions":)" + permissions + R"(},"Risk":{}})",
+                     {{"x-bpsim-psu-id", "3"}})
+             .json()["Data"]["ConsentId"];
+  std::string token =
+      client.Post("/__bpsim/consents/" + c.id + "/authorise", "").json()["access_token"];
+  c.bearer = {{"Authorization", "Bearer " + token}};
+  return c;
+}
+
+// Runs the scenario at `path` in live mode with a manual clock starting at 10
+// minutes: `talk` plays the client against the bank's listener, moving `now`, and
+// the run then advances to duration + drain.
+reports::ScenarioResult RunLive(const std::string& path,
+                                const std::function<void(Client&, std::atomic<SimTime>&)>& talk) {
+  Result<Scenario> scenario = LoadScenario(path);
+  REQUIRE(scenario.ok());
+  RunOptions options;
+  std::atomic<SimTime> now{10 * kMinute};
+  options.drive = [&](mocks::World& world, Simulator& sim) {
+    LiveService service(
+        &world, &sim, [&] { return now.load(); }, 1.0);
+    REQUIRE(service.Listen(ServerOptions{}).ok());
+    Client client(service.ports()[0]);
+    talk(client, now);
+    now.store(world.spec().duration + world.spec().drain);
+    service.Advance();
+    CHECK(service.Finished());
+    return true;
+  };
+  return RunScenario(*scenario, options);
+}
+
 TEST_CASE("live traffic is judged by the scenario's monitors in the run's report", "[live]") {
   // The bank skips its consent check, so a request under a revoked consent gets
   // data: consent-before-access must fire on the live request.
@@ -181,35 +223,17 @@ TEST_CASE("live traffic is judged by the scenario's monitors in the run's report
                                          "expect:\n"
                                          "  verdict: fail\n"
                                          "  violations: [consent-before-access]\n");
-  Result<Scenario> scenario = LoadScenario(path);
-  REQUIRE(scenario.ok());
-  RunOptions options;
-  std::atomic<SimTime> now{10 * kMinute};
-  options.drive = [&](mocks::World& world, Simulator& sim) {
-    LiveService service(
-        &world, &sim, [&] { return now.load(); }, 1.0);
-    REQUIRE(service.Listen(ServerOptions{}).ok());
-    Client client(service.ports()[0]);
-    auto created = client.Post(kBase + "/account-access-consents",
-                               R"({"Data":{"Permissions":["ReadBalances"]},"Risk":{}})",
-                               {{"x-bpsim-psu-id", "3"}});
-    std::string id = created.json()["Data"]["ConsentId"];
-    std::string token =
-        client.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
-    const std::map<std::string, std::string> bearer = {{"Authorization", "Bearer " + token}};
+  reports::ScenarioResult result = RunLive(path, [](Client& client, std::atomic<SimTime>& now) {
+    HttpConsent consent = AuthorisedConsent(client, R"(["ReadBalances"])");
     const std::string chk = AccountId("northbank", 3, AccountKind::kChecking);
-    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", bearer).status == 200);
+    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", consent.bearer).status == 200);
     now.store(20 * kMinute);
-    CHECK(client.Send(http::verb::delete_, kBase + "/account-access-consents/" + id).status == 204);
+    CHECK(client.Send(http::verb::delete_, kBase + "/account-access-consents/" + consent.id)
+              .status == 204);
     now.store(30 * kMinute);
-    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", bearer).status ==
+    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", consent.bearer).status ==
           200);  // the defect
-    now.store(2 * kHour);
-    service.Advance();
-    CHECK(service.Finished());
-    return true;
-  };
-  reports::ScenarioResult result = RunScenario(*scenario, options);
+  });
   CHECK_FALSE(result.incomplete);
   CHECK(result.error.empty());
   REQUIRE(result.violations.size() == 1);
@@ -247,41 +271,24 @@ TEST_CASE("live metrics count the banks' answers: the same numbers as the banks'
                                          "timeline:\n"
                                          "  - at: 1h\n"
                                          "    outage: {target: northbank, for: 30m, mode: unavailable}\n");
-  Result<Scenario> scenario = LoadScenario(path);
-  REQUIRE(scenario.ok());
-  RunOptions options;
-  std::atomic<SimTime> now{10 * kMinute};
   std::string metrics_text;
-  options.drive = [&](mocks::World& world, Simulator& sim) {
-    LiveService service(
-        &world, &sim, [&] { return now.load(); }, 1.0);
-    REQUIRE(service.Listen(ServerOptions{}).ok());
-    Client client(service.ports()[0]);
-    std::string id = client.Post(kBase + "/account-access-consents",
-                                 R"({"Data":{"Permissions":["ReadAccountsBasic","ReadBalances"]},"Risk":{}})",
-                                 {{"x-bpsim-psu-id", "3"}})
-                         .json()["Data"]["ConsentId"];
-    std::string token =
-        client.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
-    const std::map<std::string, std::string> bearer = {{"Authorization", "Bearer " + token}};
+  reports::ScenarioResult result = RunLive(path, [&](Client& client, std::atomic<SimTime>& now) {
+    HttpConsent consent = AuthorisedConsent(client, R"(["ReadAccountsBasic","ReadBalances"])");
     const std::string chk = AccountId("northbank", 3, AccountKind::kChecking);
     for (int i = 0; i < 3; ++i) {
-      CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", bearer).status == 200);
+      CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", consent.bearer).status == 200);
     }
-    CHECK(client.Get(kBase + "/accounts", bearer).status == 200);
+    CHECK(client.Get(kBase + "/accounts", consent.bearer).status == 200);
     CHECK(client.Get(kBase + "/accounts").status == 401);  // no token
     now.store(70 * kMinute);                                // the outage
-    CHECK(client.Get(kBase + "/accounts", bearer).status == 503);
-    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", bearer).status == 503);
+    CHECK(client.Get(kBase + "/accounts", consent.bearer).status == 503);
+    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", consent.bearer).status == 503);
     now.store(100 * kMinute);
-    CHECK(client.Send(http::verb::delete_, kBase + "/account-access-consents/" + id).status == 204);
-    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", bearer).status == 403);
+    CHECK(client.Send(http::verb::delete_, kBase + "/account-access-consents/" + consent.id)
+              .status == 204);
+    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", consent.bearer).status == 403);
     metrics_text = client.Get("/metrics").body;
-    now.store(3 * kHour);
-    service.Advance();
-    return true;
-  };
-  reports::ScenarioResult result = RunScenario(*scenario, options);
+  });
   std::map<std::string, double> http = DataRouteStatuses(metrics_text);
   CHECK(http == std::map<std::string, double>{{"200", 4}, {"401", 1}, {"403", 1}, {"503", 2}});
   auto metric = [&](const char* name) {
