@@ -25,44 +25,14 @@
 #include <thread>
 #include <vector>
 
+#include "tests/command.h"
+
 namespace {
 
+using bpsim::testing::Spawn;
+using bpsim::testing::WaitExit;
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
-
-// Forks and execs the bpsim binary with `args`, stdout and stderr into `log`.
-pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-    }
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(BPSIM_BINARY));
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(BPSIM_BINARY, argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-// Waits for `pid` up to `limit`; its exit code, or -1 if it had to be killed.
-int WaitExit(pid_t pid, std::chrono::seconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, &status, 0);
-  return -1;
-}
 
 bool PortFree(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -532,4 +533,26 @@ TEST_CASE("unreadable files say why", "[loader]") {
   Result<Scenario> dir = LoadScenario("/tmp");
   REQUIRE_FALSE(dir.ok());
   CHECK(dir.error().message == "/tmp: cannot read: Is a directory");
+}
+
+TEST_CASE("the library's broken worlds are exactly its defect-* files, so the CI sweep covers "
+          "every clean one",
+          "[loader]") {
+  // tests/CMakeLists.txt sweeps every library scenario over 50 seeds but the
+  // defect-* ones (and load/million-customers): a clean world must break nothing.
+  std::size_t clean = 0, defect = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(std::string(BPSIM_SOURCE_DIR) + "/scenarios")) {
+    if (entry.path().extension() != ".yaml") continue;
+    INFO(entry.path().string());
+    Result<Scenario> s = LoadScenario(entry.path().string());
+    REQUIRE(s.ok());
+    const bool named_defect = entry.path().filename().string().rfind("defect-", 0) == 0;
+    const bool broken = !s->spec.defects.empty() || !s->expect.violations.empty() ||
+                        s->expect.verdict == Expectation::Verdict::kFail;
+    CHECK(named_defect == broken);
+    (broken ? defect : clean) += 1;
+  }
+  CHECK(defect >= 10);
+  CHECK(clean >= 25);
 }

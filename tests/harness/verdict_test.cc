@@ -257,19 +257,14 @@ TEST_CASE("A run over many files runs every valid one and reports each invalid o
 
 TEST_CASE("An interrupted run's reports say fail, as its exit code does", "[cli][verdict]") {
   const fs::path out = Dir() / "interrupted";
-  const std::string cmd = std::string(BPSIM_BINARY) + " run " + BPSIM_SOURCE_DIR +
-                          "/scenarios/load/busy-week.yaml --out " + out.string() + " --quiet";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd + " >/dev/null 2>&1").c_str(), nullptr);
-    ::_exit(127);
-  }
+  pid_t pid = bpsim::testing::Spawn({"run", std::string(BPSIM_SOURCE_DIR) +
+                                                "/scenarios/load/busy-week.yaml",
+                                     "--out", out.string(), "--quiet"},
+                                    (Dir() / "interrupted.log").string());
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
   ::kill(pid, SIGINT);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
   CommandResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.exit_code = bpsim::testing::WaitExit(pid, std::chrono::seconds(60));
   CheckAgrees(r, out, 1);
   CHECK(Read(out).report["incomplete"] == true);
 }
