@@ -56,7 +56,9 @@ std::vector<TraceEntry> SyntheticTrace(std::uint32_t customers, int rounds) {
       for (std::uint32_t c = 0; c < customers; c += 20) {
         now += kMillisecond;
         revoked[c] = true;
-        t.push_back(base(EntryType::kRevokeRequested, now, c));
+        TraceEntry asked = base(EntryType::kRevokeRequested, now, c);
+        asked.reason = std::uint8_t(mocks::Via::kMessenger);
+        t.push_back(asked);
         TraceEntry del = base(EntryType::kConsentDeleteSent, now, c);
         del.ref = ++ref;
         t.push_back(del);

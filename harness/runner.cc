@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <string_view>
 
 #include "harness/async_bus.h"
 #include "harness/invariants/metrics.h"
@@ -253,7 +254,11 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   values["events"] = double(sim.events_processed());
   values["customers"] = double(stats.customers);
   values["card_transactions"] = double(stats.card_transactions);
-  for (const auto& [name, value] : metrics.Metrics()) values[name] = value;
+  std::vector<std::string> per_bank;  // "NAME@BANK", in the collector's order
+  for (const auto& [name, value] : metrics.Metrics()) {
+    values[name] = value;
+    if (name.find('@') != std::string::npos) per_bank.push_back(name);
+  }
   std::uint64_t violation_total = 0;
   for (auto& m : monitors) violation_total += m->violation_count();
   values["violations"] = double(violation_total);
@@ -324,7 +329,12 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   }
   if (!write_error.empty()) result.error = write_error;
 
+  // kMetricNames order, with the per-bank metrics before wall_seconds (which report
+  // readers take out of the list and append last).
   for (const char* name : kMetricNames) {
+    if (std::string_view(name) == "wall_seconds") {
+      for (const std::string& b : per_bank) result.metrics.emplace_back(b, values[b]);
+    }
     auto it = values.find(name);
     if (it != values.end()) result.metrics.emplace_back(name, it->second);
   }

@@ -176,8 +176,13 @@ std::string SweepReproCommand(const std::string& file, std::uint64_t seed, bool 
          " --swarm";
 }
 
-reports::RunReport RunSweep(const Scenario& scenario, const SweepOptions& options) {
+reports::RunReport RunSweep(const Scenario& given, const SweepOptions& options) {
   const auto start = std::chrono::steady_clock::now();
+  Scenario scenario = given;
+  if (options.invariants_only) {
+    scenario.expect.metrics.clear();
+    scenario.expect.sometimes.clear();
+  }
   const std::vector<std::uint64_t> seeds = ShardSeeds(options.seeds, options.shard);
   std::vector<std::optional<reports::ScenarioResult>> results(seeds.size());
   std::atomic<std::size_t> next{0};
@@ -219,9 +224,9 @@ reports::RunReport RunSweep(const Scenario& scenario, const SweepOptions& option
   for (std::thread& t : threads) t.join();
 
   reports::RunReport report;
-  report.sweep = reports::SweepInfo{scenario.id,        scenario.file, options.seeds.first,
-                                    options.seeds.last, options.swarm, options.shard.index,
-                                    options.shard.count};
+  report.sweep = reports::SweepInfo{scenario.id,         scenario.file,       options.seeds.first,
+                                    options.seeds.last,  options.swarm,       options.shard.index,
+                                    options.shard.count, options.invariants_only};
   for (auto& r : results) {
     if (!r) {
       report.incomplete = true;  // never started: interrupted
@@ -256,7 +261,7 @@ Result<reports::RunReport> MergeSweepReports(const std::vector<reports::RunRepor
     const reports::SweepInfo& info = *parts[i].sweep;
     if (info.scenario != first.scenario || info.file != first.file ||
         info.first_seed != first.first_seed || info.last_seed != first.last_seed ||
-        info.swarm != first.swarm) {
+        info.swarm != first.swarm || info.invariants_only != first.invariants_only) {
       return Error{"cannot merge different sweeps: " + name(0) + " is " + describe(first) + ", " +
                    name(i) + " is " + describe(info)};
     }

@@ -63,6 +63,10 @@ struct SweepOptions {
   Shard shard;
   unsigned jobs = 1;  // worker threads (at least 1; never more than the seeds)
   bool swarm = false;
+  // Judge each seed by its invariants, rules and expected violations only: the
+  // scenario's metric bounds and `sometimes` expectations were chosen for its own
+  // seed (a count reached, a situation hit) and are not judged on other seeds.
+  bool invariants_only = false;
   bool monitors = true;
   // When it becomes true, running seeds stop at their next slice and no new seed
   // starts; the report is then incomplete and holds only the seeds that finished.

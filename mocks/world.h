@@ -92,6 +92,9 @@ class World final : private DayListener {
   void OnOutageEnd(std::uint64_t index);
 
   void Link(CustomerId c, std::uint32_t epoch, ScopeSet scopes);
+  // Customer c asks to revoke `consent`: in the messenger if `in_messenger` and the
+  // link is active there, else in the bank's app. Publishes consent.revoke_requested.
+  void CustomerRevokes(CustomerId c, ConsentId consent, bool in_messenger);
   void RevokeAtBank(ConsentId consent, Via via);
   void ApplyTimeline(std::size_t index);
   std::uint32_t OutageTarget(const std::string& target) const;

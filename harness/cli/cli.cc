@@ -70,6 +70,7 @@ constexpr const char* kRunHelp =
     "Runs each scenario (a PATH may be a file or a directory, searched recursively for\n"
     "*.yaml; default: scenarios/) and writes report.json, junit.xml, summary.md and\n"
     "report.html to the output directory. Prints one line per scenario and a total.\n"
+    "An invalid file is reported as an error (exit 2) and the valid ones still run.\n"
     "\n"
     "options:\n"
     "  --seed N           override every scenario's seed\n"
@@ -78,8 +79,12 @@ constexpr const char* kRunHelp =
     "                     scenarios, traces/<scenario-id>.jsonl)\n"
     "  --perfetto         also write trace.perfetto.json (opens in ui.perfetto.dev)\n"
     "  --baseline FILE    fail (exit 1) when a metric is worse than in this earlier\n"
-    "                     report.json beyond the tolerance\n"
-    "  --tolerance T      for --baseline: a fraction or percentage (default: 10%)\n"
+    "                     report.json beyond the tolerance (scenarios are matched by\n"
+    "                     their scenario: name; unmatched ones are reported)\n"
+    "  --tolerance T      for --baseline: a percentage (10%) or a fraction up to 1 (0.1);\n"
+    "                     default 10%\n"
+    "  --baseline-strict  also fail when a scenario is in only one of the run and the\n"
+    "                     baseline\n"
     "  --no-monitors      run without invariants, rules or situations (for measuring)\n"
     "  --check-determinism  run each scenario twice with the same seed; fail (check\n"
     "                     'determinism') if the traces differ, showing the first diverging entry\n"
@@ -142,29 +147,45 @@ std::vector<std::string> DefaultPaths(const std::vector<std::string>& given) {
   return {"scenarios"};
 }
 
-// Loads every file; prints errors; returns nullopt if any failed.
-std::optional<std::vector<Scenario>> LoadAll(const std::vector<std::string>& files) {
-  std::vector<Scenario> scenarios;
-  bool ok = true;
+// Every file, loaded, or why not: the loader's "FILE:LINE:COL: ..." lines, or a
+// second use of a scenario id. Errors are printed as they are found.
+std::vector<Result<Scenario>> LoadEach(const std::vector<std::string>& files) {
+  std::vector<Result<Scenario>> out;
   std::map<std::string, std::string> ids;
   for (const std::string& file : files) {
     Result<Scenario> s = LoadScenario(file);
-    if (!s.ok()) {
-      std::fprintf(stderr, "%s\n", s.error().message.c_str());
-      ok = false;
-      continue;
+    if (s.ok()) {
+      auto [it, inserted] = ids.emplace(s->id, file);
+      if (!inserted) {
+        s = Error{file + ": scenario id '" + s->id + "' is also used by " + it->second};
+      }
     }
-    auto [it, inserted] = ids.emplace(s->id, file);
-    if (!inserted) {
-      std::fprintf(stderr, "%s: scenario id '%s' is also used by %s\n", file.c_str(),
-                   s->id.c_str(), it->second.c_str());
-      ok = false;
-      continue;
-    }
+    if (!s.ok()) std::fprintf(stderr, "%s\n", s.error().message.c_str());
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// Loads every file; prints errors; returns nullopt if any failed.
+std::optional<std::vector<Scenario>> LoadAll(const std::vector<std::string>& files) {
+  std::vector<Scenario> scenarios;
+  for (Result<Scenario>& s : LoadEach(files)) {
+    if (!s.ok()) return std::nullopt;
     scenarios.push_back(std::move(s).value());
   }
-  if (!ok) return std::nullopt;
   return scenarios;
+}
+
+// The report entry of a file that could not be loaded: a scenario error naming the
+// file, line and column of every mistake.
+reports::ScenarioResult InvalidFile(const std::string& file, const std::string& errors) {
+  reports::ScenarioResult r;
+  r.id = DefaultScenarioId(file);
+  r.file = file;
+  r.passed = false;
+  r.error = errors;
+  r.repro = "bpsim validate " + file;
+  return r;
 }
 
 std::optional<std::uint64_t> ParseUnsigned(const std::string& text) {
@@ -192,19 +213,10 @@ std::string ConsoleLine(const reports::ScenarioResult& r) {
   std::snprintf(buf, sizeof buf,
                 "%s  %-44s seed %-6llu violations %-4.0f api %-8.0f answered %-7.0f alerts %.0f"
                 " (p99 %.2fs)  %.2fs",
-                r.passed ? "PASS" : "FAIL", r.id.c_str(), static_cast<unsigned long long>(r.seed),
+                reports::CouldNotRun(r) ? "ERROR" : r.passed ? "PASS" : "FAIL", r.id.c_str(), static_cast<unsigned long long>(r.seed),
                 m("violations"), m("api_requests"), m("balance_answered"),
                 m("fraud_alerts_displayed"), m("fraud_alert_latency_p99"), r.wall_seconds);
   return buf;
-}
-
-void PrintFailures(const reports::ScenarioResult& r) {
-  if (!r.error.empty()) std::printf("      error: %s\n", r.error.c_str());
-  if (r.incomplete) std::printf("      incomplete: interrupted before the end\n");
-  for (const reports::Check& c : r.checks) {
-    if (!c.passed) std::printf("      %s: %s\n", c.name.c_str(), c.detail.c_str());
-  }
-  if (!r.passed) std::printf("      repro: %s\n", r.repro.c_str());
 }
 
 class Progress {
@@ -247,6 +259,8 @@ struct RunFlags {
   bool check_determinism = false;
   std::string baseline;
   std::string tolerance = "10%";
+  bool baseline_strict = false;
+  bool tolerance_set = false;
 };
 
 std::string TracePath(const std::string& out, const std::string& id, bool single,
@@ -258,14 +272,33 @@ std::string TracePath(const std::string& out, const std::string& id, bool single
   return p.string();
 }
 
+// Prints the baseline gate's outcome on the console.
+void PrintBaselineGate(const reports::BaselineGate& gate, const std::string& tolerance_text) {
+  if (!gate.regressions.empty()) {
+    std::printf("Regressions against %s:\n%s", gate.file.c_str(),
+                reports::DescribeRegressions(gate.regressions, gate.tolerance).c_str());
+  } else if (gate.compared > 0) {
+    std::printf("No metric regressed against %s (tolerance %s, %zu scenario%s compared).\n",
+                gate.file.c_str(), tolerance_text.c_str(), gate.compared,
+                gate.compared == 1 ? "" : "s");
+  } else {
+    std::printf("No scenario of this run is in %s: nothing was compared.\n", gate.file.c_str());
+  }
+  const char* consequence = gate.strict ? " (fails with --baseline-strict)" : "";
+  for (const std::string& id : gate.not_in_baseline) {
+    std::printf("Not in the baseline, not compared: %s%s\n", id.c_str(), consequence);
+  }
+  for (const std::string& id : gate.not_in_run) {
+    std::printf("In the baseline but not in this run: %s%s\n", id.c_str(), consequence);
+  }
+}
+
 int RunScenarios(const RunFlags& flags, const std::string& command, bool print_evidence) {
   auto files = CollectScenarioFiles(DefaultPaths(flags.paths));
   if (!files.ok()) {
     std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
     return kExitUsage;
   }
-  auto scenarios = LoadAll(*files);
-  if (!scenarios) return kExitUsage;
   auto writable = reports::CheckWritableDirectory(flags.out);
   if (!writable.ok()) {
     std::fprintf(stderr, "bpsim: %s\n", writable.error().message.c_str());
@@ -273,6 +306,11 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
   }
   double tolerance = 0;
   std::optional<reports::RunReport> baseline;
+  if (flags.baseline.empty() && (flags.tolerance_set || flags.baseline_strict)) {
+    return UsageError(std::string(flags.tolerance_set ? "--tolerance" : "--baseline-strict") +
+                          " only applies with --baseline",
+                      kRunHelp);
+  }
   if (!flags.baseline.empty()) {
     auto t = reports::ParseTolerance(flags.tolerance);
     if (!t.ok()) return UsageError(t.error().message, kRunHelp);
@@ -284,6 +322,7 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
     }
     baseline = std::move(parsed).value();
   }
+  std::vector<Result<Scenario>> loaded = LoadEach(*files);
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
@@ -292,14 +331,21 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
   reports::RunReport report;
   report.bpsim_version = BPSIM_VERSION;
   report.command = command;
-  const bool single = scenarios->size() == 1;
+  const bool single = loaded.size() == 1;
   std::size_t index = 0;
-  for (const Scenario& scenario : *scenarios) {
+  for (std::size_t f = 0; f < loaded.size(); ++f) {
     ++index;
     if (g_interrupted.load()) {
       report.incomplete = true;
       break;
     }
+    if (!loaded[f].ok()) {
+      report.scenarios.push_back(InvalidFile((*files)[f], loaded[f].error().message));
+      std::printf("%s\n", ConsoleLine(report.scenarios.back()).c_str());
+      std::printf("      invalid scenario file (errors above); not run\n");
+      continue;
+    }
+    const Scenario& scenario = *loaded[f];
     RunOptions options;
     options.seed = flags.seed;
     options.monitors = flags.monitors;
@@ -311,7 +357,7 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
       options.perfetto_path =
           TracePath(flags.out, scenario.id, single, "trace.perfetto.json", ".perfetto.json");
     }
-    std::string label = "[" + std::to_string(index) + "/" + std::to_string(scenarios->size()) +
+    std::string label = "[" + std::to_string(index) + "/" + std::to_string(loaded.size()) +
                         "] " + scenario.id;
     progress.Begin();
     options.progress = [&](SimTime now, SimTime end, std::uint64_t events) {
@@ -342,33 +388,24 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
 
   std::size_t passed = 0, failed = 0;
   for (const auto& r : report.scenarios) (r.passed ? passed : failed)++;
-  bool regressed = false;
   if (baseline) {
-    auto regressions = reports::CompareWithBaseline(report, *baseline, tolerance);
-    if (!regressions.ok()) {
-      std::fprintf(stderr, "bpsim: %s\n", regressions.error().message.c_str());
-      return kExitUsage;
+    auto gate = reports::CompareWithBaseline(report, *baseline, tolerance, flags.baseline_strict);
+    if (!gate.ok()) {  // the tolerance was checked before the run
+      std::fprintf(stderr, "bpsim: internal error: %s\n", gate.error().message.c_str());
+      return kExitInternal;
     }
-    if (!regressions->empty()) {
-      regressed = true;
-      std::printf("Regressions against %s:\n%s", flags.baseline.c_str(),
-                  reports::DescribeRegressions(*regressions, tolerance).c_str());
-    } else {
-      std::printf("No metric regressed against %s (tolerance %s).\n", flags.baseline.c_str(),
-                  flags.tolerance.c_str());
-    }
+    report.baseline = std::move(gate).value();
+    report.baseline->file = flags.baseline;
+    PrintBaselineGate(*report.baseline, flags.tolerance);
   }
+  const reports::RunVerdict verdict = reports::VerdictOf(report);
   int write = WriteReports(report, flags.out);
-  std::printf("Total: %zu scenario%s, %zu passed, %zu failed%s in %.1fs; reports in %s/\n",
+  std::printf("Total: %zu scenario%s, %zu passed, %zu failed%s in %.1fs; verdict %s; reports in %s/\n",
               report.scenarios.size(), report.scenarios.size() == 1 ? "" : "s", passed, failed,
               report.incomplete ? " (interrupted: incomplete)" : "", report.wall_seconds,
-              flags.out.c_str());
+              reports::RunVerdictName(verdict), flags.out.c_str());
   if (write != kExitOk) return write;
-  for (const auto& r : report.scenarios) {
-    if (!r.error.empty() && r.checks.empty()) return kExitUsage;
-  }
-  if (failed > 0 || regressed || report.incomplete) return kExitExpectationFailed;
-  return kExitOk;
+  return ExitCodeOf(verdict);
 }
 
 // Parses run/replay options; returns an exit code on error or help.
@@ -399,6 +436,9 @@ std::optional<int> ParseRunFlags(const std::vector<std::string>& args, const cha
       if (!value(&flags->baseline)) return UsageError("--baseline needs a report.json", help);
     } else if (a == "--tolerance" && !replay) {
       if (!value(&flags->tolerance)) return UsageError("--tolerance needs a value", help);
+      flags->tolerance_set = true;
+    } else if (a == "--baseline-strict" && !replay) {
+      flags->baseline_strict = true;
     } else if (a == "--no-monitors" && !replay) {
       flags->monitors = false;
     } else if (a == "--check-determinism" && !replay) {
@@ -525,6 +565,24 @@ int UsageError(const std::string& message, const char* help) {
 }
 
 bool IsHelp(const std::string& arg) { return arg == "--help" || arg == "-h"; }
+
+void PrintFailures(const reports::ScenarioResult& r) {
+  if (!r.error.empty()) std::printf("      error: %s\n", r.error.c_str());
+  if (r.incomplete) std::printf("      incomplete: interrupted before the end\n");
+  for (const reports::Check& c : r.checks) {
+    if (!c.passed) std::printf("      %s: %s\n", c.name.c_str(), c.detail.c_str());
+  }
+  if (!r.passed) std::printf("      repro: %s\n", r.repro.c_str());
+}
+
+int ExitCodeOf(reports::RunVerdict verdict) {
+  switch (verdict) {
+    case reports::RunVerdict::kPass: return kExitOk;
+    case reports::RunVerdict::kFail: return kExitExpectationFailed;
+    case reports::RunVerdict::kError: return kExitUsage;
+  }
+  return kExitInternal;
+}
 
 int WriteReports(const reports::RunReport& report, const std::string& out) {
   auto written = reports::WriteReportFiles(report, out);

@@ -20,8 +20,13 @@ int RunCli(int argc, char** argv);
 int UsageError(const std::string& message, const char* help);
 // --help or -h.
 bool IsHelp(const std::string& arg);
+// Prints a result's error, unmet expectations and repro command (indented lines).
+void PrintFailures(const reports::ScenarioResult& r);
 // Writes every report format to `out`; prints the error and returns kExitInternal
 // if that fails, else kExitOk.
 int WriteReports(const reports::RunReport& report, const std::string& out);
+// The exit code of a run whose reports were written: the verdict they all state
+// (reports::VerdictOf): pass 0, fail 1, error 2.
+int ExitCodeOf(reports::RunVerdict verdict);
 
 }  // namespace bpsim::harness

@@ -137,8 +137,8 @@ class RevocationHonoured final : public InvariantMonitor {
   void OnEntry(const TraceEntry& e) override {
     CheckDeadlines(e.time, false);
     switch (e.type) {
-      case EntryType::kRevokeRequested:
-        Told(e);
+      case EntryType::kRevokeRequested:  // asked in the messenger: the platform knows
+        if (e.reason == std::uint8_t(mocks::Via::kMessenger)) Told(e);
         break;
       case EntryType::kWebhookReceived:
         if (e.reason == std::uint8_t(mocks::WebhookKind::kConsentRevoked)) Told(e);
@@ -466,7 +466,7 @@ class FraudAlertDelivery final : public InvariantMonitor {
     std::uint64_t lost = tracker_.lost();
     if (lost > config_.lost) {
       for (const auto& a : tracker_.alerts()) {
-        if (a.displays > 0) continue;
+        if (a.displays > 0 || a.withheld) continue;
         std::vector<reports::EvidenceItem> ev;
         tracker_.consents().AppendEvidence(context().names, a.detected.consent, false, ev);
         ev.push_back(Ev(a.detected));

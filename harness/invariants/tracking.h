@@ -83,17 +83,23 @@ class ConsentTable {
 // "alertable" if the consent named in its fraud.detected entry is, at that
 // instant, Authorised, unexpired, the subject's own and has the fraud_alerts
 // purpose. A display counts only if it is an alert.displayed for the same ref in
-// chat:<subject>; the first is the delivery, every later one a duplicate.
+// chat:<subject>; the first is the delivery, every later one a duplicate. An
+// alertable alert is "withheld" when the bank publishes webhook.withheld for it at
+// an instant its consent is no longer active (the bank may not send it any more):
+// from then on it is not owed, unless it is displayed after all. A webhook.withheld
+// while the consent is still active changes nothing: the alert stays owed.
 class AlertDeliveryTracker {
  public:
   static constexpr std::uint64_t kTypeMask = ConsentTable::kTypeMask |
                                              mocks::TypeBit(mocks::EntryType::kFraudDetected) |
-                                             mocks::TypeBit(mocks::EntryType::kAlertDisplayed);
+                                             mocks::TypeBit(mocks::EntryType::kAlertDisplayed) |
+                                             mocks::TypeBit(mocks::EntryType::kWebhookWithheld);
   struct Alert {
     mocks::TraceEntry detected;
     mocks::TraceEntry first_display;  // valid if displays > 0
     std::uint32_t displays = 0;
     bool alertable = false;
+    bool withheld = false;  // withheld by the bank after its consent ended, never displayed
   };
   enum class Outcome { kNone, kFirstDisplay, kDuplicate };
 
@@ -105,8 +111,10 @@ class AlertDeliveryTracker {
   const std::vector<Alert>& alerts() const { return alerts_; }
   std::uint64_t displayed() const { return displayed_; }
   std::uint64_t duplicated() const { return duplicated_; }
-  // Alertable detections not displayed (so far).
-  std::uint64_t lost() const { return alerts_.size() - displayed_; }
+  // Alertable alerts withheld (so far) and not displayed.
+  std::uint64_t withheld() const { return withheld_; }
+  // Alertable detections neither displayed nor withheld (so far).
+  std::uint64_t lost() const { return alerts_.size() - displayed_ - withheld_; }
   // Detection-to-first-display latencies of displayed alertable alerts, ascending.
   std::vector<SimTime> SortedLatencies() const;
 
@@ -116,6 +124,7 @@ class AlertDeliveryTracker {
   std::unordered_map<std::uint64_t, std::size_t> index_by_ref_;
   std::uint64_t displayed_ = 0;
   std::uint64_t duplicated_ = 0;
+  std::uint64_t withheld_ = 0;
 };
 
 // The platform's cache as the trace shows it: one record per live cache item

@@ -413,14 +413,6 @@ void PlatformBridge::OnRejected(CustomerId c, mocks::ConsentId consent) {
 void PlatformBridge::OnCustomerRevoke(CustomerId c) {
   mocks::Link& link = Mutable(c);
   if (link.state != LinkState::kActive) return;
-  mocks::TraceEntry e;
-  e.type = mocks::EntryType::kRevokeRequested;
-  e.from = mocks::CustomerEndpoint(c);
-  e.to = mocks::kConnector;
-  e.subject = c;
-  e.bank = link.bank;
-  e.consent = link.consent;
-  world_.env().Emit(e);
   link.state = LinkState::kEnded;
   ++link.generation;
   Json body;

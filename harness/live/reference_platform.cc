@@ -107,6 +107,7 @@ void ReferencePlatform::Stop() {
     stopping_ = true;
   }
   jobs_cv_.notify_all();
+  poller_cv_.notify_all();
   for (std::thread& t : threads_) t.join();
 }
 
@@ -151,7 +152,7 @@ void ReferencePlatform::Poller() {
       std::chrono::duration<double>(options_.poll_every_seconds));
   std::unique_lock<std::mutex> lock(jobs_mu_);
   while (!stopping_) {
-    if (jobs_cv_.wait_for(lock, every, [this] { return stopping_; })) break;
+    if (poller_cv_.wait_for(lock, every, [this] { return stopping_; })) break;
     lock.unlock();
     std::vector<std::pair<std::uint32_t, std::uint64_t>> due;
     {

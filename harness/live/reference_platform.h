@@ -156,7 +156,10 @@ class ReferencePlatform {
   std::set<std::string> alerts_seen_;
   PlatformCounters counters_;
   std::mutex jobs_mu_;
-  std::condition_variable jobs_cv_;
+  std::condition_variable jobs_cv_;  // the workers wait here for jobs
+  // The poller sleeps here between rounds. Not jobs_cv_: a notify_one meant for a
+  // worker could wake the poller instead, and the job would wait for the next round.
+  std::condition_variable poller_cv_;
   std::priority_queue<Job, std::vector<Job>, std::greater<Job>> jobs_;
   std::uint64_t job_seq_ = 0;
   bool stopping_ = false;

@@ -845,10 +845,28 @@ Field MetricsField() {
     auto pairs = MapPairs(c, n, p, path);
     if (!pairs) return;
     std::vector<std::string> names = Names(kMetricNames);
+    std::vector<std::string> per_bank = Names(kPerBankMetricNames);
+    std::vector<std::string> banks = c.bank_ids;
+    if (banks.empty()) banks.push_back("bank");  // the default world's one bank
     for (const Pair& pr : *pairs) {
-      if (std::find(names.begin(), names.end(), pr.key) == names.end()) {
+      if (const std::size_t at = pr.key.find('@'); at != std::string::npos) {
+        const std::string name = pr.key.substr(0, at), bank = pr.key.substr(at + 1);
+        if (std::find(per_bank.begin(), per_bank.end(), name) == per_bank.end()) {
+          c.diags.Add(pr.key_pos, "unknown per-bank metric " + Quote(pr.key) + " in " + path +
+                                      "; expected NAME@BANK with NAME one of: " +
+                                      JoinNames(per_bank));
+          continue;
+        }
+        if (std::find(banks.begin(), banks.end(), bank) == banks.end()) {
+          c.diags.Add(pr.key_pos, "metric " + Quote(pr.key) + " in " + path + ": unknown bank " +
+                                      Quote(bank) + "; expected one of: " + JoinNames(banks));
+          continue;
+        }
+      } else if (std::find(names.begin(), names.end(), pr.key) == names.end()) {
         c.diags.Add(pr.key_pos, "unknown metric " + Quote(pr.key) + " in " + path +
-                                    "; expected one of: " + JoinNames(names));
+                                    "; expected one of: " + JoinNames(names) +
+                                    " (per bank: NAME@BANK with NAME one of: " +
+                                    JoinNames(per_bank) + ")");
         continue;
       }
       std::string metric_path = ChildPath(path, pr.key);
@@ -887,20 +905,29 @@ Field MetricsField() {
     }
   };
   f.schema = [](const void*) {
-    Json props = Json::object();
-    for (const char* m : kMetricNames) {
+    auto bounds = [](const std::string& m) {
       Json bound = IsDurationMetric(m)
                        ? Json{{"anyOf", Json::array({NumberSchema(NumberBound::kNonNegative),
                                                      DurationSchema(DurationBound::kNonNegative)})}}
                        : NumberSchema(NumberBound::kAny);
-      props[m] = Json{{"type", "object"},
-                      {"additionalProperties", false},
-                      {"minProperties", 1},
-                      {"properties", {{"min", bound}, {"max", bound}}}};
-    }
+      return Json{{"type", "object"},
+                  {"additionalProperties", false},
+                  {"minProperties", 1},
+                  {"properties", {{"min", bound}, {"max", bound}}}};
+    };
+    Json props = Json::object();
+    for (const char* m : kMetricNames) props[m] = bounds(m);
+    // NAME@BANK: the bank must be one of the world's, which a schema cannot see.
+    std::string per_bank = "^(";
+    for (const char* m : kPerBankMetricNames) per_bank += std::string(per_bank.size() > 2 ? "|" : "") + m;
+    per_bank += ")@[a-z0-9][a-z0-9_-]*$";
     return Described(
-        "Bounds on metrics, {min, max} (at least one); duration metrics take durations or seconds.",
-        Json{{"type", "object"}, {"additionalProperties", false}, {"properties", props}},
+        "Bounds on metrics, {min, max} (at least one); duration metrics take durations or "
+        "seconds. Per-bank metrics are written NAME@BANK.",
+        Json{{"type", "object"},
+             {"additionalProperties", false},
+             {"properties", props},
+             {"patternProperties", {{per_bank, bounds(kPerBankMetricNames[0])}}}},
         std::nullopt, "{}");
   };
   return f;
@@ -987,9 +1014,12 @@ ObjectSpec TopSpec() {
     As<Scenario>(o)->id = *v;
   };
   id.schema = [](const void*) {
-    return Described("Scenario id, e.g. consent/revocation-during-outage.",
-                     Json{{"type", "string"}, {"minLength", 1}}, std::nullopt,
-                     "the file path without .yaml, relative to the nearest enclosing scenarios/ directory");
+    return Described(
+        "Scenario id, e.g. consent/revocation-during-outage; reports name the scenario by it and "
+        "--baseline matches scenarios by it.",
+        Json{{"type", "string"}, {"minLength", 1}}, std::nullopt,
+        "the file path without .yaml, relative to the nearest enclosing scenarios/ directory, "
+        "else the file name without .yaml");
   };
   Field tags{"tags"};
   tags.read = [](Ctx& c, const YAML::Node& n, Position p, const std::string& path, void* o) {

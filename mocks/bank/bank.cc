@@ -56,6 +56,12 @@ void Bank::PublishServed(const ApiRequest& r, const ApiResponse& response, Conse
   env_->Emit(e);
 }
 
+bool Bank::MaySendAlert(ConsentId consent) const {
+  if (!consents_->Exists(consent)) return false;
+  const Consent& k = consents_->Get(consent);
+  return k.bank == index_ && k.UsableAt(env_->Now()) && (k.purposes & kPurposeFraudAlerts) != 0;
+}
+
 void Bank::Release(CustomerId subject, ConsentId consent, CategorySet categories,
                    PurposeSet purpose, std::uint64_t ref) {
   PurposeSet consent_purposes = consents_->Exists(consent) ? consents_->Get(consent).purposes : 0;

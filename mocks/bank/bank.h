@@ -58,6 +58,11 @@ class Bank {
   // During the drain, injected faults end.
   void EndFaults() { faults_enabled_ = false; }
 
+  // Whether the bank may send a fraud alert under `consent` now: the consent exists,
+  // is this bank's, is Authorised, unexpired and names fraud_alerts. Checked when the
+  // fraud engine raises an alert and again at every send attempt of its webhook.
+  bool MaySendAlert(ConsentId consent) const;
+
   // Writes the audit record of a release (unless the bank.skips_audit defect is on)
   // and publishes the release flow. Used for data answers and for fraud alerts.
   void Release(CustomerId subject, ConsentId consent, CategorySet categories,

@@ -123,14 +123,6 @@ void Platform::OnCustomerRevoke(CustomerId c) {
   Link& link = links_[c];
   if (link.state != LinkState::kActive) return;
   ConsentId consent = link.consent;
-  TraceEntry e;
-  e.type = EntryType::kRevokeRequested;
-  e.from = CustomerEndpoint(c);
-  e.to = kConnector;
-  e.subject = c;
-  e.bank = link.bank;
-  e.consent = consent;
-  env_->Emit(e);
   ConsentEnded(c, consent, PurgeReason::kRevocation);
   SendDelete(consent);
 }

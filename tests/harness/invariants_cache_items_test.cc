@@ -70,7 +70,7 @@ std::vector<TraceEntry> OrderSensitiveTrace() {
                  {CachePut(kMinute, 7, 1, 500),  // retention due 1h 2m (ttl 1h, slack 1m)
                   CachePut(kMinute + 5 * kSecond, 8, 2, 600),  // due 1h 2m 5s
                   CachePut(2 * kMinute, 7, 1, 501),            // due 1h 3m
-                  Simple(EntryType::kRevokeRequested, told, 7, 1),
+                  RevokeRequested(told, 7, 1),
                   CachePurge(kHour + 2 * kMinute + 1, 7, 1, 500, kMinute),
                   CachePut(kHour + 2 * kMinute + 5 * kSecond + 1, 8, 2, 600),  // due 2h 3m 5s
                   CachePurge(kHour + 3 * kMinute, 7, 1, 501, 2 * kMinute),

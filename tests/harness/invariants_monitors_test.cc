@@ -130,7 +130,7 @@ TEST_CASE("revocation-honoured allows a request 1 ns before told + grace but not
   auto ok = Revocation(grace, kHour);
   Run(*ok,
       Concat({Granted(0, 1, 7),
-              {Simple(EntryType::kRevokeRequested, told, 7, 1),
+              {RevokeRequested(told, 7, 1),
                Request(told + grace - 1, 7, 1, kBalance, 20),
                Request(told + grace, 7, 1, kBalance, 21)}}),
       kDay);
@@ -139,7 +139,7 @@ TEST_CASE("revocation-honoured allows a request 1 ns before told + grace but not
   auto late = Revocation(grace, kHour);
   Run(*late,
       Concat({Granted(0, 1, 7),
-              {Simple(EntryType::kRevokeRequested, told, 7, 1),
+              {RevokeRequested(told, 7, 1),
                Request(told + grace + 1, 7, 1, kBalance, 21)}}),
       kDay);
   const auto& v = Only(*late);
@@ -153,10 +153,31 @@ TEST_CASE("revocation-honoured allows a request 1 ns before told + grace but not
   REQUIRE(v.evidence.size() == 4);
   CHECK(v.evidence[0].text.find("consent.created consent 1") != std::string::npos);
   CHECK(v.evidence[2].text ==
-        "0d 00:10:00.000 consent.revoke_requested consent 1 of customer 7 at bank:northbank");
+        "0d 00:10:00.000 consent.revoke_requested consent 1 of customer 7 at bank:northbank "
+        "in platform.connector (messenger)");
   CHECK(v.evidence[3].text ==
         "0d 00:10:05.000 api.request consent 1 of customer 7 at "
         "bank:northbank for balance #21 (poll)");
+}
+
+TEST_CASE("revocation-honoured: a request to revoke in the bank's app tells the platform nothing",
+          "[invariants]") {
+  // The bank tells the platform by webhook; until it arrives the platform cannot know.
+  SimTime asked = 10 * kMinute, webhook = asked + kHour;
+  auto m = Revocation(0, kHour);
+  auto received = Simple(EntryType::kWebhookReceived, webhook, 7, 1, 1);
+  received.reason = std::uint8_t(mocks::WebhookKind::kConsentRevoked);
+  Run(*m,
+      Concat({Granted(0, 1, 7),
+              {RevokeRequested(asked, 7, 1, mocks::Via::kBank),
+               Consent(EntryType::kConsentRevoked, asked, 1, 7),
+               Request(asked + kMinute, 7, 1, kBalance, 20), received,
+               Request(webhook + kSecond, 7, 1, kBalance, 21)}}),
+      kDay);
+  REQUIRE(m->violation_count() == 1);
+  CHECK(m->violations()[0].time == webhook + kSecond);
+  CHECK(m->violations()[0].message.find("the bank's revocation webhook arrived") !=
+        std::string::npos);
 }
 
 TEST_CASE("revocation-honoured treats a 403 consent_inactive as notice but not a 403 scope",
@@ -214,7 +235,7 @@ TEST_CASE("revocation-honoured accepts a purge exactly at told + purge_within", 
   SimTime told = 10 * kMinute;
   Run(*m,
       Concat({Granted(0, 1, 7),
-              {CachePut(kMinute, 7, 1, 500), Simple(EntryType::kRevokeRequested, told, 7, 1),
+              {CachePut(kMinute, 7, 1, 500), RevokeRequested(told, 7, 1),
                CachePurge(told + kHour, 7, 1, 500, kMinute)}}),
       kDay);
   CHECK(m->violation_count() == 0);
@@ -225,7 +246,7 @@ TEST_CASE("revocation-honoured reports an item purged 1 ns late, at the deadline
   SimTime told = 10 * kMinute;
   Run(*m,
       Concat({Granted(0, 1, 7),
-              {CachePut(kMinute, 7, 1, 500), Simple(EntryType::kRevokeRequested, told, 7, 1),
+              {CachePut(kMinute, 7, 1, 500), RevokeRequested(told, 7, 1),
                CachePurge(told + kHour + 1, 7, 1, 500, kMinute)}}),
       kDay);
   const auto& v = Only(*m);
@@ -247,7 +268,7 @@ TEST_CASE("revocation-honoured judges items put after notice and items left at t
   Run(*m,
       Concat(
           {Granted(0, 1, 7),
-           {Simple(EntryType::kRevokeRequested, told, 7, 1), CachePut(20 * kMinute, 7, 1, 501)}}),
+           {RevokeRequested(told, 7, 1), CachePut(20 * kMinute, 7, 1, 501)}}),
       told + kHour);
   CHECK(Only(*m).time == told + kHour);
 
@@ -255,7 +276,7 @@ TEST_CASE("revocation-honoured judges items put after notice and items left at t
   Run(*beyond,
       Concat(
           {Granted(0, 1, 7),
-           {Simple(EntryType::kRevokeRequested, told, 7, 1), CachePut(20 * kMinute, 7, 1, 501)}}),
+           {RevokeRequested(told, 7, 1), CachePut(20 * kMinute, 7, 1, 501)}}),
       told + kHour - 1);
   CHECK(beyond->violation_count() == 0);
 }
@@ -266,7 +287,7 @@ TEST_CASE("revocation-honoured reports an item put after the purge deadline at i
   SimTime told = 10 * kMinute;
   Run(*m,
       Concat({Granted(0, 1, 7),
-              {Simple(EntryType::kRevokeRequested, told, 7, 1), CachePut(2 * kHour, 7, 1, 502)}}),
+              {RevokeRequested(told, 7, 1), CachePut(2 * kHour, 7, 1, 502)}}),
       kDay);
   const auto& v = Only(*m);
   CHECK(v.time == 2 * kHour);
@@ -284,7 +305,7 @@ TEST_CASE("revocation-honoured forgets an item replaced by a put under another c
   Run(*m,
       Concat({Granted(0, 1, 7),
               Granted(0, 2, 7),
-              {CachePut(kMinute, 7, 1, 500), Simple(EntryType::kRevokeRequested, 2 * kMinute, 7, 1),
+              {CachePut(kMinute, 7, 1, 500), RevokeRequested(2 * kMinute, 7, 1),
                CachePut(3 * kMinute, 7, 2, 500)}}),
       kDay);
   CHECK(m->violation_count() == 0);
@@ -508,6 +529,30 @@ TEST_CASE("fraud-alert-delivery ignores detections that were not alertable and d
   // Only alert 5 was alertable; a display in a group chat is not its delivery.
   CHECK(Only(*m).message ==
         "fraud alert #5 for customer 8 was never displayed (1 lost, at most 0 allowed)");
+}
+
+TEST_CASE("fraud-alert-delivery does not count an alert the bank withheld after its consent ended",
+          "[invariants]") {
+  auto withheld = [](SimTime t) {
+    TraceEntry e = Simple(EntryType::kWebhookWithheld, t, 7, 1, 3);
+    e.reason = std::uint8_t(mocks::WebhookKind::kFraudAlert);
+    e.value = 2;
+    return e;
+  };
+  auto revoked = Consent(EntryType::kConsentRevoked, 10 * kMinute, 1, 7);
+  SECTION("withheld after the revocation: not owed, not lost") {
+    auto m = Delivery(0, kMinute);
+    Run(*m, Concat({Granted(0, 1, 7), {Detected(kMinute, 7, 1, 3), revoked, withheld(kHour)}}),
+        2 * kHour);
+    CHECK(m->violation_count() == 0);
+  }
+  SECTION("withheld under a consent still live: the alert is lost") {
+    auto m = Delivery(0, kMinute);
+    Run(*m, Concat({Granted(0, 1, 7), {Detected(kMinute, 7, 1, 3), withheld(kHour), revoked}}),
+        2 * kHour);
+    CHECK(Only(*m).message ==
+          "fraud alert #3 for customer 7 was never displayed (1 lost, at most 0 allowed)");
+  }
 }
 
 TEST_CASE("fraud-alert-delivery reports a p99 latency above the bound once", "[invariants]") {

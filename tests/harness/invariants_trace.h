@@ -117,6 +117,14 @@ inline TraceEntry Response(SimTime t, mocks::CustomerId subject, mocks::ConsentI
   return e;
 }
 
+// The bank's decision (api.served) of the request `ref`.
+inline TraceEntry Served(SimTime t, mocks::CustomerId subject, mocks::ConsentId consent,
+                         std::uint64_t ref, std::uint16_t status) {
+  TraceEntry e = Response(t, subject, consent, ref, status);
+  e.type = EntryType::kApiServed;
+  return e;
+}
+
 inline TraceEntry CachePut(SimTime t, mocks::CustomerId subject, mocks::ConsentId consent,
                            std::uint64_t key) {
   TraceEntry e = Simple(EntryType::kCachePut, t, subject, consent, key);
@@ -130,6 +138,16 @@ inline TraceEntry CachePurge(SimTime t, mocks::CustomerId subject, mocks::Consen
   TraceEntry e = Simple(EntryType::kCachePurge, t, subject, consent, key);
   e.categories = kBalance;
   e.value = put_time;
+  return e;
+}
+
+// consent.revoke_requested: the customer asked to revoke, in the messenger by default.
+inline TraceEntry RevokeRequested(SimTime t, mocks::CustomerId subject, mocks::ConsentId consent,
+                                  mocks::Via via = mocks::Via::kMessenger) {
+  TraceEntry e = Simple(EntryType::kRevokeRequested, t, subject, consent);
+  e.from = mocks::CustomerEndpoint(subject);
+  e.to = via == mocks::Via::kMessenger ? mocks::kConnector : mocks::BankEndpoint(0);
+  e.reason = std::uint8_t(via);
   return e;
 }
 
