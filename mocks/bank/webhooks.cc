@@ -62,8 +62,9 @@ void WebhookOutbox::OnAttempt(std::uint64_t index) {
   Slot& s = slots_[i];
   ++s.attempt;
   if (s.attempt == 1 && s.webhook.kind == WebhookKind::kFraudAlert) {
-    network_->bank(b).Release(s.webhook.customer, s.webhook.consent,
-                              CategoryBit(Category::kAlert), kPurposeFraudAlerts, s.webhook.ref);
+    s.webhook.datum = network_->bank(b).Release(s.webhook.customer, s.webhook.consent,
+                                                Category::kAlert, kPurposeFraudAlerts,
+                                                s.webhook.ref);
   }
   Publish(EntryType::kWebhookSent, s);
   const BankConfig& config = network_->bank(b).config();
