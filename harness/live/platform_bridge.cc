@@ -271,6 +271,18 @@ void PlatformBridge::Apply(const Call& call) {
     case CallKind::kWebhook:
       world_.outbox().Settle(call.ticket, ok);
       break;
+    case CallKind::kRevocation: {
+      if (!ok) break;  // the platform was not told
+      mocks::TraceEntry e;
+      e.type = mocks::EntryType::kRevokeRequested;
+      e.from = mocks::CustomerEndpoint(call.customer);
+      e.to = mocks::kConnector;
+      e.subject = call.customer;
+      e.bank = call.bank;
+      e.consent = call.consent;
+      world_.env().Emit(e);
+      break;
+    }
     case CallKind::kLink: {
       mocks::Link& link = links_[call.customer];
       if (link.generation != call.generation || link.state != LinkState::kPending ||
@@ -413,14 +425,6 @@ void PlatformBridge::OnRejected(CustomerId c, mocks::ConsentId consent) {
 void PlatformBridge::OnCustomerRevoke(CustomerId c) {
   mocks::Link& link = Mutable(c);
   if (link.state != LinkState::kActive) return;
-  mocks::TraceEntry e;
-  e.type = mocks::EntryType::kRevokeRequested;
-  e.from = mocks::CustomerEndpoint(c);
-  e.to = mocks::kConnector;
-  e.subject = c;
-  e.bank = link.bank;
-  e.consent = link.consent;
-  world_.env().Emit(e);
   link.state = LinkState::kEnded;
   ++link.generation;
   Json body;
@@ -428,6 +432,10 @@ void PlatformBridge::OnCustomerRevoke(CustomerId c) {
   body["bank"] = world_.spec().world.banks[link.bank].id;
   body["consent_id"] = LiveBank::ConsentText(link.consent);
   Call call = PostCall(CallKind::kRevocation, "/v1/revocations", body, c);
+  call.consent = link.consent;
+  call.bank = link.bank;
+  // consent.revoke_requested is recorded when the platform accepts the call (Apply):
+  // from then on it knows.
   Enqueue(std::move(call));
 }
 

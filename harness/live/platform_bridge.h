@@ -114,6 +114,8 @@ class PlatformBridge final : public mocks::PlatformPort, public ConsentHooks {
     mocks::CustomerId customer = mocks::kNoSubject;
     std::uint32_t generation = 0;  // kLink: the link's generation when sent
     std::uint32_t ticket = 0;      // kWebhook
+    mocks::ConsentId consent = 0;  // kRevocation: the consent revoked
+    mocks::BankIndex bank = 0;     // kRevocation: its bank
     // Results (filled by the client thread).
     unsigned status = 0;  // 0: no answer
     std::string error;

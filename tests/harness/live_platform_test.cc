@@ -275,7 +275,13 @@ TEST_CASE("customer actions become the contract's calls, and the code buys one t
   Json revocation = Json::parse(got[3].body);
   CHECK(revocation["customer"] == alice);
   CHECK(revocation["consent_id"] == consent_text);
+  // The platform is told when it accepts the call: recorded when the answer is applied.
   auto told = w.trace.Of(mocks::EntryType::kRevokeRequested);
+  for (int i = 0; i < 200 && told.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    w.service->Advance();
+    told = w.trace.Of(mocks::EntryType::kRevokeRequested);
+  }
   REQUIRE(told.size() == 1);
   CHECK(told[0].consent == consent);
   CHECK(w.bridge->link(alice).state == mocks::LinkState::kEnded);
