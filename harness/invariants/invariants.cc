@@ -236,35 +236,37 @@ class RevocationHonoured final : public InvariantMonitor {
     return "the bank answered 403 consent_inactive";
   }
 
-  void OnRequest(const TraceEntry& e) {
+  // `e` under consent C came later than told(C) + `allowed`: `what()` (evaluated only
+  // then) happened so long after the platform was told.
+  template <typename What>
+  void ReportAfterNotice(const TraceEntry& e, SimTime allowed, const char* allowance, What what) {
     if (e.consent == 0) return;
     SimTime told = ToldTime(e.consent);
-    if (told == kSimTimeMax || e.time <= AddSat(told, config_.grace)) return;
+    if (told == kSimTimeMax || e.time <= AddSat(told, allowed)) return;
     auto ev = Chain(e.consent);
     ev.push_back(Ev(e));
     ReportWith(e.time, SubjectOf(e),
-               "api.request #" + std::to_string(e.ref) + " for " + Categories(e.categories) +
-                   " under consent " + std::to_string(e.consent) + " was sent " +
-                   DescribeDuration(e.time - told) + " after the platform was told the consent " +
-                   "was over (" + How(e.consent) + "; grace " + FormatDuration(config_.grace) + ")",
+               what() + " " + DescribeDuration(e.time - told) +
+                   " after the platform was told the consent was over (" + How(e.consent) +
+                   "; " + allowance + " " + FormatDuration(allowed) + ")",
                std::move(ev));
+  }
+
+  void OnRequest(const TraceEntry& e) {
+    ReportAfterNotice(e, config_.grace, "grace", [&] {
+      return "api.request #" + std::to_string(e.ref) + " for " + Categories(e.categories) +
+             " under consent " + std::to_string(e.consent) + " was sent";
+    });
   }
 
   // Data of consent C shown in a chat after told(C) + purge_within: the platform
   // still held it (a black box shows this too: live mode's canaries).
   void OnDisplay(const TraceEntry& e) {
-    if (e.consent == 0) return;
-    SimTime told = ToldTime(e.consent);
-    if (told == kSimTimeMax || e.time <= AddSat(told, config_.purge_within)) return;
-    auto ev = Chain(e.consent);
-    ev.push_back(Ev(e));
-    ReportWith(e.time, SubjectOf(e),
-               Categories(e.categories) + " of customer " + std::to_string(e.subject) +
-                   " under consent " + std::to_string(e.consent) + " was shown in " +
-                   names().Endpoint(e.to) + " " + DescribeDuration(e.time - told) +
-                   " after the platform was told the consent was over (" + How(e.consent) +
-                   "; purge_within " + FormatDuration(config_.purge_within) + ")",
-               std::move(ev));
+    ReportAfterNotice(e, config_.purge_within, "purge_within", [&] {
+      return Categories(e.categories) + " of customer " + std::to_string(e.subject) +
+             " under consent " + std::to_string(e.consent) + " was shown in " +
+             names().Endpoint(e.to);
+    });
   }
 
   // The table holds the items before this put (it is applied after the monitors).
