@@ -9,45 +9,55 @@ bool Before(const Label& a, const Label& b) {
   return a.subject != b.subject ? a.subject < b.subject : a.consent < b.consent;
 }
 
-void Merge(Label& into, const Label& from) {
+void Join(Label& into, const Label& from) {
   into.categories |= from.categories;
   into.consent_purposes |= from.consent_purposes;
   into.served_at = std::min(into.served_at, from.served_at);
 }
 
+Label LabelOf(const BankDatum& d) {
+  return Label{d.served_at(), d.consent(), d.subject(), d.bank(), CategoryBit(d.category()),
+               d.consent_purposes()};
+}
+
 }  // namespace
 
 Provenance::Provenance(const BankDatum& datum) {
-  if (!datum.valid()) return;
-  labels_.push_back(Label{datum.served_at(), datum.consent(), datum.subject(), datum.bank(),
-                          CategoryBit(datum.category()), datum.consent_purposes()});
+  if (datum.valid()) labels_.push_back(LabelOf(datum));
+}
+
+void Provenance::Merge(const Label& l) {
+  // Members are usually added in subject order: an append in the common case.
+  if (labels_.empty() || Before(labels_.back(), l)) {
+    labels_.push_back(l);
+    return;
+  }
+  auto at = std::lower_bound(labels_.begin(), labels_.end(), l, Before);
+  if (at != labels_.end() && !Before(l, *at)) {
+    Join(*at, l);
+  } else {
+    labels_.insert(at, l);
+  }
 }
 
 Provenance& Provenance::operator|=(const Provenance& other) {
-  for (const Label& l : other.labels_) {
-    // Members are usually added in subject order: an append in the common case.
-    if (labels_.empty() || Before(labels_.back(), l)) {
-      labels_.push_back(l);
-      continue;
-    }
-    auto at = std::lower_bound(labels_.begin(), labels_.end(), l, Before);
-    if (at != labels_.end() && !Before(l, *at)) {
-      Merge(*at, l);
-    } else {
-      labels_.insert(at, l);
-    }
-  }
+  for (const Label& l : other.labels_) Merge(l);
+  return *this;
+}
+
+Provenance& Provenance::operator|=(const BankDatum& datum) {
+  if (datum.valid()) Merge(LabelOf(datum));
   return *this;
 }
 
 Payload& Payload::Copy(const BankDatum& datum) {
-  provenance_ |= Provenance(datum);
+  provenance_ |= datum;
   return *this;
 }
 
 Payload& Payload::Derive(const BankDatum& datum) {
   if (!datum.valid()) return *this;
-  provenance_ |= Provenance(datum);
+  provenance_ |= datum;
   derived_ = true;
   return *this;
 }

@@ -88,6 +88,8 @@ class Provenance {
   // The union: labels of the same subject and consent merge (categories joined,
   // the earlier served instant kept).
   Provenance& operator|=(const Provenance& other);
+  // The union with one datum's provenance (an invalid datum adds nothing).
+  Provenance& operator|=(const BankDatum& datum);
 
   bool empty() const { return labels_.empty(); }
   std::size_t size() const { return labels_.size(); }
@@ -96,6 +98,8 @@ class Provenance {
   const Label* end() const { return labels_.data() + labels_.size(); }
 
  private:
+  void Merge(const Label& label);
+
   boost::container::small_vector<Label, 1> labels_;
 };
 
