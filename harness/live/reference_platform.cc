@@ -142,8 +142,9 @@ void ReferencePlatform::Worker() {
       jobs_cv_.wait(lock);
       continue;
     }
-    if (jobs_.top().due > Clock::now()) {
-      jobs_cv_.wait_until(lock, jobs_.top().due);
+    if (const Clock::time_point due = jobs_.top().due; due > Clock::now()) {
+      // A copy: the queue may grow (and move its jobs) while this thread waits.
+      jobs_cv_.wait_until(lock, due);
       continue;
     }
     Job job = jobs_.top();
