@@ -100,6 +100,7 @@ std::vector<TraceEntry> SyntheticTrace(std::uint32_t customers, int rounds) {
       release.consent_purposes = purposes;
       release.purpose = mocks::kPurposeDisplay;
       release.ref = ref;
+      release.aux = release.time;  // served now
       t.push_back(release);
       TraceEntry served = base(EntryType::kApiServed, audit.time, c);
       served.categories = req.categories;
@@ -114,6 +115,7 @@ std::vector<TraceEntry> SyntheticTrace(std::uint32_t customers, int rounds) {
       put.categories = req.categories;
       put.ref = std::uint64_t(c) * 8 + std::uint64_t(category);
       put.value = put.time;
+      put.aux = release.time;  // when the bank served it
       t.push_back(put);
       if (ref % 4 == 0) {
         TraceEntry show = release;

@@ -141,7 +141,6 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   CacheItemTable cache_items;
   MonitorContext context;
   context.names = &world.names();
-  context.cache_ttl = spec.world.platform.cache_ttl;
   context.cache_items = &cache_items;
 
   auto fail_setup = [&](std::string message) {

@@ -220,19 +220,29 @@ template <typename Payload>
 class DeadlineQueue {
  public:
   // Deadlines pushed in non-decreasing order (the common case: a constant offset
-  // from the entry's time) go to a FIFO in O(1); others to a heap. Pop takes the
-  // earlier of the two fronts, ties in push order.
+  // from the entry's time) go to a FIFO in O(1), and so do those less than
+  // kReorder places out of order (an offset from an instant a little earlier than
+  // the entry's, such as when a bank served a datum), inserted in place; others go
+  // to a heap. Pop takes the earlier of the two fronts, ties in push order.
   void Push(SimTime deadline, const Payload& p) {
     Item item{deadline, seq_++, p};
-    if (fifo_head_ == fifo_.size() || deadline >= fifo_.back().deadline) {
-      if (fifo_head_ == fifo_.size()) {
-        fifo_.clear();
-        fifo_head_ = 0;
-      }
-      fifo_.push_back(item);
-    } else {
-      heap_.push(item);
+    if (fifo_head_ == fifo_.size()) {
+      fifo_.clear();
+      fifo_head_ = 0;
     }
+    if (fifo_head_ == fifo_.size() || deadline >= fifo_.back().deadline) {
+      fifo_.push_back(item);
+      return;
+    }
+    // After the last queued deadline <= this one, if that is near the back.
+    std::size_t at = fifo_.size() - 1;  // fifo_[at].deadline > deadline
+    for (std::size_t steps = 1; at > fifo_head_ && fifo_[at - 1].deadline > deadline; --at) {
+      if (++steps > kReorder) {
+        heap_.push(item);
+        return;
+      }
+    }
+    fifo_.insert(fifo_.begin() + std::ptrdiff_t(at), item);
   }
   bool empty() const { return fifo_head_ == fifo_.size() && heap_.empty(); }
   SimTime next_deadline() const { return Front().deadline; }
@@ -272,6 +282,7 @@ class DeadlineQueue {
   }
   const Item& Front() const { return FromFifo() ? fifo_[fifo_head_] : heap_.top(); }
 
+  static constexpr std::size_t kReorder = 64;
   std::vector<Item> fifo_;
   std::size_t fifo_head_ = 0;
   std::priority_queue<Item, std::vector<Item>, std::greater<Item>> heap_;

@@ -58,6 +58,11 @@ void LiveService::AttachPlatform(PlatformBridge* bridge) {
     b->set_served(&served_);
     banks.push_back(b.get());
   }
+  // Every datum a bank releases (HTTP answers, fraud alerts) is recorded with its
+  // provenance, to label what later reaches the messenger's sinks.
+  for (std::size_t i = 0; i < banks_.size(); ++i) {
+    world_->bank(mocks::BankIndex(i)).set_release_observer(&served_);
+  }
   bridge_->Attach(std::move(banks), &served_);
   messenger_ = std::make_unique<MessengerSinks>(world_, &served_, time_scale_);
 }

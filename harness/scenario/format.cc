@@ -361,7 +361,8 @@ ObjectSpec PlatformSpec() {
       DurationField("poll_interval", &PlatformConfig::poll_interval, DurationBound::kNonNegative,
                     "Time between background polls per linked customer; 0 = on demand only."),
       DurationField("cache_ttl", &PlatformConfig::cache_ttl, DurationBound::kPositive,
-                    "How long cached bank data may be kept."),
+                    "How long the platform keeps a cached item (its own setting; it is "
+                    "judged by the retention-limit invariant's max)."),
       DurationField("cache_sweep_every", &PlatformConfig::cache_sweep_every,
                     DurationBound::kPositive, "Time between cache expiry sweeps."),
       ObjectField("alert_retry", &PlatformConfig::alert_retry, RetrySpec(),
@@ -571,8 +572,14 @@ ObjectSpec InvariantParamsSpec(const std::string& id) {
                       "Cached data under the consent must be purged within this."),
     };
   } else if (id == "retention-limit") {
-    s.fields = {DurationField("slack", &InvariantConfig::slack, DurationBound::kNonNegative,
-                              "Allowed lateness past put time + cache_ttl.")};
+    s.fields = {
+        DurationField("max", &InvariantConfig::max, DurationBound::kPositive,
+                      "The retention policy: how long bank data may be kept or shown after "
+                      "the bank served it, whatever the platform's cache_ttl."),
+        DurationField("slack", &InvariantConfig::slack, DurationBound::kNonNegative,
+                      "Allowed lateness past served time + max (the fetch's latency, the "
+                      "sweeper's period)."),
+    };
   } else if (id == "fraud-alert-delivery") {
     s.fields = {
         DurationField("p99", &InvariantConfig::p99, DurationBound::kPositive,

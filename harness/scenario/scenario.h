@@ -25,6 +25,7 @@ struct InvariantConfig {
   // Parameters; each invariant reads only its own (DESIGN §5 names and defaults).
   SimTime grace = 0;                  // revocation-honoured
   SimTime purge_within = kHour;       // revocation-honoured
+  SimTime max = 24 * kHour;           // retention-limit: the policy, from when served
   SimTime slack = kMinute;            // retention-limit
   SimTime p99 = 60 * kSecond;         // fraud-alert-delivery
   std::uint64_t lost = 0;             // fraud-alert-delivery

@@ -63,15 +63,15 @@ void WebhookOutbox::OnAttempt(std::uint64_t index) {
   ++s.attempt;
   if (s.webhook.kind == WebhookKind::kFraudAlert) {
     // Every attempt carries the alert out of the bank: the consent is checked again
-    // now, and the attempt is a release with its own audit record.
+    // now, and the attempt is a release with its own audit record and datum.
     Bank& bank = network_->bank(b);
     if (!bank.MaySendAlert(s.webhook.consent)) {
       Publish(EntryType::kWebhookWithheld, s);
       Free(i);
       return;
     }
-    bank.Release(s.webhook.customer, s.webhook.consent, CategoryBit(Category::kAlert),
-                 kPurposeFraudAlerts, s.webhook.ref);
+    s.webhook.datum = bank.Release(s.webhook.customer, s.webhook.consent, Category::kAlert,
+                                   kPurposeFraudAlerts, s.webhook.ref);
   }
   Publish(EntryType::kWebhookSent, s);
   const BankConfig& config = network_->bank(b).config();

@@ -27,6 +27,7 @@ struct Webhook {
   std::uint64_t ref = 0;       // alert id, or the consent id for revocations
   SimTime detected_at = 0;     // alerts: when the fraud engine flagged it
   CardTransaction transaction;  // alerts: the flagged card transaction
+  BankDatum datum;              // alerts: the released alert (set at the first attempt)
 };
 
 // The platform's answer to one delivered attempt.

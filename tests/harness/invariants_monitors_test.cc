@@ -180,6 +180,29 @@ TEST_CASE("revocation-honoured: a request to revoke in the bank's app tells the 
         std::string::npos);
 }
 
+TEST_CASE("revocation-honoured judges what a chat shows after told + purge_within",
+          "[invariants]") {
+  // What a black box shows too: data of the consent displayed after the purge window.
+  SimTime told = 10 * kMinute;
+  auto m = Revocation(0, kHour);
+  TraceEntry in_time = Flow(told + kHour, mocks::kCache, mocks::ChatEndpoint(7), 7, 1, kBalance, 3);
+  TraceEntry late = Flow(told + kHour + 1, mocks::kCache, mocks::ChatEndpoint(7), 7, 1, kBalance, 4);
+  TraceEntry alert = Flow(told + 2 * kHour, mocks::kConnector, mocks::ChatEndpoint(7), 7, 1, kAlert,
+                          5, mocks::kPurposeFraudAlerts);  // a notice: not kept data
+  TraceEntry other = Flow(told + 2 * kHour, mocks::kCache, mocks::ChatEndpoint(7), 7, 2, kBalance, 6);
+  Run(*m,
+      Concat({Granted(0, 1, 7), Granted(0, 2, 7),
+              {RevokeRequested(told, 7, 1, mocks::Via::kMessenger), in_time, late, alert, other}}),
+      kDay);
+  const auto& v = Only(*m);
+  CHECK(v.time == told + kHour + 1);
+  CHECK(v.message ==
+        "balance of customer 7 under consent 1 was shown in chat:7 1h 0.000000001s after the "
+        "platform was told the consent was over (the customer revoked it in the messenger; "
+        "purge_within 1h)");
+  CHECK(v.evidence.back().text.find("flow platform.cache -> chat:7") != std::string::npos);
+}
+
 TEST_CASE("revocation-honoured treats a 403 consent_inactive as notice but not a 403 scope",
           "[invariants]") {
   auto scope = Revocation(0, kHour);
@@ -421,14 +444,15 @@ TEST_CASE("data-minimisation reports a request outside the consent's scopes even
 
 // ---- retention-limit ------------------------------------------------------------
 
-std::unique_ptr<Monitor> Retention(SimTime slack) {
+std::unique_ptr<Monitor> Retention(SimTime slack, SimTime max = kHour) {
   InvariantConfig c;
   c.id = "retention-limit";
+  c.max = max;
   c.slack = slack;
-  return MakeInvariantMonitor(c, Context());  // cache_ttl 1h
+  return MakeInvariantMonitor(c, Context());
 }
 
-TEST_CASE("retention-limit accepts a purge exactly at put + ttl + slack", "[invariants]") {
+TEST_CASE("retention-limit accepts a purge exactly at served + max + slack", "[invariants]") {
   auto m = Retention(kMinute);
   Run(*m, {CachePut(0, 7, 1, 500), CachePurge(kHour + kMinute, 7, 1, 500, 0)}, kDay);
   CHECK(m->violation_count() == 0);
@@ -442,11 +466,42 @@ TEST_CASE("retention-limit reports a purge 1 ns late at the deadline", "[invaria
   CHECK(v.time == kHour + kMinute);
   CHECK(v.subject == 7);
   CHECK(v.message ==
-        "cache item #500 (balance of customer 7) was still cached at "
-        "0d 01:01:00.000, put time + cache_ttl 1h + slack 1m");
+        "cache item #500 (balance of customer 7) was still cached at 0d 01:01:00.000, the "
+        "retention limit 1h + slack 1m after bank:northbank served it at 0d 00:00:00.000");
   REQUIRE(v.evidence.size() == 1);
   CHECK(v.evidence[0].text ==
         "0d 00:00:00.000 cache.put consent 1 of customer 7 at bank:northbank for balance #500");
+}
+
+TEST_CASE("retention-limit counts from when the bank served the datum, not from the put",
+          "[invariants]") {
+  // Served at 0, put 20 s later (the fetch's latency): due at 1h 1m, not 1h 1m 20s.
+  auto m = Retention(kMinute);
+  Run(*m, {CachePut(20 * kSecond, 7, 1, 500, 0), CachePurge(kHour + kMinute + kSecond, 7, 1, 500, 0)},
+      kDay);
+  CHECK(Only(*m).time == kHour + kMinute);
+  // A TTL longer than the policy is a violation the first time an item outlives it,
+  // whatever the platform's cache_ttl (the monitor does not know it).
+  auto year = Retention(kMinute, 24 * kHour);
+  Run(*year, {CachePut(0, 7, 1, 500), CachePut(kHour, 8, 2, 600)}, 3 * kDay);
+  REQUIRE(year->violation_count() == 2);
+  CHECK(year->violations()[0].time == 24 * kHour + kMinute);
+  CHECK(year->violations()[1].time == 25 * kHour + kMinute);
+}
+
+TEST_CASE("retention-limit keeps deadlines a little out of put order in order", "[invariants]") {
+  // Puts in time order whose served instants are not (latencies differ): each item
+  // is judged at its own served + max + slack, in deadline order.
+  auto m = Retention(0);
+  Run(*m,
+      {CachePut(10 * kSecond, 7, 1, 500, 9 * kSecond), CachePut(11 * kSecond, 8, 2, 600, 2 * kSecond),
+       CachePut(12 * kSecond, 9, 3, 700, 5 * kSecond), CachePurge(kHour + 2 * kSecond, 8, 2, 600, 0)},
+      2 * kHour);
+  REQUIRE(m->violation_count() == 2);
+  CHECK(m->violations()[0].time == kHour + 5 * kSecond);
+  CHECK(m->violations()[0].subject == 9);
+  CHECK(m->violations()[1].time == kHour + 9 * kSecond);
+  CHECK(m->violations()[1].subject == 7);
 }
 
 TEST_CASE("retention-limit restarts the clock when a put replaces an item", "[invariants]") {
@@ -457,6 +512,25 @@ TEST_CASE("retention-limit restarts the clock when a put replaces an item", "[in
   auto never = Retention(kMinute);
   Run(*never, {CachePut(0, 7, 1, 500)}, 2 * kHour);
   CHECK(Only(*never).time == kHour + kMinute);
+}
+
+TEST_CASE("retention-limit judges what a chat shows by when the bank served it", "[invariants]") {
+  auto m = Retention(kMinute);
+  TraceEntry fresh = Flow(2 * kHour, mocks::kCache, mocks::ChatEndpoint(7), 7, 1, kBalance, 3);
+  fresh.aux = kHour;  // served an hour ago: within 1h + 1m
+  TraceEntry stale = fresh;
+  stale.aux = kHour - kMinute - 1;
+  TraceEntry alert = Flow(3 * kHour, mocks::kConnector, mocks::ChatEndpoint(7), 7, 1, kAlert, 4,
+                          mocks::kPurposeFraudAlerts);
+  alert.aux = 0;  // an alert is a notice, not kept data
+  TraceEntry to_ads = stale;
+  to_ads.to = mocks::kAds;  // not a display: purpose-limitation's business
+  Run(*m, {fresh, stale, alert, to_ads}, 4 * kHour);
+  const auto& v = Only(*m);
+  CHECK(v.time == 2 * kHour);
+  CHECK(v.message ==
+        "balance of customer 7 was shown in chat:7 1h 1m 0.000000001s after bank:northbank "
+        "served it at 0d 00:58:59.999, past the retention limit 1h + slack 1m");
 }
 
 // ---- fraud-alert-delivery -------------------------------------------------------

@@ -20,7 +20,6 @@ inline const mocks::TraceNames& Names() {
 inline MonitorContext Context() {
   MonitorContext c;
   c.names = &Names();
-  c.cache_ttl = kHour;
   return c;
 }
 
@@ -78,6 +77,7 @@ inline TraceEntry Flow(SimTime t, mocks::Endpoint from, mocks::Endpoint to,
   e.ref = ref;
   e.purpose = purpose;
   e.consent_purposes = consent_purposes;
+  e.aux = t;  // served when it moved
   return e;
 }
 
@@ -125,11 +125,13 @@ inline TraceEntry Served(SimTime t, mocks::CustomerId subject, mocks::ConsentId 
   return e;
 }
 
+// A put of a balance the bank served at `served_at` (default: at t).
 inline TraceEntry CachePut(SimTime t, mocks::CustomerId subject, mocks::ConsentId consent,
-                           std::uint64_t key) {
+                           std::uint64_t key, SimTime served_at = -1) {
   TraceEntry e = Simple(EntryType::kCachePut, t, subject, consent, key);
   e.categories = kBalance;
   e.value = t;
+  e.aux = served_at < 0 ? t : served_at;
   return e;
 }
 

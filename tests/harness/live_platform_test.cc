@@ -420,6 +420,9 @@ TEST_CASE("the messenger sinks label what reaches them by its canaries", "[live]
     hook.consent = consent;
     hook.ref = 7;
     hook.detected_at = 30 * kMinute;
+    // The bank releases the alert (as the webhook outbox does at the first attempt).
+    hook.datum = w.world->bank(0).Release(alice, consent, mocks::Category::kAlert,
+                                          mocks::kPurposeFraudAlerts, 7);
     w.bridge->OnWebhook(hook, 1, 0);
     auto r = sinks.Post("/v1/chats/" + std::to_string(alice) + "/messages",
                         R"({"text":"Suspicious payment","alert_id":"ALERT-00000007"})");

@@ -119,6 +119,7 @@ TEST_CASE("the full example loads with every value typed", "[loader]") {
   CHECK(s.invariants[1].id == "revocation-honoured");
   CHECK(s.invariants[1].purge_within == kHour);
   CHECK(s.invariants[1].line == 53);
+  CHECK(s.invariants[2].max == 24 * kHour);
   CHECK(s.invariants[2].slack == kMinute);
   CHECK(s.invariants[3].p99 == 60 * kSecond);
 
@@ -325,7 +326,7 @@ TEST_CASE("invariants, defects and expectations name only what exists", "[loader
         "no parameters");
   CHECK(ErrorOf("invariants:\n  - retention-limit: {grace: 1m}\n") ==
         "s.yaml:2:23: unknown key 'grace' in invariants[0].retention-limit; expected one of: "
-        "slack");
+        "max, slack");
   CHECK(ErrorOf("invariants: [audit-complete, audit-complete]\n") ==
         "s.yaml:1:30: invariants[1]: duplicate invariant 'audit-complete' (first at line 1)");
   CHECK(ErrorOf("defects: [platform.ignores_revocations]\n") ==

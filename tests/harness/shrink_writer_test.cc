@@ -94,6 +94,7 @@ void CheckEqual(const Scenario& a, const Scenario& b) {
     CHECK(x.id == y.id);
     CHECK(x.grace == y.grace);
     CHECK(x.purge_within == y.purge_within);
+    CHECK(x.max == y.max);
     CHECK(x.slack == y.slack);
     CHECK(x.p99 == y.p99);
     CHECK(x.lost == y.lost);
