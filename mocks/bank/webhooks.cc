@@ -26,6 +26,15 @@ std::uint32_t WebhookOutbox::Allocate(const Slot& s) {
 void WebhookOutbox::Send(const Webhook& webhook) {
   Slot s;
   s.webhook = webhook;
+  // A fraud alert is released when the bank hands it to its sender, under the
+  // consent the fraud engine checked just now. Every attempt, the first included,
+  // delivers that released datum: one held back by an outage of the bank must not
+  // become a release under a consent revoked in the meantime.
+  if (webhook.kind == WebhookKind::kFraudAlert) {
+    network_->bank(webhook.bank).Release(webhook.customer, webhook.consent,
+                                         CategoryBit(Category::kAlert), kPurposeFraudAlerts,
+                                         webhook.ref);
+  }
   OnAttempt(Allocate(s));
 }
 
@@ -61,10 +70,6 @@ void WebhookOutbox::OnAttempt(std::uint64_t index) {
   }
   Slot& s = slots_[i];
   ++s.attempt;
-  if (s.attempt == 1 && s.webhook.kind == WebhookKind::kFraudAlert) {
-    network_->bank(b).Release(s.webhook.customer, s.webhook.consent,
-                              CategoryBit(Category::kAlert), kPurposeFraudAlerts, s.webhook.ref);
-  }
   Publish(EntryType::kWebhookSent, s);
   const BankConfig& config = network_->bank(b).config();
   const WebhookFaultConfig& faults = config.webhook_faults;

@@ -2,9 +2,10 @@
 // Webhooks from the banks to the platform (DESIGN §3): fraud alerts and revocation
 // notices, retried with exponential back-off (initial, doubling, capped at max)
 // until the platform accepts one, through the scenario's webhook faults: drop,
-// duplicate, delay and reorder. A webhook's first attempt of a fraud alert is the
-// bank's release of that alert (audit record + labelled flow); retries redeliver the
-// same released datum.
+// duplicate, delay and reorder. Handing a fraud alert to the outbox (Send) is the
+// bank's release of that alert (audit record + labelled flow); every attempt,
+// including a first one held back while the bank is down, delivers that released
+// datum.
 
 #include <cstdint>
 #include <vector>
