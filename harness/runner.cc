@@ -127,6 +127,10 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   Simulator sim;
   mocks::WorldTraceBus world_bus;
   mocks::World world(spec, &sim, &world_bus, options.platform);
+  if (!world.perturbation().empty()) {
+    result.description +=
+        (result.description.empty() ? "[perturbed: " : " [perturbed: ") + world.perturbation() + "]";
+  }
   // Every consumer of the trace runs on a second thread (harness/async_bus.h), or
   // inline on this one when asked (RunOptions::async_judging).
   std::unique_ptr<AsyncTraceForwarder> forwarder;

@@ -23,6 +23,7 @@
 #include "harness/live/serve.h"
 #include "harness/runner.h"
 #include "harness/scenario/scenario.h"
+#include "harness/sweep.h"
 #include "mocks/trace.h"
 #include "reports/baseline.h"
 #include "reports/files.h"
@@ -83,15 +84,21 @@ constexpr const char* kRunHelp =
     "  --no-monitors      run without invariants, rules or situations (for measuring)\n"
     "  --check-determinism  run each scenario twice with the same seed; fail (check\n"
     "                     'determinism') if the traces differ, showing the first diverging entry\n"
+    "  --perturb          schedule perturbation: same-instant events in an order drawn\n"
+    "                     from the seed, latency, retry and sweep knobs drawn within their\n"
+    "                     bounds (docs/world.md)\n"
+    "  --swarm            run each scenario's swarm variant for its seed, perturbed\n"
+    "                     (as bpsim sweep --swarm does; docs/cluster.md)\n"
     "  --quiet            print only the total line and failures\n"
     "  --help             this help\n";
 
 constexpr const char* kReplayHelp =
-    "usage: bpsim replay PATH --seed N [--out DIR]\n"
+    "usage: bpsim replay PATH --seed N [--perturb | --swarm] [--out DIR]\n"
     "\n"
     "Runs one scenario with the given seed, writes the full trace (trace.jsonl and\n"
     "trace.perfetto.json) with the reports to --out (default: out), and prints every\n"
-    "violation with its evidence chain.\n";
+    "violation with its evidence chain. --perturb and --swarm reproduce a seed of\n"
+    "'bpsim sweep' run with the same flag.\n";
 
 constexpr const char* kValidateHelp =
     "usage: bpsim validate PATH...\n"
@@ -245,6 +252,7 @@ struct RunFlags {
   std::string out = "out";
   bool trace = false, perfetto = false, monitors = true, quiet = false;
   bool check_determinism = false;
+  SeedVariation variation;
   std::string baseline;
   std::string tolerance = "10%";
 };
@@ -317,9 +325,16 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
     options.progress = [&](SimTime now, SimTime end, std::uint64_t events) {
       progress.Update(label, now, end, events);
     };
+    const std::uint64_t seed = flags.seed.value_or(scenario.spec.seed);
+    std::string drawn;
+    const Scenario varied = VaryScenario(scenario, seed, flags.variation, &drawn);
     reports::ScenarioResult result = flags.check_determinism
-                                         ? RunCheckingDeterminism(scenario, options)
-                                         : RunScenario(scenario, options);
+                                         ? RunCheckingDeterminism(varied, options)
+                                         : RunScenario(varied, options);
+    if (flags.variation.perturb || flags.variation.swarm) {
+      result.repro = SweepReproCommand(scenario.file, seed, flags.variation);
+    }
+    if (!drawn.empty()) result.description += (result.description.empty() ? "[" : " [") + drawn + "]";
     progress.Clear();
     if (!flags.quiet || !result.passed) std::printf("%s\n", ConsoleLine(result).c_str());
     PrintFailures(result);
@@ -405,6 +420,10 @@ std::optional<int> ParseRunFlags(const std::vector<std::string>& args, const cha
       flags->check_determinism = true;
     } else if (a == "--quiet" && !replay) {
       flags->quiet = true;
+    } else if (a == "--perturb") {
+      flags->variation.perturb = true;
+    } else if (a == "--swarm") {
+      flags->variation.swarm = true;
     } else if (a.rfind("--", 0) == 0) {
       return UsageError("unknown option '" + a + "'", help);
     } else {
