@@ -3,15 +3,18 @@
 // with IEEE 754 basic operations only (+ - * /, conversions and bit moves), so that a
 // draw - and with it the trace - does not depend on the C library's version, whose
 // log, exp and lgamma may differ in the last bit between releases and machines
-// (docs/cluster.md, "Determinism across machines"). sqrt, floor and fabs stay the
-// standard ones: IEEE 754 requires sqrt to be correctly rounded and the others are
-// exact, so every conforming implementation gives the same bits.
+// (docs/cluster.md, "Determinism"). sqrt, floor and fabs stay the standard ones: IEEE
+// 754 requires sqrt to be correctly rounded and the others are exact, so every
+// conforming implementation gives the same bits.
 //
-// Accuracy: Log and Exp are within 1 ulp of the true value (tests/sim/math_test.cc
-// compares them with the C library's over millions of arguments); LogFactorial is
-// within a few ulps. They are not correctly rounded, only the same everywhere. The
-// build keeps the compiler from fusing a * b + c (-ffp-contract=off in
-// CMakeLists.txt), which would change the last bit on machines with FMA.
+// Log and Exp are table-driven, like the C library's own: a small table (built once,
+// in double-double precision, from the same basic operations) and a short polynomial,
+// so a draw costs about what it did with libm (bench/rng_bench.cc compares them).
+// Accuracy: within one ulp of the true value (tests/sim/math_test.cc checks them
+// against the C library's over millions of arguments); LogFactorial within a few.
+// They are not correctly rounded, only the same everywhere. The build keeps the
+// compiler from fusing a * b + c (-ffp-contract=off in CMakeLists.txt), which would
+// change the last bit on machines with FMA.
 
 #include <cstdint>
 #include <cstring>
@@ -31,21 +34,52 @@ inline double FromBits(std::uint64_t b) {
   return x;
 }
 
-// ln 2 split so that k * kLn2Hi is exact for |k| < 2^11 (its low 21 bits are zero).
+// ln 2 = kLn2Hi + kLn2Lo; kLn2Hi's low 21 bits are zero, so k * kLn2Hi is exact for
+// |k| < 2^21.
 inline constexpr double kLn2Hi = 0x1.62e42fee00000p-1;
 inline constexpr double kLn2Lo = 0x1.a39ef35793c76p-33;
+
+// A double-double value hi + lo, |lo| <= ulp(hi) / 2.
+struct Pair {
+  double hi, lo;
+};
+
+// Log's table: for m in [1, 2], the center c_j = 1 + j/64 nearest to it (j = 0..64),
+// 1 / c_j rounded, and log(c_j) in double-double.
+inline constexpr int kLogTableBits = 6;
+struct LogEntry {
+  double c, inv_c;
+  Pair log_c;
+};
+const LogEntry* LogTable();  // kLogTableSize = 2^kLogTableBits + 1 entries (math.cc)
+
+// Exp's table: 2^(j/32) in double-double, j = 0..31.
+inline constexpr int kExpTableBits = 5;
+const Pair* ExpTable();
 
 // log(k!) for k < kLogFactorialTable (math.cc).
 inline constexpr int kLogFactorialTable = 256;
 const double* LogFactorialTable();
 
+// x * 2^e for e in [-1075, 1024] and x in [1/2, 2] (in two factors when 2^e leaves
+// the normal range: the result is subnormal or near the top).
+inline double Scale(double x, int e) {
+  if (e >= -1022 && e <= 1023) return x * FromBits(std::uint64_t(e + 1023) << 52);
+  const int half = e / 2;
+  return x * FromBits(std::uint64_t(half + 1023) << 52) *
+         FromBits(std::uint64_t(e - half + 1023) << 52);
+}
+
 }  // namespace internal
 
 // Natural logarithm. Log(0) = -inf, Log(negative or NaN) = NaN, Log(inf) = inf.
 //
-// The method of fdlibm's e_log.c (Sun Microsystems, 1993): x = 2^k * (1 + f) with
-// 1 + f in [sqrt(2)/2, sqrt(2)), s = f / (2 + f), and log(1 + f) = 2 atanh(s) =
-// f - s * (f - R(s^2)), R a degree-7 minimax polynomial with fdlibm's coefficients.
+// x = 2^k m with m in [1, 2); c the table's center nearest m (|m - c| <= 1/128, and
+// m - c is exact); r = (m - c) / c (one multiplication by the rounded 1/c: r's error
+// is far below the result's last bit); log x = k ln 2 + log c + log1p(r), log1p by
+// its Taylor polynomial of degree 8 (the first omitted term is below 2^-59 of r). For
+// m near 1 the center is 1 itself (log c = 0, r = m - 1 exactly), so results near 0
+// keep their relative accuracy; near 2, c = 2 and k ln 2 + log 2 cancel exactly.
 inline double Log(double x) {
   using namespace internal;
   std::uint64_t bits = Bits(x);
@@ -59,68 +93,51 @@ inline double Log(double x) {
     bits = Bits(x);
     k = -54;
   }
-  // Mantissa m in [1, 2) and exponent; fold m into [sqrt(2)/2, sqrt(2)).
   k += static_cast<int>(bits >> 52) - 1023;
-  std::uint64_t mantissa = bits & 0x000fffffffffffffULL;
-  constexpr std::uint64_t kSqrt2Mantissa = 0x6a09e667f3bcdULL;  // sqrt(2) = 0x1.6a09e667f3bcdp+0
-  if (mantissa > kSqrt2Mantissa) {
-    mantissa |= 0x3fe0000000000000ULL;  // m / 2
-    ++k;
-  } else {
-    mantissa |= 0x3ff0000000000000ULL;
-  }
-  const double f = FromBits(mantissa) - 1.0;
-  const double s = f / (2.0 + f);
-  const double z = s * s;
-  const double w = z * z;
-  constexpr double kLg1 = 0x1.5555555555593p-1, kLg2 = 0x1.999999997fa04p-2,
-                   kLg3 = 0x1.2492494229359p-2, kLg4 = 0x1.c71c51d8e78afp-3,
-                   kLg5 = 0x1.7466496cb03dep-3, kLg6 = 0x1.39a09d078c69fp-3,
-                   kLg7 = 0x1.2f112df3e5244p-3;
-  const double t1 = w * (kLg2 + w * (kLg4 + w * kLg6));
-  const double t2 = z * (kLg1 + w * (kLg3 + w * (kLg5 + w * kLg7)));
-  const double r = t2 + t1;
-  const double hfsq = 0.5 * f * f;
+  const double m = FromBits((bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
+  // The nearest center: the mantissa's top 7 bits, rounded to 6.
+  const auto j = static_cast<int>(((bits >> (51 - kLogTableBits)) & ((1u << (kLogTableBits + 1)) - 1)) + 1) >> 1;
+  const LogEntry& t = LogTable()[j];
+  const double r = (m - t.c) * t.inv_c;
+  const double r2 = r * r;
+  const double r4 = r2 * r2;
+  constexpr double k3 = 0x1.5555555555555p-2, k5 = 0x1.999999999999ap-3,
+                   k6 = 0x1.5555555555555p-3, k7 = 0x1.2492492492492p-3;
+  // log1p(r) - r = r^2 (-1/2 + r/3 - r^2/4 + r^3/5 - r^4/6 + r^5/7 - r^6/8)
+  const double q = (-0.5 + r * k3) + r2 * (-0.25 + r * k5) + r4 * ((-k6 + r * k7) + r2 * -0.125);
   const double dk = static_cast<double>(k);
-  return dk * kLn2Hi - ((hfsq - (s * (hfsq + r) + dk * kLn2Lo)) - f);
+  const double hi = dk * kLn2Hi + t.log_c.hi;
+  const double lo = dk * kLn2Lo + t.log_c.lo;
+  return hi + (r + (lo + r2 * q));
 }
 
 // e^x. Exp(x) = inf above log(DBL_MAX), 0 below the smallest subnormal's log.
 //
-// x = k ln2 + r with |r| <= ln2 / 2 (Cody and Waite's two-part ln 2, so r is exact to
-// about 2^-60), e^r by its Taylor polynomial of degree 13 (the first omitted term is
-// below 2^-57 there) evaluated by Estrin's scheme, and 2^k put into the exponent.
+// x = (32 k + j) ln2/32 + r with |r| <= ln2/64 (the two-part ln 2 keeps r exact to
+// about 2^-60); e^x = 2^k 2^(j/32) e^r, 2^(j/32) from the table in double-double and
+// e^r - 1 by its Taylor polynomial of degree 6 (the first omitted term is below
+// 2^-58).
 inline double Exp(double x) {
   using namespace internal;
   if (!(x < 0x1.62e42fefa39efp+9)) {  // >= log(DBL_MAX), or NaN
     return x != x ? x : std::numeric_limits<double>::infinity();
   }
   if (x < -0x1.74910d52d3052p+9) return 0;  // below log(the smallest subnormal / 2)
-  constexpr double kInvLn2 = 0x1.71547652b82fep+0;
+  constexpr double kN = 1 << kExpTableBits;
+  constexpr double kInvLn2N = 0x1.71547652b82fep+0 * kN;
+  constexpr double kLn2NHi = kLn2Hi / kN, kLn2NLo = kLn2Lo / kN;  // exact: powers of 2
   constexpr double kRound = 0x1.8p52;  // adding and subtracting it rounds to an integer
-  const double kd = (x * kInvLn2 + kRound) - kRound;
-  const double r = (x - kd * kLn2Hi) - kd * kLn2Lo;
-  // e^r = 1 + (r + r^2 Q(r)), Q(r) = c2 + c3 r + ... + c13 r^11 = 1/2! + r/3! + ...
-  constexpr double c2 = 0x1.0000000000000p-1, c3 = 0x1.5555555555555p-3,
-                   c4 = 0x1.5555555555555p-5, c5 = 0x1.1111111111111p-7,
-                   c6 = 0x1.6c16c16c16c17p-10, c7 = 0x1.a01a01a01a01ap-13,
-                   c8 = 0x1.a01a01a01a01ap-16, c9 = 0x1.71de3a556c734p-19,
-                   c10 = 0x1.27e4fb7789f5cp-22, c11 = 0x1.ae64567f544e4p-26,
-                   c12 = 0x1.1eed8eff8d898p-29, c13 = 0x1.6124613a86d09p-33;
+  const double kd = (x * kInvLn2N + kRound) - kRound;
+  const double r = (x - kd * kLn2NHi) - kd * kLn2NLo;
+  const int n = static_cast<int>(kd);
+  const int j = n & ((1 << kExpTableBits) - 1);
+  const int e = n >> kExpTableBits;  // floor division (C++20 shifts are arithmetic)
+  constexpr double k3 = 0x1.5555555555555p-3, k4 = 0x1.5555555555555p-5,
+                   k5 = 0x1.1111111111111p-7, k6 = 0x1.6c16c16c16c17p-10;
   const double r2 = r * r;
-  const double r4 = r2 * r2;
-  const double r8 = r4 * r4;
-  const double q = ((c2 + c3 * r) + (c4 + c5 * r) * r2) +
-                   ((c6 + c7 * r) + (c8 + c9 * r) * r2) * r4 +
-                   ((c10 + c11 * r) + (c12 + c13 * r) * r2) * r8;
-  const double er = 1.0 + (r + r2 * q);
-  int k = static_cast<int>(kd);
-  // 2^k as a double, in two factors when it leaves the normal range (the result
-  // is subnormal or near the top).
-  if (k >= -1021 && k <= 1023) return er * FromBits(std::uint64_t(k + 1023) << 52);
-  const int half = k / 2;
-  return er * FromBits(std::uint64_t(half + 1023) << 52) *
-         FromBits(std::uint64_t(k - half + 1023) << 52);
+  const double p = r + r2 * ((0.5 + r * k3) + r2 * ((k4 + r * k5) + r2 * k6));  // e^r - 1
+  const Pair& t = ExpTable()[j];
+  return Scale(t.hi + (t.hi * p + t.lo), e);
 }
 
 // log(k!), the lgamma(k + 1) of Poisson draws: a table for k < 256 (built by

@@ -116,7 +116,7 @@ TEST_CASE("math::LogFactorial matches lgamma(k + 1) to 14 significant digits", "
 TEST_CASE("math functions give pinned bits", "[sim][math]") {
   // The values every machine must compute (docs/cluster.md): a change to the
   // implementation changes these, and with them every trace.
-  CHECK(BitsOf(math::Log(0.1)) == 0xc0026bb1bbb55515ULL);
+  CHECK(BitsOf(math::Log(0.1)) == 0xc0026bb1bbb55516ULL);
   CHECK(BitsOf(math::Log(12345.678)) == 0x4022d79559791e31ULL);
   CHECK(BitsOf(math::Exp(0.1)) == 0x3ff1aec7b35a00d4ULL);
   CHECK(BitsOf(math::Exp(-12.345)) == 0x3ed240572f47cb82ULL);
