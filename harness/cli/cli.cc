@@ -16,11 +16,13 @@
 #include <vector>
 
 #include "bpsim_version.h"
+#include "harness/cli/pin_cmd.h"
 #include "harness/cli/shrink_cmd.h"
 #include "harness/cli/sweep_cmd.h"
 #include "harness/determinism.h"
 #include "harness/live/reference_platform.h"
 #include "harness/live/serve.h"
+#include "harness/pin.h"
 #include "harness/runner.h"
 #include "harness/scenario/scenario.h"
 #include "harness/sweep.h"
@@ -59,6 +61,8 @@ constexpr const char* kMainHelp =
     "  serve PATH              serve the scenario's mock banks over HTTP (live mode)\n"
     "  platform --banks ...    run the reference platform as its own process (live mode)\n"
     "  shrink PATH --seed N    minimise a failing scenario; writes min.yaml\n"
+    "  pin [PATH...]           check the scenarios' traces against the pinned hashes\n"
+    "                          (--update to pin them again)\n"
     "\n"
     "Run 'bpsim COMMAND --help' for a command's options.\n"
     "\n"
@@ -84,6 +88,8 @@ constexpr const char* kRunHelp =
     "  --no-monitors      run without invariants, rules or situations (for measuring)\n"
     "  --check-determinism  run each scenario twice with the same seed; fail (check\n"
     "                     'determinism') if the traces differ, showing the first diverging entry\n"
+    "  --pinned FILE      also fail (check 'pinned-trace') a scenario whose trace hash is\n"
+    "                     not its pin in FILE (tests/pinned-traces.txt; bpsim pin)\n"
     "  --perturb          schedule perturbation: same-instant events in an order drawn\n"
     "                     from the seed, latency, retry and sweep knobs drawn within their\n"
     "                     bounds (docs/world.md)\n"
@@ -118,60 +124,9 @@ constexpr const char* kSchemaHelp =
     "yaml-language-server pick it up from a modeline in the scenario file:\n"
     "  # yaml-language-server: $schema=../schema/scenario.schema.json\n";
 
-// Expands files and directories into a sorted list of scenario files.
-Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& paths) {
-  std::vector<std::string> files;
-  for (const std::string& path : paths) {
-    std::error_code ec;
-    fs::file_status st = fs::status(path, ec);
-    if (ec || !fs::exists(st)) return Error{path + ": no such file or directory"};
-    if (fs::is_directory(st)) {
-      std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(path, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (!it->is_regular_file()) continue;
-        std::string ext = it->path().extension().string();
-        if (ext == ".yaml" || ext == ".yml") found.push_back(it->path().generic_string());
-      }
-      if (ec) return Error{path + ": cannot read directory: " + ec.message()};
-      std::sort(found.begin(), found.end());
-      if (found.empty()) return Error{path + ": no scenario files (*.yaml) in this directory"};
-      files.insert(files.end(), found.begin(), found.end());
-    } else {
-      files.push_back(path);
-    }
-  }
-  return files;
-}
-
 std::vector<std::string> DefaultPaths(const std::vector<std::string>& given) {
   if (!given.empty()) return given;
   return {"scenarios"};
-}
-
-// Loads every file; prints errors; returns nullopt if any failed.
-std::optional<std::vector<Scenario>> LoadAll(const std::vector<std::string>& files) {
-  std::vector<Scenario> scenarios;
-  bool ok = true;
-  std::map<std::string, std::string> ids;
-  for (const std::string& file : files) {
-    Result<Scenario> s = LoadScenario(file);
-    if (!s.ok()) {
-      std::fprintf(stderr, "%s\n", s.error().message.c_str());
-      ok = false;
-      continue;
-    }
-    auto [it, inserted] = ids.emplace(s->id, file);
-    if (!inserted) {
-      std::fprintf(stderr, "%s: scenario id '%s' is also used by %s\n", file.c_str(),
-                   s->id.c_str(), it->second.c_str());
-      ok = false;
-      continue;
-    }
-    scenarios.push_back(std::move(s).value());
-  }
-  if (!ok) return std::nullopt;
-  return scenarios;
 }
 
 std::optional<std::uint64_t> ParseUnsigned(const std::string& text) {
@@ -253,6 +208,7 @@ struct RunFlags {
   bool trace = false, perfetto = false, monitors = true, quiet = false;
   bool check_determinism = false;
   SeedVariation variation;
+  std::string pinned;
   std::string baseline;
   std::string tolerance = "10%";
 };
@@ -293,6 +249,18 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
     baseline = std::move(parsed).value();
   }
 
+  std::optional<std::vector<PinnedTrace>> pins;
+  if (!flags.pinned.empty()) {
+    if (flags.variation.perturb || flags.variation.swarm) {
+      return UsageError("--pinned compares unperturbed runs; drop --perturb / --swarm", kRunHelp);
+    }
+    auto parsed = ReadPins(flags.pinned);
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "bpsim: %s\n", parsed.error().message.c_str());
+      return kExitUsage;
+    }
+    pins = std::move(parsed).value();
+  }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   Progress progress(isatty(STDERR_FILENO) != 0);
@@ -335,6 +303,12 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
       result.repro = SweepReproCommand(scenario.file, seed, flags.variation);
     }
     if (!drawn.empty()) result.description += (result.description.empty() ? "[" : " [") + drawn + "]";
+    if (pins && result.error.empty() && !result.incomplete) {
+      if (auto check = CheckPinnedHash(*pins, flags.pinned, scenario.file, seed, result.trace_hash)) {
+        result.passed = result.passed && check->passed;
+        result.checks.push_back(std::move(*check));
+      }
+    }
     progress.Clear();
     if (!flags.quiet || !result.passed) std::printf("%s\n", ConsoleLine(result).c_str());
     PrintFailures(result);
@@ -420,6 +394,8 @@ std::optional<int> ParseRunFlags(const std::vector<std::string>& args, const cha
       flags->check_determinism = true;
     } else if (a == "--quiet" && !replay) {
       flags->quiet = true;
+    } else if (a == "--pinned" && !replay) {
+      if (!value(&flags->pinned)) return UsageError("--pinned needs a pin file", help);
     } else if (a == "--perturb") {
       flags->variation.perturb = true;
     } else if (a == "--swarm") {
@@ -533,10 +509,61 @@ int Dispatch(int argc, char** argv) {
   if (cmd == "sweep") return CmdSweep(rest, command);
   if (cmd == "merge") return CmdMerge(rest, command);
   if (cmd == "shrink") return CmdShrink(rest);
+  if (cmd == "pin") return CmdPin(rest);
   return UsageError("unknown command '" + cmd + "'", kMainHelp);
 }
 
 }  // namespace
+
+// Expands files and directories into a sorted list of scenario files.
+Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    fs::file_status st = fs::status(path, ec);
+    if (ec || !fs::exists(st)) return Error{path + ": no such file or directory"};
+    if (fs::is_directory(st)) {
+      std::vector<std::string> found;
+      for (auto it = fs::recursive_directory_iterator(path, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file()) continue;
+        std::string ext = it->path().extension().string();
+        if (ext == ".yaml" || ext == ".yml") found.push_back(it->path().generic_string());
+      }
+      if (ec) return Error{path + ": cannot read directory: " + ec.message()};
+      std::sort(found.begin(), found.end());
+      if (found.empty()) return Error{path + ": no scenario files (*.yaml) in this directory"};
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      files.push_back(path);
+    }
+  }
+  return files;
+}
+
+std::optional<std::vector<Scenario>> LoadAll(const std::vector<std::string>& files) {
+  std::vector<Scenario> scenarios;
+  bool ok = true;
+  std::map<std::string, std::string> ids;
+  for (const std::string& file : files) {
+    Result<Scenario> s = LoadScenario(file);
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s\n", s.error().message.c_str());
+      ok = false;
+      continue;
+    }
+    auto [it, inserted] = ids.emplace(s->id, file);
+    if (!inserted) {
+      std::fprintf(stderr, "%s: scenario id '%s' is also used by %s\n", file.c_str(),
+                   s->id.c_str(), it->second.c_str());
+      ok = false;
+      continue;
+    }
+    scenarios.push_back(std::move(s).value());
+  }
+  if (!ok) return std::nullopt;
+  return scenarios;
+}
 
 int UsageError(const std::string& message, const char* help) {
   std::fprintf(stderr, "bpsim: %s\n\n%s", message.c_str(), help);

@@ -2,9 +2,13 @@
 // The `bpsim` command (DESIGN §7). Exit codes: 0 every expectation met; 1 an
 // expectation failed; 2 usage or scenario error; 3 internal error.
 
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "harness/scenario/scenario.h"
 #include "reports/result.h"
+#include "sim/status.h"
 
 namespace bpsim::harness {
 
@@ -23,5 +27,11 @@ bool IsHelp(const std::string& arg);
 // Writes every report format to `out`; prints the error and returns kExitInternal
 // if that fails, else kExitOk.
 int WriteReports(const reports::RunReport& report, const std::string& out);
+// Expands files and directories (searched recursively for *.yaml) into a sorted list
+// of scenario files; an error names a path that does not exist or holds none.
+Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& paths);
+// Loads every file; prints every error (and ids used twice) to stderr and returns
+// nullopt if any failed.
+std::optional<std::vector<Scenario>> LoadAll(const std::vector<std::string>& files);
 
 }  // namespace bpsim::harness
