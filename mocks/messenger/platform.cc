@@ -1,6 +1,7 @@
 #include "mocks/messenger/platform.h"
 
 #include <algorithm>
+#include <cassert>
 
 namespace bpsim::mocks {
 namespace {
@@ -425,6 +426,10 @@ void Platform::ShowBalance(CustomerId c, ConsentId consent, std::uint64_t check,
                            std::uint32_t group, Endpoint from) {
   // Correct: a balance is only ever shown in its owner's private chat, even when the
   // question came from a group. The defect answers where it was asked.
+  // Shown from the cache: the item is there, under this consent - a purged item is
+  // never read.
+  assert(from != kCache || (cache(c, SlotOf(Category::kBalance)).put_at >= 0 &&
+                            cache(c, SlotOf(Category::kBalance)).consent == consent));
   bool leak = in_group && env_->defects.has(Defect::kGroupChatLeak);
   Endpoint chat = leak ? GroupEndpoint(group) : ChatEndpoint(c);
   TraceEntry flow = Labelled(c, consent, CategoryBit(Category::kBalance));
