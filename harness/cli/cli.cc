@@ -223,12 +223,7 @@ std::string TracePath(const std::string& out, const std::string& id, bool single
 }
 
 int RunScenarios(const RunFlags& flags, const std::string& command, bool print_evidence) {
-  auto files = CollectScenarioFiles(DefaultPaths(flags.paths));
-  if (!files.ok()) {
-    std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
-    return kExitUsage;
-  }
-  auto scenarios = LoadAll(*files);
+  auto scenarios = LoadScenarios(DefaultPaths(flags.paths));
   if (!scenarios) return kExitUsage;
   auto writable = reports::CheckWritableDirectory(flags.out);
   if (!writable.ok()) {
@@ -365,11 +360,7 @@ std::optional<int> ParseRunFlags(const std::vector<std::string>& args, const cha
                                  bool replay, RunFlags* flags) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&](std::string* out) -> bool {
-      if (i + 1 >= args.size()) return false;
-      *out = args[++i];
-      return true;
-    };
+    auto value = [&](std::string* out) { return TakeValue(args, &i, out); };
     std::string v;
     if (IsHelp(a)) {
       std::printf("%s", help);
@@ -436,12 +427,7 @@ int CmdValidate(const std::vector<std::string>& args) {
     paths.push_back(a);
   }
   if (paths.empty()) return UsageError("validate needs at least one PATH", kValidateHelp);
-  auto files = CollectScenarioFiles(paths);
-  if (!files.ok()) {
-    std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
-    return kExitUsage;
-  }
-  auto scenarios = LoadAll(*files);
+  auto scenarios = LoadScenarios(paths);
   if (!scenarios) return kExitUsage;
   std::printf("%zu scenario file%s valid\n", scenarios->size(), scenarios->size() == 1 ? "" : "s");
   return kExitOk;
@@ -457,12 +443,7 @@ int CmdList(const std::vector<std::string>& args) {
     if (a.rfind("--", 0) == 0) return UsageError("unknown option '" + a + "'", kListHelp);
     paths.push_back(a);
   }
-  auto files = CollectScenarioFiles(DefaultPaths(paths));
-  if (!files.ok()) {
-    std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
-    return kExitUsage;
-  }
-  auto scenarios = LoadAll(*files);
+  auto scenarios = LoadScenarios(DefaultPaths(paths));
   if (!scenarios) return kExitUsage;
   for (const Scenario& s : *scenarios) {
     std::string tags;
@@ -565,12 +546,27 @@ std::optional<std::vector<Scenario>> LoadAll(const std::vector<std::string>& fil
   return scenarios;
 }
 
+std::optional<std::vector<Scenario>> LoadScenarios(const std::vector<std::string>& paths) {
+  auto files = CollectScenarioFiles(paths);
+  if (!files.ok()) {
+    std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
+    return std::nullopt;
+  }
+  return LoadAll(*files);
+}
+
 int UsageError(const std::string& message, const char* help) {
   std::fprintf(stderr, "bpsim: %s\n\n%s", message.c_str(), help);
   return kExitUsage;
 }
 
 bool IsHelp(const std::string& arg) { return arg == "--help" || arg == "-h"; }
+
+bool TakeValue(const std::vector<std::string>& args, std::size_t* i, std::string* out) {
+  if (*i + 1 >= args.size()) return false;
+  *out = args[++*i];
+  return true;
+}
 
 int WriteReports(const reports::RunReport& report, const std::string& out) {
   auto written = reports::WriteReportFiles(report, out);

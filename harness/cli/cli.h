@@ -24,6 +24,9 @@ int RunCli(int argc, char** argv);
 int UsageError(const std::string& message, const char* help);
 // --help or -h.
 bool IsHelp(const std::string& arg);
+// The value after the option at args[*i]: moves *i onto it and stores it in *out;
+// false (nothing moved) when the option is the last argument.
+bool TakeValue(const std::vector<std::string>& args, std::size_t* i, std::string* out);
 // Writes every report format to `out`; prints the error and returns kExitInternal
 // if that fails, else kExitOk.
 int WriteReports(const reports::RunReport& report, const std::string& out);
@@ -33,5 +36,8 @@ Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::str
 // Loads every file; prints every error (and ids used twice) to stderr and returns
 // nullopt if any failed.
 std::optional<std::vector<Scenario>> LoadAll(const std::vector<std::string>& files);
+// CollectScenarioFiles, then LoadAll; prints the error and returns nullopt if either
+// fails.
+std::optional<std::vector<Scenario>> LoadScenarios(const std::vector<std::string>& paths);
 
 }  // namespace bpsim::harness

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <thread>
+#include <utility>
 
 #include "harness/cli/cli.h"
 #include "harness/pin.h"
@@ -52,27 +53,27 @@ int CmdPin(const std::vector<std::string>& args) {
   std::string file = kDefaultFile, write, reference;
   bool update = false;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  // Options that take a value, and what a missing value is called.
+  const std::pair<const char*, std::pair<std::string*, const char*>> valued[] = {
+      {"--file", {&file, "a path"}},
+      {"--write", {&write, "a path"}},
+      {"--reference", {&reference, "a bpsim binary"}}};
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= args.size()) return false;
-      *out = args[++i];
-      return true;
-    };
+    auto known = std::find_if(std::begin(valued), std::end(valued),
+                              [&](const auto& option) { return a == option.first; });
     std::string v;
     if (IsHelp(a)) {
       std::printf("%s", kPinHelp);
       return kExitOk;
-    } else if (a == "--file") {
-      if (!value(&file)) return Usage("--file needs a path");
-    } else if (a == "--write") {
-      if (!value(&write)) return Usage("--write needs a path");
-    } else if (a == "--reference") {
-      if (!value(&reference)) return Usage("--reference needs a bpsim binary");
+    } else if (known != std::end(valued)) {
+      if (!TakeValue(args, &i, known->second.first)) {
+        return Usage(a + " needs " + known->second.second);
+      }
     } else if (a == "--update") {
       update = true;
     } else if (a == "--jobs") {
-      if (!value(&v)) return Usage("--jobs needs a number");
+      if (!TakeValue(args, &i, &v)) return Usage("--jobs needs a number");
       char* end = nullptr;
       const unsigned long n = std::strtoul(v.c_str(), &end, 10);
       if (v.empty() || *end != '\0' || n == 0 || n > 9999) {
@@ -97,12 +98,7 @@ int CmdPin(const std::vector<std::string>& args) {
     }
     for (PinnedTrace& p : std::move(pins).value()) pinned.emplace(p.file, std::move(p));
   }
-  auto files = CollectScenarioFiles(paths);
-  if (!files.ok()) {
-    std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
-    return kExitUsage;
-  }
-  auto scenarios = LoadAll(*files);
+  auto scenarios = LoadScenarios(paths);
   if (!scenarios) return kExitUsage;
 
   // Each scenario's run is independent: `jobs` threads take them in turn; results
