@@ -166,14 +166,39 @@ Scenario SwarmVariant(const Scenario& base, std::uint64_t seed, std::string* dra
     s.expect.metrics.clear();
     s.expect.sometimes.clear();
   }
+  // Swarm seeds are always perturbed; the world draws the perturbation from the
+  // run's seed and the result's description says what it drew.
+  s.spec.perturb.same_instant = true;
+  s.spec.perturb.knobs = true;
   if (drawn != nullptr) *drawn = text;
   return s;
 }
 
-std::string SweepReproCommand(const std::string& file, std::uint64_t seed, bool swarm) {
-  if (!swarm) return ReproCommand(file, seed);
-  return "bpsim sweep " + file + " --seeds " + std::to_string(seed) + ".." + std::to_string(seed) +
-         " --swarm";
+Scenario VaryScenario(const Scenario& base, std::uint64_t seed, SeedVariation variation,
+                      std::string* drawn) {
+  if (variation.swarm) return SwarmVariant(base, seed, drawn);
+  Scenario s = base;
+  if (variation.perturb) {
+    s.spec.perturb.same_instant = true;
+    s.spec.perturb.knobs = true;
+  }
+  return s;
+}
+
+std::string VariationFlag(SeedVariation variation) {
+  if (variation.swarm) return " --swarm";
+  return variation.perturb ? " --perturb" : "";
+}
+
+std::string SweepReproCommand(const std::string& file, std::uint64_t seed,
+                              SeedVariation variation) {
+  return ReproCommand(file, seed) + VariationFlag(variation);
+}
+
+std::string ShrinkCommand(const std::string& repro) {
+  const std::string replay = "bpsim replay ";
+  if (repro.rfind(replay, 0) != 0) return "";
+  return "bpsim shrink " + repro.substr(replay.size());
 }
 
 reports::RunReport RunSweep(const Scenario& given, const SweepOptions& options) {
@@ -198,8 +223,11 @@ reports::RunReport RunSweep(const Scenario& given, const SweepOptions& options) 
       if (i >= seeds.size() || interrupted()) return;
       const std::uint64_t seed = seeds[i];
       std::string drawn;
+      const SeedVariation variation{options.perturb, options.swarm};
       std::optional<Scenario> variant;
-      if (options.swarm) variant = SwarmVariant(scenario, seed, &drawn);
+      if (variation.perturb || variation.swarm) {
+        variant = VaryScenario(scenario, seed, variation, &drawn);
+      }
       RunOptions run;
       run.seed = seed;
       run.monitors = options.monitors;
@@ -210,7 +238,7 @@ reports::RunReport RunSweep(const Scenario& given, const SweepOptions& options) 
       run.async_judging = false;
       reports::ScenarioResult r = RunScenario(variant ? *variant : scenario, run);
       r.id = scenario.id + "@seed=" + std::to_string(seed);
-      r.repro = SweepReproCommand(scenario.file, seed, options.swarm);
+      r.repro = SweepReproCommand(scenario.file, seed, variation);
       if (options.swarm) r.description += (r.description.empty() ? "" : " ") + ("[" + drawn + "]");
       results[i] = std::move(r);
       std::lock_guard<std::mutex> lock(done_mutex);

@@ -3,11 +3,20 @@
 #include <algorithm>
 #include <numeric>
 
+#include "mocks/perturb.h"
+
 namespace bpsim::mocks {
 
 World::World(const WorldSpec& spec, Simulator* sim, WorldTraceBus* bus,
              const PlatformFactory& external)
     : spec_(spec), sim_(sim) {
+  // Schedule perturbation (mocks/perturb.h) is drawn before any party is built.
+  if (spec_.perturb.knobs) perturbation_ = PerturbKnobs(&spec_.world, spec_.seed);
+  if (spec_.perturb.same_instant) {
+    sim_->ShuffleSameInstant(SameInstantKey(spec_.seed));
+    perturbation_ = "same-instant order drawn from the seed" +
+                    (perturbation_.empty() ? "" : "; " + perturbation_);
+  }
   env_.clock = sim;
   env_.bus = bus;
   env_.seed = spec_.seed;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "mocks/bank/bank.h"
@@ -58,6 +59,9 @@ class World final : private DayListener {
   static constexpr std::uint32_t kPrefetchMinCustomers = 20'000;
 
   WorldStats stats() const;
+  // What schedule perturbation drew (WorldSpec::perturb), e.g. "same-instant order
+  // drawn from the seed; knobs: ..."; empty when the world is not perturbed.
+  const std::string& perturbation() const { return perturbation_; }
   const TraceNames& names() const { return names_; }
   const WorldSpec& spec() const { return spec_; }
 
@@ -101,8 +105,9 @@ class World final : private DayListener {
   void PublishOutage(EntryType type, std::uint32_t target, OutageMode mode);
   PurposeSet PurposesFor(bool alerts) const;
 
-  WorldSpec spec_;
+  WorldSpec spec_;  // as given, with perturbed knobs drawn in
   Simulator* sim_;
+  std::string perturbation_;
   Env env_;
   TraceNames names_;
   std::unique_ptr<ConsentStore> consents_;

@@ -16,13 +16,16 @@
 #include <vector>
 
 #include "bpsim_version.h"
+#include "harness/cli/pin_cmd.h"
 #include "harness/cli/shrink_cmd.h"
 #include "harness/cli/sweep_cmd.h"
 #include "harness/determinism.h"
 #include "harness/live/reference_platform.h"
 #include "harness/live/serve.h"
+#include "harness/pin.h"
 #include "harness/runner.h"
 #include "harness/scenario/scenario.h"
+#include "harness/sweep.h"
 #include "mocks/trace.h"
 #include "reports/baseline.h"
 #include "reports/files.h"
@@ -58,6 +61,8 @@ constexpr const char* kMainHelp =
     "  serve PATH              serve the scenario's mock banks over HTTP (live mode)\n"
     "  platform --banks ...    run the reference platform as its own process (live mode)\n"
     "  shrink PATH --seed N    minimise a failing scenario; writes min.yaml\n"
+    "  pin [PATH...]           check the scenarios' traces against the pinned hashes\n"
+    "                          (--update to pin them again)\n"
     "\n"
     "Run 'bpsim COMMAND --help' for a command's options.\n"
     "\n"
@@ -88,15 +93,23 @@ constexpr const char* kRunHelp =
     "  --no-monitors      run without invariants, rules or situations (for measuring)\n"
     "  --check-determinism  run each scenario twice with the same seed; fail (check\n"
     "                     'determinism') if the traces differ, showing the first diverging entry\n"
+    "  --pinned FILE      also fail (check 'pinned-trace') a scenario whose trace hash is\n"
+    "                     not its pin in FILE (tests/pinned-traces.txt; bpsim pin)\n"
+    "  --perturb          schedule perturbation: same-instant events in an order drawn\n"
+    "                     from the seed, latency, retry and sweep knobs drawn within their\n"
+    "                     bounds (docs/world.md)\n"
+    "  --swarm            run each scenario's swarm variant for its seed, perturbed\n"
+    "                     (as bpsim sweep --swarm does; docs/cluster.md)\n"
     "  --quiet            print only the total line and failures\n"
     "  --help             this help\n";
 
 constexpr const char* kReplayHelp =
-    "usage: bpsim replay PATH --seed N [--out DIR]\n"
+    "usage: bpsim replay PATH --seed N [--perturb | --swarm] [--out DIR]\n"
     "\n"
     "Runs one scenario with the given seed, writes the full trace (trace.jsonl and\n"
     "trace.perfetto.json) with the reports to --out (default: out), and prints every\n"
-    "violation with its evidence chain.\n";
+    "violation with its evidence chain. --perturb and --swarm reproduce a seed of\n"
+    "'bpsim sweep' run with the same flag.\n";
 
 constexpr const char* kValidateHelp =
     "usage: bpsim validate PATH...\n"
@@ -115,32 +128,6 @@ constexpr const char* kSchemaHelp =
     "Prints the JSON Schema (draft 2020-12) of the scenario format. Editors that use\n"
     "yaml-language-server pick it up from a modeline in the scenario file:\n"
     "  # yaml-language-server: $schema=../schema/scenario.schema.json\n";
-
-// Expands files and directories into a sorted list of scenario files.
-Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& paths) {
-  std::vector<std::string> files;
-  for (const std::string& path : paths) {
-    std::error_code ec;
-    fs::file_status st = fs::status(path, ec);
-    if (ec || !fs::exists(st)) return Error{path + ": no such file or directory"};
-    if (fs::is_directory(st)) {
-      std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(path, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (!it->is_regular_file()) continue;
-        std::string ext = it->path().extension().string();
-        if (ext == ".yaml" || ext == ".yml") found.push_back(it->path().generic_string());
-      }
-      if (ec) return Error{path + ": cannot read directory: " + ec.message()};
-      std::sort(found.begin(), found.end());
-      if (found.empty()) return Error{path + ": no scenario files (*.yaml) in this directory"};
-      files.insert(files.end(), found.begin(), found.end());
-    } else {
-      files.push_back(path);
-    }
-  }
-  return files;
-}
 
 std::vector<std::string> DefaultPaths(const std::vector<std::string>& given) {
   if (!given.empty()) return given;
@@ -164,16 +151,6 @@ std::vector<Result<Scenario>> LoadEach(const std::vector<std::string>& files) {
     out.push_back(std::move(s));
   }
   return out;
-}
-
-// Loads every file; prints errors; returns nullopt if any failed.
-std::optional<std::vector<Scenario>> LoadAll(const std::vector<std::string>& files) {
-  std::vector<Scenario> scenarios;
-  for (Result<Scenario>& s : LoadEach(files)) {
-    if (!s.ok()) return std::nullopt;
-    scenarios.push_back(std::move(s).value());
-  }
-  return scenarios;
 }
 
 // The report entry of a file that could not be loaded: a scenario error naming the
@@ -257,6 +234,8 @@ struct RunFlags {
   std::string out = "out";
   bool trace = false, perfetto = false, monitors = true, quiet = false;
   bool check_determinism = false;
+  SeedVariation variation;
+  std::string pinned;
   std::string baseline;
   std::string tolerance = "10%";
   bool baseline_strict = false;
@@ -324,6 +303,18 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
   }
   std::vector<Result<Scenario>> loaded = LoadEach(*files);
 
+  std::optional<std::vector<PinnedTrace>> pins;
+  if (!flags.pinned.empty()) {
+    if (flags.variation.perturb || flags.variation.swarm) {
+      return UsageError("--pinned compares unperturbed runs; drop --perturb / --swarm", kRunHelp);
+    }
+    auto parsed = ReadPins(flags.pinned);
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "bpsim: %s\n", parsed.error().message.c_str());
+      return kExitUsage;
+    }
+    pins = std::move(parsed).value();
+  }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   Progress progress(isatty(STDERR_FILENO) != 0);
@@ -363,9 +354,22 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
     options.progress = [&](SimTime now, SimTime end, std::uint64_t events) {
       progress.Update(label, now, end, events);
     };
+    const std::uint64_t seed = flags.seed.value_or(scenario.spec.seed);
+    std::string drawn;
+    const Scenario varied = VaryScenario(scenario, seed, flags.variation, &drawn);
     reports::ScenarioResult result = flags.check_determinism
-                                         ? RunCheckingDeterminism(scenario, options)
-                                         : RunScenario(scenario, options);
+                                         ? RunCheckingDeterminism(varied, options)
+                                         : RunScenario(varied, options);
+    if (flags.variation.perturb || flags.variation.swarm) {
+      result.repro = SweepReproCommand(scenario.file, seed, flags.variation);
+    }
+    if (!drawn.empty()) result.description += (result.description.empty() ? "[" : " [") + drawn + "]";
+    if (pins && result.error.empty() && !result.incomplete) {
+      if (auto check = CheckPinnedHash(*pins, flags.pinned, scenario.file, seed, result.trace_hash)) {
+        result.passed = result.passed && check->passed;
+        result.checks.push_back(std::move(*check));
+      }
+    }
     progress.Clear();
     if (!flags.quiet || !result.passed) std::printf("%s\n", ConsoleLine(result).c_str());
     PrintFailures(result);
@@ -413,11 +417,7 @@ std::optional<int> ParseRunFlags(const std::vector<std::string>& args, const cha
                                  bool replay, RunFlags* flags) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&](std::string* out) -> bool {
-      if (i + 1 >= args.size()) return false;
-      *out = args[++i];
-      return true;
-    };
+    auto value = [&](std::string* out) { return TakeValue(args, &i, out); };
     std::string v;
     if (IsHelp(a)) {
       std::printf("%s", help);
@@ -445,6 +445,12 @@ std::optional<int> ParseRunFlags(const std::vector<std::string>& args, const cha
       flags->check_determinism = true;
     } else if (a == "--quiet" && !replay) {
       flags->quiet = true;
+    } else if (a == "--pinned" && !replay) {
+      if (!value(&flags->pinned)) return UsageError("--pinned needs a pin file", help);
+    } else if (a == "--perturb") {
+      flags->variation.perturb = true;
+    } else if (a == "--swarm") {
+      flags->variation.swarm = true;
     } else if (a.rfind("--", 0) == 0) {
       return UsageError("unknown option '" + a + "'", help);
     } else {
@@ -481,12 +487,7 @@ int CmdValidate(const std::vector<std::string>& args) {
     paths.push_back(a);
   }
   if (paths.empty()) return UsageError("validate needs at least one PATH", kValidateHelp);
-  auto files = CollectScenarioFiles(paths);
-  if (!files.ok()) {
-    std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
-    return kExitUsage;
-  }
-  auto scenarios = LoadAll(*files);
+  auto scenarios = LoadScenarios(paths);
   if (!scenarios) return kExitUsage;
   std::printf("%zu scenario file%s valid\n", scenarios->size(), scenarios->size() == 1 ? "" : "s");
   return kExitOk;
@@ -502,12 +503,7 @@ int CmdList(const std::vector<std::string>& args) {
     if (a.rfind("--", 0) == 0) return UsageError("unknown option '" + a + "'", kListHelp);
     paths.push_back(a);
   }
-  auto files = CollectScenarioFiles(DefaultPaths(paths));
-  if (!files.ok()) {
-    std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
-    return kExitUsage;
-  }
-  auto scenarios = LoadAll(*files);
+  auto scenarios = LoadScenarios(DefaultPaths(paths));
   if (!scenarios) return kExitUsage;
   for (const Scenario& s : *scenarios) {
     std::string tags;
@@ -554,10 +550,60 @@ int Dispatch(int argc, char** argv) {
   if (cmd == "sweep") return CmdSweep(rest, command);
   if (cmd == "merge") return CmdMerge(rest, command);
   if (cmd == "shrink") return CmdShrink(rest);
+  if (cmd == "pin") return CmdPin(rest);
   return UsageError("unknown command '" + cmd + "'", kMainHelp);
 }
 
 }  // namespace
+
+// Expands files and directories into a sorted list of scenario files.
+Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    fs::file_status st = fs::status(path, ec);
+    if (ec || !fs::exists(st)) return Error{path + ": no such file or directory"};
+    if (fs::is_directory(st)) {
+      std::vector<std::string> found;
+      for (auto it = fs::recursive_directory_iterator(path, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file()) continue;
+        std::string ext = it->path().extension().string();
+        if (ext == ".yaml" || ext == ".yml") found.push_back(it->path().generic_string());
+      }
+      if (ec) return Error{path + ": cannot read directory: " + ec.message()};
+      std::sort(found.begin(), found.end());
+      if (found.empty()) return Error{path + ": no scenario files (*.yaml) in this directory"};
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      files.push_back(path);
+    }
+  }
+  return files;
+}
+
+std::optional<std::vector<Scenario>> LoadAll(const std::vector<std::string>& files) {
+  std::vector<Scenario> scenarios;
+  bool ok = true;
+  for (Result<Scenario>& s : LoadEach(files)) {
+    if (!s.ok()) {
+      ok = false;
+      continue;
+    }
+    scenarios.push_back(std::move(s).value());
+  }
+  if (!ok) return std::nullopt;
+  return scenarios;
+}
+
+std::optional<std::vector<Scenario>> LoadScenarios(const std::vector<std::string>& paths) {
+  auto files = CollectScenarioFiles(paths);
+  if (!files.ok()) {
+    std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
+    return std::nullopt;
+  }
+  return LoadAll(*files);
+}
 
 int UsageError(const std::string& message, const char* help) {
   std::fprintf(stderr, "bpsim: %s\n\n%s", message.c_str(), help);
@@ -582,6 +628,12 @@ int ExitCodeOf(reports::RunVerdict verdict) {
     case reports::RunVerdict::kError: return kExitUsage;
   }
   return kExitInternal;
+}
+
+bool TakeValue(const std::vector<std::string>& args, std::size_t* i, std::string* out) {
+  if (*i + 1 >= args.size()) return false;
+  *out = args[++*i];
+  return true;
 }
 
 int WriteReports(const reports::RunReport& report, const std::string& out) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "harness/scenario/scenario.h"
+#include "sim/math.h"
 
 namespace bpsim::harness {
 
@@ -38,11 +39,17 @@ int SeriesOf(std::uint16_t status) {
 }  // namespace
 
 std::vector<double> MetricsCollector::LatencyBoundsSeconds() {
+  // 0.1 s x 36000^(i/20), rounded to three significant digits. Computed with
+  // sim/math.h and the powers of ten written out rather than the C library's pow and
+  // log10, so that reports, like traces, do not depend on the C library's version.
+  constexpr double kScale[] = {0.001, 0.01, 0.1, 1, 10};  // 10^(digits before the point - 3)
   std::vector<double> bounds;
   constexpr int kSteps = 20;
+  const double log_range = math::Log(36000.0);
   for (int i = 0; i <= kSteps; ++i) {
-    double v = 0.1 * std::pow(36000.0, double(i) / kSteps);
-    double scale = std::pow(10.0, std::floor(std::log10(v)) - 2);
+    const double v = 0.1 * math::Exp(log_range * double(i) / kSteps);
+    const int digits = v < 1 ? 0 : v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : 4;
+    const double scale = kScale[digits];
     bounds.push_back(std::round(v / scale) * scale);
   }
   bounds.back() = 3600.0;

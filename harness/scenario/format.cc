@@ -1009,6 +1009,20 @@ ObjectSpec ExpectSpec() {
 
 // --- The whole scenario -------------------------------------------------------------
 
+ObjectSpec PerturbSpec() {
+  using mocks::PerturbConfig;
+  ObjectSpec s;
+  s.fields = {
+      BoolField("same_instant", &PerturbConfig::same_instant,
+                "Events at the same simulated instant run in an order drawn from the seed "
+                "instead of the order they were scheduled in."),
+      BoolField("knobs", &PerturbConfig::knobs,
+                "Latency medians, retry back-offs and the cache sweeper's interval are "
+                "drawn from the seed within their configured bounds."),
+  };
+  return s;
+}
+
 ObjectSpec TopSpec() {
   Field id{"scenario"};
   id.read = [](Ctx& c, const YAML::Node& n, Position p, const std::string& path, void* o) {
@@ -1071,6 +1085,10 @@ ObjectSpec TopSpec() {
            &Scenario::spec),
       Lift(TimelineField(), &Scenario::spec),
       Lift(DefectsField(), &Scenario::spec),
+      Lift(ObjectField("perturb", &mocks::WorldSpec::perturb, PerturbSpec(),
+                       "Schedule perturbation, drawn from the seed (docs/world.md); bpsim run "
+                       "--perturb switches both on."),
+           &Scenario::spec),
       InvariantsField(),
       RulesField(),
       ObjectField("expect", &Scenario::expect, ExpectSpec(),

@@ -230,6 +230,10 @@ std::string ScenarioToYaml(const Scenario& s) {
     }
     y += "defects: " + List(names) + "\n";
   }
+  if (s.spec.perturb.any()) {
+    y += std::string("perturb: {same_instant: ") + (s.spec.perturb.same_instant ? "true" : "false") +
+         ", knobs: " + (s.spec.perturb.knobs ? "true" : "false") + "}\n";
+  }
   if (!DefaultInvariants(s.invariants)) {
     y += "invariants:\n";
     if (s.invariants.empty()) y.replace(y.size() - 1, 1, " []\n");

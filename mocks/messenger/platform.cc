@@ -1,6 +1,7 @@
 #include "mocks/messenger/platform.h"
 
 #include <algorithm>
+#include <cassert>
 
 namespace bpsim::mocks {
 namespace {

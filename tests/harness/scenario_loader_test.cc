@@ -226,7 +226,7 @@ TEST_CASE("unknown keys name the mapping and the keys it takes", "[loader]") {
         "s.yaml:4:3: unknown key 'banksx' in world; expected one of: banks, customers, platform");
   CHECK(ErrorOf("durration: 1d\n") ==
         "s.yaml:1:1: unknown key 'durration'; expected one of: scenario, description, tags, "
-        "seed, duration, drain, world, timeline, defects, invariants, rules, expect");
+        "seed, duration, drain, world, timeline, defects, perturb, invariants, rules, expect");
 }
 
 TEST_CASE("values out of range say what was expected and what was found", "[loader]") {
@@ -556,4 +556,15 @@ TEST_CASE("the library's broken worlds are exactly its defect-* files, so the CI
   }
   CHECK(defect >= 10);
   CHECK(clean >= 25);
+}
+
+TEST_CASE("perturb reads two booleans, both off by default", "[loader]") {
+  CHECK_FALSE(Load("seed: 1\n").spec.perturb.any());
+  const Scenario s = Load("perturb: {same_instant: true, knobs: False}\n");
+  CHECK(s.spec.perturb.same_instant);
+  CHECK_FALSE(s.spec.perturb.knobs);
+  CHECK(ErrorOf("perturb: {same_instant: yes}\n") ==
+        "s.yaml:1:25: perturb.same_instant: expected true or false, got 'yes'");
+  CHECK(ErrorOf("perturb: {order: true}\n") ==
+        "s.yaml:1:11: unknown key 'order' in perturb; expected one of: same_instant, knobs");
 }
