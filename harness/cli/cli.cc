@@ -52,7 +52,7 @@ constexpr const char* kMainHelp =
     "commands:\n"
     "  run [PATH...]           run scenarios (default: the library under scenarios/) and\n"
     "                          write reports\n"
-    "  replay PATH --seed N    one run with the full trace (trace.jsonl, trace.perfetto.json)\n"
+    "  replay PATH [--seed N] one run with the full trace (trace.jsonl, trace.perfetto.json)\n"
     "  validate PATH...        check scenario files; print FILE:LINE:COL errors\n"
     "  list [PATH...]          list scenarios with their tags and descriptions\n"
     "  sweep PATH --seeds A..B one scenario over many seeds on every core (--shard I/N)\n"
@@ -104,12 +104,12 @@ constexpr const char* kRunHelp =
     "  --help             this help\n";
 
 constexpr const char* kReplayHelp =
-    "usage: bpsim replay PATH --seed N [--perturb | --swarm] [--out DIR]\n"
+    "usage: bpsim replay PATH [--seed N] [--perturb | --swarm] [--out DIR]\n"
     "\n"
-    "Runs one scenario with the given seed, writes the full trace (trace.jsonl and\n"
-    "trace.perfetto.json) with the reports to --out (default: out), and prints every\n"
-    "violation with its evidence chain. --perturb and --swarm reproduce a seed of\n"
-    "'bpsim sweep' run with the same flag.\n";
+    "Runs one scenario with the given seed (default: the scenario's seed), writes\n"
+    "the full trace (trace.jsonl and trace.perfetto.json) with the reports to --out\n"
+    "(default: out), and prints every violation with its evidence chain. --perturb and\n"
+    "--swarm reproduce a seed of 'bpsim sweep' run with the same flag.\n";
 
 constexpr const char* kValidateHelp =
     "usage: bpsim validate PATH...\n"
@@ -470,7 +470,6 @@ int CmdReplay(const std::vector<std::string>& args, const std::string& command) 
   RunFlags flags;
   if (auto rc = ParseRunFlags(args, kReplayHelp, true, &flags)) return *rc;
   if (flags.paths.size() != 1) return UsageError("replay takes exactly one scenario file", kReplayHelp);
-  if (!flags.seed) return UsageError("replay needs --seed N", kReplayHelp);
   flags.trace = true;
   flags.perfetto = true;
   return RunScenarios(flags, command, true);
