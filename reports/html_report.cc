@@ -159,7 +159,7 @@ std::string Header(const RunReport& report) {
   out += stat(std::to_string(passed), "passed", false);
   out += stat(std::to_string(failed), "failed", failed > 0);
   out += stat(std::to_string(violations), "violations", violations > 0);
-  out += stat(FormatFixed(report.wall_seconds, 1) + " s", "wall time", false);
+  out += stat(DescribeSeconds(report.wall_seconds), "wall time", false);
   out += "</div></header>";
   if (report.live_timing) {
     out += "<p class=\"banner note\">" + E(DescribeLiveTiming(*report.live_timing)) + "</p>";
@@ -218,8 +218,8 @@ std::string VerdictTable(const RunReport& report) {
     out += "</td><td class=\"num " + std::string(count == 0 ? "zero" : "bad") + "\">" +
            std::to_string(count) + "</td>";
     for (const KeyMetric& m : kKeyMetrics)
-      out += "<td class=\"num\">" + E(FormatKeyMetric(s, m)) + "</td>";
-    out += "<td class=\"num\">" + FormatFixed(s.wall_seconds, 2) + " s</td></tr>";
+      out += "<td class=\"num\">" + E(DescribeScenarioMetric(s, m.name)) + "</td>";
+    out += "<td class=\"num\">" + DescribeSeconds(s.wall_seconds) + "</td></tr>";
   }
   return out + "</tbody></table></div>";
 }
@@ -255,7 +255,7 @@ std::string Violations(const ScenarioResult& s) {
   for (size_t i = 0; i < shown; ++i) {
     const Violation& v = s.violations[i];
     out += "<article class=\"violation\"><div class=\"vhead\"><code>" + E(v.invariant) +
-           "</code><span class=\"when\">at " + E(FormatSimInstant(v.time));
+           "</code><span class=\"when\">at " + E(DescribeDuration(v.time));
     if (v.subject >= 0) out += " &#183; customer " + std::to_string(v.subject);
     out += "</span></div><p>" + E(v.message) + "</p>";
     if (!v.evidence.empty()) {
@@ -263,7 +263,7 @@ std::string Violations(const ScenarioResult& s) {
       for (size_t k = 0; k < v.evidence.size(); ++k) {
         const EvidenceItem& e = v.evidence[k];
         out += std::string("<li") + (k + 1 == v.evidence.size() ? " class=\"offending\"" : "") +
-               "><span class=\"t mono\">" + E(FormatSimInstant(e.time)) + "</span> " + E(std::string(EvidenceBody(e))) +
+               "><span class=\"t mono\">" + E(DescribeDuration(e.time)) + "</span> " + E(std::string(EvidenceBody(e))) +
                "</li>";
       }
       out += "</ol>";
@@ -288,7 +288,7 @@ std::string Metrics(const ScenarioResult& s) {
   std::string out = "<details class=\"metrics\"><summary>All metrics (" +
                     std::to_string(s.metrics.size()) + ")</summary><div class=\"metric-grid\">";
   for (const auto& [name, value] : s.metrics) {
-    out += "<div><span class=\"mono\">" + E(name) + "</span><span>" + E(FormatMetricValue(value)) +
+    out += "<div><span class=\"mono\">" + E(name) + "</span><span>" + E(DescribeScenarioMetric(s, name)) +
            "</span></div>";
   }
   return out + "</div></details>";
@@ -309,9 +309,9 @@ std::string Scenario(const ScenarioResult& s, size_t index) {
   out += "<dl class=\"meta\"><div><dt>file</dt><dd class=\"mono\">" + E(s.file) +
          "</dd></div><div><dt>seed</dt><dd>" + std::to_string(s.seed) +
          "</dd></div><div><dt>trace hash</dt><dd class=\"mono\">" + FormatHex64(s.trace_hash) +
-         "</dd></div><div><dt>simulated</dt><dd>" + E(FormatSpan(s.timeline.end)) +
-         "</dd></div><div><dt>wall time</dt><dd>" + FormatFixed(s.wall_seconds, 2) +
-         " s</dd></div></dl>";
+         "</dd></div><div><dt>simulated</dt><dd>" + E(DescribeDuration(s.timeline.end)) +
+         "</dd></div><div><dt>wall time</dt><dd>" + DescribeSeconds(s.wall_seconds) +
+         "</dd></div></dl>";
   if (!s.error.empty()) out += "<p class=\"banner\"><b>Error:</b> " + E(s.error) + "</p>";
   if (s.incomplete) out += "<p class=\"banner note\">This run was interrupted before the end.</p>";
   out += Expectations(s);

@@ -14,6 +14,10 @@
 
 namespace bpsim::reports {
 
+// Metrics whose values are durations in seconds (written as "60s" in expectations,
+// as DescribeSeconds writes them for people), per-bank ones ("NAME@BANK") included.
+bool IsDurationMetric(std::string_view name);
+
 struct EvidenceItem {
   SimTime time = 0;
   std::string text;  // one line, e.g. "consent.revoked consent 42 of customer 7 (via bank)"

@@ -170,12 +170,12 @@ std::string RenderSummaryMarkdown(const RunReport& report) {
     out += " | " + verdict + " | " + std::to_string(ViolationCount(s)) + " |";
     for (const KeyMetric& m : kKeyMetrics) {
       out += ' ';
-      out += FormatKeyMetric(s, m);
+      out += DescribeScenarioMetric(s, m.name);
       out += " |";
     }
     out += ' ';
-    out += FormatFixed(s.wall_seconds, 2);
-    out += " s |\n";
+    out += DescribeSeconds(s.wall_seconds);
+    out += " |\n";
   }
   if (only_failed) {
     out += "\nThe table lists " + std::to_string(rows) + " of " +
@@ -204,7 +204,7 @@ std::string RenderSummaryMarkdown(const RunReport& report) {
     for (const Violation& v : s.violations) {
       if (shown == kSummaryMaxViolations) break;
       ++shown;
-      out += "- " + Code(v.invariant) + " at " + FormatSimInstant(v.time);
+      out += "- " + Code(v.invariant) + " at " + DescribeDuration(v.time);
       if (v.subject >= 0) out += ", customer " + std::to_string(v.subject);
       out += ": " + Md(v.message) + "\n";
     }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -99,10 +100,11 @@ int Finish(const reports::RunReport& report, const std::string& out) {
     }
   }
   const int write = WriteReports(report, out);
-  std::printf("Sweep %s: %zu seed%s, %zu passed, %zu failed%s in %.1fs; reports in %s/\n",
+  std::printf("Sweep %s: %zu seed%s, %zu passed, %zu failed%s in %s; reports in %s/\n",
               report.sweep ? report.sweep->scenario.c_str() : "", summary.runs,
               summary.runs == 1 ? "" : "s", summary.passed, summary.failed,
-              report.incomplete ? " (incomplete)" : "", report.wall_seconds, out.c_str());
+              report.incomplete ? " (incomplete)" : "", DescribeSeconds(report.wall_seconds).c_str(),
+              out.c_str());
   if (write != kExitOk) return write;
   return ExitCodeOf(reports::VerdictOf(report));
 }
@@ -238,8 +240,8 @@ int CmdSweep(const std::vector<std::string>& args, const std::string& command) {
       const double elapsed =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double eta = elapsed / double(done) * double(total - done);
-      std::fprintf(stderr, "\r\033[Ksweep %s: %zu / %zu seeds  ETA %.0fs", scenario->id.c_str(),
-                   done, total, eta);
+      std::fprintf(stderr, "\r\033[Ksweep %s: %zu / %zu seeds  ETA %s", scenario->id.c_str(),
+                   done, total, DescribeSeconds(std::round(eta)).c_str());
       std::fflush(stderr);
     };
   }

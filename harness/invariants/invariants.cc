@@ -248,7 +248,7 @@ class RevocationHonoured final : public InvariantMonitor {
     ReportWith(e.time, SubjectOf(e),
                what() + " " + DescribeDuration(e.time - told) +
                    " after the platform was told the consent was over (" + How(e.consent) +
-                   "; " + allowance + " " + FormatDuration(allowed) + ")",
+                   "; " + allowance + " " + DescribeDuration(allowed) + ")",
                std::move(ev));
   }
 
@@ -301,7 +301,7 @@ class RevocationHonoured final : public InvariantMonitor {
     ReportWith(t, item.subject == mocks::kNoSubject ? -1 : std::int64_t(item.subject),
                "cache item #" + std::to_string(key) + " (" + Categories(item.categories) +
                    ") under consent " + std::to_string(item.consent) + what + ", " +
-                   FormatDuration(config_.purge_within) + " after the platform was told the " +
+                   DescribeDuration(config_.purge_within) + " after the platform was told the " +
                    "consent was over (" + How(item.consent) + ")",
                std::move(ev));
   }
@@ -462,8 +462,8 @@ class RetentionLimit final : public InvariantMonitor {
     return AddSat(AddSat(served_at, config_.max), config_.slack);
   }
   std::string Policy() const {
-    return "the retention limit " + FormatDuration(config_.max) + " + slack " +
-           FormatDuration(config_.slack);
+    return "the retention limit " + DescribeDuration(config_.max) + " + slack " +
+           DescribeDuration(config_.slack);
   }
 
   // Shown in a chat longer than the limit after the bank served it: the platform
@@ -545,12 +545,11 @@ class FraudAlertDelivery final : public InvariantMonitor {
         break;
       }
     }
-    char buf[160];
-    std::snprintf(buf, sizeof buf,
-                  "the p99 of detection-to-display latency is %.3fs over %zu displayed alerts, "
-                  "above the %.3fs allowed",
-                  ToSeconds(p99), latencies.size(), ToSeconds(config_.p99));
-    ReportWith(end, -1, buf, std::move(ev));
+    ReportWith(end, -1,
+               "the p99 of detection-to-display latency is " + DescribeDuration(p99) + " over " +
+                   std::to_string(latencies.size()) + " displayed alerts, above the " +
+                   DescribeDuration(config_.p99) + " allowed",
+               std::move(ev));
   }
 
  private:

@@ -111,14 +111,6 @@ std::string SizeMessage(std::uint64_t bytes) {
 
 }  // namespace
 
-
-bool IsDurationMetric(std::string_view name) {
-  name = name.substr(0, name.find('@'));
-  return name == "fraud_alert_latency_p50" || name == "fraud_alert_latency_p99" ||
-         name == "fraud_alert_latency_max" || name == "revocation_latency_p50" ||
-         name == "revocation_latency_p99" || name == "wall_seconds";
-}
-
 Result<Scenario> ParseScenario(const std::string& text, const std::string& path) {
   Diagnostics diags;
   if (auto problem = CheckScenarioText(text)) {

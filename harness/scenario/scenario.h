@@ -9,12 +9,13 @@
 #include <vector>
 
 #include "mocks/config.h"
+#include "reports/result.h"
 #include "sim/status.h"
 #include "sim/time.h"
 
 namespace bpsim::harness {
 
-// Built-in invariants (DESIGN §6), in the order reports list them.
+// Built-in invariants (docs/invariants.md), in the order reports list them.
 inline constexpr const char* kInvariantIds[] = {
     "consent-before-access", "revocation-honoured", "purpose-limitation",
     "no-third-party-sharing", "subject-isolation",  "data-minimisation",
@@ -95,7 +96,7 @@ inline constexpr const char* kPerBankMetricNames[] = {"fraud_alert_latency_p50",
                                                       "fraud_alert_latency_p99"};
 // Metrics whose values are durations (written as "60s" in expectations), per-bank
 // ones included.
-bool IsDurationMetric(std::string_view name);
+using reports::IsDurationMetric;
 
 struct MetricBound {
   std::string metric;

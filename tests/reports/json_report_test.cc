@@ -99,7 +99,7 @@ TEST_CASE("RenderJsonReport writes the stable core of format 1", "[reports][json
   const auto& v = failing["violations"][0];
   CHECK(v["invariant"] == "revocation-honoured");
   CHECK(v["time"] == 185700.0);  // 2d 03:35:00
-  CHECK(v["at"] == "2d 03:35:00.000");
+  CHECK(v["at"] == "2d 3h 35m");
   CHECK(v["subject"] == 7);
   CHECK(v["evidence"].size() == 4);
   CHECK(v["evidence"][1]["text"] == "consent.revoked consent 42 of customer 7 (via bank)");
