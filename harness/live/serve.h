@@ -125,6 +125,13 @@ class LiveService {
 // bounds (--wall-grace), scaled by the time scale.
 inline constexpr double kDefaultWallGraceSeconds = 2;
 
+// The wall time `bpsim serve` aims a run at when --time-scale is not given.
+inline constexpr double kDefaultServeWallSeconds = 60;
+// The default time scale of a run of `simulated` time (duration + drain): the scale
+// at which it takes about kDefaultServeWallSeconds, rounded to a whole number and
+// never below 1 (a live run never goes slower than the wall clock).
+double DefaultTimeScale(SimTime simulated);
+
 // Simulated time of `wall_seconds` at `time_scale`.
 SimTime ScaledGrace(double wall_seconds, double time_scale);
 // Adds `grace` to every deadline the scenario judges: revocation-honoured's grace and
