@@ -31,6 +31,9 @@ struct AccountRef {
   AccountKind kind = AccountKind::kChecking;
 };
 
+// "NORTHBANK-": how every account id of bank `bank_id` begins (the id upper-cased),
+// for making them and for finding them in text.
+std::string AccountIdPrefix(std::string_view bank_id);
 std::string AccountId(std::string_view bank_id, mocks::CustomerId customer, AccountKind kind);
 // Parses an id made by AccountId for this bank; nullopt for anything else.
 std::optional<AccountRef> ParseAccountId(std::string_view bank_id, std::string_view text);

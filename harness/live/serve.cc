@@ -15,6 +15,7 @@
 #include "harness/live/obie.h"
 #include "harness/runner.h"
 #include "harness/scenario/scenario.h"
+#include "sim/percentile.h"
 #include "reports/files.h"
 #include "reports/html_report.h"
 #include "reports/json_report.h"
@@ -228,14 +229,9 @@ std::vector<LiveService::EndpointSummary> LiveService::EndpointSummaries() const
       e.statuses.assign(s.by_status.begin(), s.by_status.end());
       std::vector<double> v = s.samples;
       std::sort(v.begin(), v.end());
-      auto rank = [&](double p) {  // nearest rank
-        if (v.empty()) return 0.0;
-        std::size_t k = static_cast<std::size_t>(std::ceil(p * double(v.size())));
-        return v[std::min(v.size() - 1, k == 0 ? 0 : k - 1)];
-      };
-      e.p50 = rank(0.5);
-      e.p90 = rank(0.9);
-      e.p99 = rank(0.99);
+      e.p50 = NearestRank(v, 50);
+      e.p90 = NearestRank(v, 90);
+      e.p99 = NearestRank(v, 99);
       out.push_back(std::move(e));
     }
   }
