@@ -1,5 +1,5 @@
 #pragma once
-// Sweeps (DESIGN §7, §9): one scenario over a range of seeds on several threads,
+// Sweeps (README.md, docs/cluster.md): one scenario over a range of seeds on several threads,
 // split into shards for a cluster, and shard reports merged back into one.
 //
 // A sweep's report is a pure function of (scenario, seed range, shard, swarm,

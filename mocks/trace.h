@@ -1,5 +1,5 @@
 #pragma once
-// The world's trace entries (DESIGN §4): every observable step of a run is one
+// The world's trace entries (docs/trace.md): every observable step of a run is one
 // TraceEntry published on the TraceBus. Monitors judge runs from these entries
 // alone, so each field's meaning per type is part of the contract; docs/trace.md
 // documents the JSON Lines form.

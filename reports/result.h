@@ -1,5 +1,5 @@
 #pragma once
-// What a run produced, as the report writers see it (DESIGN §7). The harness fills
+// What a run produced, as the report writers see it (README.md). The harness fills
 // these; writers read them and never the world. Everything here is deterministic
 // for a given scenario and seed except the fields named wall_* .
 

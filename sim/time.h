@@ -1,5 +1,5 @@
 #pragma once
-// Simulated time: an integer count of nanoseconds (DESIGN §2). There is no
+// Simulated time: an integer count of nanoseconds (docs/architecture.md). There is no
 // floating-point time anywhere in bpsim; durations in scenarios are strings such as
 // "500ms", "30s", "5m", "6h", "14d" and print back in the same form.
 

@@ -1,4 +1,4 @@
-// The nine built-in invariant monitors (DESIGN §6, docs/invariants.md).
+// The nine built-in invariant monitors (docs/invariants.md).
 
 #include <cinttypes>
 #include <cstdio>

@@ -1,4 +1,4 @@
-// User rules (DESIGN §6): never / within / after over compiled patterns.
+// User rules (docs/invariants.md): never / within / after over compiled patterns.
 
 #include <charconv>
 #include <unordered_map>

@@ -1,5 +1,5 @@
 #pragma once
-// The values live mode's banks serve (DESIGN §8), each unique to its subject so that
+// The values live mode's banks serve (docs/live-mode.md), each unique to its subject so that
 // a leak into ads, analytics or a partner is recognisable even from a black box:
 //   account ids      BANKID-CCCCCCCC-CHK / BANKID-CCCCCCCC-CARD  (BANKID = the bank's
 //                    scenario id upper-cased, CCCCCCCC = the customer number, 8 digits)

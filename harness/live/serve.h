@@ -1,5 +1,5 @@
 #pragma once
-// Live mode (DESIGN §8): the world's mock banks served over HTTP/1.1 while the
+// Live mode (docs/live-mode.md): the world's mock banks served over HTTP/1.1 while the
 // simulation runs on a scaled wall clock.
 //
 // One listener per bank, on consecutive ports from the first one (port 0: each
@@ -33,7 +33,7 @@
 
 namespace bpsim::harness::live {
 
-// Live mode's clock (STYLE.md 1): simulated time from the wall clock,
+// Live mode's clock (docs/architecture.md, convention 1): simulated time from the wall clock,
 // (wall - start) * time_scale. Thread-safe.
 class ScaledClock final : public Clock {
  public:

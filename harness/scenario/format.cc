@@ -1,4 +1,4 @@
-// The scenario format as tables (DESIGN §5, docs/scenario-reference.md): one
+// The scenario format as tables (docs/scenario-reference.md): one
 // ObjectSpec per mapping, whose Fields read values into the typed structs and
 // describe them in the JSON Schema, so the loader and the schema cannot drift.
 // Defaults in the schema are read from default-constructed structs.

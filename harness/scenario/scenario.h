@@ -1,5 +1,5 @@
 #pragma once
-// A scenario as typed configuration (DESIGN §5, §6): the world to build, what to
+// A scenario as typed configuration (docs/scenario-reference.md, docs/invariants.md): the world to build, what to
 // check (invariants, user rules) and what to expect. Produced by LoadScenario();
 // every field has the default documented in docs/scenario-reference.md.
 
@@ -23,7 +23,7 @@ inline constexpr const char* kInvariantIds[] = {
 
 struct InvariantConfig {
   std::string id;  // one of kInvariantIds
-  // Parameters; each invariant reads only its own (DESIGN §5 names and defaults).
+  // Parameters; each invariant reads only its own (names and defaults: docs/scenario-reference.md).
   SimTime grace = 0;                  // revocation-honoured
   SimTime purge_within = kHour;       // revocation-honoured
   SimTime max = 24 * kHour;           // retention-limit: the policy, from when served
@@ -78,7 +78,7 @@ struct Situation {
   int line = 0;
 };
 
-// Every metric a run reports (DESIGN §5 plus bpsim's own), by name; durations are
+// Every metric a run reports (docs/metrics.md), by name; durations are
 // reported in seconds.
 inline constexpr const char* kMetricNames[] = {
     "events", "customers", "consents_granted", "consents_revoked", "consents_expired",

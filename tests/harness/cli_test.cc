@@ -1,4 +1,4 @@
-// The bpsim command as a user meets it: exit codes (DESIGN §7), help, and the exact
+// The bpsim command as a user meets it: exit codes (README.md), help, and the exact
 // errors for bad scenario files.
 
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-// The runner judges each kind of expectation (DESIGN §5, §7): verdict, violations,
+// The runner judges each kind of expectation (docs/scenario-reference.md, README.md): verdict, violations,
 // metric bounds and sometimes-situations, each as its own check.
 
 #include <catch2/catch.hpp>
