@@ -164,6 +164,9 @@ Json SweepJson(const SweepInfo& info, const std::vector<ScenarioResult>& results
     failures.push_back(std::move(jf));
   }
   j["first_failures"] = std::move(failures);
+  Json failed_checks = Json::object();
+  for (const FailedCheck& f : summary.failed_checks) failed_checks[f.name] = f.seeds;
+  j["failed_checks"] = std::move(failed_checks);
   return j;
 }
 

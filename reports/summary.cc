@@ -77,9 +77,15 @@ std::string SweepSection(const SweepInfo& info, const std::vector<ScenarioResult
     out += " | " + std::to_string(m.runs);
     for (double v : {m.min, m.p50, m.p90, m.p99, m.max}) {
       out += " | ";
-      out += FormatMetricValue(v);
+      out += DescribeMetric(m.name, v);
     }
     out += " |\n";
+  }
+  if (!summary.failed_checks.empty()) {
+    out += "\n| Failed check | Seeds |\n|---|---:|\n";
+    for (const FailedCheck& f : summary.failed_checks) {
+      out += "| " + Code(f.name) + " | " + std::to_string(f.seeds) + " |\n";
+    }
   }
   if (!summary.first_failures.empty()) {
     out += "\nFirst failing seeds:\n\n";

@@ -7,6 +7,7 @@
 
 #include "reports/key_metrics.h"
 #include "reports/text.h"
+#include "sim/percentile.h"
 
 namespace bpsim::reports {
 namespace {
@@ -465,6 +466,35 @@ std::string ViolationsChartSvg(const ScenarioResult& s, double width) {
   }
   out += TimeAxis(x, y1, y0);
   return out + kClose;
+}
+
+std::string MetricDistributionSvg(const std::string& metric,
+                                  const std::vector<std::pair<double, bool>>& values,
+                                  double width) {
+  const double height = 46, x0 = 8, x1 = width - 8, axis = 24;
+  std::string out = SvgOpen(width, height, "distribution of " + metric + " over " +
+                                               std::to_string(values.size()) + " seeds");
+  if (values.empty()) return out + NoData(x0, x1, 4, height - 4, "no seeds") + "</svg>";
+  std::vector<double> sorted;
+  for (const auto& v : values) sorted.push_back(v.first);
+  std::sort(sorted.begin(), sorted.end());
+  const double lo = sorted.front(), hi = sorted.back();
+  auto x = [&](double v) { return hi > lo ? x0 + (x1 - x0) * (v - lo) / (hi - lo) : (x0 + x1) / 2; };
+  out += "<line x1=\"" + F(x0) + "\" y1=\"" + F(axis) + "\" x2=\"" + F(x1) + "\" y2=\"" + F(axis) +
+         "\" stroke=\"" + kGrid + "\" stroke-width=\"2\"/>";
+  const double median = NearestRank(sorted, 50);
+  out += "<line class=\"median\" x1=\"" + F(x(median)) + "\" y1=\"" + F(axis - 10) + "\" x2=\"" +
+         F(x(median)) + "\" y2=\"" + F(axis + 10) + "\" stroke=\"" + kInk + "\" stroke-width=\"2\">" +
+         "<title>" + XmlEscape("p50 " + DescribeMetric(metric, median)) + "</title></line>";
+  for (const auto& [value, passed] : values) {
+    out += "<circle cx=\"" + F(x(value)) + "\" cy=\"" + F(axis) + "\" r=\"4\" fill=\"" +
+           (passed ? "#0072B2" : "#D55E00") + "\" fill-opacity=\"0.6\"><title>" +
+           XmlEscape(DescribeMetric(metric, value)) + "</title></circle>";
+  }
+  const std::string muted = std::string(" font-size=\"11\" fill=\"") + kMuted + "\"";
+  out += Text(x0, height - 4, DescribeMetric(metric, lo), muted);
+  out += Text(x1, height - 4, DescribeMetric(metric, hi), " text-anchor=\"end\"" + muted);
+  return out + "</svg>";
 }
 
 }  // namespace bpsim::reports

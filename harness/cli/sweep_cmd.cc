@@ -81,15 +81,14 @@ int Finish(const reports::RunReport& report, const std::string& out) {
   const reports::SweepSummary summary = reports::SummarizeSweep(report.scenarios);
   for (const reports::ScenarioResult& r : report.scenarios) {
     if (r.passed) continue;
-    std::printf("FAIL  %s", r.id.c_str());
-    if (!r.error.empty()) std::printf("  error: %s", r.error.c_str());
-    for (const reports::Check& c : r.checks) {
-      if (!c.passed) {
-        std::printf("  %s", c.name.c_str());
-        break;
-      }
+    std::printf("FAIL  %s: %s\n", r.id.c_str(), reports::FailedCheckNames(r).c_str());
+    if (!r.error.empty()) std::printf("      error: %s\n", r.error.c_str());
+  }
+  if (!summary.failed_checks.empty()) {
+    std::printf("Failed checks (seeds of %zu):\n", summary.runs);
+    for (const reports::FailedCheck& f : summary.failed_checks) {
+      std::printf("  %-40s %zu\n", f.name.c_str(), f.seeds);
     }
-    std::printf("\n");
   }
   if (!summary.first_failures.empty()) {
     std::printf("First failing seeds:\n");
