@@ -10,6 +10,20 @@
 namespace bpsim::harness {
 namespace {
 
+// A duration compared with a bound in a violation's message, written in the one
+// human format (DescribeDuration) but with every nanosecond kept: a request sent
+// 5s + 1ns after a grace of 5s must not read "5s after ... grace 5s".
+std::string ExactDuration(SimTime t) {
+  if (t <= 0 || t % kMillisecond == 0) return DescribeDuration(t);
+  std::string out = t >= kMinute ? DescribeDuration(t - t % kMinute) + " " : "";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%lld.%09lld", static_cast<long long>(t % kMinute / kSecond),
+                static_cast<long long>(t % kSecond));
+  std::string seconds = buf;
+  while (seconds.back() == '0') seconds.pop_back();
+  return out + seconds + "s";
+}
+
 using mocks::EndpointKind;
 using mocks::EntryType;
 using mocks::TraceEntry;
@@ -246,7 +260,7 @@ class RevocationHonoured final : public InvariantMonitor {
     auto ev = Chain(e.consent);
     ev.push_back(Ev(e));
     ReportWith(e.time, SubjectOf(e),
-               what() + " " + DescribeDuration(e.time - told) +
+               what() + " " + ExactDuration(e.time - told) +
                    " after the platform was told the consent was over (" + How(e.consent) +
                    "; " + allowance + " " + DescribeDuration(allowed) + ")",
                std::move(ev));
@@ -473,7 +487,7 @@ class RetentionLimit final : public InvariantMonitor {
     ReportWith(e.time, SubjectOf(e),
                Categories(e.categories) + " of customer " + std::to_string(e.subject) +
                    " was shown in " + names().Endpoint(e.to) + " " +
-                   DescribeDuration(e.time - e.aux) + " after " + names().Endpoint(mocks::BankEndpoint(e.bank)) +
+                   ExactDuration(e.time - e.aux) + " after " + names().Endpoint(mocks::BankEndpoint(e.bank)) +
                    " served it at " + mocks::FormatInstant(e.aux) + ", past " + Policy(),
                {Ev(e)});
   }
@@ -546,7 +560,7 @@ class FraudAlertDelivery final : public InvariantMonitor {
       }
     }
     ReportWith(end, -1,
-               "the p99 of detection-to-display latency is " + DescribeDuration(p99) + " over " +
+               "the p99 of detection-to-display latency is " + ExactDuration(p99) + " over " +
                    std::to_string(latencies.size()) + " displayed alerts, above the " +
                    DescribeDuration(config_.p99) + " allowed",
                std::move(ev));

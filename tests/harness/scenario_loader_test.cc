@@ -254,8 +254,8 @@ TEST_CASE("invariants as a mapping: each mistake names file, line, column and wh
         "subject-isolation, data-minimisation, retention-limit, fraud-alert-delivery, "
         "audit-complete");
   CHECK(ErrorOf("invariants:\n  fraud-alert-delivery: {p99: 7x}\n") ==
-        "s.yaml:2:31: invariants.fraud-alert-delivery.p99: expected a duration such as 500ms, "
-        "30s, 5m, 2h, 1d, got '7x'");
+        "s.yaml:2:31: invariants.fraud-alert-delivery.p99: invalid duration '7x': unknown unit "
+        "'x'; expected a duration such as 500ms, 30s, 5m, 6h or 14d (units ns, us, ms, s, m, h, d)");
   CHECK(ErrorOf("invariants:\n  fraud-alert-delivery: {p95: 7h}\n") ==
         "s.yaml:2:26: unknown key 'p95' in invariants.fraud-alert-delivery; expected one of: "
         "p99, lost");
