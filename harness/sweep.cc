@@ -43,6 +43,7 @@ const char* ActionName(const mocks::TimelineAction& action) {
         if constexpr (std::is_same_v<T, mocks::RevokeConsents>) return "revoke_consents";
         if constexpr (std::is_same_v<T, mocks::GrantConsents>) return "grant_consents";
         if constexpr (std::is_same_v<T, mocks::Outage>) return "outage";
+        if constexpr (std::is_same_v<T, mocks::Crash>) return "crash";
         return "fraud_wave";
       },
       action);
@@ -170,6 +171,7 @@ Scenario SwarmVariant(const Scenario& base, std::uint64_t seed, std::string* dra
   // run's seed and the result's description says what it drew.
   s.spec.perturb.same_instant = true;
   s.spec.perturb.knobs = true;
+  s.spec.perturb.crashes = true;
   if (drawn != nullptr) *drawn = text;
   return s;
 }

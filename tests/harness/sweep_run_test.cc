@@ -94,9 +94,12 @@ TEST_CASE("A swarm seed reproduces alone, with what it drew in its description",
   const Scenario variant = SwarmVariant(scenario, 22, &drawn);
   mocks::WorldConfig world = variant.spec.world;
   const std::string knobs = mocks::PerturbKnobs(&world, 22);
+  mocks::WorldSpec spec = variant.spec;
+  const std::string crashes = mocks::PerturbCrashes(&spec, 22);
+  CHECK(crashes.rfind("crashes: ", 0) == 0);
   CHECK(third.description ==
         "messenger-down from the library, shrunk for sweep tests. [perturbed: same-instant "
-        "order drawn from the seed; " + knobs + "] [" + drawn + "]");
+        "order drawn from the seed; " + knobs + "; " + crashes + "] [" + drawn + "]");
   const reports::RunReport alone = RunSweep(scenario, Options({22, 22}, 1, true));
   REQUIRE(alone.scenarios.size() == 1);
   reports::ScenarioResult a = alone.scenarios[0], b = third;
