@@ -107,8 +107,10 @@ class World final : private DayListener {
   void PublishCrash(EntryType type, std::uint32_t slot, SimTime value);
   bool PlatformDown() const { return platform_->Down(); }
   bool BankDown(BankIndex b) const { return network_->BankDown(b); }
-  // When what is down now is back (the latest restart of the slots given).
-  SimTime BackAt(std::uint32_t slot) const { return restart_at_[slot]; }
+  // Just after the process in `slot`, down now, is back: one nanosecond after its
+  // restart, so that a customer's retry never runs before the restart it waits for,
+  // whatever the order of same-instant events.
+  SimTime BackAt(std::uint32_t slot) const { return restart_at_[slot] + 1; }
 
   void Link(CustomerId c, std::uint32_t epoch, ScopeSet scopes);
   // Customer c asks to revoke `consent`: in the messenger if `in_messenger` and the

@@ -196,4 +196,40 @@ TEST_CASE("bpsim sweep usage errors exit 2 with the reason", "[sweep][cli]") {
         std::string::npos);
 }
 
+
+TEST_CASE("A swarm seed that draws crashes widens the alert latency bound by exactly what they "
+          "can hold an alert back",
+          "[sweep][crash]") {
+  auto base = LoadScenario(std::string(BPSIM_SOURCE_DIR) + "/scenarios/fraud/wave.yaml");
+  REQUIRE(base.ok());
+  const SimTime written = 2 * kMinute;  // the file's fraud-alert-delivery p99
+  const SimTime retry = 10 * kMinute;   // its banks' longest webhook_retry.max (default)
+  int widened = 0, kept = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    std::string drawn;
+    const Scenario variant = SwarmVariant(*base, seed, &drawn);
+    mocks::WorldSpec spec = variant.spec;
+    spec.timeline.clear();
+    mocks::PerturbCrashes(&spec, seed);
+    SimTime down = 0;
+    for (const mocks::TimelineEntry& e : spec.timeline) down += std::get<mocks::Crash>(e.action).down;
+    for (const InvariantConfig& inv : variant.invariants) {
+      if (inv.id != "fraud-alert-delivery") continue;
+      INFO("seed " << seed << ": " << drawn);
+      if (down == 0) {
+        CHECK(inv.p99 == written);
+        CHECK(drawn.find("fraud-alert-delivery p99") == std::string::npos);
+        ++kept;
+      } else {
+        CHECK(inv.p99 == written + down + retry);
+        CHECK(drawn.find("fraud-alert-delivery p99 2m -> " + FormatDuration(inv.p99) +
+                         " for the crashes") != std::string::npos);
+        ++widened;
+      }
+    }
+  }
+  CHECK(widened > 10);
+  CHECK(widened + kept == 20);
+}
+
 }  // namespace bpsim::harness
