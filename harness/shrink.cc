@@ -47,6 +47,7 @@ void DropBankReferences(mocks::WorldSpec& spec, const std::string& bank) {
       bool operator()(const mocks::GrantConsents& a) const { return a.bank && *a.bank == b; }
       bool operator()(const mocks::Outage& a) const { return a.target == b; }
       bool operator()(const mocks::FraudWave& a) const { return a.bank == b; }
+      bool operator()(const mocks::Crash& a) const { return a.target == b; }
     };
     return std::visit(V{bank}, e.action);
   };
@@ -280,6 +281,7 @@ class Shrinker {
     };
     unperturb("same_instant", &mocks::PerturbConfig::same_instant);
     unperturb("knobs", &mocks::PerturbConfig::knobs);
+    unperturb("crashes", &mocks::PerturbConfig::crashes);
     for (const auto& [name, mutate] : steps) {
       if (Exhausted()) break;
       Try(name, mutate);

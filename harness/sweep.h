@@ -52,7 +52,9 @@ std::vector<std::uint64_t> ShardSeeds(SeedRange range, Shard shard);
 // parts of WorldSpec::perturb, drawn by the world from the run's seed). The variant
 // drops the scenario's metric bounds and `sometimes` expectations (the variation may
 // remove what they rely on): it is judged by invariants, rules and expected
-// violations. `drawn` (if not null) receives one line saying what was drawn, e.g.
+// violations. When the seed draws crashes (perturb.crashes, mocks/perturb.h), the
+// fraud-alert-delivery p99 bound is widened by their total downtime plus the banks'
+// longest webhook retry back-off, which is how long a crash may hold an alert back. `drawn` (if not null) receives one line saying what was drawn, e.g.
 // "swarm: customers 300 -> 412; card_tx_per_day x1.07; ...". A pure function of
 // (base, seed).
 Scenario SwarmVariant(const Scenario& base, std::uint64_t seed, std::string* drawn);

@@ -79,8 +79,17 @@ struct NetworkLinkConfig {
   SimTime timeout = 30 * kSecond;   // the platform's request timeout
 };
 
+// A party's own clock (docs/world.md, "Clocks"): it reads the true simulated time t
+// as t + offset + drift_ppm * 1e-6 * t. The invariants judge on true time.
+struct ClockConfig {
+  SimTime offset = 0;
+  double drift_ppm = 0;
+  bool exact() const { return offset == 0 && drift_ppm == 0; }
+};
+
 struct BankConfig {
   std::string id;
+  ClockConfig clock;
   BankApiConfig api;
   FraudConfig fraud;
   RetryConfig webhook_retry{kSecond, 10 * kMinute};
@@ -133,6 +142,10 @@ struct PlatformConfig {
   RetryConfig alert_retry{kSecond, 5 * kMinute};
   std::vector<std::string> partners = {"adpartner"};
   SimTime segment_job_every = 24 * kHour;  // ads segments, partner exports
+  ClockConfig clock;
+  // The platform stops using a consent this long before its expiry by its own clock:
+  // a bound on how far its clock may be behind the true time.
+  SimTime expiry_margin = 0;
 };
 
 struct WorldConfig {
@@ -166,7 +179,13 @@ struct FraudWave {
   std::string bank;
   std::uint32_t cards = 0;
 };
-using TimelineAction = std::variant<RevokeConsents, GrantConsents, Outage, FraudWave>;
+// A process crashes and restarts `down` later (docs/world.md, "Crashes and
+// restarts"): what it kept in memory is gone, what it persisted is back.
+struct Crash {
+  std::string target;  // a bank id, "platform" or "messenger"
+  SimTime down = 10 * kMinute;
+};
+using TimelineAction = std::variant<RevokeConsents, GrantConsents, Outage, FraudWave, Crash>;
 
 struct TimelineEntry {
   SimTime at = 0;
@@ -186,14 +205,17 @@ enum class Defect : std::uint8_t {
   kDropsAlertsDuringOutage,
   kBankSkipsConsentCheck,
   kBankSkipsAudit,
+  kAcksRevocationBeforePersisting,
+  kTrustsOwnClock,
 };
-inline constexpr int kDefectCount = 10;
+inline constexpr int kDefectCount = 12;
 inline constexpr std::array<const char*, kDefectCount> kDefectNames = {
     "platform.ignores_revocation", "platform.no_purge_on_revoke",
     "platform.ads_uses_bank_data", "platform.shares_with_partner",
     "platform.group_chat_leak",    "platform.overfetch_scopes",
     "platform.cache_never_expires", "platform.drops_alerts_during_outage",
-    "bank.skips_consent_check",    "bank.skips_audit"};
+    "bank.skips_consent_check",    "bank.skips_audit",
+    "platform.acks_revocation_before_persisting", "platform.trusts_own_clock"};
 std::optional<Defect> DefectFromName(std::string_view name);
 
 class DefectSet {
@@ -217,8 +239,11 @@ struct PerturbConfig {
   // latency medians below their p99 (wider spread), retry back-offs and the cache
   // sweeper's interval at or below the configured values (mocks/perturb.h).
   bool knobs = false;
+  // Crashes and restarts of the platform, each bank and the messenger are drawn from
+  // the seed and added to the timeline (mocks/perturb.h).
+  bool crashes = false;
 
-  bool any() const { return same_instant || knobs; }
+  bool any() const { return same_instant || knobs || crashes; }
 };
 
 // Everything the world needs to run.

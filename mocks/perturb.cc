@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "mocks/trace.h"
 #include "sim/rng.h"
 
 namespace bpsim::mocks {
@@ -52,6 +53,26 @@ std::string PerturbKnobs(WorldConfig* world, std::uint64_t seed) {
   const std::string alert_retry = PerturbRetry(&platform.alert_retry, rng);
   text += "; platform sweep " + Factor(sweep) + ", alert retry " + alert_retry;
   return text;
+}
+
+std::string PerturbCrashes(WorldSpec* spec, std::uint64_t seed) {
+  Rng rng(seed, StreamKey("perturb.crashes"));
+  std::vector<std::string> targets = {"platform"};
+  for (const BankConfig& bank : spec->world.banks) targets.push_back(bank.id);
+  targets.push_back("messenger");
+  std::string text = "crashes:";
+  for (const std::string& target : targets) {
+    const bool on = rng.Bernoulli(0.5);
+    const auto at = static_cast<SimTime>((0.05 + 0.9 * rng.Uniform()) * double(spec->duration));
+    const SimTime down = kMinute + static_cast<SimTime>(rng.Below(std::uint64_t(14 * kMinute)));
+    if (!on) continue;
+    spec->timeline.push_back(TimelineEntry{at, Crash{target, down}, 0});
+    text += (text.back() == ':' ? " " : "; ") + target + " at " + FormatInstant(at) + " for " +
+            FormatDuration(down);
+  }
+  std::stable_sort(spec->timeline.begin(), spec->timeline.end(),
+                   [](const TimelineEntry& a, const TimelineEntry& b) { return a.at < b.at; });
+  return text.back() == ':' ? text + " none" : text;
 }
 
 }  // namespace bpsim::mocks

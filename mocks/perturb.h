@@ -6,8 +6,9 @@
 //                 SameInstantKey(seed) (Simulator::ShuffleSameInstant);
 //   knobs         the knobs that may vary within their configured bounds are drawn
 //                 by PerturbKnobs before the world is built.
-// Later kinds of fault (crashes and restarts, skewed clocks) are meant to join here:
-// each is one more flag of PerturbConfig and its own named stream.
+//   crashes       crashes and restarts of the platform, each bank and the messenger
+//                 are drawn by PerturbCrashes and added to the timeline.
+// Each part is one flag of PerturbConfig and its own named stream.
 
 #include <cstdint>
 #include <string>
@@ -30,5 +31,14 @@ std::uint64_t SameInstantKey(std::uint64_t seed);
 // "knobs: northbank latency median x0.41, webhook delay median x0.77, retry x0.52/x0.93;
 // platform sweep x0.35, alert retry x0.61/x0.88".
 std::string PerturbKnobs(WorldConfig* world, std::uint64_t seed);
+
+// Draws, from the stream (seed, "perturb.crashes"), for the platform, each bank in
+// order and the messenger: whether it crashes (probability 1/2), when (uniform in
+// the middle 90% of the run) and for how long (1 to 15 minutes, within what every
+// scenario's fraud-alert bound allows), and adds each crash to `spec`'s timeline.
+// Every value is drawn whatever the others are. Returns what was drawn, e.g.
+// "crashes: platform at 1d 02:03:04.000 for 7m; southbank at 2d 11:00:00.000 for 3m"
+// ("crashes: none" when nothing crashes).
+std::string PerturbCrashes(WorldSpec* spec, std::uint64_t seed);
 
 }  // namespace bpsim::mocks

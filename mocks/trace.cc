@@ -14,7 +14,7 @@ constexpr std::array<std::string_view, std::size_t(EntryType::kEntryTypeCount)> 
     "fraud.detected", "webhook.sent",     "webhook.received",   "alert.queued",
     "alert.displayed", "outage.start",    "outage.end",         "cache.put",
     "cache.purge",    "balance.check",    "balance.reply",      "card.compromised",
-    "drain.start",    "webhook.withheld"};
+    "drain.start",    "webhook.withheld", "crash",          "restart"};
 
 constexpr std::array<std::string_view, kCategoryCount> kCategoryNames = {
     "identity", "accounts", "balance", "transactions", "alert"};
@@ -86,9 +86,9 @@ std::string_view EntryReasonName(const TraceEntry& e) {
   switch (e.type) {
     case EntryType::kApiServed:
     case EntryType::kApiResponse: {
-      constexpr std::array<std::string_view, 9> n = {
+      constexpr std::array<std::string_view, 10> n = {
           "",           "consent_inactive", "scope", "wrong_subject", "no_token",
-          "rate_limited", "outage",         "error", "timeout"};
+          "rate_limited", "outage",         "error", "timeout",       "reset"};
       return e.reason < n.size() ? n[e.reason] : "?";
     }
     case EntryType::kConsentRevoked:
@@ -104,7 +104,8 @@ std::string_view EntryReasonName(const TraceEntry& e) {
     case EntryType::kOutageStart:
     case EntryType::kOutageEnd: return OutageModeName(static_cast<OutageMode>(e.reason));
     case EntryType::kCachePurge: {
-      constexpr std::array<std::string_view, 4> n = {"ttl", "revocation", "expiry", "replaced"};
+      constexpr std::array<std::string_view, 5> n = {"ttl", "revocation", "expiry", "replaced",
+                                                     "crash"};
       return e.reason < n.size() ? n[e.reason] : "?";
     }
     case EntryType::kBalanceReply: {

@@ -133,6 +133,12 @@ enum class EntryType : std::uint8_t {
   // fraud_alerts, so the alert is not released and its delivery stops. Same fields as
   // kWebhookSent; value = the attempt it would have been.
   kWebhookWithheld,
+  // A process crashed (docs/world.md, "Crashes and restarts"): to = the platform's
+  // connector, a bank, or the messenger; bank (for a bank); value = when it restarts
+  // (ns). Its working memory is gone; what it persisted is back at kRestart.
+  kCrash,
+  // The process is back. Same fields as kCrash, value = when it crashed (ns).
+  kRestart,
   kEntryTypeCount
 };
 
@@ -144,10 +150,12 @@ enum class RequestReason : std::uint8_t { kPoll, kOnDemand, kRetry };
 // another customer than the resource asked for.
 enum class DenyReason : std::uint8_t {
   kNone, kConsentInactive, kScope, kWrongSubject, kNoToken, kRateLimited, kOutage, kError,
-  kTimeout
+  kTimeout,
+  kReset,  // status 0: the bank crashed while the request was in flight
 };
 enum class WebhookKind : std::uint8_t { kFraudAlert, kConsentRevoked };
-enum class PurgeReason : std::uint8_t { kTtl, kRevocation, kExpiry, kReplaced };
+// kCrash: the platform crashed and its cache (working memory) is gone.
+enum class PurgeReason : std::uint8_t { kTtl, kRevocation, kExpiry, kReplaced, kCrash };
 enum class ReplyKind : std::uint8_t { kAnswered, kNotLinked, kUnavailable, kRedirectedToPrivate };
 
 struct TraceEntry {

@@ -12,6 +12,9 @@ World::World(const WorldSpec& spec, Simulator* sim, WorldTraceBus* bus,
     : spec_(spec), sim_(sim) {
   // Schedule perturbation (mocks/perturb.h) is drawn before any party is built.
   if (spec_.perturb.knobs) perturbation_ = PerturbKnobs(&spec_.world, spec_.seed);
+  if (spec_.perturb.crashes) {
+    perturbation_ += (perturbation_.empty() ? "" : "; ") + PerturbCrashes(&spec_, spec_.seed);
+  }
   if (spec_.perturb.same_instant) {
     sim_->ShuffleSameInstant(SameInstantKey(spec_.seed));
     perturbation_ = "same-instant order drawn from the seed" +
@@ -32,6 +35,9 @@ World::World(const WorldSpec& spec, Simulator* sim, WorldTraceBus* bus,
                                             consents_.get(), population_.get()));
     bank_ptrs.push_back(banks_.back().get());
   }
+  std::vector<const LocalClock*> bank_clocks;
+  for (const Bank* b : bank_ptrs) bank_clocks.push_back(&b->clock());
+  consents_->SetBankClocks(std::move(bank_clocks));
   network_ = std::make_unique<Network>(&env_, sim_, bank_ptrs);
   if (external) {
     external_ = external(*this);
@@ -45,6 +51,8 @@ World::World(const WorldSpec& spec, Simulator* sim, WorldTraceBus* bus,
   outbox_ = std::make_unique<WebhookOutbox>(&env_, sim_, network_.get(), platform_);
   epoch_.assign(population_->size(), 0);
   active_outage_by_target_.assign(banks_.size() + 1, 0);
+  crash_by_slot_.assign(banks_.size() + 2, 0);
+  restart_at_.assign(banks_.size() + 2, 0);
 
   day_start_ = sim_->Register<&World::OnDayStart>(this, "customers.day_start");
   ask_balance_ = sim_->Register<&World::OnAskBalance>(this, "customers.ask_balance");
@@ -56,6 +64,8 @@ World::World(const WorldSpec& spec, Simulator* sim, WorldTraceBus* bus,
   bank_expiry_ = sim_->Register<&World::OnBankExpiry>(this, "bank.consent_expiry");
   timeline_ = sim_->Register<&World::OnTimeline>(this, "timeline.action");
   outage_end_ = sim_->Register<&World::OnOutageEnd>(this, "timeline.outage_end");
+  restart_ = sim_->Register<&World::OnRestart>(this, "timeline.restart");
+  deferred_revoke_ = sim_->Register<&World::OnDeferredRevoke>(this, "customers.revoke_at_bank");
 }
 
 World::~World() = default;
@@ -110,6 +120,10 @@ void World::BeginDrain() {
   }
   network_->EndFaults();
   platform_->BeginDrain();
+  // Every party that crashed is back for the drain, as every outage ends.
+  for (std::uint32_t slot = 0; slot < crash_by_slot_.size(); ++slot) {
+    if (crash_by_slot_[slot] != 0) RestartSlot(slot);
+  }
 }
 
 // ---- Customers ------------------------------------------------------------------------
@@ -134,6 +148,11 @@ void World::OnAskBalance(std::uint64_t arg) {
 }
 
 void World::Link(CustomerId c, std::uint32_t epoch, ScopeSet scopes) {
+  if (PlatformDown()) {
+    // The messenger cannot reach its backend: the customer links when it is back.
+    sim_->At(BackAt(banks_.size()), link_, c | (std::uint64_t(epoch) << 32));
+    return;
+  }
   ConsentPlan plan = population_->PlanConsent(c, epoch);
   BankIndex bank = population_->at(c).bank;
   platform_->StartLinking(c, bank, scopes, PurposesFor(plan.alerts),
@@ -160,6 +179,16 @@ void World::OnAuthoriseDecision(std::uint64_t arg) {
     return;
   }
   ConsentId consent = link.consent;
+  const BankIndex bank = consents_->Get(consent).bank;
+  if (PlatformDown() || BankDown(bank)) {
+    // The bank's page, or the redirect back to the platform, does not answer: the
+    // customer comes back when both are up.
+    SimTime back = 0;
+    if (PlatformDown()) back = std::max(back, BackAt(banks_.size()));
+    if (BankDown(bank)) back = std::max(back, BackAt(bank));
+    sim_->At(back, authorise_, arg);
+    return;
+  }
   ConsentPlan plan = population_->PlanConsent(c, epoch);
   if (plan.rejects) {
     consents_->Reject(consent);
@@ -170,7 +199,8 @@ void World::OnAuthoriseDecision(std::uint64_t arg) {
   if (!consents_->Authorise(consent, secret)) return;
   platform_->OnAuthorised(c, consent);
   // Timers past the end of the run would only weigh on the event queue.
-  SimTime expiry = consents_->Get(consent).expires_at;
+  // The bank expires the consent when its own clock reads the expiry stamp.
+  SimTime expiry = banks_[bank]->clock().TrueTimeOf(consents_->Get(consent).expires_at);
   if (expiry <= spec_.duration + spec_.drain) sim_->At(expiry, bank_expiry_, consent);
   if (plan.revoke_after != kSimTimeMax && sim_->Now() + plan.revoke_after < spec_.duration) {
     sim_->After(plan.revoke_after, revoke_, arg);
@@ -178,8 +208,15 @@ void World::OnAuthoriseDecision(std::uint64_t arg) {
 }
 
 void World::CustomerRevokes(CustomerId c, ConsentId consent, bool in_messenger) {
-  const bool messenger = in_messenger && platform_->link(c).state == LinkState::kActive;
+  // With the platform down the messenger cannot revoke: the customer turns to the
+  // bank's app, and with the bank down too, comes back when it is up.
+  const bool messenger =
+      in_messenger && !PlatformDown() && platform_->link(c).state == LinkState::kActive;
   const Consent& k = consents_->Get(consent);
+  if (!messenger && BankDown(k.bank)) {
+    sim_->At(BackAt(k.bank), deferred_revoke_, consent);
+    return;
+  }
   TraceEntry e;
   e.type = EntryType::kRevokeRequested;
   e.from = CustomerEndpoint(c);
@@ -224,6 +261,11 @@ void World::OnRevokeDecision(std::uint64_t arg) {
 }
 
 void World::OnBankExpiry(std::uint64_t consent) { consents_->Expire(consent); }
+
+void World::OnDeferredRevoke(std::uint64_t consent) {
+  const Consent& k = consents_->Get(consent);
+  if (k.UsableAt(sim_->Now())) CustomerRevokes(k.customer, consent, false);
+}
 
 // ---- Fraud ------------------------------------------------------------------------------
 
@@ -361,7 +403,75 @@ void World::ApplyTimeline(std::size_t index) {
     }
     std::sort(candidates.begin(), candidates.begin() + n);
     for (std::size_t i = 0; i < n; ++i) OnCompromiseNow(candidates[i]);
+  } else if (std::holds_alternative<Crash>(entry.action)) {
+    ApplyCrash(index);
   }
+}
+
+// ---- Crashes and restarts -------------------------------------------------------------
+
+std::uint32_t World::CrashSlot(const std::string& target) const {
+  for (std::uint32_t b = 0; b < banks_.size(); ++b) {
+    if (spec_.world.banks[b].id == target) return b;
+  }
+  return target == "platform" ? std::uint32_t(banks_.size()) : std::uint32_t(banks_.size() + 1);
+}
+
+void World::PublishCrash(EntryType type, std::uint32_t slot, SimTime value) {
+  TraceEntry e;
+  e.type = type;
+  if (slot < banks_.size()) {
+    e.to = BankEndpoint(BankIndex(slot));
+    e.bank = BankIndex(slot);
+  } else {
+    e.to = slot == banks_.size() ? kConnector : kMessenger;
+  }
+  e.value = value;
+  env_.Emit(e);
+}
+
+void World::ApplyCrash(std::size_t index) {
+  const auto& crash = std::get<Crash>(spec_.timeline[index].action);
+  const std::uint32_t slot = CrashSlot(crash.target);
+  if (slot == banks_.size() && simulated_ == nullptr) return;  // docs/world.md: simulated only
+  const bool already_down = crash_by_slot_[slot] != 0;
+  crash_by_slot_[slot] = std::uint32_t(index + 1);
+  restart_at_[slot] = sim_->Now() + crash.down;
+  PublishCrash(EntryType::kCrash, slot, restart_at_[slot]);
+  sim_->After(crash.down, restart_, index);
+  if (!already_down) SetDown(slot, true);  // a second crash while down moves the restart
+}
+
+void World::SetDown(std::uint32_t slot, bool down) {
+  if (slot < banks_.size()) {
+    const auto bank = BankIndex(slot);
+    if (down) {
+      network_->CrashBank(bank);
+      outbox_->CrashBank(bank);
+    } else {
+      network_->RestartBank(bank);
+      outbox_->RestartBank(bank);
+    }
+  } else if (slot == banks_.size()) {
+    down ? simulated_->Crash() : simulated_->Restart();
+  } else {
+    down ? network_->CrashMessenger() : network_->RestartMessenger();
+  }
+}
+
+void World::OnRestart(std::uint64_t index) {
+  const auto& crash = std::get<Crash>(spec_.timeline[index].action);
+  const std::uint32_t slot = CrashSlot(crash.target);
+  if (crash_by_slot_[slot] != index + 1) return;  // moved by a later crash, or the drain
+  RestartSlot(slot);
+}
+
+void World::RestartSlot(std::uint32_t slot) {
+  const std::size_t index = crash_by_slot_[slot] - 1;
+  crash_by_slot_[slot] = 0;
+  restart_at_[slot] = 0;
+  PublishCrash(EntryType::kRestart, slot, spec_.timeline[index].at);
+  SetDown(slot, false);
 }
 
 void World::OnOutageEnd(std::uint64_t index) {

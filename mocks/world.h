@@ -94,6 +94,23 @@ class World final : private DayListener {
   void OnBankExpiry(std::uint64_t consent);
   void OnTimeline(std::uint64_t index);
   void OnOutageEnd(std::uint64_t index);
+  void OnRestart(std::uint64_t index);
+  void OnDeferredRevoke(std::uint64_t consent);
+
+  // Crashes and restarts (docs/world.md). Targets are slots: banks 0..n-1, then the
+  // platform, then the messenger.
+  std::uint32_t CrashSlot(const std::string& target) const;
+  void ApplyCrash(std::size_t index);
+  void RestartSlot(std::uint32_t slot);
+  // Crashes (down) or restarts the process in `slot`.
+  void SetDown(std::uint32_t slot, bool down);
+  void PublishCrash(EntryType type, std::uint32_t slot, SimTime value);
+  bool PlatformDown() const { return platform_->Down(); }
+  bool BankDown(BankIndex b) const { return network_->BankDown(b); }
+  // Just after the process in `slot`, down now, is back: one nanosecond after its
+  // restart, so that a customer's retry never runs before the restart it waits for,
+  // whatever the order of same-instant events.
+  SimTime BackAt(std::uint32_t slot) const { return restart_at_[slot] + 1; }
 
   void Link(CustomerId c, std::uint32_t epoch, ScopeSet scopes);
   // Customer c asks to revoke `consent`: in the messenger if `in_messenger` and the
@@ -121,6 +138,8 @@ class World final : private DayListener {
   // Per customer: which linking round they are in (see ConsentPlan epochs).
   std::vector<std::uint16_t> epoch_;
   std::vector<std::uint32_t> active_outage_by_target_;  // timeline index + 1, 0 = none
+  std::vector<std::uint32_t> crash_by_slot_;  // timeline index + 1 of the crash, 0 = up
+  std::vector<SimTime> restart_at_;           // per slot, while down
   // Flagged transactions waiting for their detection event (slots reused).
   std::vector<CardTransaction> flagged_;
   std::vector<std::uint32_t> free_flagged_;
@@ -128,7 +147,7 @@ class World final : private DayListener {
   std::uint64_t alerts_raised_ = 0;
   bool customers_act_ = true;
   HandlerId day_start_, ask_balance_, compromise_, detection_, link_, authorise_, revoke_,
-      bank_expiry_, timeline_, outage_end_;
+      bank_expiry_, timeline_, outage_end_, restart_, deferred_revoke_;
 };
 
 }  // namespace bpsim::mocks

@@ -64,6 +64,50 @@ ObjectSpec RetrySpec() {
   return s;
 }
 
+ObjectSpec ClockSpec() {
+  using mocks::ClockConfig;
+  Field offset{"offset"};
+  offset.read = [](Ctx& c, const YAML::Node& n, Position p, const std::string& path, void* o) {
+    // A signed duration: "-30m" is behind the true time, "2m" ahead.
+    const bool behind = n.IsScalar() && !n.Scalar().empty() && n.Scalar()[0] == '-';
+    const YAML::Node magnitude = behind ? YAML::Node(n.Scalar().substr(1)) : n;
+    if (auto v = ReadDuration(c, magnitude, p, path, DurationBound::kNonNegative)) {
+      As<ClockConfig>(o)->offset = behind ? -*v : *v;
+    }
+  };
+  offset.schema = [](const void* d) {
+    Json s{{"type", "string"},
+           {"pattern", "^(-?(0|([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|ms|s|m|h|d)))$"}};
+    std::optional<Json> def;
+    if (d) {
+      const SimTime v = AsDefaults<ClockConfig>(d)->offset;
+      def = Json(v < 0 ? "-" + FormatDuration(-v) : FormatDuration(v));
+    }
+    return Described("How far the clock reads ahead of the true time; a leading - is behind, "
+                     "e.g. -30m.",
+                     Json{{"anyOf", Json::array({s, Json{{"const", 0}}})}}, def);
+  };
+  ObjectSpec s;
+  s.fields = {
+      offset,
+      NumberField("drift_ppm", &ClockConfig::drift_ppm, NumberBound::kAny,
+                  "How fast the clock gains on the true time, in parts per million (negative: "
+                  "it loses); between -1000 and 1000."),
+  };
+  s.post = [](Ctx& c, const std::vector<Pair>& pairs, Position pos, const std::string& path,
+              void* o) {
+    const double drift = As<ClockConfig>(o)->drift_ppm;
+    if (drift >= -1000 && drift <= 1000) return;
+    Position at = pos;
+    for (const Pair& p : pairs) {
+      if (p.key == "drift_ppm") at = p.value_pos;
+    }
+    c.Fail(at, ChildPath(path, "drift_ppm"),
+           "expected a number between -1000 and 1000, got " + FormatNumber(drift));
+  };
+  return s;
+}
+
 ObjectSpec BankSpec() {
   using mocks::BankApiConfig;
   using mocks::BankConfig;
@@ -132,6 +176,9 @@ ObjectSpec BankSpec() {
       ObjectField("webhook_faults", &BankConfig::webhook_faults, faults,
                   "Faults injected into webhook delivery."),
       ObjectField("link", &BankConfig::link, link, "The network link platform <-> bank."),
+      ObjectField("clock", &BankConfig::clock, ClockSpec(),
+                  "The bank's own clock, by which it judges consents' expiry (docs/world.md, "
+                  "\"Clocks\")."),
   };
   return bank;
 }
@@ -370,6 +417,12 @@ ObjectSpec PlatformSpec() {
       PartnersField(),
       DurationField("segment_job_every", &PlatformConfig::segment_job_every,
                     DurationBound::kPositive, "Time between ads-segment and partner-export jobs."),
+      ObjectField("clock", &PlatformConfig::clock, ClockSpec(),
+                  "The platform's own clock, by which it judges consents' expiry and its "
+                  "cache's TTL (docs/world.md, \"Clocks\")."),
+      DurationField("expiry_margin", &PlatformConfig::expiry_margin, DurationBound::kNonNegative,
+                    "The platform stops using a consent this long before its expiry by its own "
+                    "clock: at least how far that clock may be behind the true time."),
   };
   return s;
 }
@@ -410,7 +463,30 @@ Field ActionField(std::string name, ObjectSpec spec, std::string doc) {
   return f;
 }
 
+Field CrashTargetField() {
+  Field f{"target"};
+  f.read = [](Ctx& c, const YAML::Node& n, Position p, const std::string& path, void* o) {
+    std::optional<std::string> s = ReadString(c, n, p, path);
+    if (!s) return;
+    std::vector<std::string> known = c.bank_ids;
+    known.push_back("platform");
+    known.push_back("messenger");
+    if (std::find(known.begin(), known.end(), *s) == known.end()) {
+      c.Fail(p, path, "unknown target " + Quote(*s) + "; expected one of: " + JoinNames(known));
+      return;
+    }
+    As<mocks::Crash>(o)->target = *s;
+  };
+  f.schema = [](const void*) {
+    return Described("What crashes: a bank id, platform (the messenger platform's backend) or "
+                     "messenger (its chat service).",
+                     Json{{"type", "string"}});
+  };
+  return f;
+}
+
 ObjectSpec TimelineItemSpec() {
+  using mocks::Crash;
   using mocks::FraudWave;
   using mocks::GrantConsents;
   using mocks::Outage;
@@ -470,6 +546,12 @@ ObjectSpec TimelineItemSpec() {
       Required(IntegerField("cards", &FraudWave::cards, 1, kU32Max,
                             "Number of cards compromised at once.")),
   };
+  ObjectSpec crash;
+  crash.fields = {
+      Required(CrashTargetField()),
+      DurationField("down", &Crash::down, DurationBound::kPositive,
+                    "How long the process is down before it restarts."),
+  };
   ObjectSpec item;
   item.fields = {
       Required(DurationField("at", &TimelineItem::at, DurationBound::kNonNegative,
@@ -478,8 +560,11 @@ ObjectSpec TimelineItemSpec() {
       ActionField<GrantConsents>("grant_consents", grant, "Customers link their bank."),
       ActionField<Outage>("outage", outage, "A bank or the messenger fails for a while."),
       ActionField<FraudWave>("fraud_wave", wave, "Many cards of one bank are compromised."),
+      ActionField<Crash>("crash", crash,
+                         "A process crashes and restarts: it loses its working memory and keeps "
+                         "its records (docs/world.md, \"Crashes and restarts\")."),
   };
-  item.exactly_one_of = {"revoke_consents", "grant_consents", "outage", "fraud_wave"};
+  item.exactly_one_of = {"revoke_consents", "grant_consents", "outage", "fraud_wave", "crash"};
   return item;
 }
 
@@ -1082,6 +1167,9 @@ ObjectSpec PerturbSpec() {
       BoolField("knobs", &PerturbConfig::knobs,
                 "Latency medians, retry back-offs and the cache sweeper's interval are "
                 "drawn from the seed within their configured bounds."),
+      BoolField("crashes", &PerturbConfig::crashes,
+                "Crashes and restarts of the platform, each bank and the messenger are drawn "
+                "from the seed and added to the timeline; --swarm switches it on."),
   };
   return s;
 }

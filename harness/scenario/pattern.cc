@@ -13,7 +13,7 @@ const std::vector<std::string> kReasonNames = {
     "replaced",    "answered",        "not_linked", "unavailable",  "redirected_to_private",
     "bank",        "messenger",       "slow",       "errors",       "partition",
     "consent_inactive", "scope",      "wrong_subject", "no_token",  "rate_limited",
-    "outage",      "error",           "timeout"};
+    "outage",      "error",           "timeout",    "reset",        "crash"};
 
 const char* const kEndpointForms =
     "*, bank:<id>, bank:*, platform.connector, platform.cache, chat:<customer>, chat:*, "

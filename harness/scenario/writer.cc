@@ -109,6 +109,9 @@ std::string ActionYaml(const mocks::TimelineAction& action) {
     std::string operator()(const mocks::FraudWave& a) const {
       return "fraud_wave: {bank: " + Str(a.bank) + ", cards: " + std::to_string(a.cards) + "}";
     }
+    std::string operator()(const mocks::Crash& a) const {
+      return "crash: {target: " + Str(a.target) + ", down: " + Dur(a.down) + "}";
+    }
   };
   return std::visit(Visitor{}, action);
 }
@@ -232,7 +235,8 @@ std::string ScenarioToYaml(const Scenario& s) {
   }
   if (s.spec.perturb.any()) {
     y += std::string("perturb: {same_instant: ") + (s.spec.perturb.same_instant ? "true" : "false") +
-         ", knobs: " + (s.spec.perturb.knobs ? "true" : "false") + "}\n";
+         ", knobs: " + (s.spec.perturb.knobs ? "true" : "false") +
+         (s.spec.perturb.crashes ? ", crashes: true" : "") + "}\n";
   }
   if (!DefaultInvariants(s.invariants)) {
     y += "invariants:\n";

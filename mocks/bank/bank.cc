@@ -7,8 +7,14 @@ namespace bpsim::mocks {
 
 Bank::Bank(const Env* env, BankIndex index, const BankConfig& config, ConsentStore* consents,
            const LedgerView* ledger)
-    : env_(env), index_(index), config_(config), consents_(consents), ledger_(ledger) {
+    : env_(env), index_(index), config_(config), clock_(env->clock, config.clock),
+      consents_(consents), ledger_(ledger) {
   tokens_ = config_.api.rate_limit_per_s;
+}
+
+void Bank::Restart() {
+  tokens_ = config_.api.rate_limit_per_s;
+  tokens_at_ = env_->Now();
 }
 
 void Bank::SetOutage(OutageMode mode, double error_rate, std::uint32_t outage_id) {
@@ -59,7 +65,7 @@ void Bank::PublishServed(const ApiRequest& r, const ApiResponse& response, Conse
 bool Bank::MaySendAlert(ConsentId consent) const {
   if (!consents_->Exists(consent)) return false;
   const Consent& k = consents_->Get(consent);
-  return k.bank == index_ && k.UsableAt(env_->Now()) && (k.purposes & kPurposeFraudAlerts) != 0;
+  return k.bank == index_ && k.UsableAt(clock_.Now()) && (k.purposes & kPurposeFraudAlerts) != 0;
 }
 
 BankDatum Bank::Release(CustomerId subject, ConsentId consent, Category category,
@@ -117,7 +123,9 @@ void Bank::Handle(const ApiRequest& r, Rng& rng, ApiResponse* response) {
   const Consent& consent = consents_->Get(token_consent);
   SimTime now = env_->Now();
   if (!env_->defects.has(Defect::kBankSkipsConsentCheck)) {
-    if (!consent.UsableAt(now)) return Deny(r, 403, DenyReason::kConsentInactive, token_consent, response);
+    if (!consent.UsableAt(clock_.Now())) {
+      return Deny(r, 403, DenyReason::kConsentInactive, token_consent, response);
+    }
     if (consent.customer != r.subject) {
       return Deny(r, 403, DenyReason::kWrongSubject, token_consent, response);
     }

@@ -65,6 +65,9 @@ class Bank {
   void ClearOutage(std::uint32_t outage_id);
   bool HasOutage() const { return outage_id_ != 0; }
   OutageMode outage_mode() const { return outage_mode_; }
+  // The bank's process restarted after a crash (docs/world.md): its working memory,
+  // the rate limiter's bucket, starts afresh; its consents and audit log are durable.
+  void Restart();
   // During the drain, injected faults end.
   void EndFaults() { faults_enabled_ = false; }
 
@@ -82,6 +85,8 @@ class Bank {
   void set_release_observer(ReleaseObserver* observer) { observer_ = observer; }
 
   BankIndex index() const { return index_; }
+  // The bank's own clock (BankConfig::clock): it judges consents by it.
+  const LocalClock& clock() const { return clock_; }
   const BankConfig& config() const { return config_; }
   std::uint64_t audit_records() const { return audit_records_; }
   std::uint64_t requests_handled() const { return requests_handled_; }
@@ -95,6 +100,7 @@ class Bank {
   const Env* env_;
   BankIndex index_;
   BankConfig config_;
+  LocalClock clock_;
   ConsentStore* consents_;
   const LedgerView* ledger_;
   // Token bucket for the one client (the platform): capacity = one second of rate.

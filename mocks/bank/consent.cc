@@ -46,7 +46,7 @@ ConsentId ConsentStore::Create(CustomerId customer, BankIndex bank, ScopeSet sco
   c.bank = bank;
   c.scopes = scopes;
   c.purposes = purposes;
-  c.created_at = env_->Now();
+  c.created_at = BankNow(bank);
   c.expires_at = c.created_at + validity;
   consents_.push_back(c);
   ConsentId id = consents_.size() - 1;
@@ -59,7 +59,7 @@ ConsentId ConsentStore::Create(CustomerId customer, BankIndex bank, ScopeSet sco
 bool ConsentStore::Authorise(ConsentId id, std::uint64_t token_secret) {
   Consent& c = consents_[id];
   if (c.status != ConsentStatus::kAwaitingAuthorisation) return false;
-  if (env_->Now() >= c.expires_at) return false;
+  if (BankNow(c.bank) >= c.expires_at) return false;
   MoveTo(c, ConsentStatus::kAuthorised);
   c.token_secret = token_secret;
   Publish(EntryType::kConsentAuthorised, id);
@@ -84,7 +84,7 @@ bool ConsentStore::Revoke(ConsentId id, Via via) {
 
 bool ConsentStore::Expire(ConsentId id) {
   Consent& c = consents_[id];
-  if (c.status != ConsentStatus::kAuthorised || env_->Now() < c.expires_at) return false;
+  if (c.status != ConsentStatus::kAuthorised || BankNow(c.bank) < c.expires_at) return false;
   MoveTo(c, ConsentStatus::kExpired);
   Publish(EntryType::kConsentExpired, id);
   return true;
@@ -92,7 +92,7 @@ bool ConsentStore::Expire(ConsentId id) {
 
 bool ConsentStore::RecordAccess(ConsentId id, std::uint32_t per_day_limit) {
   Consent& c = consents_[id];
-  auto day = static_cast<std::uint32_t>(env_->Now() / kDay);
+  auto day = static_cast<std::uint32_t>(BankNow(c.bank) / kDay);
   if (c.day != day) {
     c.day = day;
     c.accesses_today = 0;

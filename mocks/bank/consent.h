@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "mocks/clock.h"
 #include "mocks/env.h"
 #include "sim/huge_pages.h"
 
@@ -44,6 +45,14 @@ class ConsentStore {
  public:
   explicit ConsentStore(const Env* env) : env_(env) { consents_.emplace_back(); }
 
+  // Each bank decides on its consents by its own clock (docs/world.md, "Clocks"):
+  // creation and expiry stamps, whether a consent has expired, the day of an access.
+  // Without clocks (or for a bank without one) the true time is used.
+  void SetBankClocks(std::vector<const LocalClock*> clocks) { clocks_ = std::move(clocks); }
+  SimTime BankNow(BankIndex b) const {
+    return b < clocks_.size() ? clocks_[b]->Now() : env_->Now();
+  }
+
   // Creates an AwaitingAuthorisation consent valid for `validity` from now.
   ConsentId Create(CustomerId customer, BankIndex bank, ScopeSet scopes, PurposeSet purposes,
                    SimTime validity);
@@ -73,6 +82,7 @@ class ConsentStore {
  private:
   void Publish(EntryType type, ConsentId id, std::uint8_t reason = 0);
   const Env* env_;
+  std::vector<const LocalClock*> clocks_;
   HugeVector<Consent> consents_;  // index 0 unused: id 0 means "none"; on huge pages
   HugeVector<ConsentId> latest_;  // by customer
 };

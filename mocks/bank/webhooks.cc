@@ -16,17 +16,49 @@ std::uint32_t WebhookOutbox::Allocate(const Slot& s) {
   if (!free_.empty()) {
     std::uint32_t i = free_.back();
     free_.pop_back();
+    const std::uint32_t stamp = slots_[i].stamp;
     slots_[i] = s;
+    slots_[i].stamp = stamp;
+    slots_[i].live = true;
     return i;
   }
   slots_.push_back(s);
+  slots_.back().stamp = 0;
+  slots_.back().live = true;
   return static_cast<std::uint32_t>(slots_.size() - 1);
+}
+
+void WebhookOutbox::Schedule(SimTime delay, HandlerId handler, std::uint32_t slot) {
+  sim_->After(delay, handler, slot | (std::uint64_t(slots_[slot].stamp) << 32));
+}
+
+std::int64_t WebhookOutbox::Current(std::uint64_t arg) const {
+  auto slot = static_cast<std::uint32_t>(arg & 0xffffffff);
+  return slots_[slot].stamp == std::uint32_t(arg >> 32) ? std::int64_t(slot) : -1;
 }
 
 void WebhookOutbox::Send(const Webhook& webhook) {
   Slot s;
   s.webhook = webhook;
-  OnAttempt(Allocate(s));
+  Attempt(Allocate(s));
+}
+
+void WebhookOutbox::CrashBank(BankIndex bank) {
+  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+    Slot& s = slots_[i];
+    if (!s.live || s.webhook.bank != bank || s.awaiting) continue;
+    s.stamp = ++next_stamp_;
+    if (s.duplicate) Free(i);  // a copy on the wire, lost with the connection
+  }
+}
+
+void WebhookOutbox::RestartBank(BankIndex bank) {
+  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+    Slot& s = slots_[i];
+    if (!s.live || s.webhook.bank != bank || s.awaiting || s.duplicate) continue;
+    s.stamp = ++next_stamp_;
+    Attempt(i);
+  }
 }
 
 SimTime WebhookOutbox::Backoff(const Slot& s) const {
@@ -50,13 +82,17 @@ void WebhookOutbox::Publish(EntryType type, const Slot& s) {
   env_->Emit(e);
 }
 
-void WebhookOutbox::OnAttempt(std::uint64_t index) {
-  auto i = static_cast<std::uint32_t>(index);
+void WebhookOutbox::OnAttempt(std::uint64_t arg) {
+  const std::int64_t slot = Current(arg);
+  if (slot >= 0) Attempt(static_cast<std::uint32_t>(slot));
+}
+
+void WebhookOutbox::Attempt(std::uint32_t i) {
   BankIndex b = slots_[i].webhook.bank;
+  if (network_->BankDown(b)) return;  // RestartBank attempts it again
   if (network_->BankUnavailable(b)) {
     // The bank's own sender is down with the rest of it: try again later.
-    Slot& s = slots_[i];
-    sim_->After(Backoff(s), attempt_, i);
+    Schedule(Backoff(slots_[i]), attempt_, i);
     return;
   }
   Slot& s = slots_[i];
@@ -80,7 +116,7 @@ void WebhookOutbox::OnAttempt(std::uint64_t index) {
   bool dropped = network_->BankPartitioned(b) || network_->MessengerPartitioned() ||
                  (faulty && faults.drop > 0 && rng_.Bernoulli(faults.drop));
   if (dropped) {
-    sim_->After(Backoff(s), attempt_, i);
+    Schedule(Backoff(s), attempt_, i);
     return;
   }
   SimTime delay = faulty ? static_cast<SimTime>(rng_.LogNormal(double(faults.delay.median),
@@ -90,18 +126,20 @@ void WebhookOutbox::OnAttempt(std::uint64_t index) {
     // Held back long enough for later webhooks to overtake it.
     delay += static_cast<SimTime>((5 + rng_.Below(20)) * double(faults.delay.median));
   }
-  sim_->After(std::max<SimTime>(delay, 1), arrive_, i);
+  Schedule(std::max<SimTime>(delay, 1), arrive_, i);
   if (faulty && faults.duplicate > 0 && rng_.Bernoulli(faults.duplicate)) {
     Slot copy = s;
     copy.duplicate = true;
     SimTime extra = static_cast<SimTime>(rng_.Exponential(double(faults.delay.median))) + 1;
     std::uint32_t j = Allocate(copy);
-    sim_->After(std::max<SimTime>(delay, 1) + extra, arrive_, j);
+    Schedule(std::max<SimTime>(delay, 1) + extra, arrive_, j);
   }
 }
 
-void WebhookOutbox::OnArrive(std::uint64_t index) {
-  auto i = static_cast<std::uint32_t>(index);
+void WebhookOutbox::OnArrive(std::uint64_t arg) {
+  const std::int64_t slot = Current(arg);
+  if (slot < 0) return;  // sent by a bank process that crashed since: lost
+  auto i = static_cast<std::uint32_t>(slot);
   Slot s = slots_[i];
   WebhookAnswer answer = receiver_->OnWebhook(s.webhook, s.attempt, i);
   if (answer == WebhookAnswer::kPending) {
@@ -112,7 +150,7 @@ void WebhookOutbox::OnArrive(std::uint64_t index) {
     Free(i);
     return;
   }
-  sim_->After(Backoff(s), attempt_, i);
+  Schedule(Backoff(s), attempt_, i);
 }
 
 void WebhookOutbox::Settle(std::uint32_t ticket, bool accepted) {
@@ -124,7 +162,7 @@ void WebhookOutbox::Settle(std::uint32_t ticket, bool accepted) {
     Free(ticket);
     return;
   }
-  sim_->After(Backoff(s), attempt_, ticket);
+  Schedule(Backoff(s), attempt_, ticket);
 }
 
 }  // namespace bpsim::mocks

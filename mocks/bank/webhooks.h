@@ -60,18 +60,36 @@ class WebhookOutbox {
 
   std::uint64_t pending() const { return slots_.size() - free_.size(); }
 
+  // Bank `bank` crashed (docs/world.md, "Crashes and restarts"): its outbox is durable,
+  // but every attempt on the wire is lost with the connection (the platform never
+  // sees it) and its retry timers are gone. At RestartBank every webhook it still owes
+  // is attempted again at once.
+  void CrashBank(BankIndex bank);
+  void RestartBank(BankIndex bank);
+
  private:
   struct Slot {
     Webhook webhook;
     std::uint32_t attempt = 0;
     bool duplicate = false;  // an extra copy made by the network; never retried
     bool awaiting = false;   // delivered, the receiver's answer is pending
+    bool live = false;       // not free
+    // Events carry (slot, stamp); a crash gives the slot a new stamp, so the events
+    // of the lost process find it changed and do nothing. Kept across reuse.
+    std::uint32_t stamp = 0;
   };
-  void OnAttempt(std::uint64_t slot);
-  void OnArrive(std::uint64_t slot);
+  void OnAttempt(std::uint64_t arg);  // slot | stamp << 32
+  void OnArrive(std::uint64_t arg);
+  void Attempt(std::uint32_t slot);
+  void Schedule(SimTime delay, HandlerId handler, std::uint32_t slot);
+  // The slot an event names, or -1 if its stamp is stale.
+  std::int64_t Current(std::uint64_t arg) const;
   SimTime Backoff(const Slot& s) const;
   std::uint32_t Allocate(const Slot& s);
-  void Free(std::uint32_t slot) { free_.push_back(slot); }
+  void Free(std::uint32_t slot) {
+    slots_[slot].live = false;
+    free_.push_back(slot);
+  }
   void Publish(EntryType type, const Slot& s);
 
   const Env* env_;
@@ -81,6 +99,7 @@ class WebhookOutbox {
   Rng rng_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
+  std::uint32_t next_stamp_ = 0;
   HandlerId attempt_, arrive_;
 };
 

@@ -73,12 +73,20 @@ void DatumCache::PurgeConsent(CustomerId c, ConsentId consent, PurgeReason reaso
   }
 }
 
-void DatumCache::Sweep(SimTime ttl, bool skip) {
-  const SimTime now = env_->Now();
+void DatumCache::PurgeAll(PurgeReason reason) {
+  const auto customers = static_cast<CustomerId>(slots_.size() / kCacheSlots);
+  for (CustomerId c = 0; c < customers && items_ > 0; ++c) {
+    for (int slot = 0; slot < kCacheSlots; ++slot) Purge(c, slot, reason);
+  }
+  expiries_.clear();
+}
+
+void DatumCache::Sweep(SimTime ttl, bool skip, const LocalClock& clock) {
+  const SimTime now = clock.Now();
   // Each expiry reads a random customer's slot: prefetch the slot of the expiry
   // kAhead places on, so the reads overlap.
   constexpr std::size_t kAhead = 8;
-  while (!expiries_.empty() && expiries_.front().put_at + ttl <= now) {
+  while (!expiries_.empty() && clock.Local(expiries_.front().put_at) + ttl <= now) {
     if (expiries_.size() > kAhead) {
       const Expiry& far = expiries_[kAhead];
       __builtin_prefetch(&at(far.customer, far.slot));

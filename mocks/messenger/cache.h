@@ -14,6 +14,7 @@
 #include <deque>
 
 #include "mocks/bank/consent.h"
+#include "mocks/clock.h"
 #include "mocks/env.h"
 #include "mocks/provenance.h"
 #include "sim/huge_pages.h"
@@ -43,11 +44,15 @@ class DatumCache {
   void Purge(CustomerId c, int slot, PurgeReason reason);
   // Purges every item of `c` cached under `consent`.
   void PurgeConsent(CustomerId c, ConsentId consent, PurgeReason reason);
+  // The platform crashed: every item is gone (published as purges with reason
+  // crash, customer by customer), and so is the expiry FIFO.
+  void PurgeAll(PurgeReason reason);
 
-  // The sweeper's round at Now(): takes every item put at or before Now() - ttl off
-  // the expiry FIFO and purges it (if it is still the item that was put then),
-  // unless `skip` (the platform.cache_never_expires defect) leaves it where it is.
-  void Sweep(SimTime ttl, bool skip);
+  // The sweeper's round: takes every item that `clock` (the platform's own) says is at
+  // least `ttl` old off the expiry FIFO and purges it (if it is still the item that
+  // was put then), unless `skip` (the platform.cache_never_expires defect) leaves it
+  // where it is. Put times are kept in true time; their age is read on `clock`.
+  void Sweep(SimTime ttl, bool skip, const LocalClock& clock);
 
  private:
   struct Slot {

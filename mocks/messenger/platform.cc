@@ -17,7 +17,8 @@ constexpr int kAccountsSlot = 0, kBalanceSlot = 1;
 
 Platform::Platform(const Env* env, Simulator* sim, const PlatformConfig& config,
                    std::uint32_t customers, Network* network, ConsentStore* consents)
-    : env_(env), sim_(sim), config_(config), network_(network), consents_(consents),
+    : env_(env), sim_(sim), config_(config), clock_(sim, config.clock), network_(network),
+      consents_(consents),
       rng_(env->Stream("platform")), links_(customers), cache_(env, customers),
       backoff_until_(network->bank_count(), 0), data_(&links_, &cache_, &balance_checks_),
       sinks_(env) {
@@ -38,19 +39,73 @@ Platform::Platform(const Env* env, Simulator* sim, const PlatformConfig& config,
 void Platform::Start(SimTime end_of_run) {
   end_of_run_ = end_of_run;
   started_ = true;
-  sim_->After(config_.cache_sweep_every, sweep_);
-  for (std::size_t i = 0; i < jobs_.size(); ++i) sim_->After(jobs_[i].first, job_, i);
+  sim_->After(config_.cache_sweep_every, sweep_, Stamp(0));
+  for (std::size_t i = 0; i < jobs_.size(); ++i) sim_->After(jobs_[i].first, job_, Stamp(i));
 }
 
 void Platform::AddJob(std::unique_ptr<PlatformJob> job, SimTime first, SimTime every) {
   jobs_.push_back(Job{std::move(job), first, every});
-  if (started_) sim_->After(first, job_, jobs_.size() - 1);
+  if (started_ && !down_) sim_->After(first, job_, Stamp(jobs_.size() - 1));
 }
 
-void Platform::OnJob(std::uint64_t index) {
+void Platform::OnJob(std::uint64_t arg) {
+  if (!Current(arg)) return;
+  const std::uint32_t index = arg & 0xffffffff;
   Job& j = jobs_[index];
   j.job->Run(data_, sinks_);
-  if (!draining_) sim_->After(j.every, job_, index);
+  if (!draining_) sim_->After(j.every, job_, Stamp(index));
+}
+
+// ---- Crash and restart --------------------------------------------------------------
+
+void Platform::Crash() {
+  if (down_) return;
+  down_ = true;
+  ++incarnation_;
+  // platform.acks_revocation_before_persisting: the ends acknowledged since the last
+  // hourly checkpoint were never written; the database still has the links active.
+  const SimTime checkpoint = sim_->Now() / kHour * kHour;
+  for (auto it = unpersisted_.rbegin(); it != unpersisted_.rend(); ++it) {
+    Link& link = links_[it->customer];
+    if (it->acked_at < checkpoint || link.consent != it->before.consent ||
+        link.state != LinkState::kEnded) {
+      continue;
+    }
+    const std::uint32_t generation = link.generation;
+    link = it->before;
+    link.generation = generation;
+  }
+  unpersisted_.clear();
+  // Working memory: the cache, the back-offs; every timer and request in flight is
+  // the old process's (links' generations move on, events carry the incarnation).
+  cache_.PurgeAll(PurgeReason::kCrash);
+  std::fill(backoff_until_.begin(), backoff_until_.end(), 0);
+  for (Link& link : links_) ++link.generation;
+}
+
+void Platform::Restart() {
+  if (!down_) return;
+  down_ = false;
+  // Active links are polled again, spread over a minute so that the restart does
+  // not send every poll at once, and their expiry is watched again.
+  Rng spread = env_->Stream("platform.restart", incarnation_);
+  for (CustomerId c = 0; c < links_.size(); ++c) {
+    if (links_[c].state != LinkState::kActive) continue;
+    WatchExpiry(c);
+    if (!draining_) SchedulePoll(c, kFirstFetchDelay + SimTime(spread.Below(kMinute)));
+  }
+  sim_->After(config_.cache_sweep_every, sweep_, Stamp(0));
+  if (!draining_) {
+    for (std::size_t i = 0; i < jobs_.size(); ++i) sim_->After(jobs_[i].first, job_, Stamp(i));
+  }
+  for (std::uint32_t slot = 0; slot < alerts_.size(); ++slot) {
+    if (!alerts_[slot].live) continue;
+    alerts_[slot].attempt = 0;
+    DeliverAlert(slot);
+  }
+  const std::vector<ConsentId> owed = std::move(deletes_owed_);
+  deletes_owed_.clear();
+  for (ConsentId consent : owed) SendDelete(consent);
 }
 
 // ---- Linking and consent notices -------------------------------------------------
@@ -77,12 +132,24 @@ void Platform::OnAuthorised(CustomerId c, ConsentId consent) {
   link.state = LinkState::kActive;
   link.tx_window_start = std::max<SimTime>(0, sim_->Now() - kInitialTransactionWindow);
   ++link.generation;
-  std::uint64_t gen_arg = c | (std::uint64_t(link.generation) << 32);
-  // The connector stops using a consent at its expiry (Fetch checks it); the cache
-  // sweeper notices expired links and purges their data on its next round.
-  SimTime notice = std::max(link.expires_at, sim_->Now()) + config_.cache_sweep_every;
-  if (notice <= end_of_run_) sim_->At(notice, expiry_known_, gen_arg);
+  WatchExpiry(c);
   SchedulePoll(c, kFirstFetchDelay);
+}
+
+SimTime Platform::Cutoff(const Link& link) const {
+  // platform.trusts_own_clock: the connector reads its clock as if it were exact.
+  if (env_->defects.has(Defect::kTrustsOwnClock)) return link.expires_at;
+  return link.expires_at - config_.expiry_margin;
+}
+
+void Platform::WatchExpiry(CustomerId c) {
+  const Link& link = links_[c];
+  std::uint64_t gen_arg = c | (std::uint64_t(link.generation) << 32);
+  // The connector stops using a consent at its cutoff (Fetch checks it); the cache
+  // sweeper notices expired links and purges their data on its next round.
+  SimTime notice =
+      std::max(clock_.TrueTimeOf(Cutoff(link)), sim_->Now()) + config_.cache_sweep_every;
+  if (notice <= end_of_run_) sim_->At(notice, expiry_known_, gen_arg);
 }
 
 void Platform::OnRejected(CustomerId c, ConsentId consent) {
@@ -131,25 +198,40 @@ void Platform::SendDelete(ConsentId consent) {
   e.consent = consent;
   e.ref = next_request_id_++;
   env_->Emit(e);
+  // Owed until it took effect: a DELETE is a record, sent again after a crash.
+  if (std::find(deletes_owed_.begin(), deletes_owed_.end(), consent) == deletes_owed_.end()) {
+    deletes_owed_.push_back(consent);
+  }
   // DELETE /account-access-consents/{id}: it takes effect at the bank after the
   // link's latency, or is retried while the bank cannot be reached.
   if (network_->BankUnavailable(k.bank) || network_->BankPartitioned(k.bank) ||
       network_->MessengerPartitioned()) {
-    sim_->After(kDeleteRetry, delete_consent_, consent | (1ULL << 63));
+    sim_->After(kDeleteRetry, delete_consent_, Stamp(consent) | (1ULL << 63));
     return;
   }
   const LatencyConfig& l = network_->bank(k.bank).config().api.latency;
   sim_->After(static_cast<SimTime>(rng_.LogNormal(double(l.median), double(l.p99))) / 2 + 1,
-              delete_consent_, consent);
+              delete_consent_, Stamp(consent));
 }
 
 void Platform::OnDeleteConsent(std::uint64_t arg) {
-  ConsentId consent = arg & ~(1ULL << 63);
+  const ConsentId consent = arg & 0xffffffff;
   if (arg >> 63) {
-    SendDelete(consent);  // a retry: send again
+    if (Current(arg)) SendDelete(consent);  // a retry: send again
+    return;
+  }
+  // The request reached the bank, whichever process sent it.
+  if (network_->BankDown(consents_->Get(consent).bank)) {
+    // Nobody there: the platform's request times out and it tries again.
+    if (Current(arg)) {
+      sim_->After(kDeleteRetry, delete_consent_, Stamp(consent) | (1ULL << 63));
+    }
     return;
   }
   consents_->Revoke(consent, Via::kMessenger);
+  if (!Current(arg)) return;  // the answer went to a process that is gone
+  deletes_owed_.erase(std::remove(deletes_owed_.begin(), deletes_owed_.end(), consent),
+                      deletes_owed_.end());
 }
 
 // ---- Fetching ---------------------------------------------------------------------
@@ -198,8 +280,9 @@ void Platform::OnRetryFetch(std::uint64_t arg) {
 void Platform::Fetch(CustomerId c, Category category, RequestReason reason, std::int64_t check,
                      bool in_group, std::uint32_t chat) {
   Link& link = links_[c];
-  if (sim_->Now() >= link.expires_at && !env_->defects.has(Defect::kIgnoresRevocation)) {
-    // Never ask under a consent past the expiry the platform itself requested.
+  if (clock_.Now() >= Cutoff(link) && !env_->defects.has(Defect::kIgnoresRevocation)) {
+    // Never ask under a consent past the expiry the platform itself requested, by its
+    // own clock less the margin for that clock's error.
     if (check >= 0) Reply(c, std::uint64_t(check), ChatEndpoint(c), ReplyKind::kNotLinked);
     return;
   }
@@ -215,6 +298,7 @@ void Platform::Fetch(CustomerId c, Category category, RequestReason reason, std:
   r.customer = c;
   r.reason = reason;
   r.link_generation = link.generation;
+  r.incarnation = incarnation_;
   r.balance_check = check;
   r.check_in_group = in_group;
   r.check_chat = chat;
@@ -234,6 +318,8 @@ void Platform::Fetch(CustomerId c, Category category, RequestReason reason, std:
 }
 
 void Platform::OnApiResponse(const InFlightRequest& r, const ApiResponse& response) {
+  // An answer to a process that crashed since: nobody is waiting for it.
+  if (down_ || r.incarnation != incarnation_) return;
   SimTime now = sim_->Now();
   TraceEntry e;
   e.type = EntryType::kApiResponse;
@@ -292,11 +378,12 @@ void Platform::OnApiResponse(const InFlightRequest& r, const ApiResponse& respon
 
 // ---- Cache --------------------------------------------------------------------------
 
-void Platform::OnSweep(std::uint64_t) {
+void Platform::OnSweep(std::uint64_t arg) {
+  if (!Current(arg)) return;
   // platform.cache_never_expires: the sweep takes each due item off its queue and
   // skips it.
-  cache_.Sweep(config_.cache_ttl, env_->defects.has(Defect::kCacheNeverExpires));
-  sim_->After(config_.cache_sweep_every, sweep_);
+  cache_.Sweep(config_.cache_ttl, env_->defects.has(Defect::kCacheNeverExpires), clock_);
+  sim_->After(config_.cache_sweep_every, sweep_, Stamp(0));
 }
 
 // ---- Balance questions --------------------------------------------------------------
@@ -324,12 +411,18 @@ void Platform::OnBalanceCheck(CustomerId c, bool in_group, std::uint32_t group) 
   e.subject = c;
   e.ref = check;
   env_->Emit(e);
+  if (down_) {
+    // The messenger is up but the platform's backend is not: "try again later".
+    Reply(c, check, asked_in, ReplyKind::kUnavailable);
+    return;
+  }
   const Link& link = links_[c];
   if (link.state != LinkState::kActive || !(link.scopes & kScopeBalances)) {
     Reply(c, check, asked_in, ReplyKind::kNotLinked);
     return;
   }
-  if (cache_.Has(c, kBalanceSlot) && sim_->Now() - cache_.put_at(c, kBalanceSlot) < config_.cache_ttl &&
+  if (cache_.Has(c, kBalanceSlot) &&
+      clock_.Now() - clock_.Local(cache_.put_at(c, kBalanceSlot)) < config_.cache_ttl &&
       cache_.consent(c, kBalanceSlot) == link.consent) {
     ShowBalance(cache_.Get(c, kBalanceSlot), check, in_group, group);
     return;
@@ -359,6 +452,7 @@ void Platform::ShowBalance(const BankDatum& balance, std::uint64_t check, bool i
 // ---- Fraud alert relay --------------------------------------------------------------
 
 WebhookAnswer Platform::OnWebhook(const Webhook& w, std::uint32_t attempt, std::uint32_t) {
+  if (down_) return WebhookAnswer::kRefused;  // connection refused: the bank retries
   TraceEntry e;
   e.type = EntryType::kWebhookReceived;
   e.from = BankEndpoint(w.bank);
@@ -371,7 +465,14 @@ WebhookAnswer Platform::OnWebhook(const Webhook& w, std::uint32_t attempt, std::
   e.value = attempt;
   env_->Emit(e);
   if (w.kind == WebhookKind::kConsentRevoked) {
+    const Link before = links_[w.customer];
     ConsentEnded(w.customer, w.consent, PurgeReason::kRevocation);
+    // platform.acks_revocation_before_persisting: the end is acknowledged while it is
+    // only in memory, to be written at the next hourly checkpoint.
+    if (env_->defects.has(Defect::kAcksRevocationBeforePersisting) &&
+        before.state != links_[w.customer].state) {
+      unpersisted_.push_back(Unpersisted{w.customer, before, sim_->Now()});
+    }
     return WebhookAnswer::kAccepted;
   }
   if (!alerts_seen_.insert(w.ref).second) return WebhookAnswer::kAccepted;  // a duplicate: acknowledged, not shown
@@ -383,7 +484,7 @@ WebhookAnswer Platform::OnWebhook(const Webhook& w, std::uint32_t attempt, std::
     slot = static_cast<std::uint32_t>(alerts_.size());
     alerts_.emplace_back();
   }
-  alerts_[slot] = PendingAlert{w, 0, false};
+  alerts_[slot] = PendingAlert{w, 0, false, true, 0};
   DeliverAlert(slot);
   return WebhookAnswer::kAccepted;
 }
@@ -393,7 +494,8 @@ void Platform::DeliverAlert(std::uint32_t slot) {
   ++a.attempt;
   if (network_->ChatDeliveryFails(rng_)) {
     if (env_->defects.has(Defect::kDropsAlertsDuringOutage)) {
-      free_alerts_.push_back(slot);  // the bug: an undeliverable alert is discarded
+      a.live = false;  // the bug: an undeliverable alert is discarded
+      free_alerts_.push_back(slot);
       return;
     }
     if (!a.queued) {
@@ -409,19 +511,32 @@ void Platform::DeliverAlert(std::uint32_t slot) {
     }
     SimTime wait = config_.alert_retry.initial;
     for (std::uint32_t i = 1; i < a.attempt && wait < config_.alert_retry.max; ++i) wait *= 2;
-    sim_->After(std::min(wait, config_.alert_retry.max), alert_retry_, slot);
+    sim_->After(std::min(wait, config_.alert_retry.max), alert_retry_, Stamp(slot));
     return;
   }
   SimTime delay = network_->ChatDelay(rng_);
   if (delay > 0) {
-    sim_->After(delay, alert_show_, slot);
+    a.messenger_epoch = network_->messenger_epoch();
+    sim_->After(delay, alert_show_, Stamp(slot));
     return;
   }
   ShowAlert(slot);
 }
 
-void Platform::OnAlertRetry(std::uint64_t slot) { DeliverAlert(static_cast<std::uint32_t>(slot)); }
-void Platform::OnAlertShow(std::uint64_t slot) { ShowAlert(static_cast<std::uint32_t>(slot)); }
+void Platform::OnAlertRetry(std::uint64_t arg) {
+  if (Current(arg)) DeliverAlert(static_cast<std::uint32_t>(arg & 0xffffffff));
+}
+
+void Platform::OnAlertShow(std::uint64_t arg) {
+  if (!Current(arg)) return;
+  const auto slot = static_cast<std::uint32_t>(arg & 0xffffffff);
+  // The messenger crashed while delivering it: the delivery is lost, try again.
+  if (alerts_[slot].messenger_epoch != network_->messenger_epoch()) {
+    DeliverAlert(slot);
+    return;
+  }
+  ShowAlert(slot);
+}
 
 void Platform::ShowAlert(std::uint32_t slot) {
   const Webhook& w = alerts_[slot].webhook;
@@ -437,6 +552,7 @@ void Platform::ShowAlert(std::uint32_t slot) {
   shown.ref = w.ref;
   shown.value = w.detected_at;
   env_->Emit(shown);
+  alerts_[slot].live = false;
   free_alerts_.push_back(slot);
 }
 

@@ -9,9 +9,12 @@
 // never a hand-written trace entry. Every bank datum the platform holds carries its
 // provenance (mocks/provenance.h), and every flow's labels are computed from it.
 //
-// State: the platform's records (the link table, the alert ids seen) are what a
-// real platform keeps in its database; the cache, the Retry-After back-offs, the
-// relay's pending alerts and the jobs' progress are its working memory.
+// State (docs/world.md, "Crashes and restarts"): the platform's records - the link
+// table with its tokens, the alert ids seen, the alerts accepted and not yet shown,
+// the DELETEs owed to banks - are what a real platform keeps in its database and
+// survive a crash; the cache, the Retry-After back-offs, requests in flight, every
+// timer (polls, retries, sweeps, jobs) and the relay's retry schedule are its
+// working memory and are gone.
 
 #include <cstdint>
 #include <memory>
@@ -64,6 +67,15 @@ class Platform final : public ApiClient, public PlatformPort {
                           std::uint32_t ticket) override;
 
   const Link& link(CustomerId c) const override { return links_[c]; }
+  bool Down() const override { return down_; }
+
+  // The process crashes: its working memory is lost (the cache's items are purged
+  // with reason crash), its timers and requests in flight die with it, webhooks are
+  // refused until Restart. Restart reads the records back and resumes: every active
+  // link is polled again and its expiry watched, pending alerts are delivered anew,
+  // DELETEs owed are sent again, the sweeper and the jobs start over.
+  void Crash();
+  void Restart();
   const DatumCache& cache() const { return cache_; }
   std::uint64_t requests_sent() const { return requests_sent_; }
 
@@ -74,9 +86,18 @@ class Platform final : public ApiClient, public PlatformPort {
   void OnExpiryKnown(std::uint64_t arg);   // customer | generation << 32
   void OnSweep(std::uint64_t);
   void OnJob(std::uint64_t index);
-  void OnAlertRetry(std::uint64_t slot);
-  void OnAlertShow(std::uint64_t slot);
-  void OnDeleteConsent(std::uint64_t consent);
+  void OnAlertRetry(std::uint64_t arg);   // slot | incarnation << 32
+  void OnAlertShow(std::uint64_t arg);    // slot | incarnation << 32
+  void OnDeleteConsent(std::uint64_t arg);  // consent | incarnation << 32 | retry << 63
+  // Whether an event stamped with `arg`'s incarnation (bits 32..62) is of this process.
+  bool Current(std::uint64_t arg) const {
+    return std::uint32_t((arg >> 32) & 0x7fffffff) == incarnation_;
+  }
+  std::uint64_t Stamp(std::uint64_t low) const { return low | (std::uint64_t(incarnation_) << 32); }
+  void WatchExpiry(CustomerId c);
+  // The reading of the platform's clock at which it stops using the link's consent:
+  // its expiry less expiry_margin (platform.trusts_own_clock: the expiry itself).
+  SimTime Cutoff(const Link& link) const;
 
   void Fetch(CustomerId c, Category category, RequestReason reason, std::int64_t check = -1,
              bool in_group = false, std::uint32_t chat = 0);
@@ -95,6 +116,16 @@ class Platform final : public ApiClient, public PlatformPort {
     Webhook webhook;
     std::uint32_t attempt = 0;
     bool queued = false;
+    bool live = false;                  // accepted and not yet shown (a record)
+    std::uint32_t messenger_epoch = 0;  // of the chat delivery in progress
+  };
+  // platform.acks_revocation_before_persisting: a link ended by a revocation webhook,
+  // acknowledged while the change is only in memory; it reaches the database at
+  // the next hourly checkpoint.
+  struct Unpersisted {
+    CustomerId customer;
+    Link before;
+    SimTime acked_at;
   };
 
   struct Job {
@@ -105,6 +136,7 @@ class Platform final : public ApiClient, public PlatformPort {
   const Env* env_;
   Simulator* sim_;
   PlatformConfig config_;
+  LocalClock clock_;  // the platform's own (docs/world.md, "Clocks")
   Network* network_;
   ConsentStore* consents_;
   Rng rng_;
@@ -112,12 +144,14 @@ class Platform final : public ApiClient, public PlatformPort {
   // The platform's records.
   HugeVector<Link> links_;  // per customer, read at random: on huge pages
   std::unordered_set<std::uint64_t> alerts_seen_;  // de-duplication by alert id
+  std::vector<PendingAlert> alerts_;               // the relay's accepted alerts
+  std::vector<ConsentId> deletes_owed_;            // DELETEs sent, not yet answered
 
   // Working memory.
   DatumCache cache_;
   std::vector<SimTime> backoff_until_;  // per bank: honouring Retry-After
-  std::vector<PendingAlert> alerts_;
   std::vector<std::uint32_t> free_alerts_;
+  std::vector<Unpersisted> unpersisted_;
   std::vector<Job> jobs_;
   std::uint64_t next_request_id_ = 1;
   std::uint64_t next_check_id_ = 1;
@@ -128,6 +162,8 @@ class Platform final : public ApiClient, public PlatformPort {
   SimTime end_of_run_ = kSimTimeMax;
   bool started_ = false;
   bool draining_ = false;
+  bool down_ = false;
+  std::uint32_t incarnation_ = 0;  // the process: bumps at every crash
   HandlerId poll_, retry_fetch_, expiry_known_, sweep_, job_, alert_retry_, alert_show_,
       delete_consent_;
 };

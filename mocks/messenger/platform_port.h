@@ -54,6 +54,10 @@ class PlatformPort : public WebhookReceiver {
   // A customer asks for their balance in their chat or in group `group`.
   virtual void OnBalanceCheck(CustomerId c, bool in_group, std::uint32_t group) = 0;
 
+  // Whether the platform's process is down (crashed, not yet restarted). Only the
+  // simulated platform crashes; the world holds back what customers do meanwhile.
+  virtual bool Down() const { return false; }
+
   virtual const Link& link(CustomerId c) const = 0;
   bool HasLinkInProgress(CustomerId c) const {
     LinkState s = link(c).state;

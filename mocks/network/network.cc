@@ -6,7 +6,8 @@ namespace bpsim::mocks {
 
 Network::Network(const Env* env, Simulator* sim, std::vector<Bank*> banks)
     : sim_(sim), banks_(std::move(banks)), rng_(env->Stream("network")),
-      bank_outages_(banks_.size()) {
+      bank_outages_(banks_.size()), bank_down_(banks_.size(), false),
+      bank_epoch_(banks_.size(), 0) {
   for (const Bank* b : banks_) {
     const LatencyConfig& l = b->config().api.latency;
     latency_.push_back(LogNormalParams::Of(double(l.median), double(l.p99)));
@@ -46,6 +47,7 @@ SimTime Network::DrawLatency(BankIndex b) {
 
 void Network::SendRequest(InFlightRequest r) {
   r.sent_at = sim_->Now();
+  r.bank_epoch = bank_epoch_[r.bank];
   r.latency = DrawLatency(r.bank);
   const NetworkLinkConfig& link = banks_[r.bank]->config().link;
   bool lost = BankPartitioned(r.bank) || MessengerPartitioned() ||
@@ -75,6 +77,16 @@ void Network::OnArriveAtBank(std::uint64_t s) {
   Slot& entry = slots_[slot];
   InFlightRequest& req = entry.request;
   Bank& bank = *banks_[req.bank];
+  if (bank_down_[req.bank] || req.bank_epoch != bank_epoch_[req.bank]) {
+    // Nobody there to answer: lost like a dropped request (the platform times out).
+    if (req.lost) {
+      Release(slot);
+      return;
+    }
+    req.lost = true;
+    sim_->At(std::max(sim_->Now(), req.sent_at + bank.config().link.timeout), timeout_, slot);
+    return;
+  }
   bank.Handle(req.request, rng_, &entry.response);
   if (req.lost) {  // the platform has given up or will before the answer arrives
     Release(slot);
@@ -97,7 +109,17 @@ void Network::Release(std::uint32_t slot) {
 
 void Network::OnAnswerArrives(std::uint64_t s) {
   auto slot = static_cast<std::uint32_t>(s);
-  client_->OnApiResponse(slots_[slot].request, slots_[slot].response);
+  const InFlightRequest& req = slots_[slot].request;
+  if (req.bank_epoch != bank_epoch_[req.bank]) {
+    // The bank crashed after answering, before the answer arrived: the connection
+    // is gone and the answer with it.
+    ApiResponse reset;
+    reset.status = 0;
+    reset.reason = DenyReason::kReset;
+    client_->OnApiResponse(req, reset);
+  } else {
+    client_->OnApiResponse(req, slots_[slot].response);
+  }
   Release(slot);
 }
 
@@ -137,17 +159,18 @@ bool Network::BankPartitioned(BankIndex b) const {
 }
 bool Network::BankUnavailable(BankIndex b) const {
   const OutageState& o = bank_outages_[b];
-  return faults_enabled_ && o.active && o.mode == OutageMode::kUnavailable;
+  return bank_down_[b] || (faults_enabled_ && o.active && o.mode == OutageMode::kUnavailable);
 }
 bool Network::MessengerChatDown() const {
-  return faults_enabled_ && messenger_outage_.active &&
-         messenger_outage_.mode == OutageMode::kUnavailable;
+  return messenger_down_ || (faults_enabled_ && messenger_outage_.active &&
+                             messenger_outage_.mode == OutageMode::kUnavailable);
 }
 bool Network::MessengerPartitioned() const {
   return faults_enabled_ && messenger_outage_.active &&
          messenger_outage_.mode == OutageMode::kPartition;
 }
 bool Network::ChatDeliveryFails(Rng& rng) const {
+  if (messenger_down_) return true;
   if (!faults_enabled_ || !messenger_outage_.active) return false;
   if (messenger_outage_.mode == OutageMode::kUnavailable) return true;
   if (messenger_outage_.mode == OutageMode::kErrors) return rng.Bernoulli(messenger_outage_.rate);
@@ -159,6 +182,21 @@ SimTime Network::ChatDelay(Rng& rng) const {
   }
   const LatencyConfig& l = messenger_outage_.latency;
   return static_cast<SimTime>(rng.LogNormal(double(l.median), double(l.p99)));
+}
+
+void Network::CrashBank(BankIndex b) {
+  bank_down_[b] = true;
+  ++bank_epoch_[b];
+}
+
+void Network::RestartBank(BankIndex b) {
+  bank_down_[b] = false;
+  banks_[b]->Restart();
+}
+
+void Network::CrashMessenger() {
+  messenger_down_ = true;
+  ++messenger_epoch_;
 }
 
 void Network::EndFaults() {

@@ -13,6 +13,9 @@
 //   messenger slow     chat delivery takes the extra latency
 //   messenger errors   a fraction `rate` of chat deliveries fail
 //   messenger partition the platform's backend is cut off from every bank
+//
+// A crash (CrashBank, CrashMessenger) is not an outage: it holds until the restart,
+// whatever the drain does to faults, and the world restarts it at the drain.
 
 #include <cstdint>
 #include <vector>
@@ -32,6 +35,8 @@ struct InFlightRequest {
   SimTime sent_at = 0;
   SimTime latency = 0;           // drawn round trip
   std::uint32_t link_generation = 0;
+  std::uint32_t incarnation = 0;    // the platform process that sent it (Platform::Crash)
+  std::uint32_t bank_epoch = 0;     // the bank's crash count when it was sent
   std::int64_t balance_check = -1;  // the check waiting for this answer, or -1
   std::uint32_t check_chat = 0;     // where that check was asked (group id or customer)
   bool check_in_group = false;
@@ -74,6 +79,21 @@ class Network {
   bool ChatDeliveryFails(Rng& rng) const;
   // Extra delay for a chat delivery (messenger slow), 0 otherwise.
   SimTime ChatDelay(Rng& rng) const;
+
+  // Crashes (docs/world.md, "Crashes and restarts"). A crashed bank answers nothing:
+  // a request that reaches it is lost (the platform times out), and the answer to
+  // one sent before the crash that has not reached the platform yet is lost with the
+  // connection (the platform sees status 0, reason reset). A crashed messenger is
+  // like chats being unavailable, and every chat delivery in progress is lost.
+  void CrashBank(BankIndex b);
+  void RestartBank(BankIndex b);
+  bool BankDown(BankIndex b) const { return bank_down_[b]; }
+  void CrashMessenger();
+  void RestartMessenger() { messenger_down_ = false; }
+  bool MessengerDown() const { return messenger_down_; }
+  // Counts the messenger's crashes: a chat delivery handed over in an earlier epoch
+  // was lost.
+  std::uint32_t messenger_epoch() const { return messenger_epoch_; }
   // Ends every fault: outages, loss and injected errors (the drain).
   void EndFaults();
   bool faults_enabled() const { return faults_enabled_; }
@@ -99,6 +119,10 @@ class Network {
   std::vector<OutageState> bank_outages_;
   OutageState messenger_outage_;
   bool faults_enabled_ = true;
+  std::vector<bool> bank_down_;
+  std::vector<std::uint32_t> bank_epoch_;  // crashes per bank
+  bool messenger_down_ = false;
+  std::uint32_t messenger_epoch_ = 0;
   // In-flight requests: a pool indexed by slot, with the answer kept alongside.
   struct Slot {
     InFlightRequest request;

@@ -354,7 +354,7 @@ TEST_CASE("timeline entries are checked against banks and the duration", "[loade
         "s.yaml:5:9: timeline[0].at: 15d is not before the end of the run (duration 14d)");
   CHECK(ErrorOf(head + "  - at: 1d\n") ==
         "s.yaml:5:5: timeline[0]: expected exactly one of: revoke_consents, grant_consents, "
-        "outage, fraud_wave; got none");
+        "outage, fraud_wave, crash; got none");
   CHECK(ErrorOf(head + "  - at: 1d\n    outage: {target: messenger, for: 1h, rate: 0.1}\n") ==
         "s.yaml:6:42: timeline[0].outage.rate: only allowed with mode errors, got mode "
         "unavailable");
@@ -382,7 +382,8 @@ TEST_CASE("invariants, defects and expectations name only what exists", "[loader
         "of: platform.ignores_revocation, platform.no_purge_on_revoke, "
         "platform.ads_uses_bank_data, platform.shares_with_partner, platform.group_chat_leak, "
         "platform.overfetch_scopes, platform.cache_never_expires, "
-        "platform.drops_alerts_during_outage, bank.skips_consent_check, bank.skips_audit");
+        "platform.drops_alerts_during_outage, bank.skips_consent_check, bank.skips_audit, "
+        "platform.acks_revocation_before_persisting, platform.trusts_own_clock");
   CHECK(ErrorOf("invariants: [audit-complete]\nexpect: {violations: [retention-limit]}\n") ==
         "s.yaml:2:23: expect.violations[0]: 'retention-limit' is not an enabled invariant or a "
         "rule of this scenario; expected one of: audit-complete");
@@ -444,7 +445,8 @@ TEST_CASE("patterns validate entry types, fields and values", "[loader]") {
         "consent.expired, consent.revoke_requested, consent.delete_sent, api.request, "
         "api.served, api.response, audit, fraud.detected, webhook.sent, webhook.received, "
         "alert.queued, alert.displayed, outage.start, outage.end, cache.put, cache.purge, "
-        "balance.check, balance.reply, card.compromised, drain.start, webhook.withheld");
+        "balance.check, balance.reply, card.compromised, drain.start, webhook.withheld, crash, "
+        "restart");
   CHECK(ErrorOf(head + "    never: {flow: {too: ads}}\n") ==
         "s.yaml:5:20: unknown field 'too' in rules[0].never.flow; expected one of: from, to, "
         "category, subject, bank, consent, status, purpose, reason, derived, labelled, ref");
@@ -502,7 +504,8 @@ TEST_CASE("a file with three different mistakes yields exactly three error lines
         "platform.ignores_revocation, platform.no_purge_on_revoke, platform.ads_uses_bank_data, "
         "platform.shares_with_partner, platform.group_chat_leak, platform.overfetch_scopes, "
         "platform.cache_never_expires, platform.drops_alerts_during_outage, "
-        "bank.skips_consent_check, bank.skips_audit");
+        "bank.skips_consent_check, bank.skips_audit, platform.acks_revocation_before_persisting, "
+        "platform.trusts_own_clock");
   CHECK(std::count(msg.begin(), msg.end(), '\n') == 2);
 }
 
@@ -614,5 +617,49 @@ TEST_CASE("perturb reads two booleans, both off by default", "[loader]") {
   CHECK(ErrorOf("perturb: {same_instant: yes}\n") ==
         "s.yaml:1:25: perturb.same_instant: expected true or false, got 'yes'");
   CHECK(ErrorOf("perturb: {order: true}\n") ==
-        "s.yaml:1:11: unknown key 'order' in perturb; expected one of: same_instant, knobs");
+        "s.yaml:1:11: unknown key 'order' in perturb; expected one of: same_instant, knobs, "
+        "crashes");
+}
+
+TEST_CASE("crash takes a bank id, platform or messenger and a down time", "[loader][crash]") {
+  const Scenario s = Load(
+      "world: {banks: [{id: northbank}]}\n"
+      "timeline:\n"
+      "  - {at: 1d, crash: {target: platform, down: 5m}}\n"
+      "  - {at: 2d, crash: {target: northbank}}\n"
+      "  - {at: 3d, crash: {target: messenger, down: 1h}}\n");
+  REQUIRE(s.spec.timeline.size() == 3);
+  const auto& platform = std::get<mocks::Crash>(s.spec.timeline[0].action);
+  CHECK(platform.target == "platform");
+  CHECK(platform.down == 5 * kMinute);
+  CHECK(std::get<mocks::Crash>(s.spec.timeline[1].action).down == 10 * kMinute);
+  CHECK(std::get<mocks::Crash>(s.spec.timeline[2].action).target == "messenger");
+  CHECK(ErrorOf("world: {banks: [{id: northbank}]}\ntimeline: [{at: 1d, crash: {target: southbank}}]\n") ==
+        "s.yaml:2:37: timeline[0].crash.target: unknown target 'southbank'; expected one of: "
+        "northbank, platform, messenger");
+  CHECK(ErrorOf("timeline: [{at: 1d, crash: {down: 5m}}]\n") ==
+        "s.yaml:1:28: timeline[0].crash: missing required key 'target'");
+  CHECK(ErrorOf("timeline: [{at: 1d, crash: {target: platform, down: 0s}}]\n") ==
+        "s.yaml:1:53: timeline[0].crash.down: expected a duration > 0, got 0s");
+}
+
+TEST_CASE("clocks take a signed offset and a drift in ppm", "[loader][clock]") {
+  const Scenario s = Load(
+      "world:\n"
+      "  banks: [{id: northbank, clock: {offset: -45m, drift_ppm: -30}}]\n"
+      "  platform: {clock: {offset: 2m}, expiry_margin: 30m}\n"
+      "perturb: {crashes: true}\n");
+  CHECK(s.spec.world.banks[0].clock.offset == -45 * kMinute);
+  CHECK(s.spec.world.banks[0].clock.drift_ppm == -30);
+  CHECK(s.spec.world.platform.clock.offset == 2 * kMinute);
+  CHECK(s.spec.world.platform.clock.drift_ppm == 0);
+  CHECK(s.spec.world.platform.expiry_margin == 30 * kMinute);
+  CHECK(s.spec.perturb.crashes);
+  CHECK_FALSE(s.spec.perturb.knobs);
+  CHECK(ErrorOf("world: {platform: {clock: {drift_ppm: 5000}}}\n") ==
+        "s.yaml:1:39: world.platform.clock.drift_ppm: expected a number between -1000 and 1000, "
+        "got 5000");
+  CHECK(ErrorOf("world: {platform: {clock: {offset: -x}}}\n") ==
+        "s.yaml:1:36: world.platform.clock.offset: invalid duration 'x': expected a duration "
+        "such as 500ms, 30s, 5m, 6h or 14d (units ns, us, ms, s, m, h, d)");
 }

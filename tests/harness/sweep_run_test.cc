@@ -94,9 +94,12 @@ TEST_CASE("A swarm seed reproduces alone, with what it drew in its description",
   const Scenario variant = SwarmVariant(scenario, 22, &drawn);
   mocks::WorldConfig world = variant.spec.world;
   const std::string knobs = mocks::PerturbKnobs(&world, 22);
+  mocks::WorldSpec spec = variant.spec;
+  const std::string crashes = mocks::PerturbCrashes(&spec, 22);
+  CHECK(crashes.rfind("crashes: ", 0) == 0);
   CHECK(third.description ==
         "messenger-down from the library, shrunk for sweep tests. [perturbed: same-instant "
-        "order drawn from the seed; " + knobs + "] [" + drawn + "]");
+        "order drawn from the seed; " + knobs + "; " + crashes + "] [" + drawn + "]");
   const reports::RunReport alone = RunSweep(scenario, Options({22, 22}, 1, true));
   REQUIRE(alone.scenarios.size() == 1);
   reports::ScenarioResult a = alone.scenarios[0], b = third;
@@ -191,6 +194,42 @@ TEST_CASE("bpsim sweep usage errors exit 2 with the reason", "[sweep][cli]") {
   CHECK(not_sweep.exit_code == 2);
   CHECK(not_sweep.output.find("/report.json: cannot read: No such file or directory") !=
         std::string::npos);
+}
+
+
+TEST_CASE("A swarm seed that draws crashes widens the alert latency bound by exactly what they "
+          "can hold an alert back",
+          "[sweep][crash]") {
+  auto base = LoadScenario(std::string(BPSIM_SOURCE_DIR) + "/scenarios/fraud/wave.yaml");
+  REQUIRE(base.ok());
+  const SimTime written = 2 * kMinute;  // the file's fraud-alert-delivery p99
+  const SimTime retry = 10 * kMinute;   // its banks' longest webhook_retry.max (default)
+  int widened = 0, kept = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    std::string drawn;
+    const Scenario variant = SwarmVariant(*base, seed, &drawn);
+    mocks::WorldSpec spec = variant.spec;
+    spec.timeline.clear();
+    mocks::PerturbCrashes(&spec, seed);
+    SimTime down = 0;
+    for (const mocks::TimelineEntry& e : spec.timeline) down += std::get<mocks::Crash>(e.action).down;
+    for (const InvariantConfig& inv : variant.invariants) {
+      if (inv.id != "fraud-alert-delivery") continue;
+      INFO("seed " << seed << ": " << drawn);
+      if (down == 0) {
+        CHECK(inv.p99 == written);
+        CHECK(drawn.find("fraud-alert-delivery p99") == std::string::npos);
+        ++kept;
+      } else {
+        CHECK(inv.p99 == written + down + retry);
+        CHECK(drawn.find("fraud-alert-delivery p99 2m -> " + FormatDuration(inv.p99) +
+                         " for the crashes") != std::string::npos);
+        ++widened;
+      }
+    }
+  }
+  CHECK(widened > 10);
+  CHECK(widened + kept == 20);
 }
 
 }  // namespace bpsim::harness
