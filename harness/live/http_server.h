@@ -54,8 +54,11 @@ struct ServerOptions {
   int io_threads = 2;  // at most the CPUs the process may run on (sched_getaffinity)
   std::uint32_t body_limit_bytes = 64 * 1024;
   std::uint32_t header_limit_bytes = 16 * 1024;
+  // The deadline of each wait: for a request's header (or an idle keep-alive
+  // connection's next one), for its body, for writing an answer.
   std::chrono::milliseconds read_timeout{5000};
-  std::chrono::milliseconds pressure_read_timeout{1000};  // at half the cap or more
+  // ... while at least half the cap (or of ConnectionBudget()) is open.
+  std::chrono::milliseconds pressure_read_timeout{1000};
   std::uint32_t max_connections = 0;  // 0: as many as ConnectionBudget() allows
 };
 
