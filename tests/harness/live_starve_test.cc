@@ -42,7 +42,22 @@ namespace net = testing::net;
 
 constexpr int kLorises = 2000;
 constexpr int kBadRequests = 10000;
-constexpr double kAnswerWithin = 0.100;  // seconds, every answer of the good client
+// Seconds, every answer of the good client: 100 ms, the bound, in the
+// Release build. AddressSanitizer makes the server several times slower, and on two
+// shared cores (load average 8-10) its worst answer was 118-496 ms, p99 6-7 ms:
+// there the bound is 1 s, which still tells a starved client (refused, or waiting
+// for a read deadline) from a served one.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr double kAnswerWithin = 1.0;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr double kAnswerWithin = 1.0;
+#else
+constexpr double kAnswerWithin = 0.100;
+#endif
+#else
+constexpr double kAnswerWithin = 0.100;
+#endif
 constexpr double kAtLeast = 3.0;         // seconds the attack lasts, at the least
 
 void AttackerPriority() {
