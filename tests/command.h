@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,12 +58,15 @@ inline CommandResult Bpsim(const std::string& args) {
 }
 
 // Starts `bpsim ARGS...` in the background (in directory `cwd` if not empty), stdout
-// and stderr into `log`; its pid.
+// and stderr into `log`, with at most `open_files` open files (soft and hard
+// RLIMIT_NOFILE) if not 0; its pid.
 inline pid_t Spawn(const std::vector<std::string>& args, const std::string& log,
-                   const std::string& cwd = "") {
+                   const std::string& cwd = "", rlim_t open_files = 0) {
   pid_t pid = ::fork();
   if (pid == 0) {
     if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(127);
+    const rlimit files{open_files, open_files};
+    if (open_files != 0 && ::setrlimit(RLIMIT_NOFILE, &files) != 0) ::_exit(127);
     int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd >= 0) {
       ::dup2(fd, 1);

@@ -3,12 +3,14 @@
 #include <charconv>
 
 #include <sched.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <exception>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
@@ -108,15 +110,64 @@ HttpResponse AnswerRequest(const HttpHandler& handler, const HttpRequest& reques
   return response;
 }
 
+namespace {
+
+class Session;
+
+// Every listener's open connections together, against ConnectionBudget().
+std::atomic<std::uint32_t> g_open_connections{0};
+
+}  // namespace
+
+std::uint32_t ConnectionBudget() {
+  static const std::uint32_t budget = [] {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return std::uint32_t{896};  // 1024 less 128
+    if (limit.rlim_cur < limit.rlim_max) {
+      rlimit raised = limit;
+      // The kernel refuses more than fs.nr_open: an unlimited hard limit is tried as 2^20.
+      raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? rlim_t{1} << 20 : limit.rlim_max;
+      if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+    }
+    const rlim_t files = std::min<rlim_t>(limit.rlim_cur, rlim_t{1} << 24);
+    const rlim_t reserve = std::max<rlim_t>(std::min<rlim_t>(128, files / 2), files / 8);
+    return static_cast<std::uint32_t>(std::max<rlim_t>(1, files - reserve));
+  }();
+  return budget;
+}
+
 struct HttpServer::State {
   ServerOptions options;
   HttpHandler handler;
-  explicit State(net::io_context& context) : ioc(context), acceptor(context) {}
+  explicit State(net::io_context& context)
+      : ioc(context), acceptor(context), accept_retry(context) {}
   net::io_context& ioc;  // owned by the HttpServer, outlives every handler
   tcp::acceptor acceptor;
+  net::steady_timer accept_retry;  // out of file descriptors: accept again shortly
+  std::uint32_t cap = 0;           // max_connections, at most ConnectionBudget()
   std::atomic<std::uint32_t> open_connections{0};
-  std::atomic<std::uint64_t> accepted{0}, refused{0}, requests{0}, bad_requests{0}, timeouts{0},
-      handler_failures{0};
+  std::atomic<std::uint64_t> accepted{0}, refused{0}, evicted{0}, requests{0}, bad_requests{0},
+      timeouts{0}, handler_failures{0};
+  // The connections waiting for a request, each list the longest waiting first:
+  // [kFresh] those that have not had an answer yet (a new connection reading its
+  // first request) and those lingering after their last answer; [kKeptAlive] those
+  // that have had answers and wait for the next request. Intrusive lists (no
+  // allocation per request), guarded by waiting_mu.
+  enum Tier { kFresh = 0, kKeptAlive = 1 };
+  std::mutex waiting_mu;
+  Session* waiting_head[2] = {nullptr, nullptr};
+  Session* waiting_tail[2] = {nullptr, nullptr};
+
+  // At the cap, or the process at its budget: the point where a newcomer needs room.
+  bool Full() const {
+    return open_connections.load(std::memory_order_relaxed) >= cap ||
+           g_open_connections.load(std::memory_order_relaxed) >= ConnectionBudget();
+  }
+  // Half the cap or the budget in use: read deadlines shorten.
+  bool UnderPressure() const {
+    return 2ull * open_connections.load(std::memory_order_relaxed) >= cap ||
+           2ull * g_open_connections.load(std::memory_order_relaxed) >= ConnectionBudget();
+  }
 };
 
 namespace {
@@ -128,23 +179,108 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, std::shared_ptr<State> state)
       : stream_(std::move(socket)), state_(std::move(state)) {}
-  ~Session() { state_->open_connections.fetch_sub(1); }
+  ~Session() {
+    Unqueue();  // first: MakeRoom may be looking at this session under the lock
+    state_->open_connections.fetch_sub(1);
+    g_open_connections.fetch_sub(1);
+  }
 
+  // Waiting for its first request from the moment it is admitted (MakeRoom may pick
+  // it before its strand first runs).
   void Run() {
+    Queue(State::kFresh);
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&Session::DoRead, shared_from_this()));
   }
 
+  // Closes the connection to make room for a newcomer (MakeRoom), unless it stopped
+  // waiting since it was chosen (`wait` is the wait it was chosen in).
+  void Evict(std::uint64_t wait) {
+    if (wait != wait_) return;
+    beast::error_code ignored;
+    stream_.socket().close(ignored);  // the pending read ends with operation_aborted
+  }
+
+  // Takes the longest-waiting connection off the listener's waiting lists (a fresh
+  // or lingering one first, else a kept-alive one) and closes it on its strand;
+  // false if no connection is waiting.
+  static bool MakeRoom(State& state) {
+    std::shared_ptr<Session> victim;
+    std::uint64_t wait = 0;
+    {
+      std::lock_guard<std::mutex> lock(state.waiting_mu);
+      for (int tier = State::kFresh; tier <= State::kKeptAlive && !victim;) {
+        Session* s = state.waiting_head[tier];
+        if (s == nullptr) {
+          ++tier;
+          continue;
+        }
+        // Null if its last owner is gone (its destructor waits for the lock to unlink
+        // it): then the next one.
+        victim = s->weak_from_this().lock();
+        wait = s->wait_;
+        s->UnlinkLocked();
+      }
+    }
+    if (!victim) return false;
+    net::post(victim->stream_.get_executor(), [victim, wait] { victim->Evict(wait); });
+    return true;
+  }
+
  private:
+  // The waiting lists (State::waiting_head): a session joins one at the tail when
+  // it starts waiting for a request (or lingers after its last answer) and leaves
+  // it when the request is read. Each change starts a new wait (wait_), so an
+  // eviction decided during one wait never closes the connection in a later one.
+  void Queue(State::Tier tier) {
+    std::lock_guard<std::mutex> lock(state_->waiting_mu);
+    ++wait_;
+    if (queued_) UnlinkLocked();
+    tier_ = tier;
+    prev_ = state_->waiting_tail[tier];
+    next_ = nullptr;
+    (prev_ != nullptr ? prev_->next_ : state_->waiting_head[tier]) = this;
+    state_->waiting_tail[tier] = this;
+    queued_ = true;
+  }
+  void Unqueue() {
+    std::lock_guard<std::mutex> lock(state_->waiting_mu);
+    ++wait_;
+    if (queued_) UnlinkLocked();
+  }
+  void UnlinkLocked() {
+    (prev_ != nullptr ? prev_->next_ : state_->waiting_head[tier_]) = next_;
+    (next_ != nullptr ? next_->prev_ : state_->waiting_tail[tier_]) = prev_;
+    prev_ = next_ = nullptr;
+    queued_ = false;
+  }
+
+  // The deadline of the wait that starts now.
+  std::chrono::milliseconds Deadline() const {
+    const ServerOptions& o = state_->options;
+    return state_->UnderPressure() ? std::min(o.read_timeout, o.pressure_read_timeout)
+                                   : o.read_timeout;
+  }
+
+  // The header first, then (if there is one) the body, each within its deadline.
   void DoRead() {
     parser_.emplace();
     ConfigureRequestParser(state_->options, &*parser_);
-    stream_.expires_after(state_->options.read_timeout);
+    if (answered_) Queue(State::kKeptAlive);  // the first wait began in Run()
+    stream_.expires_after(Deadline());
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, std::size_t) {
+    if (ec || parser_->is_done()) return OnRead(ec, 0);
+    stream_.expires_after(Deadline());
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
 
   void OnRead(beast::error_code ec, std::size_t) {
+    Unqueue();
     if (ec == http::error::end_of_stream) return DoClose();
     if (ec == beast::error::timeout) {
       state_->timeouts.fetch_add(1);
@@ -156,7 +292,7 @@ class Session : public std::enable_shared_from_this<Session> {
         return Send(std::move(*error), true);
       }
       if (ec == http::error::partial_message) return DoClose();
-      return;  // reset by peer, operation aborted: nothing to answer
+      return;  // reset by peer, operation aborted (evicted): nothing to answer
     }
     HttpRequest request = parser_->release();
     bool failed = false;
@@ -174,7 +310,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // session owns it: no allocation per response.
   void Send(HttpResponse&& response, bool close) {
     response_ = std::move(response);
-    stream_.expires_after(state_->options.read_timeout);
+    stream_.expires_after(Deadline());
     http::async_write(stream_, response_,
                       [self = shared_from_this(), close](beast::error_code ec, std::size_t) {
                         self->OnWrite(close, ec);
@@ -183,6 +319,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnWrite(bool close, beast::error_code ec) {
     if (ec) return;
+    answered_ = true;
     if (close) return DoClose();
     DoRead();
   }
@@ -191,10 +328,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // sends (e.g. the rest of an oversized body) until it closes, for at most
   // kLingerTime and kLingerBytes. Closing with unread input would make the kernel
   // send a reset, which can destroy the error response before the peer reads it.
+  // A lingering connection is on the waiting list: at the cap it makes room first.
   void DoClose() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) return;
+    Queue(State::kFresh);
     stream_.expires_after(kLingerTime);
     DoDrain();
   }
@@ -219,6 +358,15 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<HttpRequestParser> parser_;
   HttpResponse response_;
   std::shared_ptr<State> state_;
+  bool answered_ = false;  // an answer has been written
+  // The waiting lists; guarded by state_->waiting_mu. wait_ is also read without it
+  // on the strand (Evict): it is written only in Run(), before the strand first
+  // runs, and on the strand.
+  Session* prev_ = nullptr;
+  Session* next_ = nullptr;
+  State::Tier tier_ = State::kFresh;
+  bool queued_ = false;
+  std::uint64_t wait_ = 0;
 };
 
 int UsableCpus() {
@@ -228,21 +376,45 @@ int UsableCpus() {
   return std::max(1, CPU_COUNT(&set));
 }
 
+// A new connection: admitted, at the cap by closing the longest-waiting one, or,
+// when every connection is being answered, closed at once.
+void Admit(const std::shared_ptr<State>& state, tcp::socket socket) {
+  if (state->Full()) {
+    if (!Session::MakeRoom(*state)) {
+      state->refused.fetch_add(1);
+      beast::error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    state->evicted.fetch_add(1);
+  }
+  state->accepted.fetch_add(1);
+  state->open_connections.fetch_add(1);
+  g_open_connections.fetch_add(1);
+  std::make_shared<Session>(std::move(socket), state)->Run();
+}
+
+bool OutOfFiles(const beast::error_code& ec) {
+  return ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+         ec == net::error::no_memory || ec == beast::errc::too_many_files_open_in_system;
+}
+
 void DoAccept(std::shared_ptr<State> state) {
   state->acceptor.async_accept(
       net::make_strand(state->ioc), [state](beast::error_code ec, tcp::socket socket) {
         if (ec == net::error::operation_aborted || !state->acceptor.is_open()) return;
-        if (!ec) {
-          if (state->open_connections.load() >= state->options.max_connections) {
-            state->refused.fetch_add(1);
-            beast::error_code ignored;
-            socket.close(ignored);
-          } else {
-            state->accepted.fetch_add(1);
-            state->open_connections.fetch_add(1);
-            std::make_shared<Session>(std::move(socket), state)->Run();
-          }
+        if (OutOfFiles(ec)) {
+          // The process (or the system) is out of descriptors: the pending
+          // connection stays in the backlog. Make room and accept again a little
+          // later, rather than spin on the failing accept.
+          Session::MakeRoom(*state);
+          state->accept_retry.expires_after(std::chrono::milliseconds(10));
+          state->accept_retry.async_wait([state](beast::error_code wait_ec) {
+            if (!wait_ec) DoAccept(state);
+          });
+          return;
         }
+        if (!ec) Admit(state, std::move(socket));
         DoAccept(state);
       });
 }
@@ -255,6 +427,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
   auto state = std::make_shared<State>(*ioc);
   state->options = options;
   state->handler = std::move(handler);
+  state->cap = options.max_connections == 0
+                   ? ConnectionBudget()
+                   : std::min(options.max_connections, ConnectionBudget());
   const std::string where = options.address + ":" + std::to_string(options.port);
   beast::error_code ec;
   net::ip::address address = net::ip::make_address(options.address, ec);
@@ -311,10 +486,13 @@ void HttpServer::Stop() {
   state_->acceptor.close(ec);
 }
 
+std::uint32_t HttpServer::max_connections() const { return state_->cap; }
+
 ServerStats HttpServer::stats() const {
   ServerStats s;
   s.connections_accepted = state_->accepted.load();
   s.connections_refused = state_->refused.load();
+  s.connections_evicted = state_->evicted.load();
   s.requests = state_->requests.load();
   s.bad_requests = state_->bad_requests.load();
   s.timeouts = state_->timeouts.load();

@@ -4,13 +4,21 @@
 // keep-alive. Sessions only move bytes; what to answer is a pure function from
 // request to response (HttpHandler), with no socket in it.
 //
-// Robustness contract:
+// Robustness contract (docs/live-mode.md, "Server limits"):
 //   - a request Beast cannot parse is answered 400 with a JSON error body, then the
 //     connection is closed (the stream position is unknown after a parse error);
 //   - a body over body_limit_bytes is answered 413, then the connection is closed;
-//   - each request must arrive within read_timeout (covers slow headers, slow bodies
-//     and idle keep-alive connections); the connection is closed after it;
-//   - past max_connections open connections, new ones are accepted and closed at once;
+//   - a request's header must arrive within its read deadline, then its body within
+//     a fresh one; an idle keep-alive connection waits at most one. The deadline is
+//     read_timeout, or pressure_read_timeout while at least half the connection cap
+//     is open (set when each wait begins);
+//   - the connection cap is max_connections, and never more than the process's file
+//     limit allows (ConnectionBudget(), shared by every listener of the process).
+//     At the cap a newcomer is admitted and the connection that has waited longest
+//     for an unfinished request (an idle keep-alive connection, a slow header or
+//     body, a lingering close) is closed to make room; only when every connection
+//     is being answered is the newcomer closed at once. No client can hold the
+//     listener by opening connections and sending nothing, or little;
 //   - a handler that throws is answered 500; an error on one connection never
 //     reaches another one or the acceptor.
 // Server errors use the body {"error": {"code": CODE, "message": TEXT}}; dialect
@@ -46,18 +54,28 @@ struct ServerOptions {
   int io_threads = 2;  // at most the CPUs the process may run on (sched_getaffinity)
   std::uint32_t body_limit_bytes = 64 * 1024;
   std::uint32_t header_limit_bytes = 16 * 1024;
+  // The deadline of each wait: for a request's header (or an idle keep-alive
+  // connection's next one), for its body, for writing an answer.
   std::chrono::milliseconds read_timeout{5000};
-  std::uint32_t max_connections = 256;
+  // ... while at least half the cap (or of ConnectionBudget()) is open.
+  std::chrono::milliseconds pressure_read_timeout{1000};
+  std::uint32_t max_connections = 0;  // 0: as many as ConnectionBudget() allows
 };
 
 struct ServerStats {
   std::uint64_t connections_accepted = 0;
-  std::uint64_t connections_refused = 0;  // over max_connections
+  std::uint64_t connections_refused = 0;  // at the cap with no connection to close
+  std::uint64_t connections_evicted = 0;  // closed at the cap to make room
   std::uint64_t requests = 0;             // answered by the handler
   std::uint64_t bad_requests = 0;         // 400 and 413 answered by the server
   std::uint64_t timeouts = 0;
   std::uint64_t handler_failures = 0;  // handler threw: answered 500
 };
+
+// How many connections the process's listeners may hold together: its file limit
+// (RLIMIT_NOFILE; the first call raises the soft limit to the hard one) less a
+// reserve for everything else the process opens (an eighth of it, at least 128).
+std::uint32_t ConnectionBudget();
 
 // The parser each request is read with: options' body and header limits.
 using HttpRequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
@@ -100,6 +118,8 @@ class HttpServer {
   std::uint16_t port() const { return port_; }
   const std::string& address() const { return address_; }
   ServerStats stats() const;
+  // The connection cap in force: max_connections, at most ConnectionBudget().
+  std::uint32_t max_connections() const;
   // Closes the listener and every connection and joins the I/O threads. Idempotent.
   void Stop();
 

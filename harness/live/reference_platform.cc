@@ -121,6 +121,14 @@ void ReferencePlatform::Stop() {
 
 std::uint16_t ReferencePlatform::port() const { return server_ ? server_->port() : 0; }
 
+ServerStats ReferencePlatform::server_stats() const {
+  return server_ ? server_->stats() : ServerStats{};
+}
+
+std::uint32_t ReferencePlatform::max_connections() const {
+  return server_ ? server_->max_connections() : 0;
+}
+
 PlatformCounters ReferencePlatform::counters() const {
   std::lock_guard<std::mutex> lock(mu_);
   return counters_;
@@ -1039,7 +1047,8 @@ int CmdPlatform(const std::vector<std::string>& args) {
     std::fprintf(stderr, "bpsim: %s\n", port.error().message.c_str());
     return kExitUsage;
   }
-  std::printf("platform: http://%s:%u\n", options.listen.address.c_str(), unsigned(*port));
+  std::printf("platform: http://%s:%u (up to %u connections)\n", options.listen.address.c_str(),
+              unsigned(*port), unsigned(platform.max_connections()));
   std::fflush(stdout);
   if (!port_file.empty()) {
     std::FILE* f = std::fopen(port_file.c_str(), "w");
@@ -1063,6 +1072,13 @@ int CmdPlatform(const std::vector<std::string>& args) {
       (unsigned long long)c.webhooks_bad_signature, (unsigned long long)c.revocations,
       (unsigned long long)c.deletes_sent, (unsigned long long)c.bank_calls,
       (unsigned long long)c.bank_failures, (unsigned long long)c.messenger_failures);
+  const ServerStats s = platform.server_stats();
+  std::printf(
+      "platform: %llu connections accepted, %llu closed to make room at the cap, %llu refused, "
+      "%llu timed out; %llu requests answered, %llu bad requests\n",
+      (unsigned long long)s.connections_accepted, (unsigned long long)s.connections_evicted,
+      (unsigned long long)s.connections_refused, (unsigned long long)s.timeouts,
+      (unsigned long long)s.requests, (unsigned long long)s.bad_requests);
   return kExitOk;
 }
 

@@ -95,6 +95,9 @@ class ReferencePlatform {
   void Stop();  // idempotent; pending work is dropped
   std::uint16_t port() const;
   PlatformCounters counters() const;
+  // The listener's counts (after Stop too) and its connection cap; zeros before Start.
+  ServerStats server_stats() const;
+  std::uint32_t max_connections() const;
 
   // Answers one contract request (what the listener calls).
   HttpResponse Handle(const HttpRequest& request);

@@ -1,4 +1,7 @@
+#include <sys/resource.h>
+
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <stdexcept>
 #include <thread>
 
@@ -113,17 +116,83 @@ TEST_CASE("a slow client is disconnected after the read timeout", "[live]") {
   CHECK(server->stats().timeouts == 1);
 }
 
-TEST_CASE("connections past the limit are closed at once, the others keep working", "[live]") {
+TEST_CASE("at the connection limit the connection waiting longest makes room for a newcomer",
+          "[live]") {
   ServerOptions options;
-  options.max_connections = 2;
+  options.max_connections = 3;
   auto server = StartEcho(options);
+  CHECK(server->max_connections() == 3);
+  // a and b have had answers and wait (kept alive); s sends half a header.
   Client a(server->port()), b(server->port());
   CHECK(a.Get("/a").status == 200);
   CHECK(b.Get("/b").status == 200);
+  namespace net = boost::asio;
+  net::io_context ioc;
+  net::ip::tcp::socket slow(ioc);
+  slow.connect({net::ip::make_address("127.0.0.1"), server->port()});
+  net::write(slow, net::buffer(std::string("GET /slow HTTP/1.1\r\nHost: a\r\n")));
+  // A newcomer at the limit: the half-sent request goes first, not the clients
+  // that have had answers, though they have waited longer.
   Client c(server->port());
-  CHECK_THROWS(c.Get("/c"));
+  CHECK(c.Get("/c").status == 200);
+  char buf[64];
+  boost::system::error_code ec;
+  CHECK(slow.read_some(net::buffer(buf), ec) == 0);  // closed without an answer
+  CHECK(ec);
   CHECK(a.Get("/a2").status == 200);
-  CHECK(server->stats().connections_refused == 1);
+  CHECK(b.Get("/b2").status == 200);
+  // Another newcomer: now every connection has had an answer, so the one that has
+  // waited longest for its next request goes: c (a and b have been answered since).
+  Client d(server->port());
+  CHECK(d.Get("/d").status == 200);
+  CHECK_THROWS(c.Get("/c2"));
+  CHECK(a.Get("/a3").status == 200);
+  const ServerStats stats = server->stats();
+  CHECK(stats.connections_evicted == 2);
+  CHECK(stats.connections_refused == 0);
+}
+
+TEST_CASE("at the connection limit a newcomer is closed only when every connection is being answered",
+          "[live]") {
+  ServerOptions options;
+  options.max_connections = 1;
+  std::atomic<bool> release{false};
+  auto server = HttpServer::Start(options, [&](const HttpRequest& r) {
+    while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return MakeJsonResponse(r, 200, "{}");
+  });
+  REQUIRE(server.ok());
+  const std::uint16_t port = (*server)->port();
+  std::thread busy([port] {
+    Client a(port);
+    CHECK(a.Get("/busy").status == 200);
+  });
+  for (int i = 0; i < 400 && (*server)->stats().connections_accepted == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a's request is being answered
+  Client b(port);
+  CHECK_THROWS(b.Get("/b"));
+  release = true;
+  busy.join();
+  CHECK((*server)->stats().connections_refused == 1);
+  CHECK((*server)->stats().connections_evicted == 0);
+}
+
+TEST_CASE("the connection cap is the process's file limit less a reserve, the soft limit raised",
+          "[live]") {
+  const std::uint32_t budget = ConnectionBudget();
+  rlimit limit{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &limit) == 0);
+  CHECK(limit.rlim_cur == std::min<rlim_t>(limit.rlim_max, rlim_t{1} << 20));
+  const rlim_t files = limit.rlim_cur;
+  CHECK(budget == files - std::max<rlim_t>(std::min<rlim_t>(128, files / 2), files / 8));
+  auto server = StartEcho();
+  CHECK(server->max_connections() == budget);
+  ServerOptions options;
+  options.max_connections = budget + 10;
+  auto capped = StartEcho(options);
+  CHECK(capped->max_connections() == budget);
 }
 
 }  // namespace

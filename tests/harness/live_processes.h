@@ -60,6 +60,19 @@ inline std::string Slurp(const std::string& path) {
   return s.str();
 }
 
+// The port `bpsim platform --port-file FILE` wrote, waiting up to 5 s for it.
+inline std::string WaitPortFile(const std::string& file) {
+  std::string port;
+  for (int i = 0; i < 200 && port.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    port = Slurp(file);
+    if (!port.empty() && port.back() != '\n') port.clear();  // not completely written yet
+  }
+  REQUIRE_FALSE(port.empty());
+  port.pop_back();
+  return port;
+}
+
 struct LiveRun {
   int serve_exit = -1;
   int platform_exit = -1;
@@ -88,14 +101,7 @@ inline LiveRun RunLive(const std::string& name, const std::string& scenario,
   platform_args.insert(platform_args.end(), platform_options.begin(), platform_options.end());
   LiveRun run;
   pid_t platform = Spawn(platform_args, (dir / "platform.log").string());
-  std::string port;
-  for (int i = 0; i < 200 && port.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    port = Slurp((dir / "platform.port").string());
-    if (!port.empty() && port.back() != '\n') port.clear();  // not completely written yet
-  }
-  REQUIRE_FALSE(port.empty());
-  port.pop_back();
+  const std::string port = WaitPortFile((dir / "platform.port").string());
   pid_t serve = Spawn({"serve", scenario, "--listen", "127.0.0.1:" + std::to_string(base),
                        "--time-scale", std::to_string(time_scale), "--platform", host + port, "--out",
                        (dir / "out").string()},
