@@ -137,7 +137,9 @@ enum class DenyReason : std::uint8_t {
   kNone, kConsentInactive, kScope, kWrongSubject, kNoToken, kRateLimited, kOutage, kError,
   kTimeout
 };
-enum class WebhookKind : std::uint8_t { kFraudAlert, kConsentRevoked };
+// kItemUpdate: live mode's Plaid Item notices (new transactions, a consent about to
+// expire or expired), which carry no customer data.
+enum class WebhookKind : std::uint8_t { kFraudAlert, kConsentRevoked, kItemUpdate };
 enum class PurgeReason : std::uint8_t { kTtl, kRevocation, kExpiry, kReplaced };
 enum class ReplyKind : std::uint8_t { kAnswered, kNotLinked, kUnavailable, kRedirectedToPrivate };
 

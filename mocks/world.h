@@ -70,6 +70,10 @@ class World final : private DayListener {
   Platform* simulated_platform() { return simulated_.get(); }
   WebhookOutbox& outbox() { return *outbox_; }
   Network& network() { return *network_; }
+  // The customer revokes `consent` at its bank (in the bank's app): it is revoked at
+  // once and the platform is told by webhook. Does nothing to a consent that is not
+  // Authorised. Live mode's Plaid sandbox fires this on request.
+  void RevokeAtBank(ConsentId consent, Via via);
   const Env& env() const { return env_; }
   Simulator& simulator() { return *sim_; }
 
@@ -92,7 +96,6 @@ class World final : private DayListener {
   void OnOutageEnd(std::uint64_t index);
 
   void Link(CustomerId c, std::uint32_t epoch, ScopeSet scopes);
-  void RevokeAtBank(ConsentId consent, Via via);
   void ApplyTimeline(std::size_t index);
   std::uint32_t OutageTarget(const std::string& target) const;
   void PublishOutage(EntryType type, std::uint32_t target, OutageMode mode);

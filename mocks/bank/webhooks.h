@@ -55,6 +55,12 @@ class WebhookOutbox {
   void Settle(std::uint32_t ticket, bool accepted);
 
   std::uint64_t pending() const { return slots_.size() - free_.size(); }
+  // Live mode puts a router in front of the platform (the Plaid dialect's webhooks go
+  // to each Item's own URL); the previous receiver is returned.
+  WebhookReceiver* set_receiver(WebhookReceiver* receiver) {
+    std::swap(receiver_, receiver);
+    return receiver;
+  }
 
  private:
   struct Slot {
