@@ -56,7 +56,9 @@ std::vector<TraceEntry> SyntheticTrace(std::uint32_t customers, int rounds) {
       for (std::uint32_t c = 0; c < customers; c += 20) {
         now += kMillisecond;
         revoked[c] = true;
-        t.push_back(base(EntryType::kRevokeRequested, now, c));
+        TraceEntry asked = base(EntryType::kRevokeRequested, now, c);
+        asked.reason = std::uint8_t(mocks::Via::kMessenger);
+        t.push_back(asked);
         TraceEntry del = base(EntryType::kConsentDeleteSent, now, c);
         del.ref = ++ref;
         t.push_back(del);
@@ -98,6 +100,7 @@ std::vector<TraceEntry> SyntheticTrace(std::uint32_t customers, int rounds) {
       release.consent_purposes = purposes;
       release.purpose = mocks::kPurposeDisplay;
       release.ref = ref;
+      release.aux = release.time;  // served now
       t.push_back(release);
       TraceEntry served = base(EntryType::kApiServed, audit.time, c);
       served.categories = req.categories;
@@ -112,6 +115,7 @@ std::vector<TraceEntry> SyntheticTrace(std::uint32_t customers, int rounds) {
       put.categories = req.categories;
       put.ref = std::uint64_t(c) * 8 + std::uint64_t(category);
       put.value = put.time;
+      put.aux = release.time;  // when the bank served it
       t.push_back(put);
       if (ref % 4 == 0) {
         TraceEntry show = release;

@@ -3,6 +3,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cmath>
+
+#include "sim/math.h"
 #include "sim/rng.h"
 
 namespace {
@@ -72,5 +75,42 @@ void BM_RngLogNormalPrecomputed(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_RngLogNormalPrecomputed);
+
+}  // namespace
+
+namespace {
+
+// The draws' transcendental functions (sim/math.h) against the C library's, on the
+// arguments the draws give them; each pair in one run, so their ratio is the cost of
+// not depending on libm's version.
+template <double (*F)(double)>
+void Transcendental(benchmark::State& state, double lo, double hi) {
+  bpsim::Rng rng = MakeRng();
+  double args[1024];
+  for (double& a : args) a = lo + (hi - lo) * rng.UniformPositive();
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(F(args[i]));
+    i = (i + 1) & 1023;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+double LibmLog(double x) { return std::log(x); }
+double LibmExp(double x) { return std::exp(x); }
+double LibmLgamma(double x) { return std::lgamma(x + 1); }
+double BpsimLogFactorial(double x) { return bpsim::math::LogFactorial(static_cast<std::uint64_t>(x)); }
+
+void BM_LibmLog(benchmark::State& s) { Transcendental<LibmLog>(s, 0.0, 1.0); }
+void BM_BpsimLog(benchmark::State& s) { Transcendental<bpsim::math::Log>(s, 0.0, 1.0); }
+void BM_LibmExp(benchmark::State& s) { Transcendental<LibmExp>(s, -3.0, 3.0); }
+void BM_BpsimExp(benchmark::State& s) { Transcendental<bpsim::math::Exp>(s, -3.0, 3.0); }
+void BM_LibmLgamma(benchmark::State& s) { Transcendental<LibmLgamma>(s, 30.0, 2000.0); }
+void BM_BpsimLogFactorial(benchmark::State& s) { Transcendental<BpsimLogFactorial>(s, 30.0, 2000.0); }
+BENCHMARK(BM_LibmLog);
+BENCHMARK(BM_BpsimLog);
+BENCHMARK(BM_LibmExp);
+BENCHMARK(BM_BpsimExp);
+BENCHMARK(BM_LibmLgamma);
+BENCHMARK(BM_BpsimLogFactorial);
 
 }  // namespace

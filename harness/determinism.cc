@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -73,10 +74,13 @@ std::optional<TraceDivergence> FirstDivergence(std::istream& first, std::istream
   }
 }
 
-std::string DescribeDivergence(const TraceDivergence& d) {
+std::string DescribeDivergence(const TraceDivergence& d, const std::string& first,
+                               const std::string& second) {
   std::string s = "trace diverges at entry " + std::to_string(d.index);
   if (d.time) s += " (t=" + (*d.time >= 0 ? FormatDuration(*d.time) : std::to_string(*d.time)) + ")";
-  s += ":\n  first run:  " + d.first + "\n  second run: " + d.second;
+  const std::size_t width = std::max(first.size(), second.size()) + 1;
+  s += ":\n  " + first + std::string(width - first.size(), ' ') + d.first + "\n  " + second +
+       std::string(width - second.size(), ' ') + d.second;
   return s;
 }
 

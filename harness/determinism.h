@@ -26,9 +26,10 @@ struct TraceDivergence {
 // Compares two JSON Lines traces line by line. Returns nullopt when they are equal.
 std::optional<TraceDivergence> FirstDivergence(std::istream& first, std::istream& second);
 
-// One line for a report: "trace diverges at entry 12 (t=1h 30s):\n  first:  {...}\n
-// second: {...}".
-std::string DescribeDivergence(const TraceDivergence& d);
+// One line for a report: "trace diverges at entry 12 (t=1h 30s):\n  first run:  {...}\n
+//   second run: {...}"; `first` and `second` name the two sides.
+std::string DescribeDivergence(const TraceDivergence& d, const std::string& first = "first run:",
+                               const std::string& second = "second run:");
 
 // Runs `scenario` twice with the same options (monitors included). Returns the first
 // run's result; when the traces differ, the result is failed (passed = false) with a

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <string_view>
 
 #include "harness/async_bus.h"
 #include "harness/invariants/metrics.h"
@@ -15,6 +16,7 @@
 #include "harness/invariants/situations.h"
 #include "harness/invariants/tracking.h"
 #include "harness/perfetto_mapper.h"
+#include "harness/trace_hash.h"
 #include "mocks/world.h"
 #include "sim/simulator.h"
 
@@ -60,44 +62,6 @@ std::string PatternText(const Pattern& p) {
   return s + "}";
 }
 
-// A 64-bit hash of every entry's fields in publication order: the run's
-// fingerprint in reports (equal hashes <=> equal traces, for practical purposes).
-// An entry's nine words are folded by independent 64x64->128-bit multiplies and only
-// one multiply chains from entry to entry, so the hash costs a few cycles per entry
-// rather than nine dependent multiplies (it sees every entry of a run: 2e8 at scale).
-class TraceHasher final : public mocks::WorldTraceSubscriber {
- public:
-  void OnEntry(const mocks::TraceEntry& e) override {
-    const std::uint64_t w0 = std::uint64_t(e.time);
-    const std::uint64_t w1 =
-        std::uint64_t(e.type) | std::uint64_t(e.labelled) << 8 | std::uint64_t(e.derived) << 9 |
-        std::uint64_t(e.categories) << 16 | std::uint64_t(e.purpose) << 24 |
-        std::uint64_t(e.consent_purposes) << 32 | std::uint64_t(e.scopes) << 40 |
-        std::uint64_t(e.reason) << 48;
-    const std::uint64_t w2 =
-        std::uint64_t(e.status) | std::uint64_t(e.bank) << 16 | std::uint64_t(e.subject) << 32;
-    const std::uint64_t w3 = std::uint64_t(e.from.kind) | std::uint64_t(e.from.id) << 8 |
-                             std::uint64_t(e.to.kind) << 40;
-    const std::uint64_t w4 = std::uint64_t(e.to.id);
-    const std::uint64_t a = Mum(w0 ^ 0xa0761d6478bd642fULL, w1 ^ 0xe7037ed1a0b428dbULL);
-    const std::uint64_t b = Mum(w2 ^ 0x8ebc6af09c88c6e3ULL, w3 ^ 0x589965cc75374cc3ULL);
-    const std::uint64_t c = Mum(w4 ^ 0x1d8e4e27c47d124fULL, e.consent ^ 0x9e3779b97f4a7c15ULL);
-    const std::uint64_t d =
-        Mum(e.ref ^ 0xbf58476d1ce4e5b9ULL, std::uint64_t(e.value) ^ 0x94d049bb133111ebULL);
-    const std::uint64_t f = Mum(std::uint64_t(e.aux) ^ 0x2545f4914f6cdd1dULL, a ^ b);
-    h_ = Mum(h_ ^ c ^ f, d ^ 0x632be59bd9b4e019ULL);
-  }
-  std::uint64_t digest() const { return h_ ^ (h_ >> 29); }
-
- private:
-  // The two halves of the 128-bit product, xored (as in wyhash).
-  static std::uint64_t Mum(std::uint64_t x, std::uint64_t y) {
-    const unsigned __int128 p = static_cast<unsigned __int128>(x) * y;
-    return static_cast<std::uint64_t>(p) ^ static_cast<std::uint64_t>(p >> 64);
-  }
-  std::uint64_t h_ = 0x243f6a8885a308d3ULL;
-};
-
 struct Closer {
   void operator()(std::FILE* f) const {
     if (f != nullptr) std::fclose(f);
@@ -127,6 +91,10 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   Simulator sim;
   mocks::WorldTraceBus world_bus;
   mocks::World world(spec, &sim, &world_bus, options.platform);
+  if (!world.perturbation().empty()) {
+    result.description +=
+        (result.description.empty() ? "[perturbed: " : " [perturbed: ") + world.perturbation() + "]";
+  }
   // Every consumer of the trace runs on a second thread (harness/async_bus.h), or
   // inline on this one when asked (RunOptions::async_judging).
   std::unique_ptr<AsyncTraceForwarder> forwarder;
@@ -140,7 +108,6 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   CacheItemTable cache_items;
   MonitorContext context;
   context.names = &world.names();
-  context.cache_ttl = spec.world.platform.cache_ttl;
   context.cache_items = &cache_items;
 
   auto fail_setup = [&](std::string message) {
@@ -177,6 +144,7 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   }
   TraceHasher hasher;
   bus.Subscribe(&hasher);
+  if (options.observer != nullptr) bus.Subscribe(options.observer);
 
   File trace_file;
   std::unique_ptr<JsonLinesWriter<mocks::TraceEntry>> trace_writer;
@@ -253,7 +221,11 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   values["events"] = double(sim.events_processed());
   values["customers"] = double(stats.customers);
   values["card_transactions"] = double(stats.card_transactions);
-  for (const auto& [name, value] : metrics.Metrics()) values[name] = value;
+  std::vector<std::string> per_bank;  // "NAME@BANK", in the collector's order
+  for (const auto& [name, value] : metrics.Metrics()) {
+    values[name] = value;
+    if (name.find('@') != std::string::npos) per_bank.push_back(name);
+  }
   std::uint64_t violation_total = 0;
   for (auto& m : monitors) violation_total += m->violation_count();
   values["violations"] = double(violation_total);
@@ -324,7 +296,12 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   }
   if (!write_error.empty()) result.error = write_error;
 
+  // kMetricNames order, with the per-bank metrics before wall_seconds (which report
+  // readers take out of the list and append last).
   for (const char* name : kMetricNames) {
+    if (std::string_view(name) == "wall_seconds") {
+      for (const std::string& b : per_bank) result.metrics.emplace_back(b, values[b]);
+    }
     auto it = values.find(name);
     if (it != values.end()) result.metrics.emplace_back(name, it->second);
   }

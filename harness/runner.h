@@ -12,6 +12,7 @@
 #include <string>
 
 #include "harness/scenario/scenario.h"
+#include "mocks/trace.h"
 #include "reports/result.h"
 
 namespace bpsim {
@@ -50,6 +51,9 @@ struct RunOptions {
   // scenario's duration and stop at or before duration + drain; it returns false
   // when the run was cut short (the result is then incomplete).
   std::function<bool(mocks::World& world, Simulator& sim)> drive;
+  // Also sees every trace entry, in publication order, after the trace hash (on the
+  // judging thread when async_judging): e.g. the prefix hashes of `bpsim pin`.
+  mocks::WorldTraceSubscriber* observer = nullptr;
   // Live mode with an external platform: makes the platform the world talks to
   // instead of the simulated one (mocks::PlatformFactory).
   std::function<std::unique_ptr<mocks::PlatformPort>(mocks::World& world)> platform;

@@ -269,6 +269,17 @@ class Shrinker {
     reset_world("platform.cache_sweep_every", [](Scenario& c) -> auto& { return c.spec.world.platform.cache_sweep_every; });
     reset_world("platform.segment_job_every", [](Scenario& c) -> auto& { return c.spec.world.platform.segment_job_every; });
     reset_world("drain", [](Scenario& c) -> auto& { return c.spec.drain; });
+    // Without a part of schedule perturbation: if the failure stays, it does not
+    // depend on what that part drew.
+    auto unperturb = [&](const std::string& name, bool mocks::PerturbConfig::*part) {
+      steps.emplace_back("perturb." + name + " -> false", [part](Scenario& c) {
+        if (!(c.spec.perturb.*part)) return false;
+        c.spec.perturb.*part = false;
+        return true;
+      });
+    };
+    unperturb("same_instant", &mocks::PerturbConfig::same_instant);
+    unperturb("knobs", &mocks::PerturbConfig::knobs);
     for (const auto& [name, mutate] : steps) {
       if (Exhausted()) break;
       Try(name, mutate);
@@ -360,10 +371,10 @@ Result<ShrinkResult> ShrinkScenario(const Scenario& original, const ShrinkOption
 }
 
 std::string MinimalScenarioFile(const ShrinkResult& result, const std::string& original_file,
-                                const std::string& out_path) {
+                                const std::string& out_path, const std::string& flags) {
   std::string h;
   h += "# Minimised by `bpsim shrink " + original_file + " --seed " +
-       std::to_string(result.minimal.spec.seed) + "` (" + std::to_string(result.runs) +
+       std::to_string(result.minimal.spec.seed) + flags + "` (" + std::to_string(result.runs) +
        " runs" + (result.budget_exhausted ? ", stopped by the run/time budget" : "") + ").\n";
   h += "# The failure kept: the run fires exactly [" + Join(result.fired) + "].\n";
   h += "# expect.violations lists them, so this file PASSES exactly when the failure\n";

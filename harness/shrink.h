@@ -40,7 +40,8 @@ Result<ShrinkResult> ShrinkScenario(const Scenario& original, const ShrinkOption
 
 // The file `bpsim shrink` writes: a header comment (original file, seed, what changed,
 // the command that reproduces it) followed by ScenarioToYaml(result.minimal).
+// `flags` are the shrink command's variation flags (" --swarm"), shown in the header.
 std::string MinimalScenarioFile(const ShrinkResult& result, const std::string& original_file,
-                                const std::string& out_path);
+                                const std::string& out_path, const std::string& flags = "");
 
 }  // namespace bpsim::harness

@@ -166,18 +166,48 @@ Scenario SwarmVariant(const Scenario& base, std::uint64_t seed, std::string* dra
     s.expect.metrics.clear();
     s.expect.sometimes.clear();
   }
+  // Swarm seeds are always perturbed; the world draws the perturbation from the
+  // run's seed and the result's description says what it drew.
+  s.spec.perturb.same_instant = true;
+  s.spec.perturb.knobs = true;
   if (drawn != nullptr) *drawn = text;
   return s;
 }
 
-std::string SweepReproCommand(const std::string& file, std::uint64_t seed, bool swarm) {
-  if (!swarm) return ReproCommand(file, seed);
-  return "bpsim sweep " + file + " --seeds " + std::to_string(seed) + ".." + std::to_string(seed) +
-         " --swarm";
+Scenario VaryScenario(const Scenario& base, std::uint64_t seed, SeedVariation variation,
+                      std::string* drawn) {
+  if (variation.swarm) return SwarmVariant(base, seed, drawn);
+  Scenario s = base;
+  if (variation.perturb) {
+    s.spec.perturb.same_instant = true;
+    s.spec.perturb.knobs = true;
+  }
+  return s;
 }
 
-reports::RunReport RunSweep(const Scenario& scenario, const SweepOptions& options) {
+std::string VariationFlag(SeedVariation variation) {
+  if (variation.swarm) return " --swarm";
+  return variation.perturb ? " --perturb" : "";
+}
+
+std::string SweepReproCommand(const std::string& file, std::uint64_t seed,
+                              SeedVariation variation) {
+  return ReproCommand(file, seed) + VariationFlag(variation);
+}
+
+std::string ShrinkCommand(const std::string& repro) {
+  const std::string replay = "bpsim replay ";
+  if (repro.rfind(replay, 0) != 0) return "";
+  return "bpsim shrink " + repro.substr(replay.size());
+}
+
+reports::RunReport RunSweep(const Scenario& given, const SweepOptions& options) {
   const auto start = std::chrono::steady_clock::now();
+  Scenario scenario = given;
+  if (options.invariants_only) {
+    scenario.expect.metrics.clear();
+    scenario.expect.sometimes.clear();
+  }
   const std::vector<std::uint64_t> seeds = ShardSeeds(options.seeds, options.shard);
   std::vector<std::optional<reports::ScenarioResult>> results(seeds.size());
   std::atomic<std::size_t> next{0};
@@ -193,8 +223,11 @@ reports::RunReport RunSweep(const Scenario& scenario, const SweepOptions& option
       if (i >= seeds.size() || interrupted()) return;
       const std::uint64_t seed = seeds[i];
       std::string drawn;
+      const SeedVariation variation{options.perturb, options.swarm};
       std::optional<Scenario> variant;
-      if (options.swarm) variant = SwarmVariant(scenario, seed, &drawn);
+      if (variation.perturb || variation.swarm) {
+        variant = VaryScenario(scenario, seed, variation, &drawn);
+      }
       RunOptions run;
       run.seed = seed;
       run.monitors = options.monitors;
@@ -205,7 +238,7 @@ reports::RunReport RunSweep(const Scenario& scenario, const SweepOptions& option
       run.async_judging = false;
       reports::ScenarioResult r = RunScenario(variant ? *variant : scenario, run);
       r.id = scenario.id + "@seed=" + std::to_string(seed);
-      r.repro = SweepReproCommand(scenario.file, seed, options.swarm);
+      r.repro = SweepReproCommand(scenario.file, seed, variation);
       if (options.swarm) r.description += (r.description.empty() ? "" : " ") + ("[" + drawn + "]");
       results[i] = std::move(r);
       std::lock_guard<std::mutex> lock(done_mutex);
@@ -219,9 +252,9 @@ reports::RunReport RunSweep(const Scenario& scenario, const SweepOptions& option
   for (std::thread& t : threads) t.join();
 
   reports::RunReport report;
-  report.sweep = reports::SweepInfo{scenario.id,        scenario.file, options.seeds.first,
-                                    options.seeds.last, options.swarm, options.shard.index,
-                                    options.shard.count};
+  report.sweep = reports::SweepInfo{scenario.id,         scenario.file,       options.seeds.first,
+                                    options.seeds.last,  options.swarm,       options.shard.index,
+                                    options.shard.count, options.invariants_only};
   for (auto& r : results) {
     if (!r) {
       report.incomplete = true;  // never started: interrupted
@@ -256,7 +289,7 @@ Result<reports::RunReport> MergeSweepReports(const std::vector<reports::RunRepor
     const reports::SweepInfo& info = *parts[i].sweep;
     if (info.scenario != first.scenario || info.file != first.file ||
         info.first_seed != first.first_seed || info.last_seed != first.last_seed ||
-        info.swarm != first.swarm) {
+        info.swarm != first.swarm || info.invariants_only != first.invariants_only) {
       return Error{"cannot merge different sweeps: " + name(0) + " is " + describe(first) + ", " +
                    name(i) + " is " + describe(info)};
     }

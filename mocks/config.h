@@ -213,6 +213,19 @@ class DefectSet {
   std::uint32_t bits_ = 0;
 };
 
+// Schedule perturbation (docs/world.md, "Perturbation"): what may legitimately vary
+// is drawn from the seed, so a correct platform must pass whatever is drawn.
+struct PerturbConfig {
+  // Events at the same simulated instant run in an order drawn from the seed.
+  bool same_instant = false;
+  // The knobs that may vary within their configured bounds are drawn from the seed:
+  // latency medians below their p99 (wider spread), retry back-offs and the cache
+  // sweeper's interval at or below the configured values (mocks/perturb.h).
+  bool knobs = false;
+
+  bool any() const { return same_instant || knobs; }
+};
+
 // Everything the world needs to run.
 struct WorldSpec {
   std::uint64_t seed = 1;
@@ -221,6 +234,7 @@ struct WorldSpec {
   WorldConfig world;
   std::vector<TimelineEntry> timeline;
   DefectSet defects;
+  PerturbConfig perturb;
 };
 
 }  // namespace bpsim::mocks

@@ -14,7 +14,7 @@ constexpr std::array<std::string_view, std::size_t(EntryType::kEntryTypeCount)> 
     "fraud.detected", "webhook.sent",     "webhook.received",   "alert.queued",
     "alert.displayed", "outage.start",    "outage.end",         "cache.put",
     "cache.purge",    "balance.check",    "balance.reply",      "card.compromised",
-    "drain.start"};
+    "drain.start",    "webhook.withheld"};
 
 constexpr std::array<std::string_view, kCategoryCount> kCategoryNames = {
     "identity", "accounts", "balance", "transactions", "alert"};
@@ -91,14 +91,16 @@ std::string_view EntryReasonName(const TraceEntry& e) {
           "rate_limited", "outage",         "error", "timeout"};
       return e.reason < n.size() ? n[e.reason] : "?";
     }
-    case EntryType::kConsentRevoked: return ViaName(static_cast<Via>(e.reason));
+    case EntryType::kConsentRevoked:
+    case EntryType::kRevokeRequested: return ViaName(static_cast<Via>(e.reason));
     case EntryType::kApiRequest: {
       constexpr std::array<std::string_view, 3> n = {"poll", "on_demand", "retry"};
       return e.reason < n.size() ? n[e.reason] : "?";
     }
     case EntryType::kFraudDetected: return e.reason ? "fraud" : "false_positive";
     case EntryType::kWebhookSent:
-    case EntryType::kWebhookReceived: {
+    case EntryType::kWebhookReceived:
+    case EntryType::kWebhookWithheld: {
       constexpr std::array<std::string_view, 3> n = {"fraud_alert", "consent_revoked",
                                                      "item_update"};
       return e.reason < n.size() ? n[e.reason] : "?";

@@ -72,8 +72,12 @@ enum class EntryType : std::uint8_t {
   kConsentRejected,    // Rejected (final)
   kConsentRevoked,     // Revoked (final)
   kConsentExpired,     // Expired (final), at the expiry time
-  // The customer revoked in the messenger: from this instant the platform knows.
-  // subject, bank, consent. The bank learns through a DELETE (kConsentDeleteSent).
+  // The customer asked to revoke a consent, wherever the request starts (published by
+  // the customer's side, before anything acts on it). from = customer, to = where
+  // they asked (connector: in the messenger, bank: in the bank's app); subject,
+  // bank, consent, reason = Via. Via messenger: from this instant the platform knows,
+  // and the bank learns through a DELETE (kConsentDeleteSent). Via bank: the bank
+  // revokes at once (kConsentRevoked) and tells the platform by webhook.
   kRevokeRequested,
   // The platform asked the bank to delete (revoke) a consent. subject, bank, consent,
   // ref = request id. Not a data request.
@@ -124,6 +128,11 @@ enum class EntryType : std::uint8_t {
   kCardCompromised,
   // The drain phase began (customers stop acting, faults end).
   kDrainStart,
+  // The bank did not send a webhook attempt: the consent a fraud alert was raised
+  // under is no longer live at this instant (revoked, expired) or no longer names
+  // fraud_alerts, so the alert is not released and its delivery stops. Same fields as
+  // kWebhookSent; value = the attempt it would have been.
+  kWebhookWithheld,
   kEntryTypeCount
 };
 

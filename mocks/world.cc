@@ -3,11 +3,20 @@
 #include <algorithm>
 #include <numeric>
 
+#include "mocks/perturb.h"
+
 namespace bpsim::mocks {
 
 World::World(const WorldSpec& spec, Simulator* sim, WorldTraceBus* bus,
              const PlatformFactory& external)
     : spec_(spec), sim_(sim) {
+  // Schedule perturbation (mocks/perturb.h) is drawn before any party is built.
+  if (spec_.perturb.knobs) perturbation_ = PerturbKnobs(&spec_.world, spec_.seed);
+  if (spec_.perturb.same_instant) {
+    sim_->ShuffleSameInstant(SameInstantKey(spec_.seed));
+    perturbation_ = "same-instant order drawn from the seed" +
+                    (perturbation_.empty() ? "" : "; " + perturbation_);
+  }
   env_.clock = sim;
   env_.bus = bus;
   env_.seed = spec_.seed;
@@ -168,6 +177,25 @@ void World::OnAuthoriseDecision(std::uint64_t arg) {
   }
 }
 
+void World::CustomerRevokes(CustomerId c, ConsentId consent, bool in_messenger) {
+  const bool messenger = in_messenger && platform_->link(c).state == LinkState::kActive;
+  const Consent& k = consents_->Get(consent);
+  TraceEntry e;
+  e.type = EntryType::kRevokeRequested;
+  e.from = CustomerEndpoint(c);
+  e.to = messenger ? kConnector : BankEndpoint(k.bank);
+  e.subject = c;
+  e.bank = k.bank;
+  e.consent = consent;
+  e.reason = static_cast<std::uint8_t>(messenger ? Via::kMessenger : Via::kBank);
+  env_.Emit(e);
+  if (messenger) {
+    platform_->OnCustomerRevoke(c);
+  } else {
+    RevokeAtBank(consent, Via::kBank);
+  }
+}
+
 void World::RevokeAtBank(ConsentId consent, Via via) {
   if (!consents_->Revoke(consent, via)) return;
   const Consent& k = consents_->Get(consent);
@@ -187,11 +215,7 @@ void World::OnRevokeDecision(std::uint64_t arg) {
   ConsentId consent = platform_->link(c).consent;
   if (!consents_->Exists(consent) || !consents_->Get(consent).UsableAt(sim_->Now())) return;
   ConsentPlan plan = population_->PlanConsent(c, epoch);
-  if (plan.revoke_via_messenger && platform_->link(c).state == LinkState::kActive) {
-    platform_->OnCustomerRevoke(c);
-  } else {
-    RevokeAtBank(consent, Via::kBank);
-  }
+  CustomerRevokes(c, consent, plan.revoke_via_messenger);
   ++epoch_[c];
   SimTime again = sim_->Now() + plan.reconsent_after;
   if (plan.reconsent && again < spec_.duration) {
@@ -238,10 +262,10 @@ void World::OnDetection(std::uint64_t arg) {
   bool fraudulent = tx.fraudulent;
   BankIndex bank = population_->at(c).bank;
   SimTime now = sim_->Now();
-  // The bank alerts the platform only under a live consent that names fraud_alerts.
+  // The bank alerts the platform only under a live consent that names fraud_alerts
+  // (and checks again whenever it sends: WebhookOutbox).
   ConsentId consent = consents_->Latest(c);
-  bool alertable = consent != 0 && consents_->Get(consent).UsableAt(now) &&
-                   (consents_->Get(consent).purposes & kPurposeFraudAlerts);
+  bool alertable = banks_[bank]->MaySendAlert(consent);
   std::uint64_t alert_id = next_alert_id_++;
   TraceEntry e;
   e.type = EntryType::kFraudDetected;
@@ -302,11 +326,7 @@ void World::ApplyTimeline(std::size_t index) {
       if (!consents_->Exists(consent) || !consents_->Get(consent).UsableAt(sim_->Now())) continue;
       Rng rng = env_.Stream("timeline.revoke", c, index);
       if (!rng.Bernoulli(revoke->fraction)) continue;
-      if (revoke->via == Via::kMessenger && platform_->link(c).state == LinkState::kActive) {
-        platform_->OnCustomerRevoke(c);
-      } else {
-        RevokeAtBank(consent, Via::kBank);
-      }
+      CustomerRevokes(c, consent, revoke->via == Via::kMessenger);
       ++epoch_[c];
     }
   } else if (const auto* grant = std::get_if<GrantConsents>(&entry.action)) {

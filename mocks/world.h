@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "mocks/bank/bank.h"
@@ -58,6 +59,9 @@ class World final : private DayListener {
   static constexpr std::uint32_t kPrefetchMinCustomers = 20'000;
 
   WorldStats stats() const;
+  // What schedule perturbation drew (WorldSpec::perturb), e.g. "same-instant order
+  // drawn from the seed; knobs: ..."; empty when the world is not perturbed.
+  const std::string& perturbation() const { return perturbation_; }
   const TraceNames& names() const { return names_; }
   const WorldSpec& spec() const { return spec_; }
 
@@ -70,10 +74,12 @@ class World final : private DayListener {
   Platform* simulated_platform() { return simulated_.get(); }
   WebhookOutbox& outbox() { return *outbox_; }
   Network& network() { return *network_; }
-  // The customer revokes `consent` at its bank (in the bank's app): it is revoked at
-  // once and the platform is told by webhook. Does nothing to a consent that is not
-  // Authorised. Live mode's Plaid sandbox fires this on request.
-  void RevokeAtBank(ConsentId consent, Via via);
+  // Customer c asks to revoke `consent`: in the messenger if `in_messenger` and the
+  // link is active there, else in the bank's app, where it is revoked at once and the
+  // platform is told by webhook (nothing happens to a consent that is not Authorised).
+  // Publishes consent.revoke_requested. Live mode's Plaid sandbox fires the bank-app
+  // case on request.
+  void CustomerRevokes(CustomerId c, ConsentId consent, bool in_messenger);
   const Env& env() const { return env_; }
   Simulator& simulator() { return *sim_; }
 
@@ -96,13 +102,15 @@ class World final : private DayListener {
   void OnOutageEnd(std::uint64_t index);
 
   void Link(CustomerId c, std::uint32_t epoch, ScopeSet scopes);
+  void RevokeAtBank(ConsentId consent, Via via);
   void ApplyTimeline(std::size_t index);
   std::uint32_t OutageTarget(const std::string& target) const;
   void PublishOutage(EntryType type, std::uint32_t target, OutageMode mode);
   PurposeSet PurposesFor(bool alerts) const;
 
-  WorldSpec spec_;
+  WorldSpec spec_;  // as given, with perturbed knobs drawn in
   Simulator* sim_;
+  std::string perturbation_;
   Env env_;
   TraceNames names_;
   std::unique_ptr<ConsentStore> consents_;

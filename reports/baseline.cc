@@ -20,7 +20,9 @@ const ScenarioResult* FindScenario(const RunReport& report, const std::string& i
   return nullptr;
 }
 
-std::string Percent(double fraction) {
+}  // namespace
+
+std::string FormatChange(double fraction) {
   if (std::isinf(fraction)) return "from zero";
   // Built with append: GCC 12 at -O3 warns falsely (-Wrestrict) on "lit" + string&&.
   std::string out = fraction >= 0 ? "+" : "";
@@ -29,8 +31,6 @@ std::string Percent(double fraction) {
   return out;
 }
 
-}  // namespace
-
 MetricDirection DirectionOf(std::string_view metric) {
   static constexpr std::string_view kHigherIsWorse[] = {
       "violations",     "alerts_lost",         "alerts_duplicated", "api_throttled_429",
@@ -38,7 +38,8 @@ MetricDirection DirectionOf(std::string_view metric) {
   for (std::string_view name : kHigherIsWorse) {
     if (metric == name) return MetricDirection::kHigherIsWorse;
   }
-  if (StartsWith(metric, "fraud_alert_latency_") || StartsWith(metric, "api_denied_")) {
+  if (StartsWith(metric, "fraud_alert_latency_") || StartsWith(metric, "api_denied_") ||
+      StartsWith(metric, "revocation_latency_")) {
     return MetricDirection::kHigherIsWorse;
   }
   if (metric == "balance_answered" || metric == "fraud_alerts_displayed") {
@@ -47,17 +48,27 @@ MetricDirection DirectionOf(std::string_view metric) {
   return MetricDirection::kNotGated;
 }
 
-Result<std::vector<Regression>> CompareWithBaseline(const RunReport& current,
-                                                    const RunReport& baseline,
-                                                    double tolerance_fraction) {
+Result<BaselineGate> CompareWithBaseline(const RunReport& current, const RunReport& baseline,
+                                         double tolerance_fraction, bool strict) {
   if (!std::isfinite(tolerance_fraction) || tolerance_fraction < 0) {
     return Error{"tolerance must be a non-negative fraction, got " +
                  FormatMetricValue(tolerance_fraction)};
   }
-  std::vector<Regression> out;
+  BaselineGate gate;
+  gate.tolerance = tolerance_fraction;
+  gate.strict = strict;
+  std::vector<Regression>& out = gate.regressions;
+  for (const ScenarioResult& old : baseline.scenarios) {
+    if (FindScenario(current, old.id) == nullptr) gate.not_in_run.push_back(old.id);
+  }
   for (const ScenarioResult& now : current.scenarios) {
+    if (CouldNotRun(now)) continue;  // nothing measured to compare
     const ScenarioResult* before = FindScenario(baseline, now.id);
-    if (before == nullptr) continue;
+    if (before == nullptr) {
+      gate.not_in_baseline.push_back(now.id);
+      continue;
+    }
+    ++gate.compared;
     for (const auto& [name, value] : now.metrics) {
       const MetricDirection direction = DirectionOf(name);
       if (direction == MetricDirection::kNotGated) continue;
@@ -75,6 +86,36 @@ Result<std::vector<Regression>> CompareWithBaseline(const RunReport& current,
       }
     }
   }
+  return gate;
+}
+
+std::string DescribeRegression(const Regression& r, double tolerance_fraction) {
+  return r.metric + (r.current > r.baseline ? " rose from " : " fell from ") +
+         FormatMetricValue(r.baseline) + " to " + FormatMetricValue(r.current) + " (" +
+         FormatChange(r.change_fraction) + ", tolerance " +
+         FormatFixed(tolerance_fraction * 100, 1) + "%)";
+}
+
+std::vector<RegressionRow> RegressionRows(const BaselineGate& gate) {
+  std::vector<RegressionRow> rows;
+  for (const Regression& r : gate.regressions) {
+    rows.push_back({r.scenario, r.metric, FormatMetricValue(r.baseline),
+                    FormatMetricValue(r.current), FormatChange(r.change_fraction),
+                    FormatFixed(gate.tolerance * 100, 1) + "%"});
+  }
+  return rows;
+}
+
+std::string DescribeGate(const BaselineGate& gate) {
+  if (gate.compared == 0) {
+    return "No scenario of this run is in " + gate.file + ": nothing was compared" +
+           (gate.strict ? " (a failure with --baseline-strict)." : ".");
+  }
+  const std::size_t n = gate.regressions.size();
+  std::string out = std::to_string(gate.compared) + " scenario" + (gate.compared == 1 ? "" : "s") +
+                    " compared against " + gate.file + " (tolerance " +
+                    FormatFixed(gate.tolerance * 100, 1) + "%): ";
+  out += n == 0 ? "no metric regressed." : std::to_string(n) + " metric" + (n == 1 ? "" : "s") + " regressed.";
   return out;
 }
 
@@ -82,10 +123,7 @@ std::string DescribeRegressions(const std::vector<Regression>& regressions,
                                 double tolerance_fraction) {
   std::string out;
   for (const Regression& r : regressions) {
-    out += r.scenario + ": " + r.metric + (r.current > r.baseline ? " rose from " : " fell from ") +
-           FormatMetricValue(r.baseline) + " to " + FormatMetricValue(r.current) + " (" +
-           Percent(r.change_fraction) + ", tolerance " + FormatFixed(tolerance_fraction * 100, 1) +
-           "%)\n";
+    out += r.scenario + ": " + DescribeRegression(r, tolerance_fraction) + "\n";
   }
   return out;
 }
@@ -102,6 +140,12 @@ Result<double> ParseTolerance(std::string_view text) {
                                          std::chars_format::fixed);
   if (ec != std::errc() || end != number.data() + number.size() || !std::isfinite(value)) {
     return invalid;
+  }
+  if (!percent && value > 1) {
+    const std::string n(number);
+    return Error{"ambiguous tolerance \"" + n + "\": a bare number is a fraction, so " + n +
+                 " means " + FormatMetricValue(value * 100) + "%; write " + n + "% for " + n +
+                 " percent, or " + FormatMetricValue(value * 100) + "% if that is meant"};
   }
   return percent ? value / 100 : value;
 }

@@ -1,11 +1,13 @@
 #include "reports/json_report.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "reports/baseline.h"
 #include "reports/sweep_summary.h"
 #include "reports/text.h"
 
@@ -120,6 +122,7 @@ Json SweepJson(const SweepInfo& info, const std::vector<ScenarioResult>& results
   j["swarm"] = info.swarm;
   j["shard_index"] = info.shard_index;
   j["shard_count"] = info.shard_count;
+  j["invariants_only"] = info.invariants_only;
   j["runs"] = summary.runs;
   j["passed"] = summary.passed;
   j["failed"] = summary.failed;
@@ -344,6 +347,32 @@ ScenarioResult ReadScenario(const Json& j, const std::string& where) {
   return s;
 }
 
+Json BaselineJson(const BaselineGate& gate) {
+  Json j = Json::object();
+  j["file"] = gate.file;
+  j["tolerance"] = gate.tolerance;
+  j["strict"] = gate.strict;
+  j["passed"] = gate.passed();
+  j["compared"] = gate.compared;
+  Json regressions = Json::array();
+  for (const Regression& r : gate.regressions) {
+    Json x = Json::object();
+    x["scenario"] = r.scenario;
+    x["metric"] = r.metric;
+    x["old"] = r.baseline;
+    x["new"] = r.current;
+    // A change from 0 has no finite fraction: null, and "from zero" as text.
+    x["change"] = std::isfinite(r.change_fraction) ? Json(r.change_fraction) : Json(nullptr);
+    x["change_text"] = FormatChange(r.change_fraction);
+    x["tolerance"] = gate.tolerance;
+    regressions.push_back(std::move(x));
+  }
+  j["regressions"] = std::move(regressions);
+  j["not_in_baseline"] = gate.not_in_baseline;
+  j["not_in_run"] = gate.not_in_run;
+  return j;
+}
+
 }  // namespace
 
 std::string RenderJsonReport(const RunReport& report) {
@@ -351,6 +380,7 @@ std::string RenderJsonReport(const RunReport& report) {
   j["format"] = kJsonReportFormat;
   j["bpsim"] = report.bpsim_version;
   j["command"] = report.command;
+  j["verdict"] = RunVerdictName(VerdictOf(report));
   j["incomplete"] = report.incomplete;
   size_t passed = 0;
   for (const ScenarioResult& s : report.scenarios) passed += s.passed ? 1 : 0;
@@ -358,8 +388,12 @@ std::string RenderJsonReport(const RunReport& report) {
   summary["scenarios"] = report.scenarios.size();
   summary["passed"] = passed;
   summary["failed"] = report.scenarios.size() - passed;
+  std::size_t errors = 0;
+  for (const ScenarioResult& s : report.scenarios) errors += CouldNotRun(s) ? 1 : 0;
+  summary["errors"] = errors;  // of the failed: scenarios that could not run
   j["summary"] = std::move(summary);
   if (report.sweep) j["sweep"] = SweepJson(*report.sweep, report.scenarios);
+  if (report.baseline) j["baseline"] = BaselineJson(*report.baseline);
   Json scenarios = Json::array();
   for (const ScenarioResult& s : report.scenarios) scenarios.push_back(ScenarioJson(s));
   j["scenarios"] = std::move(scenarios);
@@ -374,9 +408,17 @@ std::string RenderJsonReport(const RunReport& report) {
       x["p50_seconds"] = e.p50;
       x["p90_seconds"] = e.p90;
       x["p99_seconds"] = e.p99;
+      Json statuses = Json::object();
+      for (const auto& [status, n] : e.statuses) statuses[std::to_string(status)] = n;
+      x["statuses"] = std::move(statuses);
       endpoints.push_back(std::move(x));
     }
     Json live = Json::object();
+    if (report.live_timing) {
+      live["time_scale"] = report.live_timing->time_scale;
+      live["wall_grace_seconds"] = report.live_timing->wall_grace_seconds;
+      live["simulated_grace_seconds"] = report.live_timing->simulated_grace_seconds;
+    }
     live["endpoints"] = std::move(endpoints);
     j["live"] = std::move(live);
   }
@@ -415,6 +457,11 @@ Result<RunReport> ParseJsonReport(const std::string& text) {
     if (auto it = j.find("live"); it != j.end()) {
       const Json& endpoints = GetArray(*it, "live", "endpoints");
       report.live_endpoints.emplace();
+      if (it->contains("time_scale")) {
+        report.live_timing = LiveTiming{GetNumber(*it, "live", "time_scale"),
+                                        GetNumber(*it, "live", "wall_grace_seconds"),
+                                        GetNumber(*it, "live", "simulated_grace_seconds")};
+      }
       for (size_t i = 0; i < endpoints.size(); ++i) {
         const std::string where = Index("live.endpoints", i);
         LiveEndpoint e;
@@ -425,6 +472,17 @@ Result<RunReport> ParseJsonReport(const std::string& text) {
         e.p50 = GetNumber(endpoints[i], where, "p50_seconds");
         e.p90 = GetNumber(endpoints[i], where, "p90_seconds");
         e.p99 = GetNumber(endpoints[i], where, "p99_seconds");
+        if (auto s = endpoints[i].find("statuses"); s != endpoints[i].end() && s->is_object()) {
+          for (auto it = s->begin(); it != s->end(); ++it) {
+            unsigned status = 0;
+            const std::string& key = it.key();
+            const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), status);
+            if (ec != std::errc() || end != key.data() + key.size()) {
+              Fail(where + ".statuses", "expected HTTP statuses as keys, got \"" + key + "\"");
+            }
+            e.statuses.emplace_back(status, AsUnsigned(it.value(), where + ".statuses." + key));
+          }
+        }
         report.live_endpoints->push_back(std::move(e));
       }
     }
@@ -437,6 +495,9 @@ Result<RunReport> ParseJsonReport(const std::string& text) {
       info.first_seed = GetUnsigned(sw, "sweep", "first_seed");
       info.last_seed = GetUnsigned(sw, "sweep", "last_seed");
       info.swarm = GetBool(sw, "sweep", "swarm");
+      // Absent in reports written before it existed: those judged every expectation.
+      info.invariants_only =
+          sw.contains("invariants_only") && GetBool(sw, "sweep", "invariants_only");
       const std::uint64_t index = GetUnsigned(sw, "sweep", "shard_index");
       const std::uint64_t count = GetUnsigned(sw, "sweep", "shard_count");
       if (count == 0 || count > UINT32_MAX || index >= count) {

@@ -92,6 +92,9 @@ struct SweepInfo {
   std::uint64_t first_seed = 0, last_seed = 0;  // the whole range, inclusive
   bool swarm = false;                           // each seed drew its own variation
   std::uint32_t shard_index = 0, shard_count = 1;  // 0/1: the whole range
+  // The scenario's metric bounds and `sometimes` expectations (chosen for its own
+  // seed) were not judged: each seed by its invariants, rules and expected violations.
+  bool invariants_only = false;
 };
 
 // Live mode (`bpsim serve`): per endpoint, how many requests and how fast (wall
@@ -102,6 +105,41 @@ struct LiveEndpoint {
   std::uint64_t count = 0;
   std::uint64_t failed = 0;  // platform calls only: no answer or not 2xx
   double p50 = 0, p90 = 0, p99 = 0;
+  // Listeners only: answers by HTTP status, the counters GET /metrics shows.
+  std::vector<std::pair<unsigned, std::uint64_t>> statuses;
+};
+
+// A metric of a scenario that got worse than in the baseline beyond the tolerance.
+struct Regression {
+  std::string scenario;
+  std::string metric;
+  double baseline = 0;
+  double current = 0;
+  // (current - baseline) / |baseline|, signed; +infinity when the baseline was 0.
+  double change_fraction = 0;
+};
+
+// The outcome of the baseline gate (`--baseline OLD/report.json`, reports/baseline.h):
+// every regression, and which scenarios could not be compared.
+struct BaselineGate {
+  std::string file;          // the baseline report, as given
+  double tolerance = 0.1;    // a fraction
+  bool strict = false;       // --baseline-strict: unmatched scenarios fail the gate
+  std::size_t compared = 0;  // scenarios found on both sides
+  std::vector<Regression> regressions;
+  std::vector<std::string> not_in_baseline;  // scenarios of this run the baseline lacks
+  std::vector<std::string> not_in_run;       // scenarios of the baseline this run lacks
+
+  bool unmatched() const { return !not_in_baseline.empty() || !not_in_run.empty(); }
+  bool passed() const { return regressions.empty() && !(strict && unmatched()); }
+};
+
+// Live mode's timing (`bpsim serve`): the time scale and the wall grace every
+// deadline allowed, in wall and in simulated seconds (docs/live-mode.md).
+struct LiveTiming {
+  double time_scale = 1;
+  double wall_grace_seconds = 0;
+  double simulated_grace_seconds = 0;
 };
 
 struct RunReport {
@@ -112,6 +150,20 @@ struct RunReport {
   double wall_seconds = 0;
   std::optional<SweepInfo> sweep;  // set by `bpsim sweep` and `bpsim merge`
   std::optional<std::vector<LiveEndpoint>> live_endpoints;  // set by `bpsim serve`
+  std::optional<LiveTiming> live_timing;                    // set by `bpsim serve`
+  std::optional<BaselineGate> baseline;  // set by `bpsim run --baseline`
 };
+
+// The verdict of a whole run, which every report states and the exit code follows
+// (harness/cli/cli.h): kError (exit 2) when a scenario could not run at all (an
+// invalid file, a setup failure: `error` set and no checks); else kFail (exit 1)
+// when a scenario failed, the run was interrupted or the baseline gate failed; else
+// kPass (exit 0).
+enum class RunVerdict { kPass, kFail, kError };
+RunVerdict VerdictOf(const RunReport& report);
+// "pass", "fail", "error".
+const char* RunVerdictName(RunVerdict verdict);
+// Whether this scenario result is a scenario that could not run (counts as kError).
+bool CouldNotRun(const ScenarioResult& s);
 
 }  // namespace bpsim::reports

@@ -1,5 +1,6 @@
 #include "reports/summary.h"
 
+#include "reports/baseline.h"
 #include "reports/key_metrics.h"
 #include "reports/sweep_summary.h"
 #include "reports/text.h"
@@ -61,6 +62,7 @@ std::string SweepSection(const SweepInfo& info, const std::vector<ScenarioResult
   std::string out = "### Sweep of " + Code(info.scenario) + ", seeds " +
                     std::to_string(info.first_seed) + ".." + std::to_string(info.last_seed);
   if (info.swarm) out += " (swarm)";
+  if (info.invariants_only) out += " (invariants only: metric bounds and sometimes not judged)";
   if (info.shard_count > 1) {
     out += ", shard " + std::to_string(info.shard_index) + "/" + std::to_string(info.shard_count);
   }
@@ -88,18 +90,65 @@ std::string SweepSection(const SweepInfo& info, const std::vector<ScenarioResult
   return out + "\n";
 }
 
+// The baseline gate: what was compared, one row per regression, and the scenarios
+// on one side only.
+std::string BaselineSection(const BaselineGate& gate) {
+  std::string out = "### Baseline " + Code(gate.file) + "\n\n" + Md(DescribeGate(gate)) + "\n";
+  const std::vector<RegressionRow> rows = RegressionRows(gate);
+  if (!rows.empty()) {
+    out += "\n| Scenario | Metric | Old | New | Change | Tolerance |\n"
+           "|---|---|---:|---:|---:|---:|\n";
+    for (const RegressionRow& r : rows) {
+      out += "| " + Code(r.scenario) + " | " + Code(r.metric) + " | " + r.old_value + " | " +
+             r.new_value + " | " + Md(r.change) + " | " + r.tolerance + " |\n";
+    }
+  }
+  const std::string consequence = gate.strict ? " (fails: --baseline-strict)" : "";
+  if (gate.unmatched()) out += "\n";
+  for (const std::string& id : gate.not_in_baseline) {
+    out += "- not in the baseline, not compared: " + Code(id) + consequence + "\n";
+  }
+  for (const std::string& id : gate.not_in_run) {
+    out += "- in the baseline but not in this run: " + Code(id) + consequence + "\n";
+  }
+  return out + "\n";
+}
+
+std::string Headline(const RunReport& report) {
+  size_t passed = 0, errors = 0;
+  for (const ScenarioResult& s : report.scenarios) {
+    passed += s.passed ? 1 : 0;
+    errors += CouldNotRun(s) ? 1 : 0;
+  }
+  const RunVerdict verdict = VerdictOf(report);
+  std::string out = "## bpsim " + Md(report.bpsim_version) + ": " +
+                    (verdict == RunVerdict::kPass   ? "**PASS**"
+                     : verdict == RunVerdict::kFail ? "**FAIL**"
+                                                    : "**ERROR**") +
+                    " - " + std::to_string(passed) + " of " +
+                    std::to_string(report.scenarios.size()) + " scenarios passed";
+  if (errors > 0) out += ", " + std::to_string(errors) + " could not run";
+  if (report.baseline) {
+    const std::size_t n = report.baseline->regressions.size();
+    if (n > 0) out += ", " + std::to_string(n) + " metric" + (n == 1 ? "" : "s") + " regressed";
+    if (report.baseline->strict && report.baseline->unmatched()) {
+      out += ", scenarios unmatched in the baseline";
+    }
+  }
+  if (report.incomplete) out += " (run interrupted: incomplete)";
+  return out + "\n\n";
+}
+
 }  // namespace
 
 std::string RenderSummaryMarkdown(const RunReport& report) {
   size_t passed = 0;
   for (const ScenarioResult& s : report.scenarios) passed += s.passed ? 1 : 0;
   const size_t failed = report.scenarios.size() - passed;
-  std::string out = "## bpsim " + Md(report.bpsim_version) + ": " +
-                    (failed == 0 ? "**PASS**" : "**FAIL**") + " - " + std::to_string(passed) +
-                    " of " + std::to_string(report.scenarios.size()) + " scenarios passed";
-  if (report.incomplete) out += " (run interrupted: incomplete)";
-  out += "\n\n";
+  std::string out = Headline(report);
   if (report.sweep) out += SweepSection(*report.sweep, report.scenarios);
+  if (report.baseline) out += BaselineSection(*report.baseline);
+  if (report.live_timing) out += Md(DescribeLiveTiming(*report.live_timing)) + "\n\n";
 
   out += "| Scenario | Verdict | Violations |";
   for (const KeyMetric& m : kKeyMetrics) out += std::string(" ") + m.label + " |";
@@ -112,8 +161,8 @@ std::string RenderSummaryMarkdown(const RunReport& report) {
   for (const ScenarioResult& s : report.scenarios) {
     if (only_failed && (s.passed || rows == kSummarySweepMaxRows)) continue;
     ++rows;
-    std::string verdict = s.passed ? "**PASS**" : "**FAIL**";
-    if (!s.error.empty()) verdict += " (error)";
+    std::string verdict = CouldNotRun(s) ? "**ERROR**" : s.passed ? "**PASS**" : "**FAIL**";
+    if (!s.error.empty() && !CouldNotRun(s)) verdict += " (error)";
     if (s.incomplete) verdict += " (incomplete)";
     // Appends, not "lit" + string&&: GCC 12 -O3 warns falsely on that (-Wrestrict).
     out += "| ";

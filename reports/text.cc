@@ -101,6 +101,14 @@ std::string FormatMetricValue(double value) {
   return out;
 }
 
+std::string DescribeLiveTiming(const LiveTiming& timing) {
+  return "Live run at time scale " + FormatMetricValue(timing.time_scale) +
+         ": every deadline allowed a wall grace of " +
+         FormatMetricValue(timing.wall_grace_seconds) + " s (" +
+         DescribeDuration(static_cast<SimTime>(timing.simulated_grace_seconds * double(kSecond))) +
+         " simulated).";
+}
+
 std::string FormatHex64(std::uint64_t value) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016" PRIx64, value);

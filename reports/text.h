@@ -35,6 +35,10 @@ std::string FormatFixed(double value, int decimals);
 // values with up to 3 significant decimals ("0.25", "12.5").
 std::string FormatMetricValue(double value);
 
+// "Live run at time scale 1800: every deadline allowed a wall grace of 2 s (1h
+// simulated)."
+std::string DescribeLiveTiming(const LiveTiming& timing);
+
 // 16 lowercase hex digits.
 std::string FormatHex64(std::uint64_t value);
 

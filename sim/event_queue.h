@@ -31,7 +31,9 @@ namespace bpsim {
 struct Event {
   SimTime time;
   // Sequence number in the high 40 bits, handler id in the low 24 bits: comparing
-  // the whole word compares sequence numbers, which are unique.
+  // the whole word compares sequence numbers, which are unique. (Under schedule
+  // perturbation the simulator stores a keyed bijection of the sequence number
+  // instead, Simulator::ShuffleSameInstant; it is just as unique.)
   std::uint64_t seq_handler;
   std::uint64_t arg;  // the handler's payload: an entity id or a pool index
 

@@ -25,14 +25,14 @@ PoissonParams PoissonParams::Of(double mean) {
   p.mean = mean;
   if (!(mean > 0)) return p;
   if (mean < 30) {
-    p.limit = std::exp(-mean);
+    p.limit = math::Exp(-mean);
     return p;
   }
   double slam = std::sqrt(mean);
-  p.loglam = std::log(mean);
+  p.loglam = math::Log(mean);
   p.b = 0.931 + 2.53 * slam;
   p.a = -0.059 + 0.02483 * p.b;
-  p.log_invalpha = std::log(1.1239 + 1.1328 / (p.b - 3.4));
+  p.log_invalpha = math::Log(1.1239 + 1.1328 / (p.b - 3.4));
   p.vr = 0.9277 - 3.6224 / (p.b - 2);
   return p;
 }
@@ -57,8 +57,9 @@ std::uint64_t Rng::Poisson(const PoissonParams& p) {
     double k = std::floor((2 * a / us + b) * u + mean + 0.43);
     if (us >= 0.07 && v <= p.vr) return static_cast<std::uint64_t>(k);
     if (k < 0 || (us < 0.013 && v > us)) continue;
-    if (std::log(v) + p.log_invalpha - std::log(a / (us * us) + b) <=
-        -mean + k * p.loglam - std::lgamma(k + 1)) {
+    // k >= 0 here, an integer below 2^62.
+    if (math::Log(v) + p.log_invalpha - math::Log(a / (us * us) + b) <=
+        -mean + k * p.loglam - math::LogFactorial(static_cast<std::uint64_t>(k))) {
       return static_cast<std::uint64_t>(k);
     }
   }
@@ -66,7 +67,7 @@ std::uint64_t Rng::Poisson(const PoissonParams& p) {
 
 LogNormalParams LogNormalParams::Of(double median, double p99) {
   assert(median > 0 && p99 >= median);
-  return {median, std::log(p99 / median) / kZ99};
+  return {median, math::Log(p99 / median) / kZ99};
 }
 
 }  // namespace bpsim

@@ -4,11 +4,16 @@
 // when unrelated entities are added or removed. Streams are xoshiro256** generators
 // seeded through SplitMix64, as their authors recommend.
 //
+// The draws' transcendental functions are the project's own (sim/math.h), not the C
+// library's, so a draw gives the same bits on every machine (docs/cluster.md).
+//
 // Thread safety: an Rng is a value; use one per thread of control.
 
 #include <cmath>
 #include <cstdint>
 #include <string_view>
+
+#include "sim/math.h"
 
 namespace bpsim {
 
@@ -99,7 +104,7 @@ class Rng {
   // Uniform integer in [0, n), unbiased (Lemire). REQUIRES: n > 0.
   std::uint64_t Below(std::uint64_t n);
   bool Bernoulli(double p) { return Uniform() < p; }
-  double Exponential(double mean) { return -mean * std::log(UniformPositive()); }
+  double Exponential(double mean) { return -mean * math::Log(UniformPositive()); }
   // Standard normal (Marsaglia's polar method; the second value is dropped so that
   // the stream's position depends only on the number of calls).
   double Normal() {
@@ -109,7 +114,7 @@ class Rng {
       v = 2 * Uniform() - 1;
       s = u * u + v * v;
     } while (s >= 1 || s == 0);
-    return u * std::sqrt(-2 * std::log(s) / s);
+    return u * std::sqrt(-2 * math::Log(s) / s);  // sqrt: correctly rounded by IEEE 754
   }
   // Poisson with the given mean: Knuth's product method below 30, Hörmann's PTRS
   // from 30 on. REQUIRES: mean finite and below 2^62; mean <= 0 gives 0.
@@ -119,7 +124,7 @@ class Rng {
   double LogNormal(double median, double p99) {
     return LogNormal(LogNormalParams::Of(median, p99));
   }
-  double LogNormal(const LogNormalParams& p) { return p.median * std::exp(p.sigma * Normal()); }
+  double LogNormal(const LogNormalParams& p) { return p.median * math::Exp(p.sigma * Normal()); }
   // Index drawn with probability proportional to weights[i]; never an index whose
   // weight is zero unless all are. REQUIRES: non-empty, weights >= 0.
   template <typename Weights>

@@ -3,6 +3,8 @@
 #include <cassert>
 #include <stdexcept>
 
+#include "sim/rng.h"
+
 namespace bpsim {
 
 HandlerId Simulator::Register(HandlerFn fn, void* context, std::string name) {
@@ -11,8 +13,17 @@ HandlerId Simulator::Register(HandlerFn fn, void* context, std::string name) {
   return static_cast<HandlerId>(handlers_.size() - 1);
 }
 
+void Simulator::ShuffleSameInstant(std::uint64_t key) {
+  assert(queue_.empty() && next_sequence_ == kNoEvent + 1);
+  shuffle_ = true;
+  std::uint64_t state = key;
+  scramble_[0] = SplitMix64(state);
+  for (int i = 1; i < 4; ++i) scramble_[i] = SplitMix64(state) | 1;
+}
+
 void Simulator::Cancel(EventId id) {
-  if (id != kNoEvent && id < next_sequence_) cancelled_.insert(id);
+  // The queue knows an event by its tie-break key, which is what pops compare.
+  if (id != kNoEvent && id < next_sequence_) cancelled_.insert(TieBreak(id));
 }
 
 bool Simulator::RunUntil(SimTime end) {
@@ -20,6 +31,7 @@ bool Simulator::RunUntil(SimTime end) {
   while (!queue_.empty() && queue_.top().time <= end) {
     Event e = queue_.pop();
     if (!cancelled_.empty() && cancelled_.erase(e.sequence()) > 0) continue;
+    assert(e.time >= now_ && "simulated time never goes backwards");
     now_ = e.time;
     const Handler& h = handlers_[e.handler()];
     h.fn(h.context, *this, e.arg);

@@ -6,6 +6,11 @@
 // entity id or an index into a typed pool owned by the handler's object). No
 // std::function and no allocation per event.
 //
+// Same-instant events run in push order, or, once ShuffleSameInstant(key) was called,
+// in an order drawn from the key (schedule perturbation, docs/world.md): the queue's
+// tie-break becomes a keyed bijective scramble of the sequence number instead of the
+// number itself, so the queue's structure and cost are the same either way.
+//
 // Not thread-safe. Handlers run on the caller's thread inside Run*().
 
 #include <cassert>
@@ -55,7 +60,7 @@ class Simulator final : public Clock {
     assert(handler < handlers_.size());
     EventId id = next_sequence_++;
     assert(id <= Event::kMaxSequence);
-    queue_.push(Event{at, (id << Event::kHandlerBits) | handler, arg});
+    queue_.push(Event{at, (TieBreak(id) << Event::kHandlerBits) | handler, arg});
     return id;
   }
   // Schedules after `delay` from now. REQUIRES: 0 <= delay <= kSimTimeMax - Now().
@@ -77,12 +82,34 @@ class Simulator final : public Clock {
   void Stop() { stopped_ = true; }
   bool stopped() const { return stopped_; }
 
+  // From now on, events at the same instant run in an order drawn from `key` (a
+  // pure function of the key and the events' sequence numbers) instead of push
+  // order. An event scheduled by a handler still runs after that handler: only
+  // events pending at the same time are reordered. REQUIRES: nothing scheduled yet.
+  void ShuffleSameInstant(std::uint64_t key);
+  bool shuffles_same_instant() const { return shuffle_; }
+
   std::uint64_t events_processed() const { return events_processed_; }
   // Queued entries, including cancelled ones not yet discarded.
   std::size_t pending() const { return queue_.size(); }
   const std::string& handler_name(HandlerId id) const { return handlers_[id].name; }
 
  private:
+  // The queue's order among same-time events: the sequence number itself, or a
+  // bijection of the 40-bit sequence space keyed by ShuffleSameInstant's key
+  // (multiplications by odd numbers and xor-shifts are each invertible modulo
+  // 2^40, so distinct events never tie). One predictable branch when off.
+  std::uint64_t TieBreak(EventId id) const {
+    if (!shuffle_) return id;
+    std::uint64_t x = (id ^ scramble_[0]) & Event::kMaxSequence;
+    x = (x * scramble_[1]) & Event::kMaxSequence;
+    x ^= x >> 19;
+    x = (x * scramble_[2]) & Event::kMaxSequence;
+    x ^= x >> 21;
+    x = (x * scramble_[3]) & Event::kMaxSequence;
+    return x ^ (x >> 17);
+  }
+
   struct Handler {
     HandlerFn fn;
     void* context;
@@ -92,6 +119,8 @@ class Simulator final : public Clock {
   std::uint64_t next_sequence_ = kNoEvent + 1;
   std::uint64_t events_processed_ = 0;
   bool stopped_ = false;
+  bool shuffle_ = false;
+  std::uint64_t scramble_[4] = {0, 1, 1, 1};  // xor key, then three odd multipliers
   EventQueue queue_;
   std::vector<Handler> handlers_;
   std::unordered_set<EventId> cancelled_;

@@ -16,13 +16,16 @@
 #include <vector>
 
 #include "bpsim_version.h"
+#include "harness/cli/pin_cmd.h"
 #include "harness/cli/shrink_cmd.h"
 #include "harness/cli/sweep_cmd.h"
 #include "harness/determinism.h"
 #include "harness/live/reference_platform.h"
 #include "harness/live/serve.h"
+#include "harness/pin.h"
 #include "harness/runner.h"
 #include "harness/scenario/scenario.h"
+#include "harness/sweep.h"
 #include "mocks/trace.h"
 #include "reports/baseline.h"
 #include "reports/files.h"
@@ -58,6 +61,8 @@ constexpr const char* kMainHelp =
     "  serve PATH              serve the scenario's mock banks over HTTP (live mode)\n"
     "  platform --banks ...    run the reference platform as its own process (live mode)\n"
     "  shrink PATH --seed N    minimise a failing scenario; writes min.yaml\n"
+    "  pin [PATH...]           check the scenarios' traces against the pinned hashes\n"
+    "                          (--update to pin them again)\n"
     "\n"
     "Run 'bpsim COMMAND --help' for a command's options.\n"
     "\n"
@@ -70,6 +75,7 @@ constexpr const char* kRunHelp =
     "Runs each scenario (a PATH may be a file or a directory, searched recursively for\n"
     "*.yaml; default: scenarios/) and writes report.json, junit.xml, summary.md and\n"
     "report.html to the output directory. Prints one line per scenario and a total.\n"
+    "An invalid file is reported as an error (exit 2) and the valid ones still run.\n"
     "\n"
     "options:\n"
     "  --seed N           override every scenario's seed\n"
@@ -78,20 +84,32 @@ constexpr const char* kRunHelp =
     "                     scenarios, traces/<scenario-id>.jsonl)\n"
     "  --perfetto         also write trace.perfetto.json (opens in ui.perfetto.dev)\n"
     "  --baseline FILE    fail (exit 1) when a metric is worse than in this earlier\n"
-    "                     report.json beyond the tolerance\n"
-    "  --tolerance T      for --baseline: a fraction or percentage (default: 10%)\n"
+    "                     report.json beyond the tolerance (scenarios are matched by\n"
+    "                     their scenario: name; unmatched ones are reported)\n"
+    "  --tolerance T      for --baseline: a percentage (10%) or a fraction up to 1 (0.1);\n"
+    "                     default 10%\n"
+    "  --baseline-strict  also fail when a scenario is in only one of the run and the\n"
+    "                     baseline\n"
     "  --no-monitors      run without invariants, rules or situations (for measuring)\n"
     "  --check-determinism  run each scenario twice with the same seed; fail (check\n"
     "                     'determinism') if the traces differ, showing the first diverging entry\n"
+    "  --pinned FILE      also fail (check 'pinned-trace') a scenario whose trace hash is\n"
+    "                     not its pin in FILE (tests/pinned-traces.txt; bpsim pin)\n"
+    "  --perturb          schedule perturbation: same-instant events in an order drawn\n"
+    "                     from the seed, latency, retry and sweep knobs drawn within their\n"
+    "                     bounds (docs/world.md)\n"
+    "  --swarm            run each scenario's swarm variant for its seed, perturbed\n"
+    "                     (as bpsim sweep --swarm does; docs/cluster.md)\n"
     "  --quiet            print only the total line and failures\n"
     "  --help             this help\n";
 
 constexpr const char* kReplayHelp =
-    "usage: bpsim replay PATH --seed N [--out DIR]\n"
+    "usage: bpsim replay PATH --seed N [--perturb | --swarm] [--out DIR]\n"
     "\n"
     "Runs one scenario with the given seed, writes the full trace (trace.jsonl and\n"
     "trace.perfetto.json) with the reports to --out (default: out), and prints every\n"
-    "violation with its evidence chain.\n";
+    "violation with its evidence chain. --perturb and --swarm reproduce a seed of\n"
+    "'bpsim sweep' run with the same flag.\n";
 
 constexpr const char* kValidateHelp =
     "usage: bpsim validate PATH...\n"
@@ -111,60 +129,40 @@ constexpr const char* kSchemaHelp =
     "yaml-language-server pick it up from a modeline in the scenario file:\n"
     "  # yaml-language-server: $schema=../schema/scenario.schema.json\n";
 
-// Expands files and directories into a sorted list of scenario files.
-Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& paths) {
-  std::vector<std::string> files;
-  for (const std::string& path : paths) {
-    std::error_code ec;
-    fs::file_status st = fs::status(path, ec);
-    if (ec || !fs::exists(st)) return Error{path + ": no such file or directory"};
-    if (fs::is_directory(st)) {
-      std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(path, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (!it->is_regular_file()) continue;
-        std::string ext = it->path().extension().string();
-        if (ext == ".yaml" || ext == ".yml") found.push_back(it->path().generic_string());
-      }
-      if (ec) return Error{path + ": cannot read directory: " + ec.message()};
-      std::sort(found.begin(), found.end());
-      if (found.empty()) return Error{path + ": no scenario files (*.yaml) in this directory"};
-      files.insert(files.end(), found.begin(), found.end());
-    } else {
-      files.push_back(path);
-    }
-  }
-  return files;
-}
-
 std::vector<std::string> DefaultPaths(const std::vector<std::string>& given) {
   if (!given.empty()) return given;
   return {"scenarios"};
 }
 
-// Loads every file; prints errors; returns nullopt if any failed.
-std::optional<std::vector<Scenario>> LoadAll(const std::vector<std::string>& files) {
-  std::vector<Scenario> scenarios;
-  bool ok = true;
+// Every file, loaded, or why not: the loader's "FILE:LINE:COL: ..." lines, or a
+// second use of a scenario id. Errors are printed as they are found.
+std::vector<Result<Scenario>> LoadEach(const std::vector<std::string>& files) {
+  std::vector<Result<Scenario>> out;
   std::map<std::string, std::string> ids;
   for (const std::string& file : files) {
     Result<Scenario> s = LoadScenario(file);
-    if (!s.ok()) {
-      std::fprintf(stderr, "%s\n", s.error().message.c_str());
-      ok = false;
-      continue;
+    if (s.ok()) {
+      auto [it, inserted] = ids.emplace(s->id, file);
+      if (!inserted) {
+        s = Error{file + ": scenario id '" + s->id + "' is also used by " + it->second};
+      }
     }
-    auto [it, inserted] = ids.emplace(s->id, file);
-    if (!inserted) {
-      std::fprintf(stderr, "%s: scenario id '%s' is also used by %s\n", file.c_str(),
-                   s->id.c_str(), it->second.c_str());
-      ok = false;
-      continue;
-    }
-    scenarios.push_back(std::move(s).value());
+    if (!s.ok()) std::fprintf(stderr, "%s\n", s.error().message.c_str());
+    out.push_back(std::move(s));
   }
-  if (!ok) return std::nullopt;
-  return scenarios;
+  return out;
+}
+
+// The report entry of a file that could not be loaded: a scenario error naming the
+// file, line and column of every mistake.
+reports::ScenarioResult InvalidFile(const std::string& file, const std::string& errors) {
+  reports::ScenarioResult r;
+  r.id = DefaultScenarioId(file);
+  r.file = file;
+  r.passed = false;
+  r.error = errors;
+  r.repro = "bpsim validate " + file;
+  return r;
 }
 
 std::optional<std::uint64_t> ParseUnsigned(const std::string& text) {
@@ -192,19 +190,10 @@ std::string ConsoleLine(const reports::ScenarioResult& r) {
   std::snprintf(buf, sizeof buf,
                 "%s  %-44s seed %-6llu violations %-4.0f api %-8.0f answered %-7.0f alerts %.0f"
                 " (p99 %.2fs)  %.2fs",
-                r.passed ? "PASS" : "FAIL", r.id.c_str(), static_cast<unsigned long long>(r.seed),
+                reports::CouldNotRun(r) ? "ERROR" : r.passed ? "PASS" : "FAIL", r.id.c_str(), static_cast<unsigned long long>(r.seed),
                 m("violations"), m("api_requests"), m("balance_answered"),
                 m("fraud_alerts_displayed"), m("fraud_alert_latency_p99"), r.wall_seconds);
   return buf;
-}
-
-void PrintFailures(const reports::ScenarioResult& r) {
-  if (!r.error.empty()) std::printf("      error: %s\n", r.error.c_str());
-  if (r.incomplete) std::printf("      incomplete: interrupted before the end\n");
-  for (const reports::Check& c : r.checks) {
-    if (!c.passed) std::printf("      %s: %s\n", c.name.c_str(), c.detail.c_str());
-  }
-  if (!r.passed) std::printf("      repro: %s\n", r.repro.c_str());
 }
 
 class Progress {
@@ -245,8 +234,12 @@ struct RunFlags {
   std::string out = "out";
   bool trace = false, perfetto = false, monitors = true, quiet = false;
   bool check_determinism = false;
+  SeedVariation variation;
+  std::string pinned;
   std::string baseline;
   std::string tolerance = "10%";
+  bool baseline_strict = false;
+  bool tolerance_set = false;
 };
 
 std::string TracePath(const std::string& out, const std::string& id, bool single,
@@ -258,14 +251,33 @@ std::string TracePath(const std::string& out, const std::string& id, bool single
   return p.string();
 }
 
+// Prints the baseline gate's outcome on the console.
+void PrintBaselineGate(const reports::BaselineGate& gate, const std::string& tolerance_text) {
+  if (!gate.regressions.empty()) {
+    std::printf("Regressions against %s:\n%s", gate.file.c_str(),
+                reports::DescribeRegressions(gate.regressions, gate.tolerance).c_str());
+  } else if (gate.compared > 0) {
+    std::printf("No metric regressed against %s (tolerance %s, %zu scenario%s compared).\n",
+                gate.file.c_str(), tolerance_text.c_str(), gate.compared,
+                gate.compared == 1 ? "" : "s");
+  } else {
+    std::printf("No scenario of this run is in %s: nothing was compared.\n", gate.file.c_str());
+  }
+  const char* consequence = gate.strict ? " (fails with --baseline-strict)" : "";
+  for (const std::string& id : gate.not_in_baseline) {
+    std::printf("Not in the baseline, not compared: %s%s\n", id.c_str(), consequence);
+  }
+  for (const std::string& id : gate.not_in_run) {
+    std::printf("In the baseline but not in this run: %s%s\n", id.c_str(), consequence);
+  }
+}
+
 int RunScenarios(const RunFlags& flags, const std::string& command, bool print_evidence) {
   auto files = CollectScenarioFiles(DefaultPaths(flags.paths));
   if (!files.ok()) {
     std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
     return kExitUsage;
   }
-  auto scenarios = LoadAll(*files);
-  if (!scenarios) return kExitUsage;
   auto writable = reports::CheckWritableDirectory(flags.out);
   if (!writable.ok()) {
     std::fprintf(stderr, "bpsim: %s\n", writable.error().message.c_str());
@@ -273,6 +285,11 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
   }
   double tolerance = 0;
   std::optional<reports::RunReport> baseline;
+  if (flags.baseline.empty() && (flags.tolerance_set || flags.baseline_strict)) {
+    return UsageError(std::string(flags.tolerance_set ? "--tolerance" : "--baseline-strict") +
+                          " only applies with --baseline",
+                      kRunHelp);
+  }
   if (!flags.baseline.empty()) {
     auto t = reports::ParseTolerance(flags.tolerance);
     if (!t.ok()) return UsageError(t.error().message, kRunHelp);
@@ -284,7 +301,20 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
     }
     baseline = std::move(parsed).value();
   }
+  std::vector<Result<Scenario>> loaded = LoadEach(*files);
 
+  std::optional<std::vector<PinnedTrace>> pins;
+  if (!flags.pinned.empty()) {
+    if (flags.variation.perturb || flags.variation.swarm) {
+      return UsageError("--pinned compares unperturbed runs; drop --perturb / --swarm", kRunHelp);
+    }
+    auto parsed = ReadPins(flags.pinned);
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "bpsim: %s\n", parsed.error().message.c_str());
+      return kExitUsage;
+    }
+    pins = std::move(parsed).value();
+  }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   Progress progress(isatty(STDERR_FILENO) != 0);
@@ -292,14 +322,21 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
   reports::RunReport report;
   report.bpsim_version = BPSIM_VERSION;
   report.command = command;
-  const bool single = scenarios->size() == 1;
+  const bool single = loaded.size() == 1;
   std::size_t index = 0;
-  for (const Scenario& scenario : *scenarios) {
+  for (std::size_t f = 0; f < loaded.size(); ++f) {
     ++index;
     if (g_interrupted.load()) {
       report.incomplete = true;
       break;
     }
+    if (!loaded[f].ok()) {
+      report.scenarios.push_back(InvalidFile((*files)[f], loaded[f].error().message));
+      std::printf("%s\n", ConsoleLine(report.scenarios.back()).c_str());
+      std::printf("      invalid scenario file (errors above); not run\n");
+      continue;
+    }
+    const Scenario& scenario = *loaded[f];
     RunOptions options;
     options.seed = flags.seed;
     options.monitors = flags.monitors;
@@ -311,15 +348,28 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
       options.perfetto_path =
           TracePath(flags.out, scenario.id, single, "trace.perfetto.json", ".perfetto.json");
     }
-    std::string label = "[" + std::to_string(index) + "/" + std::to_string(scenarios->size()) +
+    std::string label = "[" + std::to_string(index) + "/" + std::to_string(loaded.size()) +
                         "] " + scenario.id;
     progress.Begin();
     options.progress = [&](SimTime now, SimTime end, std::uint64_t events) {
       progress.Update(label, now, end, events);
     };
+    const std::uint64_t seed = flags.seed.value_or(scenario.spec.seed);
+    std::string drawn;
+    const Scenario varied = VaryScenario(scenario, seed, flags.variation, &drawn);
     reports::ScenarioResult result = flags.check_determinism
-                                         ? RunCheckingDeterminism(scenario, options)
-                                         : RunScenario(scenario, options);
+                                         ? RunCheckingDeterminism(varied, options)
+                                         : RunScenario(varied, options);
+    if (flags.variation.perturb || flags.variation.swarm) {
+      result.repro = SweepReproCommand(scenario.file, seed, flags.variation);
+    }
+    if (!drawn.empty()) result.description += (result.description.empty() ? "[" : " [") + drawn + "]";
+    if (pins && result.error.empty() && !result.incomplete) {
+      if (auto check = CheckPinnedHash(*pins, flags.pinned, scenario.file, seed, result.trace_hash)) {
+        result.passed = result.passed && check->passed;
+        result.checks.push_back(std::move(*check));
+      }
+    }
     progress.Clear();
     if (!flags.quiet || !result.passed) std::printf("%s\n", ConsoleLine(result).c_str());
     PrintFailures(result);
@@ -342,33 +392,24 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
 
   std::size_t passed = 0, failed = 0;
   for (const auto& r : report.scenarios) (r.passed ? passed : failed)++;
-  bool regressed = false;
   if (baseline) {
-    auto regressions = reports::CompareWithBaseline(report, *baseline, tolerance);
-    if (!regressions.ok()) {
-      std::fprintf(stderr, "bpsim: %s\n", regressions.error().message.c_str());
-      return kExitUsage;
+    auto gate = reports::CompareWithBaseline(report, *baseline, tolerance, flags.baseline_strict);
+    if (!gate.ok()) {  // the tolerance was checked before the run
+      std::fprintf(stderr, "bpsim: internal error: %s\n", gate.error().message.c_str());
+      return kExitInternal;
     }
-    if (!regressions->empty()) {
-      regressed = true;
-      std::printf("Regressions against %s:\n%s", flags.baseline.c_str(),
-                  reports::DescribeRegressions(*regressions, tolerance).c_str());
-    } else {
-      std::printf("No metric regressed against %s (tolerance %s).\n", flags.baseline.c_str(),
-                  flags.tolerance.c_str());
-    }
+    report.baseline = std::move(gate).value();
+    report.baseline->file = flags.baseline;
+    PrintBaselineGate(*report.baseline, flags.tolerance);
   }
+  const reports::RunVerdict verdict = reports::VerdictOf(report);
   int write = WriteReports(report, flags.out);
-  std::printf("Total: %zu scenario%s, %zu passed, %zu failed%s in %.1fs; reports in %s/\n",
+  std::printf("Total: %zu scenario%s, %zu passed, %zu failed%s in %.1fs; verdict %s; reports in %s/\n",
               report.scenarios.size(), report.scenarios.size() == 1 ? "" : "s", passed, failed,
               report.incomplete ? " (interrupted: incomplete)" : "", report.wall_seconds,
-              flags.out.c_str());
+              reports::RunVerdictName(verdict), flags.out.c_str());
   if (write != kExitOk) return write;
-  for (const auto& r : report.scenarios) {
-    if (!r.error.empty() && r.checks.empty()) return kExitUsage;
-  }
-  if (failed > 0 || regressed || report.incomplete) return kExitExpectationFailed;
-  return kExitOk;
+  return ExitCodeOf(verdict);
 }
 
 // Parses run/replay options; returns an exit code on error or help.
@@ -376,11 +417,7 @@ std::optional<int> ParseRunFlags(const std::vector<std::string>& args, const cha
                                  bool replay, RunFlags* flags) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&](std::string* out) -> bool {
-      if (i + 1 >= args.size()) return false;
-      *out = args[++i];
-      return true;
-    };
+    auto value = [&](std::string* out) { return TakeValue(args, &i, out); };
     std::string v;
     if (IsHelp(a)) {
       std::printf("%s", help);
@@ -399,12 +436,21 @@ std::optional<int> ParseRunFlags(const std::vector<std::string>& args, const cha
       if (!value(&flags->baseline)) return UsageError("--baseline needs a report.json", help);
     } else if (a == "--tolerance" && !replay) {
       if (!value(&flags->tolerance)) return UsageError("--tolerance needs a value", help);
+      flags->tolerance_set = true;
+    } else if (a == "--baseline-strict" && !replay) {
+      flags->baseline_strict = true;
     } else if (a == "--no-monitors" && !replay) {
       flags->monitors = false;
     } else if (a == "--check-determinism" && !replay) {
       flags->check_determinism = true;
     } else if (a == "--quiet" && !replay) {
       flags->quiet = true;
+    } else if (a == "--pinned" && !replay) {
+      if (!value(&flags->pinned)) return UsageError("--pinned needs a pin file", help);
+    } else if (a == "--perturb") {
+      flags->variation.perturb = true;
+    } else if (a == "--swarm") {
+      flags->variation.swarm = true;
     } else if (a.rfind("--", 0) == 0) {
       return UsageError("unknown option '" + a + "'", help);
     } else {
@@ -441,12 +487,7 @@ int CmdValidate(const std::vector<std::string>& args) {
     paths.push_back(a);
   }
   if (paths.empty()) return UsageError("validate needs at least one PATH", kValidateHelp);
-  auto files = CollectScenarioFiles(paths);
-  if (!files.ok()) {
-    std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
-    return kExitUsage;
-  }
-  auto scenarios = LoadAll(*files);
+  auto scenarios = LoadScenarios(paths);
   if (!scenarios) return kExitUsage;
   std::printf("%zu scenario file%s valid\n", scenarios->size(), scenarios->size() == 1 ? "" : "s");
   return kExitOk;
@@ -462,12 +503,7 @@ int CmdList(const std::vector<std::string>& args) {
     if (a.rfind("--", 0) == 0) return UsageError("unknown option '" + a + "'", kListHelp);
     paths.push_back(a);
   }
-  auto files = CollectScenarioFiles(DefaultPaths(paths));
-  if (!files.ok()) {
-    std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
-    return kExitUsage;
-  }
-  auto scenarios = LoadAll(*files);
+  auto scenarios = LoadScenarios(DefaultPaths(paths));
   if (!scenarios) return kExitUsage;
   for (const Scenario& s : *scenarios) {
     std::string tags;
@@ -514,10 +550,60 @@ int Dispatch(int argc, char** argv) {
   if (cmd == "sweep") return CmdSweep(rest, command);
   if (cmd == "merge") return CmdMerge(rest, command);
   if (cmd == "shrink") return CmdShrink(rest);
+  if (cmd == "pin") return CmdPin(rest);
   return UsageError("unknown command '" + cmd + "'", kMainHelp);
 }
 
 }  // namespace
+
+// Expands files and directories into a sorted list of scenario files.
+Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    fs::file_status st = fs::status(path, ec);
+    if (ec || !fs::exists(st)) return Error{path + ": no such file or directory"};
+    if (fs::is_directory(st)) {
+      std::vector<std::string> found;
+      for (auto it = fs::recursive_directory_iterator(path, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file()) continue;
+        std::string ext = it->path().extension().string();
+        if (ext == ".yaml" || ext == ".yml") found.push_back(it->path().generic_string());
+      }
+      if (ec) return Error{path + ": cannot read directory: " + ec.message()};
+      std::sort(found.begin(), found.end());
+      if (found.empty()) return Error{path + ": no scenario files (*.yaml) in this directory"};
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      files.push_back(path);
+    }
+  }
+  return files;
+}
+
+std::optional<std::vector<Scenario>> LoadAll(const std::vector<std::string>& files) {
+  std::vector<Scenario> scenarios;
+  bool ok = true;
+  for (Result<Scenario>& s : LoadEach(files)) {
+    if (!s.ok()) {
+      ok = false;
+      continue;
+    }
+    scenarios.push_back(std::move(s).value());
+  }
+  if (!ok) return std::nullopt;
+  return scenarios;
+}
+
+std::optional<std::vector<Scenario>> LoadScenarios(const std::vector<std::string>& paths) {
+  auto files = CollectScenarioFiles(paths);
+  if (!files.ok()) {
+    std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
+    return std::nullopt;
+  }
+  return LoadAll(*files);
+}
 
 int UsageError(const std::string& message, const char* help) {
   std::fprintf(stderr, "bpsim: %s\n\n%s", message.c_str(), help);
@@ -525,6 +611,30 @@ int UsageError(const std::string& message, const char* help) {
 }
 
 bool IsHelp(const std::string& arg) { return arg == "--help" || arg == "-h"; }
+
+void PrintFailures(const reports::ScenarioResult& r) {
+  if (!r.error.empty()) std::printf("      error: %s\n", r.error.c_str());
+  if (r.incomplete) std::printf("      incomplete: interrupted before the end\n");
+  for (const reports::Check& c : r.checks) {
+    if (!c.passed) std::printf("      %s: %s\n", c.name.c_str(), c.detail.c_str());
+  }
+  if (!r.passed) std::printf("      repro: %s\n", r.repro.c_str());
+}
+
+int ExitCodeOf(reports::RunVerdict verdict) {
+  switch (verdict) {
+    case reports::RunVerdict::kPass: return kExitOk;
+    case reports::RunVerdict::kFail: return kExitExpectationFailed;
+    case reports::RunVerdict::kError: return kExitUsage;
+  }
+  return kExitInternal;
+}
+
+bool TakeValue(const std::vector<std::string>& args, std::size_t* i, std::string* out) {
+  if (*i + 1 >= args.size()) return false;
+  *out = args[++*i];
+  return true;
+}
 
 int WriteReports(const reports::RunReport& report, const std::string& out) {
   auto written = reports::WriteReportFiles(report, out);

@@ -2,9 +2,13 @@
 // The `bpsim` command (DESIGN §7). Exit codes: 0 every expectation met; 1 an
 // expectation failed; 2 usage or scenario error; 3 internal error.
 
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "harness/scenario/scenario.h"
 #include "reports/result.h"
+#include "sim/status.h"
 
 namespace bpsim::harness {
 
@@ -20,8 +24,25 @@ int RunCli(int argc, char** argv);
 int UsageError(const std::string& message, const char* help);
 // --help or -h.
 bool IsHelp(const std::string& arg);
+// Prints a result's error, unmet expectations and repro command (indented lines).
+void PrintFailures(const reports::ScenarioResult& r);
 // Writes every report format to `out`; prints the error and returns kExitInternal
 // if that fails, else kExitOk.
 int WriteReports(const reports::RunReport& report, const std::string& out);
+// The exit code of a run whose reports were written: the verdict they all state
+// (reports::VerdictOf): pass 0, fail 1, error 2.
+int ExitCodeOf(reports::RunVerdict verdict);
+// The value after the option at args[*i]: moves *i onto it and stores it in *out;
+// false (nothing moved) when the option is the last argument.
+bool TakeValue(const std::vector<std::string>& args, std::size_t* i, std::string* out);
+// Expands files and directories (searched recursively for *.yaml) into a sorted list
+// of scenario files; an error names a path that does not exist or holds none.
+Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& paths);
+// Loads every file; prints every error (and ids used twice) to stderr and returns
+// nullopt if any failed.
+std::optional<std::vector<Scenario>> LoadAll(const std::vector<std::string>& files);
+// CollectScenarioFiles, then LoadAll; prints the error and returns nullopt if either
+// fails.
+std::optional<std::vector<Scenario>> LoadScenarios(const std::vector<std::string>& paths);
 
 }  // namespace bpsim::harness

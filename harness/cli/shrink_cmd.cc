@@ -8,12 +8,14 @@
 #include "harness/cli/cli.h"
 #include "harness/scenario/scenario.h"
 #include "harness/shrink.h"
+#include "harness/sweep.h"
 #include "reports/files.h"
 
 namespace bpsim::harness {
 
 const char* const kShrinkHelp =
-    "usage: bpsim shrink PATH [--seed N] [--out FILE] [--max-runs N] [--max-seconds S]\n"
+    "usage: bpsim shrink PATH [--seed N] [--perturb | --swarm] [--out FILE] [--max-runs N]\n"
+    "                    [--max-seconds S]\n"
     "\n"
     "Delta-debugs a failing scenario: keeps the failure (the run with seed N fires\n"
     "exactly the same set of invariant and rule ids) while shrinking customers.count,\n"
@@ -23,6 +25,9 @@ const char* const kShrinkHelp =
     "\n"
     "options:\n"
     "  --seed N           the failing run's seed (default: the scenario's seed)\n"
+    "  --perturb, --swarm shrink the run 'bpsim replay PATH --seed N' makes with the same\n"
+    "                     flag: perturbed, or the seed's swarm variant (written out in\n"
+    "                     full, with its perturb: settings)\n"
     "  --out FILE         where to write the minimal scenario (default: min.yaml)\n"
     "  --max-runs N       candidate runs at most (default: 200)\n"
     "  --max-seconds S    wall time at most (default: 300)\n"
@@ -50,6 +55,7 @@ int CmdShrink(const std::vector<std::string>& args) {
   std::string path, out = "min.yaml";
   std::optional<std::uint64_t> seed;
   ShrinkOptions options;
+  SeedVariation variation;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](const char* what) -> std::optional<std::string> {
@@ -71,6 +77,10 @@ int CmdShrink(const std::vector<std::string>& args) {
       if (a == "--seed") seed = *n;
       if (a == "--max-runs") options.max_runs = int(std::min<std::uint64_t>(*n, 1'000'000));
       if (a == "--max-seconds") options.max_seconds = double(*n);
+    } else if (a == "--perturb") {
+      variation.perturb = true;
+    } else if (a == "--swarm") {
+      variation.swarm = true;
     } else if (a == "--out") {
       auto v = value("--out");
       if (!v) return Usage("--out needs a file");
@@ -91,12 +101,14 @@ int CmdShrink(const std::vector<std::string>& args) {
   }
   options.seed = seed ? *seed : scenario->spec.seed;
   options.log = [](const std::string& line) { std::fprintf(stderr, "  kept: %s\n", line.c_str()); };
-  Result<ShrinkResult> result = ShrinkScenario(*scenario, options);
+  Result<ShrinkResult> result =
+      ShrinkScenario(VaryScenario(*scenario, options.seed, variation, nullptr), options);
   if (!result.ok()) {
     std::fprintf(stderr, "bpsim: %s\n", result.error().message.c_str());
     return kExitExpectationFailed;
   }
-  auto written = reports::WriteFileAtomically(out, MinimalScenarioFile(*result, path, out));
+  auto written = reports::WriteFileAtomically(
+      out, MinimalScenarioFile(*result, path, out, VariationFlag(variation)));
   if (!written.ok()) {
     std::fprintf(stderr, "bpsim: %s\n", written.error().message.c_str());
     return kExitUsage;

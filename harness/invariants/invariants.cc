@@ -47,6 +47,14 @@ bool IsBankRelease(const TraceEntry& e) {
   return e.type == EntryType::kFlow && e.labelled && e.from.kind == EndpointKind::kBank;
 }
 
+// A labelled flow that shows kept bank data (accounts, balances, transactions) in a
+// chat, private or group. An alert is a notice, not kept data: it is not counted.
+bool IsDisplayOfKeptData(const TraceEntry& e) {
+  return e.labelled &&
+         (e.to.kind == EndpointKind::kChat || e.to.kind == EndpointKind::kGroupChat) &&
+         (e.categories & ~mocks::CategoryBit(mocks::Category::kAlert)) != 0;
+}
+
 // Base for the invariants: id, mask, and a helper to report with evidence.
 class InvariantMonitor : public Monitor {
  public:
@@ -132,13 +140,14 @@ class RevocationHonoured final : public InvariantMonitor {
                          ConsentTable::kTypeMask | TypeBit(EntryType::kRevokeRequested) |
                              TypeBit(EntryType::kWebhookReceived) |
                              TypeBit(EntryType::kApiResponse) | TypeBit(EntryType::kApiRequest) |
-                             TypeBit(EntryType::kCachePut) | TypeBit(EntryType::kCachePurge)) {}
+                             TypeBit(EntryType::kCachePut) | TypeBit(EntryType::kCachePurge) |
+                             kFlowBit) {}
 
   void OnEntry(const TraceEntry& e) override {
     CheckDeadlines(e.time, false);
     switch (e.type) {
-      case EntryType::kRevokeRequested:
-        Told(e);
+      case EntryType::kRevokeRequested:  // asked in the messenger: the platform knows
+        if (e.reason == std::uint8_t(mocks::Via::kMessenger)) Told(e);
         break;
       case EntryType::kWebhookReceived:
         if (e.reason == std::uint8_t(mocks::WebhookKind::kConsentRevoked)) Told(e);
@@ -156,6 +165,9 @@ class RevocationHonoured final : public InvariantMonitor {
         break;
       case EntryType::kCachePurge:
         break;
+      case EntryType::kFlow:
+        if (IsDisplayOfKeptData(e)) OnDisplay(e);
+        return;
       default:
         consents_.OnEntry(e);
         if (e.type == EntryType::kConsentAuthorised && e.consent != 0) {
@@ -224,18 +236,37 @@ class RevocationHonoured final : public InvariantMonitor {
     return "the bank answered 403 consent_inactive";
   }
 
-  void OnRequest(const TraceEntry& e) {
+  // `e` under consent C came later than told(C) + `allowed`: `what()` (evaluated only
+  // then) happened so long after the platform was told.
+  template <typename What>
+  void ReportAfterNotice(const TraceEntry& e, SimTime allowed, const char* allowance, What what) {
     if (e.consent == 0) return;
     SimTime told = ToldTime(e.consent);
-    if (told == kSimTimeMax || e.time <= AddSat(told, config_.grace)) return;
+    if (told == kSimTimeMax || e.time <= AddSat(told, allowed)) return;
     auto ev = Chain(e.consent);
     ev.push_back(Ev(e));
     ReportWith(e.time, SubjectOf(e),
-               "api.request #" + std::to_string(e.ref) + " for " + Categories(e.categories) +
-                   " under consent " + std::to_string(e.consent) + " was sent " +
-                   DescribeDuration(e.time - told) + " after the platform was told the consent " +
-                   "was over (" + How(e.consent) + "; grace " + FormatDuration(config_.grace) + ")",
+               what() + " " + DescribeDuration(e.time - told) +
+                   " after the platform was told the consent was over (" + How(e.consent) +
+                   "; " + allowance + " " + FormatDuration(allowed) + ")",
                std::move(ev));
+  }
+
+  void OnRequest(const TraceEntry& e) {
+    ReportAfterNotice(e, config_.grace, "grace", [&] {
+      return "api.request #" + std::to_string(e.ref) + " for " + Categories(e.categories) +
+             " under consent " + std::to_string(e.consent) + " was sent";
+    });
+  }
+
+  // Data of consent C shown in a chat after told(C) + purge_within: the platform
+  // still held it (a black box shows this too: live mode's canaries).
+  void OnDisplay(const TraceEntry& e) {
+    ReportAfterNotice(e, config_.purge_within, "purge_within", [&] {
+      return Categories(e.categories) + " of customer " + std::to_string(e.subject) +
+             " under consent " + std::to_string(e.consent) + " was shown in " +
+             names().Endpoint(e.to);
+    });
   }
 
   // The table holds the items before this put (it is applied after the monitors).
@@ -404,14 +435,20 @@ class DataMinimisation final : public InvariantMonitor {
 class RetentionLimit final : public InvariantMonitor {
  public:
   RetentionLimit(const InvariantConfig& c, const MonitorContext& x)
-      : InvariantMonitor(c, x, TypeBit(EntryType::kCachePut) | TypeBit(EntryType::kCachePurge)) {}
+      : InvariantMonitor(c, x,
+                         TypeBit(EntryType::kCachePut) | TypeBit(EntryType::kCachePurge) |
+                             kFlowBit) {}
 
   // The table holds the items before this entry (it is applied after the monitors).
   void OnEntry(const TraceEntry& e) override {
     Check(e.time, false);
+    if (e.type == EntryType::kFlow) {
+      if (IsDisplayOfKeptData(e)) OnDisplay(e);
+      return;
+    }
     if (e.type == EntryType::kCachePut) {
-      deadlines_.Push(AddSat(AddSat(e.time, context().cache_ttl), config_.slack),
-                      {e.ref, items_->next_generation()});
+      // aux: when the bank served the cached datum.
+      deadlines_.Push(Limit(e.aux), {e.ref, items_->next_generation()});
     }
     items_.AfterEntry(e);
   }
@@ -421,8 +458,28 @@ class RetentionLimit final : public InvariantMonitor {
   struct Due {
     std::uint64_t key, generation;
   };
-  // Deadlines mostly fall due in runs (one per put, in put order); the item of the
-  // one this far behind is prefetched while this one is judged.
+  SimTime Limit(SimTime served_at) const {
+    return AddSat(AddSat(served_at, config_.max), config_.slack);
+  }
+  std::string Policy() const {
+    return "the retention limit " + FormatDuration(config_.max) + " + slack " +
+           FormatDuration(config_.slack);
+  }
+
+  // Shown in a chat longer than the limit after the bank served it: the platform
+  // kept it that long, whatever its cache says (live mode's canaries show this too).
+  void OnDisplay(const TraceEntry& e) {
+    if (e.time <= Limit(e.aux)) return;
+    ReportWith(e.time, SubjectOf(e),
+               Categories(e.categories) + " of customer " + std::to_string(e.subject) +
+                   " was shown in " + names().Endpoint(e.to) + " " +
+                   DescribeDuration(e.time - e.aux) + " after " + names().Endpoint(mocks::BankEndpoint(e.bank)) +
+                   " served it at " + mocks::FormatInstant(e.aux) + ", past " + Policy(),
+               {Ev(e)});
+  }
+
+  // Deadlines fall due nearly in put order (served = put - latency); the item of
+  // the one this far behind is prefetched while this one is judged.
   static constexpr std::size_t kPrefetchAhead = 4;
   void Check(SimTime now, bool at_end) {
     while (!deadlines_.empty() &&
@@ -436,9 +493,9 @@ class RetentionLimit final : public InvariantMonitor {
       ReportWith(deadline, SubjectOf(put),
                  "cache item #" + std::to_string(d.key) + " (" + Categories(put.categories) +
                      " of customer " + std::to_string(put.subject) + ") was still cached at " +
-                     mocks::FormatInstant(deadline) + ", put time + cache_ttl " +
-                     FormatDuration(context().cache_ttl) + " + slack " +
-                     FormatDuration(config_.slack),
+                     mocks::FormatInstant(deadline) + ", " + Policy() + " after " +
+                     names().Endpoint(mocks::BankEndpoint(put.bank)) + " served it at " +
+                     mocks::FormatInstant(deadline - config_.max - config_.slack),
                  {Ev(put)});
     }
   }
@@ -466,7 +523,7 @@ class FraudAlertDelivery final : public InvariantMonitor {
     std::uint64_t lost = tracker_.lost();
     if (lost > config_.lost) {
       for (const auto& a : tracker_.alerts()) {
-        if (a.displays > 0) continue;
+        if (a.displays > 0 || a.withheld) continue;
         std::vector<reports::EvidenceItem> ev;
         tracker_.consents().AppendEvidence(context().names, a.detected.consent, false, ev);
         ev.push_back(Ev(a.detected));

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "harness/scenario/scenario.h"
+#include "sim/math.h"
+
 namespace bpsim::harness {
 
 using mocks::EndpointKind;
@@ -36,11 +39,17 @@ int SeriesOf(std::uint16_t status) {
 }  // namespace
 
 std::vector<double> MetricsCollector::LatencyBoundsSeconds() {
+  // 0.1 s x 36000^(i/20), rounded to three significant digits. Computed with
+  // sim/math.h and the powers of ten written out rather than the C library's pow and
+  // log10, so that reports, like traces, do not depend on the C library's version.
+  constexpr double kScale[] = {0.001, 0.01, 0.1, 1, 10};  // 10^(digits before the point - 3)
   std::vector<double> bounds;
   constexpr int kSteps = 20;
+  const double log_range = math::Log(36000.0);
   for (int i = 0; i <= kSteps; ++i) {
-    double v = 0.1 * std::pow(36000.0, double(i) / kSteps);
-    double scale = std::pow(10.0, std::floor(std::log10(v)) - 2);
+    const double v = 0.1 * math::Exp(log_range * double(i) / kSteps);
+    const int digits = v < 1 ? 0 : v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : 4;
+    const double scale = kScale[digits];
     bounds.push_back(std::round(v / scale) * scale);
   }
   bounds.back() = 3600.0;
@@ -89,6 +98,16 @@ void MetricsCollector::SetState(mocks::ConsentId id, int state) {
   ++state_counts_[state];
 }
 
+void MetricsCollector::CountStatus(const TraceEntry& e) {
+  int s = SeriesOf(e.status);
+  if (s < 0) return;
+  ++by_status_[s];
+  if (e.time >= 0) {
+    auto b = std::min<std::size_t>(std::size_t(e.time / timeline_.bucket_width), buckets_ - 1);
+    ++timeline_.api_by_status[std::size_t(s)].second[b];
+  }
+}
+
 void MetricsCollector::OnEntry(const TraceEntry& e) {
   if (e.time >= next_snapshot_) SnapshotUntil(e.time);
   ++trace_entries_;
@@ -118,17 +137,27 @@ void MetricsCollector::OnEntry(const TraceEntry& e) {
       break;
     case EntryType::kApiRequest:
       ++api_requests_;
-      break;
-    case EntryType::kApiResponse: {
-      int s = SeriesOf(e.status);
-      if (s < 0) break;
-      ++by_status_[s];
-      if (e.time >= 0) {
-        auto b = std::min<std::size_t>(std::size_t(e.time / timeline_.bucket_width), buckets_ - 1);
-        ++timeline_.api_by_status[std::size_t(s)].second[b];
+      if (e.consent < revocations_.size() && revocations_[e.consent].requested >= 0) {
+        revocations_[e.consent].last = e.time;
       }
       break;
-    }
+    case EntryType::kRevokeRequested:
+      if (e.consent == 0) break;
+      if (e.consent >= revocations_.size()) {
+        revocations_.resize(std::max<std::size_t>(e.consent + 1, revocations_.size() * 2));
+      }
+      if (revocations_[e.consent].requested < 0) revocations_[e.consent] = {e.time, e.time};
+      break;
+    // Statuses are the banks' answers (api.served), which live mode records as the
+    // simulation does even when the platform is a black box; a timeout is the
+    // platform giving up (api.response with status 0), which only a simulated
+    // platform records.
+    case EntryType::kApiServed:
+      if (e.status != 0) CountStatus(e);
+      break;
+    case EntryType::kApiResponse:
+      if (e.status == 0) CountStatus(e);
+      break;
     case EntryType::kBalanceCheck:
       ++balance_checks_;
       break;
@@ -150,6 +179,9 @@ void MetricsCollector::OnEntry(const TraceEntry& e) {
     case EntryType::kCachePurge:
       ++cache_purges_;
       cache_items_.AfterEntry(e);
+      if (e.consent < revocations_.size() && revocations_[e.consent].requested >= 0) {
+        revocations_[e.consent].last = e.time;
+      }
       break;
     case EntryType::kOutageStart: {
       std::string target = e.to.kind == EndpointKind::kBank
@@ -186,6 +218,18 @@ void MetricsCollector::Finish() {
   finished_ = true;
   SnapshotUntil(kSimTimeMax);
   latencies_ = alerts_.SortedLatencies();
+  for (const Revocation& r : revocations_) {
+    if (r.requested >= 0) revocation_latencies_.push_back(r.last - r.requested);
+  }
+  std::sort(revocation_latencies_.begin(), revocation_latencies_.end());
+  bank_latencies_.resize(names_ != nullptr ? names_->banks.size() : 0);
+  for (const auto& a : alerts_.alerts()) {
+    const mocks::BankIndex b = a.detected.bank;
+    if (b == mocks::kNoBank) continue;
+    if (b >= bank_latencies_.size()) bank_latencies_.resize(std::size_t(b) + 1);
+    if (a.displays > 0) bank_latencies_[b].push_back(a.first_display.time - a.detected.time);
+  }
+  for (auto& v : bank_latencies_) std::sort(v.begin(), v.end());
   const auto& bounds = histogram_.upper_bounds_seconds;
   for (SimTime l : latencies_) {
     double s = ToSeconds(l);
@@ -197,7 +241,7 @@ void MetricsCollector::Finish() {
 std::vector<std::pair<std::string, double>> MetricsCollector::Metrics() const {
   auto d = [](std::uint64_t v) { return double(v); };
   SimTime max = latencies_.empty() ? 0 : latencies_.back();
-  return {
+  std::vector<std::pair<std::string, double>> out = {
       {"consents_granted", d(consents_granted_)},
       {"consents_revoked", d(consents_revoked_)},
       {"consents_expired", d(consents_expired_)},
@@ -217,9 +261,12 @@ std::vector<std::pair<std::string, double>> MetricsCollector::Metrics() const {
       {"fraud_alerts_displayed", d(alerts_.displayed())},
       {"alerts_lost", d(alerts_.lost())},
       {"alerts_duplicated", d(alerts_.duplicated())},
+      {"alerts_withheld", d(alerts_.withheld())},
       {"fraud_alert_latency_p50", ToSeconds(NearestRank(latencies_, 50))},
       {"fraud_alert_latency_p99", ToSeconds(NearestRank(latencies_, 99))},
       {"fraud_alert_latency_max", ToSeconds(max)},
+      {"revocation_latency_p50", ToSeconds(NearestRank(revocation_latencies_, 50))},
+      {"revocation_latency_p99", ToSeconds(NearestRank(revocation_latencies_, 99))},
       {"webhooks_sent", d(webhooks_sent_)},
       {"webhooks_retried", d(webhooks_retried_)},
       {"cache_items_max", d(cache_items_->size_max())},
@@ -228,6 +275,16 @@ std::vector<std::pair<std::string, double>> MetricsCollector::Metrics() const {
       {"flows", d(flows_)},
       {"trace_entries", d(trace_entries_)},
   };
+  static_assert(std::size(kPerBankMetricNames) == 2);
+  for (std::size_t b = 0; b < bank_latencies_.size(); ++b) {
+    const std::string bank =
+        names_ != nullptr ? names_->Bank(mocks::BankIndex(b)) : "bank#" + std::to_string(b);
+    out.emplace_back(std::string(kPerBankMetricNames[0]) + "@" + bank,
+                     ToSeconds(NearestRank(bank_latencies_[b], 50)));
+    out.emplace_back(std::string(kPerBankMetricNames[1]) + "@" + bank,
+                     ToSeconds(NearestRank(bank_latencies_[b], 99)));
+  }
+  return out;
 }
 
 }  // namespace bpsim::harness

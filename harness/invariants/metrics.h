@@ -41,7 +41,9 @@ class MetricsCollector final : public mocks::WorldTraceSubscriber {
   void Finish();
 
   // REQUIRES: Finish() was called. Metrics in kMetricNames order (only the ones
-  // the trace determines); durations in seconds.
+  // the trace determines), then the per-bank ones (kPerBankMetricNames, "NAME@BANK")
+  // for every bank `names` lists and every other bank the trace names, in bank order;
+  // durations in seconds.
   std::vector<std::pair<std::string, double>> Metrics() const;
   const reports::Timeline& timeline() const { return timeline_; }
   // counts has one more element than upper_bounds_seconds: the last counts the
@@ -52,6 +54,7 @@ class MetricsCollector final : public mocks::WorldTraceSubscriber {
   enum Series { k200, k401, k403, k429, k500, k503, kTimeout, kSeriesCount };
   enum State { kAwaiting, kAuthorised, kRevoked, kExpired, kRejected, kStateCount };
   void SnapshotUntil(SimTime t);
+  void CountStatus(const mocks::TraceEntry& e);  // a status of api.served / api.response
   void SetState(mocks::ConsentId id, int state);
 
   SimTime end_;
@@ -75,6 +78,15 @@ class MetricsCollector final : public mocks::WorldTraceSubscriber {
                 cache_puts_ = 0, cache_purges_ = 0, flows_ = 0,
                 trace_entries_ = 0;
   std::vector<SimTime> latencies_;  // filled by Finish(), ascending
+  // Revocation latency: per consent the customer asked to revoke, when they asked
+  // and the last api.request or cache.purge under it since (-1: none asked).
+  struct Revocation {
+    SimTime requested = -1;
+    SimTime last = -1;
+  };
+  std::vector<Revocation> revocations_;  // by consent id
+  std::vector<SimTime> revocation_latencies_;  // filled by Finish(), ascending
+  std::vector<std::vector<SimTime>> bank_latencies_;  // by bank, filled by Finish(), ascending
 };
 
 }  // namespace bpsim::harness

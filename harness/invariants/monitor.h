@@ -21,7 +21,6 @@ class CacheItemTable;
 
 struct MonitorContext {
   const mocks::TraceNames* names = nullptr;  // borrowed; outlives the monitor
-  SimTime cache_ttl = 24 * kHour;             // the platform's cache TTL (retention-limit)
   std::size_t max_reported = 20;              // violations kept with evidence; the rest are counted
   // The cache items shared by the monitors that judge them (borrowed; outlives the
   // monitor). Its owner applies each cache.put / cache.purge after every monitor

@@ -122,7 +122,8 @@ bool SituationTracker::Happened(Builtin b, const TraceEntry& e) {
       return e.type == EntryType::kWebhookReceived &&
              webhooks_seen_.count(e.ref * 2 + (e.reason ? 1 : 0)) > 0;
     case Builtin::kRevocationViaMessenger:
-      return e.type == EntryType::kRevokeRequested;
+      return e.type == EntryType::kRevokeRequested &&
+             e.reason == std::uint8_t(mocks::Via::kMessenger);
     case Builtin::kRevocationViaBank:
       return e.type == EntryType::kConsentRevoked && e.reason == std::uint8_t(mocks::Via::kBank);
     case Builtin::kConsentRejected:

@@ -133,10 +133,28 @@ AlertDeliveryTracker::Outcome AlertDeliveryTracker::OnEntry(const TraceEntry& e,
     if (++a.displays == 1) {
       a.first_display = e;
       ++displayed_;
+      if (a.withheld) {  // an earlier attempt got through after all
+        a.withheld = false;
+        --withheld_;
+      }
       return Outcome::kFirstDisplay;
     }
     ++duplicated_;
     return Outcome::kDuplicate;
+  }
+  if (e.type == EntryType::kWebhookWithheld) {
+    auto it = index_by_ref_.find(e.ref);
+    if (it == index_by_ref_.end() || e.reason != std::uint8_t(mocks::WebhookKind::kFraudAlert)) {
+      return Outcome::kNone;
+    }
+    Alert& a = alerts_[it->second];
+    const ConsentRecord* c = consents_.Find(a.detected.consent);
+    const bool consent_over = c == nullptr || !c->ActiveAt(e.time);
+    if (consent_over && a.displays == 0 && !a.withheld) {
+      a.withheld = true;
+      ++withheld_;
+    }
+    return Outcome::kNone;
   }
   consents_.OnEntry(e);
   return Outcome::kNone;

@@ -83,17 +83,23 @@ class ConsentTable {
 // "alertable" if the consent named in its fraud.detected entry is, at that
 // instant, Authorised, unexpired, the subject's own and has the fraud_alerts
 // purpose. A display counts only if it is an alert.displayed for the same ref in
-// chat:<subject>; the first is the delivery, every later one a duplicate.
+// chat:<subject>; the first is the delivery, every later one a duplicate. An
+// alertable alert is "withheld" when the bank publishes webhook.withheld for it at
+// an instant its consent is no longer active (the bank may not send it any more):
+// from then on it is not owed, unless it is displayed after all. A webhook.withheld
+// while the consent is still active changes nothing: the alert stays owed.
 class AlertDeliveryTracker {
  public:
   static constexpr std::uint64_t kTypeMask = ConsentTable::kTypeMask |
                                              mocks::TypeBit(mocks::EntryType::kFraudDetected) |
-                                             mocks::TypeBit(mocks::EntryType::kAlertDisplayed);
+                                             mocks::TypeBit(mocks::EntryType::kAlertDisplayed) |
+                                             mocks::TypeBit(mocks::EntryType::kWebhookWithheld);
   struct Alert {
     mocks::TraceEntry detected;
     mocks::TraceEntry first_display;  // valid if displays > 0
     std::uint32_t displays = 0;
     bool alertable = false;
+    bool withheld = false;  // withheld by the bank after its consent ended, never displayed
   };
   enum class Outcome { kNone, kFirstDisplay, kDuplicate };
 
@@ -105,8 +111,10 @@ class AlertDeliveryTracker {
   const std::vector<Alert>& alerts() const { return alerts_; }
   std::uint64_t displayed() const { return displayed_; }
   std::uint64_t duplicated() const { return duplicated_; }
-  // Alertable detections not displayed (so far).
-  std::uint64_t lost() const { return alerts_.size() - displayed_; }
+  // Alertable alerts withheld (so far) and not displayed.
+  std::uint64_t withheld() const { return withheld_; }
+  // Alertable detections neither displayed nor withheld (so far).
+  std::uint64_t lost() const { return alerts_.size() - displayed_ - withheld_; }
   // Detection-to-first-display latencies of displayed alertable alerts, ascending.
   std::vector<SimTime> SortedLatencies() const;
 
@@ -116,6 +124,7 @@ class AlertDeliveryTracker {
   std::unordered_map<std::uint64_t, std::size_t> index_by_ref_;
   std::uint64_t displayed_ = 0;
   std::uint64_t duplicated_ = 0;
+  std::uint64_t withheld_ = 0;
 };
 
 // The platform's cache as the trace shows it: one record per live cache item
@@ -211,19 +220,29 @@ template <typename Payload>
 class DeadlineQueue {
  public:
   // Deadlines pushed in non-decreasing order (the common case: a constant offset
-  // from the entry's time) go to a FIFO in O(1); others to a heap. Pop takes the
-  // earlier of the two fronts, ties in push order.
+  // from the entry's time) go to a FIFO in O(1), and so do those less than
+  // kReorder places out of order (an offset from an instant a little earlier than
+  // the entry's, such as when a bank served a datum), inserted in place; others go
+  // to a heap. Pop takes the earlier of the two fronts, ties in push order.
   void Push(SimTime deadline, const Payload& p) {
     Item item{deadline, seq_++, p};
-    if (fifo_head_ == fifo_.size() || deadline >= fifo_.back().deadline) {
-      if (fifo_head_ == fifo_.size()) {
-        fifo_.clear();
-        fifo_head_ = 0;
-      }
-      fifo_.push_back(item);
-    } else {
-      heap_.push(item);
+    if (fifo_head_ == fifo_.size()) {
+      fifo_.clear();
+      fifo_head_ = 0;
     }
+    if (fifo_head_ == fifo_.size() || deadline >= fifo_.back().deadline) {
+      fifo_.push_back(item);
+      return;
+    }
+    // After the last queued deadline <= this one, if that is near the back.
+    std::size_t at = fifo_.size() - 1;  // fifo_[at].deadline > deadline
+    for (std::size_t steps = 1; at > fifo_head_ && fifo_[at - 1].deadline > deadline; --at) {
+      if (++steps > kReorder) {
+        heap_.push(item);
+        return;
+      }
+    }
+    fifo_.insert(fifo_.begin() + std::ptrdiff_t(at), item);
   }
   bool empty() const { return fifo_head_ == fifo_.size() && heap_.empty(); }
   SimTime next_deadline() const { return Front().deadline; }
@@ -263,6 +282,7 @@ class DeadlineQueue {
   }
   const Item& Front() const { return FromFifo() ? fifo_[fifo_head_] : heap_.top(); }
 
+  static constexpr std::size_t kReorder = 64;
   std::vector<Item> fifo_;
   std::size_t fifo_head_ = 0;
   std::priority_queue<Item, std::vector<Item>, std::greater<Item>> heap_;

@@ -46,6 +46,11 @@ std::string Upper(std::string_view s) {
 std::map<CustomerId, CanaryHit> ScanCanaries(std::string_view text, mocks::World& world,
                                              const ServedRegistry& served) {
   std::map<CustomerId, CanaryHit> hits;
+  struct Found {
+    bool account_id = false, transaction_id = false;
+    std::vector<mocks::BankDatum> amounts;  // the datums the amounts were served in
+  };
+  std::map<CustomerId, Found> found;
   const mocks::Population& population = world.population();
   auto customer_ok = [&](std::uint64_t c) { return c < population.size(); };
   auto add = [&](CustomerId c, mocks::BankIndex bank, mocks::CategorySet categories) {
@@ -67,6 +72,7 @@ std::map<CustomerId, CanaryHit> ScanCanaries(std::string_view text, mocks::World
       bool account = rest.substr(0, 5) == "-CARD" || rest.substr(0, 4) == "-CHK";
       if (!account || population.at(CustomerId(*c)).bank != b) continue;
       add(CustomerId(*c), mocks::BankIndex(b), CategoryBit(Category::kAccounts));
+      found[CustomerId(*c)].account_id = true;
     }
   }
   // Berlin Group's IBANs (DEkk5BBB0000CCCCCCCC00) and masked PANs (49BBBB*****CCCCCCCC),
@@ -101,6 +107,7 @@ std::map<CustomerId, CanaryHit> ScanCanaries(std::string_view text, mocks::World
     }
     add(CustomerId(*c), population.at(CustomerId(*c)).bank,
         CategoryBit(Category::kTransactions));
+    found[CustomerId(*c)].transaction_id = true;
   }
   // Alert ids: ALERT-NNNNNNNN, known from the webhooks sent.
   for (std::size_t pos = text.find("ALERT-"); pos != std::string_view::npos;
@@ -131,6 +138,29 @@ std::map<CustomerId, CanaryHit> ScanCanaries(std::string_view text, mocks::World
         served.Amount(text.substr(first, dot + 3 - first));
     if (owner == nullptr || owner->ambiguous || !customer_ok(owner->customer)) continue;
     add(owner->customer, population.at(owner->customer).bank, owner->categories);
+    found[owner->customer].amounts.push_back(owner->datum);
+  }
+  // Where each subject's canaries were served.
+  for (auto& [c, hit] : hits) {
+    if (!hit.alerts.empty()) {
+      for (std::uint64_t id : hit.alerts) hit.payload.Copy(served.FindAlert(id)->datum);
+      continue;
+    }
+    const Found& f = found[c];
+    for (const mocks::BankDatum& d : f.amounts) hit.payload.Copy(d);
+    // Identifiers come with every answer about an account; an alert's webhook names
+    // the card account and the transaction too.
+    auto first_valid = [](std::initializer_list<mocks::BankDatum> ds) {
+      for (const mocks::BankDatum& d : ds) {
+        if (d.valid()) return d;
+      }
+      return mocks::BankDatum();
+    };
+    const mocks::BankDatum last = served.LastData(c), alert = served.Last(c, Category::kAlert);
+    if (f.account_id) hit.payload.Copy(first_valid({last, alert}));
+    if (f.transaction_id) {
+      hit.payload.Copy(first_valid({served.Last(c, Category::kTransactions), last, alert}));
+    }
   }
   return hits;
 }
@@ -248,26 +278,11 @@ HttpResponse MessengerSinks::Handle(const HttpRequest& request, std::string* rou
   }
   if (chat && alert_id) purpose = mocks::kPurposeFraudAlerts;
 
-  const mocks::ConsentStore& consents = world_->consents();
+  // Each subject's canaries bring back the data they were served in: the flow's
+  // labels are computed from that provenance, as the simulated platform's are.
   for (const auto& [subject, hit] : ScanCanaries(request.body(), *world_, *served_)) {
-    mocks::TraceEntry flow;
-    flow.type = mocks::EntryType::kFlow;
-    flow.from = mocks::kConnector;
-    flow.to = to;
-    flow.labelled = true;
-    flow.subject = subject;
-    flow.bank = hit.bank;
-    flow.categories = hit.categories;
-    flow.purpose = purpose;
-    if (const ServedRegistry::Served* last = served_->LastServed(subject)) {
-      flow.bank = last->bank;
-      flow.consent = last->consent;
-    } else if (!hit.alerts.empty()) {
-      flow.consent = served_->FindAlert(hit.alerts.front())->consent;
-    }
-    if (consents.Exists(flow.consent)) flow.consent_purposes = consents.Get(flow.consent).purposes;
-    flow.ref = !hit.alerts.empty() ? hit.alerts.front() : check.value_or(0);
-    world_->env().Emit(flow);
+    mocks::EmitFlows(world_->env(), mocks::kConnector, to, purpose, hit.payload,
+                     !hit.alerts.empty() ? hit.alerts.front() : check.value_or(0));
   }
   if (alert_id && to.kind == mocks::EndpointKind::kChat) {
     const ServedRegistry::Alert* alert = served_->FindAlert(*alert_id);

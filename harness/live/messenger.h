@@ -34,8 +34,14 @@ namespace bpsim::harness::live {
 // deterministic order).
 struct CanaryHit {
   mocks::BankIndex bank = mocks::kNoBank;  // the bank the canary names, if it does
-  mocks::CategorySet categories = 0;
+  mocks::CategorySet categories = 0;       // the kinds of canary found
   std::vector<std::uint64_t> alerts;  // alert ids found for this subject
+  // The data the canaries were served in (ServedRegistry): a body that names one of
+  // the subject's alerts carries that alert (its transaction, card account, amount);
+  // otherwise each amount brings the datum it was last served in, an account id the
+  // subject's last data, a transaction id their last transactions. Empty when none
+  // of it was ever served: a canary the bank never served is not bank data.
+  mocks::Payload payload;
 };
 std::map<mocks::CustomerId, CanaryHit> ScanCanaries(std::string_view text, mocks::World& world,
                                                     const ServedRegistry& served);

@@ -144,7 +144,7 @@ bool IsJsonContentType(const HttpRequest& request) {
 HttpResponse CreateConsent(const Exchange& x) {
   if (!ConsentCallAuthorised(x, std::nullopt)) return x.Reply(401);
   if (!IsJsonContentType(x.request_)) return x.Reply(415);
-  mocks::CustomerId customer;
+  mocks::CustomerId customer = mocks::kNoSubject;
   auto psu = x.request_.find("x-bpsim-psu-id");
   if (psu != x.request_.end()) {
     std::optional<mocks::CustomerId> named = x.bank_.Customer(psu->value());

@@ -1496,7 +1496,8 @@ HttpResponse PlaidService::Handle(mocks::BankIndex index, const HttpRequest& req
   } else {
     // The customer revokes at the bank: the consent ends and the bank tells the
     // platform (USER_PERMISSION_REVOKED, through this service).
-    impl_->world->RevokeAtBank(item.consent, mocks::Via::kBank);
+    const mocks::Consent& k = impl_->world->consents().Get(item.consent);
+    impl_->world->CustomerRevokes(k.customer, item.consent, /*in_messenger=*/false);
   }
   Json out;
   out["webhook_fired"] = true;

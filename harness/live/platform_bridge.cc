@@ -271,6 +271,8 @@ void PlatformBridge::Apply(const Call& call) {
     case CallKind::kWebhook:
       world_.outbox().Settle(call.ticket, ok);
       break;
+    case CallKind::kRevocation:
+      break;  // the customer's request is in the trace already (World::CustomerRevokes)
     case CallKind::kLink: {
       mocks::Link& link = links_[call.customer];
       if (link.generation != call.generation || link.state != LinkState::kPending ||
@@ -413,14 +415,6 @@ void PlatformBridge::OnRejected(CustomerId c, mocks::ConsentId consent) {
 void PlatformBridge::OnCustomerRevoke(CustomerId c) {
   mocks::Link& link = Mutable(c);
   if (link.state != LinkState::kActive) return;
-  mocks::TraceEntry e;
-  e.type = mocks::EntryType::kRevokeRequested;
-  e.from = mocks::CustomerEndpoint(c);
-  e.to = mocks::kConnector;
-  e.subject = c;
-  e.bank = link.bank;
-  e.consent = link.consent;
-  world_.env().Emit(e);
   link.state = LinkState::kEnded;
   ++link.generation;
   Json body;
@@ -476,13 +470,12 @@ mocks::WebhookAnswer PlatformBridge::OnWebhook(const mocks::Webhook& w, std::uin
     body["transaction"] = std::move(tx);
     // The amount went to the platform over HTTP: a canary like any amount served.
     if (served_ != nullptr) {
-      served_->NoteAmount(FormatAmount(w.transaction.amount_cents), w.customer,
-                          mocks::Category::kTransactions);
+      served_->NoteAmount(FormatAmount(w.transaction.amount_cents), w.datum);
     }
     id = "wh-" + bank + "-" + std::to_string(w.ref);
     if (served_ != nullptr) {
       served_->NoteAlert(w.ref, ServedRegistry::Alert{w.customer, w.bank, w.consent,
-                                                      w.detected_at});
+                                                      w.detected_at, w.datum});
     }
   } else {
     body["type"] = "consent_revoked";

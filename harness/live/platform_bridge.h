@@ -14,8 +14,9 @@
 // customer's link request (consent 0 until the platform created the consent at the
 // bank over HTTP, learned through ConsentHooks), active on authorisation, ended on
 // revocation, expiry or rejection. It publishes what bpsim itself observes:
-// balance.check when a customer asks, consent.revoke_requested when a revocation is
-// sent, webhook.received (through the outbox) when the platform answers 2xx.
+// balance.check when a customer asks and webhook.received (through the outbox) when
+// the platform answers 2xx (the world publishes consent.revoke_requested before a
+// revocation is sent).
 //
 // Thread safety: everything but the client thread REQUIRES the world's mutex.
 

@@ -93,7 +93,15 @@ Result<std::uint16_t> ReferencePlatform::Start() {
   for (int i = 0; i < std::max(1, options_.workers); ++i) {
     threads_.emplace_back([this] { Worker(); });
   }
-  if (options_.poll_every_seconds > 0) threads_.emplace_back([this] { Poller(); });
+  if (options_.poll_every_seconds > 0) {
+    threads_.emplace_back([this] { Every(options_.poll_every_seconds, [this] { EnqueuePolls(); }); });
+  }
+  if (options_.segment_every_seconds > 0) {
+    threads_.emplace_back([this] {
+      Every(options_.segment_every_seconds,
+            [this] { Enqueue([this](HttpClient& http) { SegmentJob(http); }); });
+    });
+  }
   return server_->port();
 }
 
@@ -107,6 +115,7 @@ void ReferencePlatform::Stop() {
     stopping_ = true;
   }
   jobs_cv_.notify_all();
+  poller_cv_.notify_all();
   for (std::thread& t : threads_) t.join();
 }
 
@@ -134,8 +143,9 @@ void ReferencePlatform::Worker() {
       jobs_cv_.wait(lock);
       continue;
     }
-    if (jobs_.top().due > Clock::now()) {
-      jobs_cv_.wait_until(lock, jobs_.top().due);
+    if (const Clock::time_point due = jobs_.top().due; due > Clock::now()) {
+      // A copy: the queue may grow (and move its jobs) while this thread waits.
+      jobs_cv_.wait_until(lock, due);
       continue;
     }
     Job job = jobs_.top();
@@ -146,26 +156,30 @@ void ReferencePlatform::Worker() {
   }
 }
 
-void ReferencePlatform::Poller() {
-  const auto every = std::chrono::duration_cast<Clock::duration>(
-      std::chrono::duration<double>(options_.poll_every_seconds));
+void ReferencePlatform::Every(double seconds, std::function<void()> tick) {
+  const auto every =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   std::unique_lock<std::mutex> lock(jobs_mu_);
   while (!stopping_) {
-    if (jobs_cv_.wait_for(lock, every, [this] { return stopping_; })) break;
+    if (poller_cv_.wait_for(lock, every, [this] { return stopping_; })) break;
     lock.unlock();
-    std::vector<std::pair<std::uint32_t, std::uint64_t>> due;
-    {
-      std::lock_guard<std::mutex> state(mu_);
-      for (const auto& [c, link] : customers_) {
-        if (link.state == LinkState::kActive) due.emplace_back(c, link.generation);
-      }
-    }
-    for (auto [c, generation] : due) {
-      Enqueue([this, c = c, generation = generation](HttpClient& http) {
-        Poll(http, c, generation);
-      });
-    }
+    tick();
     lock.lock();
+  }
+}
+
+void ReferencePlatform::EnqueuePolls() {
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> due;
+  {
+    std::lock_guard<std::mutex> state(mu_);
+    for (const auto& [c, link] : customers_) {
+      if (link.state == LinkState::kActive) due.emplace_back(c, link.generation);
+    }
+  }
+  for (auto [c, generation] : due) {
+    Enqueue([this, c = c, generation = generation](HttpClient& http) {
+      Poll(http, c, generation);
+    });
   }
 }
 
@@ -221,8 +235,7 @@ HttpResponse ReferencePlatform::Links(const HttpRequest& request) {
     generation = ++link.generation;
     link.consent_id.clear();
     link.token.clear();
-    link.account.clear();
-    link.cached.reset();
+    held_.erase(*customer);
     link.scopes = std::move(scopes);
     link.purposes = StringList(*body, "purposes");
     ++counters_.links_requested;
@@ -305,17 +318,11 @@ HttpResponse ReferencePlatform::Revocation(const HttpRequest& request) {
   if (!customer) return BadRequest(request, "customer must be a customer number");
   std::lock_guard<std::mutex> lock(mu_);
   ++counters_.revocations;
-  // platform.ignores_revocation: the notice is acknowledged and nothing else happens.
-  if (options_.defects.has(Defect::kIgnoresRevocation)) {
-    return JsonAnswer(request, 202, Json{{"accepted", true}});
-  }
   auto it = customers_.find(*customer);
   if (it != customers_.end() &&
       (it->second.state == LinkState::kActive || it->second.state == LinkState::kPending)) {
-    Customer& link = it->second;
-    link.state = LinkState::kEnded;
-    ++link.generation;
-    link.cached.reset();
+    ConsentEndedLocked(*customer);
+    const Customer& link = it->second;
     if (!link.consent_id.empty()) {
       Enqueue([this, bank = link.bank, id = link.consent_id, token = link.token](HttpClient& http) {
         DeleteConsent(http, bank, id, token);
@@ -344,12 +351,9 @@ HttpResponse ReferencePlatform::Webhook(const HttpRequest& request) {
   ++counters_.webhooks;
   if (type == "consent_revoked") {
     auto it = customers_.find(*customer);
-    if (!options_.defects.has(Defect::kIgnoresRevocation) && it != customers_.end() &&
-        it->second.consent_id == StringField(*body, "consent_id") &&
+    if (it != customers_.end() && it->second.consent_id == StringField(*body, "consent_id") &&
         it->second.state != LinkState::kEnded) {
-      it->second.state = LinkState::kEnded;
-      ++it->second.generation;
-      it->second.cached.reset();
+      ConsentEndedLocked(*customer);
     }
     return JsonAnswer(request, 200, Json{{"accepted", true}});
   }
@@ -528,11 +532,35 @@ void ReferencePlatform::ExchangeCode(HttpClient& http, std::uint32_t customer,
   Poll(http, customer, generation);
 }
 
+namespace {
+
+// The id of the account of the kind wanted in an accounts list: the current
+// account (OBIE CurrentAccount, Berlin Group CACC) or the card (CreditCard, CARD).
+std::string AccountOfKind(const Json& answer, bool obie, bool card) {
+  const Json* list = nullptr;
+  if (obie && answer.is_object() && answer.contains("Data") && answer["Data"].is_object() &&
+      answer["Data"].contains("Account")) {
+    list = &answer["Data"]["Account"];
+  } else if (!obie && answer.is_object() && answer.contains("accounts")) {
+    list = &answer["accounts"];
+  }
+  if (list == nullptr || !list->is_array()) return {};
+  for (const Json& a : *list) {
+    const std::string type = StringField(a, obie ? "AccountSubType" : "cashAccountType");
+    const bool is_card = obie ? type == "CreditCard" : type == "CARD";
+    if (is_card == card) return StringField(a, obie ? "AccountId" : "resourceId");
+  }
+  return {};
+}
+
+}  // namespace
+
 ReferencePlatform::Fetched ReferencePlatform::FetchBalance(HttpClient& http,
                                                            std::uint32_t customer,
                                                            std::uint64_t generation) {
   Fetched out;
   Customer link;
+  std::string account, card;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = customers_.find(customer);
@@ -541,41 +569,31 @@ ReferencePlatform::Fetched ReferencePlatform::FetchBalance(HttpClient& http,
       return out;
     }
     link = it->second;
+    if (auto h = held_.find(customer); h != held_.end()) {
+      account = h->second.account;
+      card = h->second.card_account;
+    }
   }
   const bool obie = options_.banks[link.bank].dialect == mocks::Dialect::kObie;
-  if (link.account.empty()) {
+  if (account.empty()) {
     auto r = CallBank(http, link.bank, "GET", obie ? "/accounts" : "/v1/accounts", link);
     if (!r.ok() || r->status != 200) {
       out.status = r.ok() ? r->status : 0;
       return out;
     }
     Json answer = Json::parse(r->body, nullptr, false);
-    const Json* list = nullptr;
-    if (obie && answer.is_object() && answer.contains("Data") &&
-        answer["Data"].contains("Account")) {
-      list = &answer["Data"]["Account"];
-    } else if (!obie && answer.is_object() && answer.contains("accounts")) {
-      list = &answer["accounts"];
-    }
-    if (list != nullptr && list->is_array()) {
-      for (const Json& a : *list) {
-        std::string id = StringField(a, obie ? "AccountId" : "resourceId");
-        if (!id.empty()) {
-          link.account = id;
-          break;
-        }
-      }
-    }
-    if (link.account.empty()) return out;
+    account = AccountOfKind(answer, obie, false);
+    card = AccountOfKind(answer, obie, true);
+    if (account.empty()) return out;
   }
   auto r = CallBank(http, link.bank, "GET",
-                    (obie ? "/accounts/" : "/v1/accounts/") + link.account + "/balances", link);
+                    (obie ? "/accounts/" : "/v1/accounts/") + account + "/balances", link);
   if (!r.ok()) return out;
   out.status = r->status;
   if (r->status != 200) return out;
   Json answer = Json::parse(r->body, nullptr, false);
   Balance balance;
-  balance.account = link.account;
+  balance.account = account;
   balance.fetched_at = Clock::now();
   if (obie && answer.is_object() && answer.contains("Data") &&
       answer["Data"].contains("Balance") && answer["Data"]["Balance"].is_array() &&
@@ -593,52 +611,151 @@ ReferencePlatform::Fetched ReferencePlatform::FetchBalance(HttpClient& http,
     out.status = 0;
     return out;
   }
-  // platform.overfetch_scopes: transactions are fetched too, consent or not.
-  if (options_.defects.has(Defect::kOverfetchScopes)) {
-    (void)CallBank(http, link.bank, "GET",
-                   obie ? "/accounts/" + link.account + "/transactions"
-                        : "/v1/accounts/" + link.account + "/transactions?bookingStatus=booked",
-                   link);
-  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = customers_.find(customer);
     if (it != customers_.end() && it->second.generation == generation) {
-      it->second.account = link.account;
-      it->second.cached = balance;
+      Held& held = held_[customer];
+      held.account = account;
+      held.card_account = card;
+      held.balance = balance;
     }
-  }
-  // platform.shares_with_partner: a "data partnership" export of fresh balances.
-  if (options_.defects.has(Defect::kSharesWithPartner)) {
-    Json export_body = {{"records", Json::array({{{"account", balance.account},
-                                                  {"balance", balance.amount},
-                                                  {"currency", balance.currency}}})}};
-    PostMessenger(http, "/v1/partners/" + options_.partner + "/exports", export_body.dump());
-  }
-  // platform.ads_uses_bank_data: balances feed an ads audience.
-  if (options_.defects.has(Defect::kAdsUsesBankData)) {
-    Json audience = {{"audience", "balance-holders"},
-                     {"members", Json::array({{{"account", balance.account},
-                                               {"balance", balance.amount}}})}};
-    PostMessenger(http, "/v1/ads/audiences", audience.dump());
   }
   out.balance = std::move(balance);
   return out;
 }
 
+unsigned ReferencePlatform::FetchSpending(HttpClient& http, std::uint32_t customer,
+                                          std::uint64_t generation) {
+  Customer link;
+  std::string card;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = customers_.find(customer);
+    auto h = held_.find(customer);
+    if (it == customers_.end() || it->second.generation != generation ||
+        it->second.state != LinkState::kActive || h == held_.end()) {
+      return 0;
+    }
+    link = it->second;
+    card = h->second.card_account;
+  }
+  // platform.overfetch_scopes: spending is fetched whatever the consent's scopes.
+  if (card.empty() ||
+      (!Has(link.scopes, "transactions") && !options_.defects.has(Defect::kOverfetchScopes))) {
+    return 0;
+  }
+  const bool obie = options_.banks[link.bank].dialect == mocks::Dialect::kObie;
+  auto r = CallBank(http, link.bank, "GET",
+                    obie ? "/accounts/" + card + "/transactions"
+                         : "/v1/accounts/" + card + "/transactions?bookingStatus=booked",
+                    link);
+  if (!r.ok() || r->status != 200) return r.ok() ? r->status : 0;
+  Json answer = Json::parse(r->body, nullptr, false);
+  const Json* list = nullptr;
+  if (obie && answer.is_object() && answer.contains("Data") && answer["Data"].is_object() &&
+      answer["Data"].contains("Transaction")) {
+    list = &answer["Data"]["Transaction"];
+  } else if (!obie && answer.is_object() && answer.contains("transactions") &&
+             answer["transactions"].is_object() && answer["transactions"].contains("booked")) {
+    list = &answer["transactions"]["booked"];
+  }
+  std::vector<Spend> spending;
+  if (list != nullptr && list->is_array()) {
+    for (const Json& t : *list) {
+      const Json amount = t.value(obie ? "Amount" : "transactionAmount", Json::object());
+      spending.push_back({StringField(t, obie ? "TransactionId" : "transactionId"),
+                          StringField(amount, obie ? "Amount" : "amount"),
+                          StringField(amount, obie ? "Currency" : "currency")});
+    }
+  }
+  // The last few are enough for a feature (the list is in the bank's order).
+  constexpr std::size_t kKept = 20;
+  if (spending.size() > kKept) {
+    spending.erase(spending.begin(), spending.end() - std::ptrdiff_t(kKept));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = customers_.find(customer);
+  if (it != customers_.end() && it->second.generation == generation) {
+    held_[customer].spending = std::move(spending);
+  }
+  return 200;
+}
+
+void ReferencePlatform::ConsentEndedLocked(std::uint32_t customer) {
+  auto it = customers_.find(customer);
+  if (it == customers_.end()) return;
+  // platform.ignores_revocation: ending the link is forgotten, so its polls go on.
+  if (!options_.defects.has(Defect::kIgnoresRevocation)) {
+    it->second.state = LinkState::kEnded;
+    ++it->second.generation;
+  }
+  held_.erase(customer);
+}
+
 void ReferencePlatform::EndLink(std::uint32_t customer, std::uint64_t generation) {
-  if (options_.defects.has(Defect::kIgnoresRevocation)) return;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = customers_.find(customer);
   if (it == customers_.end() || it->second.generation != generation) return;
-  it->second.state = LinkState::kEnded;
-  ++it->second.generation;
-  it->second.cached.reset();
+  ConsentEndedLocked(customer);
 }
 
 void ReferencePlatform::Poll(HttpClient& http, std::uint32_t customer, std::uint64_t generation) {
   Fetched f = FetchBalance(http, customer, generation);
-  if (f.status == 403 || f.status == 401) EndLink(customer, generation);
+  if (f.status == 403 || f.status == 401) {
+    EndLink(customer, generation);
+    return;
+  }
+  // A refusal of the spending alone (a consent without transactions) ends nothing.
+  if (f.status == 200) (void)FetchSpending(http, customer, generation);
+}
+
+void ReferencePlatform::SegmentJob(HttpClient& http) {
+  // The ads audience and the partner export are built from messenger activity: who
+  // the platform's customers are and how often they ask for their balance. Nothing
+  // of a bank, unless a mistake reads it in: platform.ads_uses_bank_data also reads
+  // each member's cached spending as a feature; platform.shares_with_partner joins
+  // the export on the balance table.
+  const bool spending_feature = options_.defects.has(Defect::kAdsUsesBankData);
+  const bool join_balances = options_.defects.has(Defect::kSharesWithPartner);
+  std::vector<Json> members, rows;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& entry : customers_) {
+      const std::uint32_t c = entry.first;
+      auto asked = activity_.find(c);
+      const std::uint64_t questions = asked == activity_.end() ? 0 : asked->second;
+      Json member = {{"customer", c}, {"balance_questions", questions}};
+      Json row = member;
+      auto held = held_.find(c);
+      if (spending_feature && held != held_.end() && !held->second.spending.empty()) {
+        Json spending = Json::array();
+        for (const Spend& s : held->second.spending) {
+          spending.push_back({{"transaction", s.id}, {"amount", s.amount}, {"currency", s.currency}});
+        }
+        member["recent_spending"] = std::move(spending);
+      }
+      if (join_balances && held != held_.end() && held->second.balance) {
+        row["account"] = held->second.balance->account;
+        row["balance"] = held->second.balance->amount;
+        row["currency"] = held->second.balance->currency;
+      }
+      members.push_back(std::move(member));
+      rows.push_back(std::move(row));
+    }
+  }
+  // In batches, well under the messenger's 1 MiB body limit.
+  constexpr std::size_t kBatch = 500;
+  for (std::size_t i = 0; i == 0 || i < members.size(); i += kBatch) {
+    const auto from = std::ptrdiff_t(i);
+    const auto to = std::ptrdiff_t(std::min(members.size(), i + kBatch));
+    Json audience = {{"audience", "engaged-customers"},
+                     {"members", std::vector<Json>(members.begin() + from, members.begin() + to)}};
+    PostMessenger(http, "/v1/ads/audiences", audience.dump());
+    Json rows_out = {{"export", "engagement"},
+                     {"rows", std::vector<Json>(rows.begin() + from, rows.begin() + to)}};
+    PostMessenger(http, "/v1/partners/" + options_.partner + "/exports", rows_out.dump());
+  }
 }
 
 void ReferencePlatform::Answer(HttpClient& http, std::uint32_t customer, std::int64_t check,
@@ -668,14 +785,17 @@ void ReferencePlatform::Answer(HttpClient& http, std::uint32_t customer, std::in
   std::string bank_id;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    ++activity_[customer];
     auto it = customers_.find(customer);
     if (it != customers_.end() && it->second.state == LinkState::kActive) {
       active = true;
       generation = it->second.generation;
       bank_id = options_.banks[it->second.bank].id;
       const auto ttl = std::chrono::duration<double>(options_.cache_ttl_seconds);
-      if (it->second.cached && Clock::now() - it->second.cached->fetched_at < ttl) {
-        cached = it->second.cached;
+      auto held = held_.find(customer);
+      if (held != held_.end() && held->second.balance &&
+          Clock::now() - held->second.balance->fetched_at < ttl) {
+        cached = held->second.balance;
       }
     }
   }
@@ -788,6 +908,8 @@ constexpr const char* kPlatformHelp =
     "  --poll-every SECONDS    wall seconds between balance polls of each link (default 10;\n"
     "                          0: no polling)\n"
     "  --cache-ttl SECONDS     wall seconds a fetched balance is reused (default 30)\n"
+    "  --segment-every SECONDS wall seconds between runs of the ads audience and partner\n"
+    "                          export jobs (default 10; 0: never)\n"
     "  --port-file FILE        write the bound port to FILE once listening\n";
 
 int PlatformUsage(const std::string& message) {
@@ -880,11 +1002,13 @@ int CmdPlatform(const std::vector<std::string>& args) {
     } else if (a == "--partner") {
       if (!value() || v.empty()) return PlatformUsage("--partner needs a name");
       options.partner = v;
-    } else if (a == "--poll-every" || a == "--cache-ttl") {
+    } else if (a == "--poll-every" || a == "--cache-ttl" || a == "--segment-every") {
       if (!value()) return PlatformUsage(a + " needs a number of seconds");
       auto s = Seconds(v);
       if (!s) return PlatformUsage(a + " expects seconds between 0 and 86400, got '" + v + "'");
-      (a == "--poll-every" ? options.poll_every_seconds : options.cache_ttl_seconds) = *s;
+      (a == "--poll-every"   ? options.poll_every_seconds
+       : a == "--cache-ttl" ? options.cache_ttl_seconds
+                            : options.segment_every_seconds) = *s;
     } else if (a == "--port-file") {
       if (!value()) return PlatformUsage("--port-file needs a file");
       port_file = v;

@@ -5,14 +5,21 @@
 // their dialect, exchanges the authorization code for a token), answers balance
 // questions in chats, relays fraud alerts from signed webhooks (de-duplicated,
 // retried across messenger outages), honours revocations (stops, drops what it
-// holds, deletes the consent at the bank), polls, and reports usage to analytics
-// without bank data. The platform defects a black box can show are switches in this
-// logic (`--defect NAME`), as in the simulated platform (mocks/messenger/platform.h).
+// holds, deletes the consent at the bank), polls (balance and card spending), and
+// runs the jobs that must stay clean: usage analytics, the ads audience and the
+// partner export, built from messenger activity. The platform defects a black box
+// can show are switches in this logic (`--defect NAME`), each the same mistake as in
+// the simulated platform (mocks/messenger/platform.h, docs/world.md "Defects"); the
+// differential test (tests/harness/live_differential_test.cc) holds the two to it.
+//
+// State: the link table (consents, tokens) is the platform's records, what a real
+// platform keeps in its database; what it holds of the banks' data (account ids,
+// balances, spending) is working memory, purged when a consent ends.
 //
 // Threads: the HTTP server's I/O threads only parse, check and enqueue; a pool of
 // workers does every outgoing call (banks, messenger), each with its own keep-alive
-// client; one timer thread enqueues polls. One mutex guards the customer table and
-// is never held across an HTTP call.
+// client; timer threads enqueue the polls and the periodic jobs. One mutex guards
+// the customer tables and is never held across an HTTP call.
 
 #include <atomic>
 #include <chrono>
@@ -50,6 +57,8 @@ struct PlatformOptions {
   mocks::DefectSet defects;
   double poll_every_seconds = 10;   // wall seconds; 0 = no polling
   double cache_ttl_seconds = 30;    // wall seconds a fetched balance is reused
+  double segment_every_seconds = 10;  // wall seconds between ads audience and partner
+                                      // export runs; 0 = never
   int workers = 4;
 };
 
@@ -92,20 +101,28 @@ class ReferencePlatform {
 
  private:
   enum class LinkState : std::uint8_t { kNone, kPending, kActive, kEnded };
-  struct Balance {
-    std::string account, amount, currency;
-    std::chrono::steady_clock::time_point fetched_at;
-  };
+  using Clock = std::chrono::steady_clock;
+  // The platform's records of a customer's link.
   struct Customer {
     std::size_t bank = 0;
     LinkState state = LinkState::kNone;
     std::uint64_t generation = 0;  // bumps on every change: stale work is dropped
     std::string consent_id, token;
     std::vector<std::string> scopes, purposes;
-    std::string account;  // the checking account, once listed
-    std::optional<Balance> cached;
   };
-  using Clock = std::chrono::steady_clock;
+  struct Balance {
+    std::string account, amount, currency;
+    Clock::time_point fetched_at;
+  };
+  struct Spend {
+    std::string id, amount, currency;
+  };
+  // What the platform holds of a customer's bank data.
+  struct Held {
+    std::string account, card_account;  // once listed
+    std::optional<Balance> balance;
+    std::vector<Spend> spending;  // the card transactions of the last fetch
+  };
   struct Job {
     Clock::time_point due;
     std::uint64_t seq;
@@ -126,7 +143,11 @@ class ReferencePlatform {
 
   void Enqueue(std::function<void(HttpClient&)> run, Clock::duration delay = {});
   void Worker();
-  void Poller();
+  // Runs `tick` every `seconds` of wall time until Stop.
+  void Every(double seconds, std::function<void()> tick);
+  void EnqueuePolls();
+  // The ads audience and the partner export, from messenger activity.
+  void SegmentJob(HttpClient& http);
 
   // Work (on a worker, no lock held across calls).
   void CreateConsent(HttpClient& http, std::uint32_t customer, std::uint64_t generation,
@@ -139,10 +160,16 @@ class ReferencePlatform {
   void DeleteConsent(HttpClient& http, std::size_t bank, std::string consent_id,
                      std::string token);
   void DeliverAlert(HttpClient& http, std::uint32_t customer, std::string body, int attempt);
-  // Fetches the checking balance (listing accounts first if needed) and, per the
-  // defects, shares it; updates the cache. Needs an active link.
+  // Fetches the checking balance (listing accounts first if needed) into what the
+  // platform holds. Needs an active link.
   Fetched FetchBalance(HttpClient& http, std::uint32_t customer, std::uint64_t generation);
-  // After a bank refused with 403: the consent is over as far as the platform knows.
+  // Fetches the card account's transactions (the customer's spending) into what the
+  // platform holds, if the consent covers them (or platform.overfetch_scopes).
+  unsigned FetchSpending(HttpClient& http, std::uint32_t customer, std::uint64_t generation);
+  // The platform learnt the consent is over (revocation, its webhook, a 403/401):
+  // the link ends and what it holds of the customer is purged. REQUIRES mu_ held.
+  void ConsentEndedLocked(std::uint32_t customer);
+  // After a bank refused with 403/401, if the link is still `generation`.
   void EndLink(std::uint32_t customer, std::uint64_t generation);
   unsigned PostMessenger(HttpClient& http, const std::string& target, const std::string& body);
   Result<ClientResponse> CallBank(HttpClient& http, std::size_t bank, std::string_view method,
@@ -151,12 +178,19 @@ class ReferencePlatform {
 
   PlatformOptions options_;
   std::unique_ptr<HttpServer> server_;
-  mutable std::mutex mu_;  // customers_, alerts_seen_, counters_
+  mutable std::mutex mu_;  // customers_, alerts_seen_, held_, activity_, counters_
+  // The platform's records.
   std::map<std::uint32_t, Customer> customers_;
   std::set<std::string> alerts_seen_;
+  // Working memory.
+  std::map<std::uint32_t, Held> held_;
+  std::map<std::uint32_t, std::uint64_t> activity_;  // balance questions per customer
   PlatformCounters counters_;
   std::mutex jobs_mu_;
-  std::condition_variable jobs_cv_;
+  std::condition_variable jobs_cv_;  // the workers wait here for jobs
+  // The poller sleeps here between rounds. Not jobs_cv_: a notify_one meant for a
+  // worker could wake the poller instead, and the job would wait for the next round.
+  std::condition_variable poller_cv_;
   std::priority_queue<Job, std::vector<Job>, std::greater<Job>> jobs_;
   std::uint64_t job_seq_ = 0;
   bool stopping_ = false;
@@ -167,7 +201,8 @@ class ReferencePlatform {
 
 // `bpsim platform --listen HOST:PORT --banks ID=DIALECT:URL[,...] --messenger URL
 // [--webhook-secret S] [--defect NAME]... [--poll-every S] [--cache-ttl S]
-// [--partner NAME]`; runs until SIGINT/SIGTERM. Returns the exit code.
+// [--segment-every S] [--partner NAME]`; runs until SIGINT/SIGTERM. Returns the exit
+// code.
 int CmdPlatform(const std::vector<std::string>& args);
 
 }  // namespace bpsim::harness::live

@@ -58,6 +58,11 @@ void LiveService::AttachPlatform(PlatformBridge* bridge) {
     b->set_served(&served_);
     banks.push_back(b.get());
   }
+  // Every datum a bank releases (HTTP answers, fraud alerts) is recorded with its
+  // provenance, to label what later reaches the messenger's sinks.
+  for (std::size_t i = 0; i < banks_.size(); ++i) {
+    world_->bank(mocks::BankIndex(i)).set_release_observer(&served_);
+  }
   bridge_->Attach(std::move(banks), &served_);
   messenger_ = std::make_unique<MessengerSinks>(world_, &served_, time_scale_);
 }
@@ -234,6 +239,7 @@ std::vector<LiveService::EndpointSummary> LiveService::EndpointSummaries() const
       e.listener = i < banks_.size() ? banks_[i]->id() : "messenger";
       e.route = route;
       e.count = s.count;
+      e.statuses.assign(s.by_status.begin(), s.by_status.end());
       std::vector<double> v = s.samples;
       std::sort(v.begin(), v.end());
       auto rank = [&](double p) {  // nearest rank
@@ -294,6 +300,7 @@ extern "C" void OnServeSignal(int) { g_serve_interrupted.store(true); }
 constexpr const char* kServeHelp =
     "usage: bpsim serve SCENARIO [--listen HOST:PORT] [--time-scale N] [--out DIR]\n"
     "                   [--platform URL [--webhook-secret S]] [--public-url BANK=URL]...\n"
+    "                   [--wall-grace S] [--trace] [--perfetto]\n"
     "\n"
     "Serves the scenario's mock banks over HTTP/1.1 while its world runs on a scaled\n"
     "wall clock, then writes report.json, junit.xml, summary.md and report.html.\n"
@@ -313,7 +320,12 @@ constexpr const char* kServeHelp =
     "  --webhook-secret S  the HMAC-SHA256 key of webhooks to the platform (default\n"
     "                      bpsim-live-webhook-secret)\n"
     "  --public-url BANK=URL  the base of bank BANK's links and Location headers\n"
-    "                      (default: http:// and the request's Host); repeatable\n";
+    "                      (default: http:// and the request's Host); repeatable\n"
+    "  --wall-grace S      wall seconds every deadline allows on top of its simulated\n"
+    "                      bound, scaled by the time scale (default 2; 0: none): a real\n"
+    "                      client cannot answer in zero wall time (docs/live-mode.md)\n"
+    "  --trace             also write the run's trace as JSON Lines (DIR/trace.jsonl)\n"
+    "  --perfetto          also write DIR/trace.perfetto.json (opens in ui.perfetto.dev)\n";
 
 int ServeUsage(const std::string& message) {
   std::fprintf(stderr, "bpsim: %s\n\n%s", message.c_str(), kServeHelp);
@@ -325,11 +337,13 @@ struct ServeFlags {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8080;
   double time_scale = 1;
+  double wall_grace = kDefaultWallGraceSeconds;
   std::string out = "out";
   std::string platform;
   std::string webhook_secret = kDefaultWebhookSecret;
   bool webhook_secret_set = false;
   std::vector<std::pair<std::string, std::string>> public_urls;  // bank id, URL
+  bool trace = false, perfetto = false;
 };
 
 std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFlags* flags) {
@@ -361,6 +375,14 @@ std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFl
         return ServeUsage("--time-scale expects a positive number, got '" + v + "'");
       }
       flags->time_scale = scale;
+    } else if (a == "--wall-grace") {
+      if (!value(&v)) return ServeUsage("--wall-grace needs a number of seconds");
+      char* end = nullptr;
+      double grace = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !(grace >= 0) || !(grace <= 3600)) {
+        return ServeUsage("--wall-grace expects seconds from 0 to 3600, got '" + v + "'");
+      }
+      flags->wall_grace = grace;
     } else if (a == "--out") {
       if (!value(&flags->out)) return ServeUsage("--out needs a directory");
     } else if (a == "--platform") {
@@ -381,6 +403,10 @@ std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFl
         return ServeUsage("--public-url expects BANK=http(s)://HOST[:PORT][/PATH], got '" + v + "'");
       }
       flags->public_urls.emplace_back(v.substr(0, eq), url);
+    } else if (a == "--trace") {
+      flags->trace = true;
+    } else if (a == "--perfetto") {
+      flags->perfetto = true;
     } else if (a.rfind("--", 0) == 0) {
       return ServeUsage("unknown option '" + a + "'");
     } else if (flags->scenario.empty()) {
@@ -396,25 +422,45 @@ std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFl
   return std::nullopt;
 }
 
-int WriteServeReports(const reports::RunReport& report, const std::string& out) {
-  auto written = reports::WriteReportFiles(report, out);
-  if (!written.ok()) {
-    std::fprintf(stderr, "bpsim: %s\n", written.error().message.c_str());
-    return kExitInternal;
-  }
-  return kExitOk;
+}  // namespace
+
+SimTime ScaledGrace(double wall_seconds, double time_scale) {
+  const double ns = wall_seconds * time_scale * double(kSecond);
+  return ns >= double(kSimTimeMax / 4) ? kSimTimeMax / 4 : static_cast<SimTime>(ns);
 }
 
-}  // namespace
+void AllowGrace(Scenario& scenario, SimTime grace) {
+  if (grace <= 0) return;
+  for (InvariantConfig& inv : scenario.invariants) {
+    if (inv.id == "revocation-honoured") {
+      inv.grace += grace;
+      inv.purge_within += grace;
+    } else if (inv.id == "retention-limit") {
+      inv.slack += grace;
+    } else if (inv.id == "fraud-alert-delivery") {
+      inv.p99 += grace;
+    }
+  }
+  for (Rule& rule : scenario.rules) {
+    if (rule.kind == Rule::Kind::kWithin) rule.max += grace;
+  }
+  for (MetricBound& bound : scenario.expect.metrics) {
+    if (bound.max && IsDurationMetric(bound.metric) && bound.metric != "wall_seconds") {
+      *bound.max += ToSeconds(grace);
+    }
+  }
+}
 
 int CmdServe(const std::vector<std::string>& args) {
   ServeFlags flags;
   if (auto exit = ParseServeFlags(args, &flags)) return *exit;
-  Result<Scenario> scenario = LoadScenario(flags.scenario);
-  if (!scenario.ok()) {
-    std::fprintf(stderr, "%s\n", scenario.error().message.c_str());
+  Result<Scenario> loaded = LoadScenario(flags.scenario);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "%s\n", loaded.error().message.c_str());
     return kExitUsage;
   }
+  Scenario judged = *loaded;
+  const Scenario* scenario = &judged;
   for (const auto& public_url : flags.public_urls) {
     bool known = false;
     for (const auto& b : scenario->spec.world.banks) known |= b.id == public_url.first;
@@ -423,6 +469,8 @@ int CmdServe(const std::vector<std::string>& args) {
                         "', which the scenario does not have");
     }
   }
+  const SimTime grace = ScaledGrace(flags.wall_grace, flags.time_scale);
+  AllowGrace(judged, grace);
   auto writable = reports::CheckWritableDirectory(flags.out);
   if (!writable.ok()) {
     std::fprintf(stderr, "bpsim: %s\n", writable.error().message.c_str());
@@ -434,6 +482,9 @@ int CmdServe(const std::vector<std::string>& args) {
 
   std::string listen_error;
   RunOptions options;
+  const fs::path out_dir(flags.out);
+  if (flags.trace) options.trace_jsonl_path = (out_dir / "trace.jsonl").string();
+  if (flags.perfetto) options.perfetto_path = (out_dir / "trace.perfetto.json").string();
   PlatformBridge* bridge = nullptr;
   std::map<std::string, CallStats> platform_calls;
   std::vector<LiveService::EndpointSummary> endpoints;
@@ -483,6 +534,8 @@ int CmdServe(const std::vector<std::string>& args) {
     std::printf("serving %s at time scale %g until %s simulated (Ctrl-C stops early)\n",
                 scenario->id.c_str(), flags.time_scale,
                 FormatDuration(world.spec().duration + world.spec().drain).c_str());
+    std::printf("deadlines allow a wall grace of %gs = %s simulated (--wall-grace)\n",
+                flags.wall_grace, FormatDuration(grace).c_str());
     std::fflush(stdout);
     while (!service.Finished()) {
       if (g_serve_interrupted.load()) {
@@ -514,11 +567,17 @@ int CmdServe(const std::vector<std::string>& args) {
   report.bpsim_version = BPSIM_VERSION;
   report.command = "bpsim serve";
   for (const std::string& a : args) report.command += " " + a;
+  // A live run depends on the platform and on wall time, so `bpsim replay` (the
+  // simulated platform) does not reproduce it: the way back to a failure is the same
+  // live run with its trace written.
+  result.repro = report.command + (flags.trace ? "" : " --trace");
   report.incomplete = result.incomplete;
   report.wall_seconds = result.wall_seconds;
   report.live_endpoints.emplace();
+  report.live_timing = reports::LiveTiming{flags.time_scale, flags.wall_grace, ToSeconds(grace)};
   for (const LiveService::EndpointSummary& e : endpoints) {
-    report.live_endpoints->push_back({e.listener, e.route, e.count, 0, e.p50, e.p90, e.p99});
+    report.live_endpoints->push_back({e.listener, e.route, e.count, 0, e.p50, e.p90, e.p99,
+                                      e.statuses});
   }
   for (auto& entry : platform_calls) {
     // Not a structured binding: clang 14 cannot capture one in the lambda below.
@@ -530,21 +589,31 @@ int CmdServe(const std::vector<std::string>& args) {
       return calls.seconds[std::min(calls.seconds.size() - 1, k == 0 ? 0 : k - 1)];
     };
     report.live_endpoints->push_back({"platform", entry.first, calls.count, calls.failed,
-                                      rank(0.5), rank(0.9), rank(0.99)});
+                                      rank(0.5), rank(0.9), rank(0.99), {}});
   }
   const bool passed = result.passed;
   std::printf("%s: %s%s; reports in %s/\n", scenario->id.c_str(), passed ? "pass" : "FAIL",
               result.incomplete ? " (interrupted: incomplete)" : "", flags.out.c_str());
   if (!result.error.empty()) std::fprintf(stderr, "bpsim: %s\n", result.error.c_str());
+  PrintFailures(result);
+  if (!passed) {
+    if (flags.trace) {
+      std::printf("trace: %s (docs/trace.md)\n", options.trace_jsonl_path.c_str());
+    } else {
+      std::printf("trace: run again with --trace to write %s (bpsim replay uses the simulated "
+                  "platform, not this one): %s\n",
+                  (out_dir / "trace.jsonl").string().c_str(), result.repro.c_str());
+    }
+  }
   for (const auto& [route, calls] : platform_calls) {
     std::printf("platform %s: %llu calls, %llu failed\n", route.c_str(),
                 static_cast<unsigned long long>(calls.count),
                 static_cast<unsigned long long>(calls.failed));
   }
   report.scenarios.push_back(std::move(result));
-  int written = WriteServeReports(report, flags.out);
+  int written = WriteReports(report, flags.out);
   if (written != kExitOk) return written;
-  return passed ? kExitOk : kExitExpectationFailed;
+  return ExitCodeOf(reports::VerdictOf(report));
 }
 
 }  // namespace bpsim::harness::live

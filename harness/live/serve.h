@@ -27,6 +27,7 @@
 #include "harness/live/plaid.h"
 #include "harness/live/platform_bridge.h"
 #include "harness/live/served.h"
+#include "harness/scenario/scenario.h"
 #include "mocks/world.h"
 #include "sim/clock.h"
 #include "sim/simulator.h"
@@ -83,6 +84,7 @@ class LiveService {
     std::string route;
     std::uint64_t count = 0;
     double p50 = 0, p90 = 0, p99 = 0;
+    std::vector<std::pair<unsigned, std::uint64_t>> statuses;  // as /metrics counts them
   };
   std::vector<EndpointSummary> EndpointSummaries() const;
 
@@ -120,6 +122,17 @@ class LiveService {
   mutable std::mutex metrics_mu_;
   std::vector<std::map<std::string, EndpointStats>> metrics_;  // by listener, by route
 };
+
+// The wall time a live run's deadlines allow by default on top of their simulated
+// bounds (--wall-grace), scaled by the time scale.
+inline constexpr double kDefaultWallGraceSeconds = 2;
+
+// Simulated time of `wall_seconds` at `time_scale`.
+SimTime ScaledGrace(double wall_seconds, double time_scale);
+// Adds `grace` to every deadline the scenario judges: revocation-honoured's grace and
+// purge_within, retention-limit's slack, fraud-alert-delivery's p99, every rule's
+// `within` max and every duration metric's `max` bound (not wall_seconds).
+void AllowGrace(Scenario& scenario, SimTime grace);
 
 // `bpsim serve SCENARIO [--listen HOST:PORT] [--time-scale N] [--out DIR]`; returns the
 // exit code (0 every expectation met, 1 failed or interrupted, 2 usage, 3 internal).

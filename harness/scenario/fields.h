@@ -152,6 +152,20 @@ Field EnumField(std::string name, E S::*m, std::vector<std::string> names, std::
 }
 
 template <typename S>
+Field BoolField(std::string name, bool S::*m, std::string doc) {
+  Field f{name};
+  f.read = [m](Ctx& c, const YAML::Node& n, Position p, const std::string& path, void* o) {
+    if (auto v = ReadBool(c, n, p, path)) As<S>(o)->*m = *v;
+  };
+  f.schema = [m, doc](const void* d) {
+    std::optional<Json> def;
+    if (d) def = Json(AsDefaults<S>(d)->*m);
+    return Described(doc, Json{{"type", "boolean"}}, def);
+  };
+  return f;
+}
+
+template <typename S>
 Field StringField(std::string name, std::string S::*m, std::string doc,
                   std::string default_text = "") {
   Field f{name};

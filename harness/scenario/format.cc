@@ -362,7 +362,8 @@ ObjectSpec PlatformSpec() {
       DurationField("poll_interval", &PlatformConfig::poll_interval, DurationBound::kNonNegative,
                     "Time between background polls per linked customer; 0 = on demand only."),
       DurationField("cache_ttl", &PlatformConfig::cache_ttl, DurationBound::kPositive,
-                    "How long cached bank data may be kept."),
+                    "How long the platform keeps a cached item (its own setting; it is "
+                    "judged by the retention-limit invariant's max)."),
       DurationField("cache_sweep_every", &PlatformConfig::cache_sweep_every,
                     DurationBound::kPositive, "Time between cache expiry sweeps."),
       ObjectField("alert_retry", &PlatformConfig::alert_retry, RetrySpec(),
@@ -572,8 +573,14 @@ ObjectSpec InvariantParamsSpec(const std::string& id) {
                       "Cached data under the consent must be purged within this."),
     };
   } else if (id == "retention-limit") {
-    s.fields = {DurationField("slack", &InvariantConfig::slack, DurationBound::kNonNegative,
-                              "Allowed lateness past put time + cache_ttl.")};
+    s.fields = {
+        DurationField("max", &InvariantConfig::max, DurationBound::kPositive,
+                      "The retention policy: how long bank data may be kept or shown after "
+                      "the bank served it, whatever the platform's cache_ttl."),
+        DurationField("slack", &InvariantConfig::slack, DurationBound::kNonNegative,
+                      "Allowed lateness past served time + max (the fetch's latency, the "
+                      "sweeper's period)."),
+    };
   } else if (id == "fraud-alert-delivery") {
     s.fields = {
         DurationField("p99", &InvariantConfig::p99, DurationBound::kPositive,
@@ -846,10 +853,28 @@ Field MetricsField() {
     auto pairs = MapPairs(c, n, p, path);
     if (!pairs) return;
     std::vector<std::string> names = Names(kMetricNames);
+    std::vector<std::string> per_bank = Names(kPerBankMetricNames);
+    std::vector<std::string> banks = c.bank_ids;
+    if (banks.empty()) banks.push_back("bank");  // the default world's one bank
     for (const Pair& pr : *pairs) {
-      if (std::find(names.begin(), names.end(), pr.key) == names.end()) {
+      if (const std::size_t at = pr.key.find('@'); at != std::string::npos) {
+        const std::string name = pr.key.substr(0, at), bank = pr.key.substr(at + 1);
+        if (std::find(per_bank.begin(), per_bank.end(), name) == per_bank.end()) {
+          c.diags.Add(pr.key_pos, "unknown per-bank metric " + Quote(pr.key) + " in " + path +
+                                      "; expected NAME@BANK with NAME one of: " +
+                                      JoinNames(per_bank));
+          continue;
+        }
+        if (std::find(banks.begin(), banks.end(), bank) == banks.end()) {
+          c.diags.Add(pr.key_pos, "metric " + Quote(pr.key) + " in " + path + ": unknown bank " +
+                                      Quote(bank) + "; expected one of: " + JoinNames(banks));
+          continue;
+        }
+      } else if (std::find(names.begin(), names.end(), pr.key) == names.end()) {
         c.diags.Add(pr.key_pos, "unknown metric " + Quote(pr.key) + " in " + path +
-                                    "; expected one of: " + JoinNames(names));
+                                    "; expected one of: " + JoinNames(names) +
+                                    " (per bank: NAME@BANK with NAME one of: " +
+                                    JoinNames(per_bank) + ")");
         continue;
       }
       std::string metric_path = ChildPath(path, pr.key);
@@ -888,20 +913,29 @@ Field MetricsField() {
     }
   };
   f.schema = [](const void*) {
-    Json props = Json::object();
-    for (const char* m : kMetricNames) {
+    auto bounds = [](const std::string& m) {
       Json bound = IsDurationMetric(m)
                        ? Json{{"anyOf", Json::array({NumberSchema(NumberBound::kNonNegative),
                                                      DurationSchema(DurationBound::kNonNegative)})}}
                        : NumberSchema(NumberBound::kAny);
-      props[m] = Json{{"type", "object"},
-                      {"additionalProperties", false},
-                      {"minProperties", 1},
-                      {"properties", {{"min", bound}, {"max", bound}}}};
-    }
+      return Json{{"type", "object"},
+                  {"additionalProperties", false},
+                  {"minProperties", 1},
+                  {"properties", {{"min", bound}, {"max", bound}}}};
+    };
+    Json props = Json::object();
+    for (const char* m : kMetricNames) props[m] = bounds(m);
+    // NAME@BANK: the bank must be one of the world's, which a schema cannot see.
+    std::string per_bank = "^(";
+    for (const char* m : kPerBankMetricNames) per_bank += std::string(per_bank.size() > 2 ? "|" : "") + m;
+    per_bank += ")@[a-z0-9][a-z0-9_-]*$";
     return Described(
-        "Bounds on metrics, {min, max} (at least one); duration metrics take durations or seconds.",
-        Json{{"type", "object"}, {"additionalProperties", false}, {"properties", props}},
+        "Bounds on metrics, {min, max} (at least one); duration metrics take durations or "
+        "seconds. Per-bank metrics are written NAME@BANK.",
+        Json{{"type", "object"},
+             {"additionalProperties", false},
+             {"properties", props},
+             {"patternProperties", {{per_bank, bounds(kPerBankMetricNames[0])}}}},
         std::nullopt, "{}");
   };
   return f;
@@ -976,6 +1010,20 @@ ObjectSpec ExpectSpec() {
 
 // --- The whole scenario -------------------------------------------------------------
 
+ObjectSpec PerturbSpec() {
+  using mocks::PerturbConfig;
+  ObjectSpec s;
+  s.fields = {
+      BoolField("same_instant", &PerturbConfig::same_instant,
+                "Events at the same simulated instant run in an order drawn from the seed "
+                "instead of the order they were scheduled in."),
+      BoolField("knobs", &PerturbConfig::knobs,
+                "Latency medians, retry back-offs and the cache sweeper's interval are "
+                "drawn from the seed within their configured bounds."),
+  };
+  return s;
+}
+
 ObjectSpec TopSpec() {
   Field id{"scenario"};
   id.read = [](Ctx& c, const YAML::Node& n, Position p, const std::string& path, void* o) {
@@ -988,9 +1036,12 @@ ObjectSpec TopSpec() {
     As<Scenario>(o)->id = *v;
   };
   id.schema = [](const void*) {
-    return Described("Scenario id, e.g. consent/revocation-during-outage.",
-                     Json{{"type", "string"}, {"minLength", 1}}, std::nullopt,
-                     "the file path without .yaml, relative to the nearest enclosing scenarios/ directory");
+    return Described(
+        "Scenario id, e.g. consent/revocation-during-outage; reports name the scenario by it and "
+        "--baseline matches scenarios by it.",
+        Json{{"type", "string"}, {"minLength", 1}}, std::nullopt,
+        "the file path without .yaml, relative to the nearest enclosing scenarios/ directory, "
+        "else the file name without .yaml");
   };
   Field tags{"tags"};
   tags.read = [](Ctx& c, const YAML::Node& n, Position p, const std::string& path, void* o) {
@@ -1035,6 +1086,10 @@ ObjectSpec TopSpec() {
            &Scenario::spec),
       Lift(TimelineField(), &Scenario::spec),
       Lift(DefectsField(), &Scenario::spec),
+      Lift(ObjectField("perturb", &mocks::WorldSpec::perturb, PerturbSpec(),
+                       "Schedule perturbation, drawn from the seed (docs/world.md); bpsim run "
+                       "--perturb switches both on."),
+           &Scenario::spec),
       InvariantsField(),
       RulesField(),
       ObjectField("expect", &Scenario::expect, ExpectSpec(),

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <sstream>
 
 #include "harness/scenario/format.h"
@@ -23,17 +24,6 @@ namespace bpsim::harness {
 namespace {
 
 using namespace scenario_internal;  // NOLINT: the loader is the format's implementation
-
-std::string DefaultId(const std::string& path) {
-  std::string id = path;
-  if (id.size() > 5 && id.compare(id.size() - 5, 5, ".yaml") == 0) id.resize(id.size() - 5);
-  const std::string dir = "scenarios/";
-  for (std::size_t at = id.rfind(dir); at != std::string::npos;
-       at = at == 0 ? std::string::npos : id.rfind(dir, at - 1)) {
-    if (at == 0 || id[at - 1] == '/') return id.substr(at + dir.size());
-  }
-  return id;
-}
 
 // Measures the document from parser events before any tree is built: nesting depth,
 // and the number of nodes the tree has once every alias is expanded (an alias counts
@@ -123,8 +113,10 @@ std::string SizeMessage(std::uint64_t bytes) {
 
 
 bool IsDurationMetric(std::string_view name) {
+  name = name.substr(0, name.find('@'));
   return name == "fraud_alert_latency_p50" || name == "fraud_alert_latency_p99" ||
-         name == "fraud_alert_latency_max" || name == "wall_seconds";
+         name == "fraud_alert_latency_max" || name == "revocation_latency_p50" ||
+         name == "revocation_latency_p99" || name == "wall_seconds";
 }
 
 Result<Scenario> ParseScenario(const std::string& text, const std::string& path) {
@@ -175,7 +167,7 @@ Result<Scenario> ParseScenario(const std::string& text, const std::string& path)
   c.invariant_ids = Names(kInvariantIds);
   Scenario scenario;
   scenario.file = path;
-  scenario.id = DefaultId(path);
+  scenario.id = DefaultScenarioId(path);
   for (const char* id : kInvariantIds) {
     InvariantConfig inv;
     inv.id = id;
@@ -193,6 +185,24 @@ Result<Scenario> ParseScenario(const std::string& text, const std::string& path)
     scenario.spec.world.banks.push_back(bank);
   }
   return scenario;
+}
+
+std::string DefaultScenarioId(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::absolute(path, ec);
+  if (ec) p = path;
+  p = p.lexically_normal();
+  std::filesystem::path id = p.filename();
+  for (std::filesystem::path dir = p.parent_path(); !dir.empty() && dir != dir.root_path();
+       dir = dir.parent_path()) {
+    if (dir.filename() == "scenarios") {
+      id = p.lexically_relative(dir);
+      break;
+    }
+  }
+  std::string text = id.generic_string();
+  if (text.size() > 5 && text.compare(text.size() - 5, 5, ".yaml") == 0) text.resize(text.size() - 5);
+  return text;
 }
 
 Result<Scenario> LoadScenario(const std::string& path) {

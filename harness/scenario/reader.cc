@@ -203,6 +203,12 @@ std::string Got(const YAML::Node& n) {
 
 }  // namespace
 
+std::optional<bool> ReadBool(Ctx& c, const YAML::Node& n, Position pos, const std::string& path) {
+  if (IsPlainScalar(n) && IsBoolWord(n.Scalar())) return n.Scalar()[0] == 't' || n.Scalar()[0] == 'T';
+  c.Fail(pos, path, "expected true or false, got " + Got(n));
+  return std::nullopt;
+}
+
 std::optional<SimTime> ReadDuration(Ctx& c, const YAML::Node& n, Position pos,
                                     const std::string& path, DurationBound bound) {
   if (!n.IsScalar()) {

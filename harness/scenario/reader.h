@@ -96,6 +96,8 @@ std::optional<std::string> ReadString(Ctx& c, const YAML::Node& n, Position pos,
 std::optional<std::string> ReadName(Ctx& c, const YAML::Node& n, Position pos,
                                     const std::string& path);
 bool IsName(const std::string& s);
+// true or false (YAML 1.2 core schema, any of its three spellings of each).
+std::optional<bool> ReadBool(Ctx& c, const YAML::Node& n, Position pos, const std::string& path);
 // Index of the value in `names`.
 std::optional<std::size_t> ReadEnum(Ctx& c, const YAML::Node& n, Position pos,
                                     const std::string& path,

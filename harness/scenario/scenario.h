@@ -25,6 +25,7 @@ struct InvariantConfig {
   // Parameters; each invariant reads only its own (DESIGN §5 names and defaults).
   SimTime grace = 0;                  // revocation-honoured
   SimTime purge_within = kHour;       // revocation-honoured
+  SimTime max = 24 * kHour;           // retention-limit: the policy, from when served
   SimTime slack = kMinute;            // retention-limit
   SimTime p99 = 60 * kSecond;         // fraud-alert-delivery
   std::uint64_t lost = 0;             // fraud-alert-delivery
@@ -83,11 +84,17 @@ inline constexpr const char* kMetricNames[] = {
     "consents_rejected", "api_requests", "api_ok_200", "api_denied_401", "api_denied_403",
     "api_throttled_429", "api_errors_500", "api_unavailable_503", "api_timeouts",
     "balance_checks", "balance_answered", "card_transactions", "fraud_detected",
-    "fraud_false_positives", "fraud_alerts_displayed", "alerts_lost", "alerts_duplicated",
+    "fraud_false_positives", "fraud_alerts_displayed", "alerts_lost", "alerts_duplicated", "alerts_withheld",
     "fraud_alert_latency_p50", "fraud_alert_latency_p99", "fraud_alert_latency_max",
+    "revocation_latency_p50", "revocation_latency_p99",
     "webhooks_sent", "webhooks_retried", "cache_items_max", "cache_puts", "cache_purges",
     "flows", "trace_entries", "violations", "wall_seconds"};
-// Metrics whose values are durations (written as "60s" in expectations).
+// Metrics reported once per bank of the world, as "NAME@BANK"
+// ("fraud_alert_latency_p99@northbank"): the same definition over that bank's alerts.
+inline constexpr const char* kPerBankMetricNames[] = {"fraud_alert_latency_p50",
+                                                      "fraud_alert_latency_p99"};
+// Metrics whose values are durations (written as "60s" in expectations), per-bank
+// ones included.
 bool IsDurationMetric(std::string_view name);
 
 struct MetricBound {
@@ -106,7 +113,7 @@ struct Expectation {
 };
 
 struct Scenario {
-  std::string id;           // `scenario:`; default: the path without .yaml
+  std::string id;           // `scenario:`; default: DefaultScenarioId(file)
   std::string file;         // path as given
   std::string description;
   std::vector<std::string> tags;
@@ -115,6 +122,12 @@ struct Scenario {
   std::vector<Rule> rules;
   Expectation expect;
 };
+
+// The id of a scenario file that has no `scenario:` key: its path without .yaml
+// relative to the nearest enclosing directory named `scenarios`, else its file name
+// without .yaml; the same however the path is written (absolute, relative, with ..),
+// so reports and --baseline match it from any working directory.
+std::string DefaultScenarioId(const std::string& path);
 
 // Loads and validates one scenario file. On failure the error message holds every
 // problem found, one per line, each "FILE:LINE:COL: message".

@@ -137,6 +137,7 @@ std::string InvariantYaml(const InvariantConfig& c) {
     if (c.grace != d.grace) add("grace", Dur(c.grace));
     if (c.purge_within != d.purge_within) add("purge_within", Dur(c.purge_within));
   } else if (c.id == "retention-limit") {
+    if (c.max != d.max) add("max", Dur(c.max));
     if (c.slack != d.slack) add("slack", Dur(c.slack));
   } else if (c.id == "fraud-alert-delivery") {
     if (c.p99 != d.p99) add("p99", Dur(c.p99));
@@ -228,6 +229,10 @@ std::string ScenarioToYaml(const Scenario& s) {
       if (s.spec.defects.has(mocks::Defect(i))) names.push_back(mocks::kDefectNames[std::size_t(i)]);
     }
     y += "defects: " + List(names) + "\n";
+  }
+  if (s.spec.perturb.any()) {
+    y += std::string("perturb: {same_instant: ") + (s.spec.perturb.same_instant ? "true" : "false") +
+         ", knobs: " + (s.spec.perturb.knobs ? "true" : "false") + "}\n";
   }
   if (!DefaultInvariants(s.invariants)) {
     y += "invariants:\n";

@@ -56,9 +56,16 @@ void Bank::PublishServed(const ApiRequest& r, const ApiResponse& response, Conse
   env_->Emit(e);
 }
 
-void Bank::Release(CustomerId subject, ConsentId consent, CategorySet categories,
-                   PurposeSet purpose, std::uint64_t ref) {
+bool Bank::MaySendAlert(ConsentId consent) const {
+  if (!consents_->Exists(consent)) return false;
+  const Consent& k = consents_->Get(consent);
+  return k.bank == index_ && k.UsableAt(env_->Now()) && (k.purposes & kPurposeFraudAlerts) != 0;
+}
+
+BankDatum Bank::Release(CustomerId subject, ConsentId consent, Category category,
+                        PurposeSet purpose, std::uint64_t ref) {
   PurposeSet consent_purposes = consents_->Exists(consent) ? consents_->Get(consent).purposes : 0;
+  const BankDatum datum(env_->Now(), consent, subject, index_, category, consent_purposes);
   if (!env_->defects.has(Defect::kBankSkipsAudit)) {
     ++audit_records_;
     TraceEntry audit;
@@ -67,29 +74,19 @@ void Bank::Release(CustomerId subject, ConsentId consent, CategorySet categories
     audit.subject = subject;
     audit.bank = index_;
     audit.consent = consent;
-    audit.categories = categories;
+    audit.categories = CategoryBit(category);
     audit.ref = ref;
     env_->Emit(audit);
   }
-  TraceEntry flow;
-  flow.type = EntryType::kFlow;
-  flow.from = BankEndpoint(index_);
-  flow.to = kConnector;
-  flow.labelled = true;
-  flow.subject = subject;
-  flow.bank = index_;
-  flow.consent = consent;
-  flow.categories = categories;
-  flow.consent_purposes = consent_purposes;
-  flow.purpose = purpose;
-  flow.ref = ref;
-  env_->Emit(flow);
+  EmitFlows(*env_, BankEndpoint(index_), kConnector, purpose, Payload().Copy(datum), ref);
+  if (observer_ != nullptr) observer_->OnRelease(datum);
+  return datum;
 }
 
 void Bank::Handle(const ApiRequest& r, Rng& rng, ApiResponse* response) {
   ++requests_handled_;
   *response = ApiResponse{std::uint16_t(0), DenyReason::kNone, 0, 0, Balances{},
-                          std::move(response->transactions), 0};
+                          std::move(response->transactions), 0, BankDatum()};
   response->transactions.clear();
   ConsentId token_consent = r.token_consent;
   if (outage_id_ != 0 && faults_enabled_) {
@@ -146,7 +143,7 @@ void Bank::Handle(const ApiRequest& r, Rng& rng, ApiResponse* response) {
     case Category::kAlert: break;
   }
   PublishServed(r, *response, token_consent);
-  Release(r.subject, token_consent, CategoryBit(r.category), kPurposeDisplay, r.request_id);
+  response->datum = Release(r.subject, token_consent, r.category, kPurposeDisplay, r.request_id);
 }
 
 }  // namespace bpsim::mocks

@@ -13,6 +13,7 @@
 #include "mocks/bank/consent.h"
 #include "mocks/bank/ledger.h"
 #include "mocks/env.h"
+#include "mocks/provenance.h"
 
 namespace bpsim::mocks {
 
@@ -38,6 +39,15 @@ struct ApiResponse {
   Balances balances;          // category balance
   std::vector<CardTransaction> transactions;  // category transactions
   std::uint32_t accounts = 0;  // category accounts: how many accounts
+  BankDatum datum;             // status 200: what was released, with its provenance
+};
+
+// Told of every datum a bank releases (live mode's record of what was served, for
+// recognising it later in a messenger sink: harness/live/served.h).
+class ReleaseObserver {
+ public:
+  virtual ~ReleaseObserver() = default;
+  virtual void OnRelease(const BankDatum& datum) = 0;
 };
 
 class Bank {
@@ -58,10 +68,18 @@ class Bank {
   // During the drain, injected faults end.
   void EndFaults() { faults_enabled_ = false; }
 
-  // Writes the audit record of a release (unless the bank.skips_audit defect is on)
-  // and publishes the release flow. Used for data answers and for fraud alerts.
-  void Release(CustomerId subject, ConsentId consent, CategorySet categories,
-               PurposeSet purpose, std::uint64_t ref);
+  // Whether the bank may send a fraud alert under `consent` now: the consent exists,
+  // is this bank's, is Authorised, unexpired and names fraud_alerts. Checked when the
+  // fraud engine raises an alert and again at every send attempt of its webhook.
+  bool MaySendAlert(ConsentId consent) const;
+
+  // Mints the released datum (its provenance: subject, this bank, consent and its
+  // purposes, category, now), writes the audit record (unless the bank.skips_audit
+  // defect is on) and publishes the release flow. Used for data answers and for
+  // fraud alerts.
+  BankDatum Release(CustomerId subject, ConsentId consent, Category category,
+                    PurposeSet purpose, std::uint64_t ref);
+  void set_release_observer(ReleaseObserver* observer) { observer_ = observer; }
 
   BankIndex index() const { return index_; }
   const BankConfig& config() const { return config_; }
@@ -88,6 +106,7 @@ class Bank {
   bool faults_enabled_ = true;
   std::uint64_t audit_records_ = 0;
   std::uint64_t requests_handled_ = 0;
+  ReleaseObserver* observer_ = nullptr;
 };
 
 }  // namespace bpsim::mocks

@@ -1,5 +1,7 @@
 #include "mocks/bank/consent.h"
 
+#include <cassert>
+
 namespace bpsim::mocks {
 
 const char* ConsentStatusName(ConsentStatus s) {
@@ -12,6 +14,30 @@ const char* ConsentStatusName(ConsentStatus s) {
   }
   return "?";
 }
+
+namespace {
+
+// The life cycle's edges (consent.h): AwaitingAuthorisation -> Authorised | Rejected,
+// Authorised -> Revoked | Expired. Final states never change.
+[[maybe_unused]] bool IsEdge(ConsentStatus from, ConsentStatus to) {
+  switch (from) {
+    case ConsentStatus::kAwaitingAuthorisation:
+      return to == ConsentStatus::kAuthorised || to == ConsentStatus::kRejected;
+    case ConsentStatus::kAuthorised:
+      return to == ConsentStatus::kRevoked || to == ConsentStatus::kExpired;
+    default:
+      return false;
+  }
+}
+
+// Every status change goes through here, so a new transition that skips the
+// checks of the functions below fails at once in a build with assertions.
+void MoveTo(Consent& c, ConsentStatus to) {
+  assert(IsEdge(c.status, to) && "a consent only moves along its life cycle's edges");
+  c.status = to;
+}
+
+}  // namespace
 
 ConsentId ConsentStore::Create(CustomerId customer, BankIndex bank, ScopeSet scopes,
                                PurposeSet purposes, SimTime validity) {
@@ -34,7 +60,7 @@ bool ConsentStore::Authorise(ConsentId id, std::uint64_t token_secret) {
   Consent& c = consents_[id];
   if (c.status != ConsentStatus::kAwaitingAuthorisation) return false;
   if (env_->Now() >= c.expires_at) return false;
-  c.status = ConsentStatus::kAuthorised;
+  MoveTo(c, ConsentStatus::kAuthorised);
   c.token_secret = token_secret;
   Publish(EntryType::kConsentAuthorised, id);
   return true;
@@ -43,7 +69,7 @@ bool ConsentStore::Authorise(ConsentId id, std::uint64_t token_secret) {
 bool ConsentStore::Reject(ConsentId id) {
   Consent& c = consents_[id];
   if (c.status != ConsentStatus::kAwaitingAuthorisation) return false;
-  c.status = ConsentStatus::kRejected;
+  MoveTo(c, ConsentStatus::kRejected);
   Publish(EntryType::kConsentRejected, id);
   return true;
 }
@@ -51,7 +77,7 @@ bool ConsentStore::Reject(ConsentId id) {
 bool ConsentStore::Revoke(ConsentId id, Via via) {
   Consent& c = consents_[id];
   if (c.status != ConsentStatus::kAuthorised) return false;
-  c.status = ConsentStatus::kRevoked;
+  MoveTo(c, ConsentStatus::kRevoked);
   Publish(EntryType::kConsentRevoked, id, static_cast<std::uint8_t>(via));
   return true;
 }
@@ -59,7 +85,7 @@ bool ConsentStore::Revoke(ConsentId id, Via via) {
 bool ConsentStore::Expire(ConsentId id) {
   Consent& c = consents_[id];
   if (c.status != ConsentStatus::kAuthorised || env_->Now() < c.expires_at) return false;
-  c.status = ConsentStatus::kExpired;
+  MoveTo(c, ConsentStatus::kExpired);
   Publish(EntryType::kConsentExpired, id);
   return true;
 }

@@ -61,9 +61,17 @@ void WebhookOutbox::OnAttempt(std::uint64_t index) {
   }
   Slot& s = slots_[i];
   ++s.attempt;
-  if (s.attempt == 1 && s.webhook.kind == WebhookKind::kFraudAlert) {
-    network_->bank(b).Release(s.webhook.customer, s.webhook.consent,
-                              CategoryBit(Category::kAlert), kPurposeFraudAlerts, s.webhook.ref);
+  if (s.webhook.kind == WebhookKind::kFraudAlert) {
+    // Every attempt carries the alert out of the bank: the consent is checked again
+    // now, and the attempt is a release with its own audit record and datum.
+    Bank& bank = network_->bank(b);
+    if (!bank.MaySendAlert(s.webhook.consent)) {
+      Publish(EntryType::kWebhookWithheld, s);
+      Free(i);
+      return;
+    }
+    s.webhook.datum = bank.Release(s.webhook.customer, s.webhook.consent, Category::kAlert,
+                                   kPurposeFraudAlerts, s.webhook.ref);
   }
   Publish(EntryType::kWebhookSent, s);
   const BankConfig& config = network_->bank(b).config();

@@ -2,9 +2,12 @@
 // Webhooks from the banks to the platform (DESIGN §3): fraud alerts and revocation
 // notices, retried with exponential back-off (initial, doubling, capped at max)
 // until the platform accepts one, through the scenario's webhook faults: drop,
-// duplicate, delay and reorder. A webhook's first attempt of a fraud alert is the
-// bank's release of that alert (audit record + labelled flow); retries redeliver the
-// same released datum.
+// duplicate, delay and reorder. Every attempt of a fraud alert's webhook is a release
+// of that alert (audit record + labelled flow) and is made only if the consent the
+// alert was raised under is still live then (Bank::MaySendAlert); otherwise the
+// attempt is withheld (webhook.withheld) and delivery stops. Revocation notices
+// carry no customer data and are always sent. A copy made by the network's
+// duplicate fault is not a release of the bank's.
 
 #include <cstdint>
 #include <vector>
@@ -24,6 +27,7 @@ struct Webhook {
   std::uint64_t ref = 0;       // alert id, or the consent id for revocations
   SimTime detected_at = 0;     // alerts: when the fraud engine flagged it
   CardTransaction transaction;  // alerts: the flagged card transaction
+  BankDatum datum;              // alerts: the released alert (set at the first attempt)
 };
 
 // The platform's answer to one delivered attempt.

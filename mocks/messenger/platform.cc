@@ -1,6 +1,7 @@
 #include "mocks/messenger/platform.h"
 
 #include <algorithm>
+#include <cassert>
 
 namespace bpsim::mocks {
 namespace {
@@ -10,55 +11,46 @@ constexpr SimTime kInitialTransactionWindow = 7 * kDay;
 constexpr SimTime kRetryAfterFailure = kMinute;
 constexpr SimTime kDeleteRetry = kMinute;
 constexpr SimTime kSegmentJobOffset = 3 * kHour;
-
-int SlotOf(Category c) {
-  switch (c) {
-    case Category::kAccounts: return 0;
-    case Category::kBalance: return 1;
-    case Category::kTransactions: return 2;
-    default: return -1;
-  }
-}
-
-std::uint64_t ItemKey(CustomerId c, int slot) { return (std::uint64_t(c) << 3) | unsigned(slot); }
+constexpr int kAccountsSlot = 0, kBalanceSlot = 1;
 
 }  // namespace
 
 Platform::Platform(const Env* env, Simulator* sim, const PlatformConfig& config,
                    std::uint32_t customers, Network* network, ConsentStore* consents)
     : env_(env), sim_(sim), config_(config), network_(network), consents_(consents),
-      rng_(env->Stream("platform")), links_(customers),
-      cache_(std::size_t(customers) * kCacheSlots), backoff_until_(network->bank_count(), 0) {
+      rng_(env->Stream("platform")), links_(customers), cache_(env, customers),
+      backoff_until_(network->bank_count(), 0), data_(&links_, &cache_, &balance_checks_),
+      sinks_(env) {
   poll_ = sim_->Register<&Platform::OnPoll>(this, "platform.poll");
   retry_fetch_ = sim_->Register<&Platform::OnRetryFetch>(this, "platform.retry_fetch");
   expiry_known_ = sim_->Register<&Platform::OnExpiryKnown>(this, "platform.expiry");
   sweep_ = sim_->Register<&Platform::OnSweep>(this, "platform.cache_sweep");
-  analytics_ = sim_->Register<&Platform::OnAnalytics>(this, "platform.analytics");
-  segments_ = sim_->Register<&Platform::OnSegmentJob>(this, "platform.segment_job");
+  job_ = sim_->Register<&Platform::OnJob>(this, "platform.job");
   alert_retry_ = sim_->Register<&Platform::OnAlertRetry>(this, "platform.alert_retry");
   alert_show_ = sim_->Register<&Platform::OnAlertShow>(this, "platform.alert_show");
   delete_consent_ = sim_->Register<&Platform::OnDeleteConsent>(this, "platform.delete_consent");
+  AddJob(std::make_unique<ProductAnalyticsJob>(), kHour, kHour);
+  AddJob(std::make_unique<AudienceAndExportsJob>(
+             env_->defects, static_cast<std::uint32_t>(config_.partners.size())),
+         kSegmentJobOffset, config_.segment_job_every);
 }
 
 void Platform::Start(SimTime end_of_run) {
   end_of_run_ = end_of_run;
+  started_ = true;
   sim_->After(config_.cache_sweep_every, sweep_);
-  sim_->After(kHour, analytics_);
-  sim_->After(kSegmentJobOffset, segments_);
+  for (std::size_t i = 0; i < jobs_.size(); ++i) sim_->After(jobs_[i].first, job_, i);
 }
 
-TraceEntry Platform::Labelled(CustomerId c, ConsentId consent, CategorySet categories) const {
-  TraceEntry e;
-  e.type = EntryType::kFlow;
-  e.labelled = true;
-  e.subject = c;
-  e.consent = consent;
-  e.categories = categories;
-  if (consents_->Exists(consent)) {
-    e.bank = consents_->Get(consent).bank;
-    e.consent_purposes = consents_->Get(consent).purposes;
-  }
-  return e;
+void Platform::AddJob(std::unique_ptr<PlatformJob> job, SimTime first, SimTime every) {
+  jobs_.push_back(Job{std::move(job), first, every});
+  if (started_) sim_->After(first, job_, jobs_.size() - 1);
+}
+
+void Platform::OnJob(std::uint64_t index) {
+  Job& j = jobs_[index];
+  j.job->Run(data_, sinks_);
+  if (!draining_) sim_->After(j.every, job_, index);
 }
 
 // ---- Linking and consent notices -------------------------------------------------
@@ -108,7 +100,8 @@ void Platform::ConsentEnded(CustomerId c, ConsentId consent, PurgeReason reason)
     link.state = LinkState::kEnded;
     ++link.generation;
   }
-  if (!env_->defects.has(Defect::kNoPurgeOnRevoke)) PurgeConsent(c, consent, reason);
+  // platform.no_purge_on_revoke: the handler forgets the cache.
+  if (!env_->defects.has(Defect::kNoPurgeOnRevoke)) cache_.PurgeConsent(c, consent, reason);
 }
 
 void Platform::OnExpiryKnown(std::uint64_t arg) {
@@ -123,14 +116,6 @@ void Platform::OnCustomerRevoke(CustomerId c) {
   Link& link = links_[c];
   if (link.state != LinkState::kActive) return;
   ConsentId consent = link.consent;
-  TraceEntry e;
-  e.type = EntryType::kRevokeRequested;
-  e.from = CustomerEndpoint(c);
-  e.to = kConnector;
-  e.subject = c;
-  e.bank = link.bank;
-  e.consent = consent;
-  env_->Emit(e);
   ConsentEnded(c, consent, PurgeReason::kRevocation);
   SendDelete(consent);
 }
@@ -187,7 +172,7 @@ void Platform::OnPoll(std::uint64_t arg) {
   }
   // The account list changes rarely: fetched when not cached (first poll, or after
   // the TTL evicted it).
-  if ((link.scopes & kScopeAccounts) && cache(c, SlotOf(Category::kAccounts)).put_at < 0) {
+  if ((link.scopes & kScopeAccounts) && !cache_.Has(c, kAccountsSlot)) {
     Fetch(c, Category::kAccounts, RequestReason::kPoll);
   }
   if (link.scopes & kScopeBalances) Fetch(c, Category::kBalance, RequestReason::kPoll);
@@ -278,10 +263,10 @@ void Platform::OnApiResponse(const InFlightRequest& r, const ApiResponse& respon
       return;
     }
     if (r.request.category == Category::kTransactions) link.tx_window_start = r.request.window_to;
-    Put(r.customer, r.request.category, r.request.token_consent);
+    cache_.Put(response.datum);
     if (r.balance_check >= 0) {
-      ShowBalance(r.customer, r.request.token_consent, std::uint64_t(r.balance_check),
-                  r.check_in_group, r.check_chat, kCache);
+      ShowBalance(response.datum, std::uint64_t(r.balance_check), r.check_in_group,
+                  r.check_chat);
     }
     return;
   }
@@ -307,74 +292,10 @@ void Platform::OnApiResponse(const InFlightRequest& r, const ApiResponse& respon
 
 // ---- Cache --------------------------------------------------------------------------
 
-void Platform::Put(CustomerId c, Category category, ConsentId consent) {
-  int slot = SlotOf(category);
-  if (slot < 0) return;
-  CacheSlot& s = cache_[c * kCacheSlots + slot];
-  if (s.put_at < 0) ++cache_items_;
-  s.put_at = sim_->Now();
-  s.consent = consent;
-  TraceEntry flow = Labelled(c, consent, CategoryBit(category));
-  flow.from = kConnector;
-  flow.to = kCache;
-  flow.purpose = kPurposeDisplay;
-  env_->Emit(flow);
-  TraceEntry put = flow;
-  put.type = EntryType::kCachePut;
-  put.labelled = false;
-  put.consent_purposes = 0;
-  put.purpose = 0;
-  put.from = kCache;
-  put.to = Endpoint{};
-  put.ref = ItemKey(c, slot);
-  put.value = s.put_at;
-  env_->Emit(put);
-  expiries_.push_back(Expiry{s.put_at, c, static_cast<std::uint8_t>(slot)});
-}
-
-void Platform::Purge(CustomerId c, int slot, PurgeReason reason) {
-  CacheSlot& s = cache_[c * kCacheSlots + slot];
-  if (s.put_at < 0) return;
-  TraceEntry e;
-  e.type = EntryType::kCachePurge;
-  e.from = kCache;
-  e.subject = c;
-  e.consent = s.consent;
-  if (consents_->Exists(s.consent)) e.bank = consents_->Get(s.consent).bank;
-  e.categories = CategoryBit(kCachedCategories[slot]);
-  e.ref = ItemKey(c, slot);
-  e.value = s.put_at;
-  e.reason = static_cast<std::uint8_t>(reason);
-  env_->Emit(e);
-  s.put_at = -1;
-  s.consent = 0;
-  --cache_items_;
-}
-
-void Platform::PurgeConsent(CustomerId c, ConsentId consent, PurgeReason reason) {
-  for (int slot = 0; slot < kCacheSlots; ++slot) {
-    if (cache_[c * kCacheSlots + slot].consent == consent) Purge(c, slot, reason);
-  }
-}
-
 void Platform::OnSweep(std::uint64_t) {
-  SimTime now = sim_->Now();
-  // Each expiry reads a random customer's cache slot and then its consent: prefetch
-  // the slots of the expiries kAhead * 2 places on, and the consents of those kAhead
-  // places on (their slots are in cache by then), so the reads overlap.
-  constexpr std::size_t kAhead = 8;
-  while (!expiries_.empty() && expiries_.front().put_at + config_.cache_ttl <= now) {
-    if (expiries_.size() > 2 * kAhead) {
-      const Expiry& far = expiries_[2 * kAhead];
-      __builtin_prefetch(&cache(far.customer, far.slot));
-      const Expiry& near = expiries_[kAhead];
-      consents_->Prefetch(cache(near.customer, near.slot).consent);
-    }
-    Expiry x = expiries_.front();
-    expiries_.pop_front();
-    if (env_->defects.has(Defect::kCacheNeverExpires)) continue;  // the bug: no TTL eviction
-    if (cache(x.customer, x.slot).put_at == x.put_at) Purge(x.customer, x.slot, PurgeReason::kTtl);
-  }
+  // platform.cache_never_expires: the sweep takes each due item off its queue and
+  // skips it.
+  cache_.Sweep(config_.cache_ttl, env_->defects.has(Defect::kCacheNeverExpires));
   sim_->After(config_.cache_sweep_every, sweep_);
 }
 
@@ -394,7 +315,7 @@ void Platform::Reply(CustomerId c, std::uint64_t check, Endpoint chat, ReplyKind
 void Platform::OnBalanceCheck(CustomerId c, bool in_group, std::uint32_t group) {
   if (network_->MessengerChatDown()) return;  // the customer cannot open the chat
   std::uint64_t check = next_check_id_++;
-  ++checks_this_hour_;
+  ++balance_checks_;
   Endpoint asked_in = in_group ? GroupEndpoint(group) : ChatEndpoint(c);
   TraceEntry e;
   e.type = EntryType::kBalanceCheck;
@@ -408,10 +329,9 @@ void Platform::OnBalanceCheck(CustomerId c, bool in_group, std::uint32_t group) 
     Reply(c, check, asked_in, ReplyKind::kNotLinked);
     return;
   }
-  const CacheSlot& cached = cache(c, SlotOf(Category::kBalance));
-  if (cached.put_at >= 0 && sim_->Now() - cached.put_at < config_.cache_ttl &&
-      cached.consent == link.consent) {
-    ShowBalance(c, link.consent, check, in_group, group, kCache);
+  if (cache_.Has(c, kBalanceSlot) && sim_->Now() - cache_.put_at(c, kBalanceSlot) < config_.cache_ttl &&
+      cache_.consent(c, kBalanceSlot) == link.consent) {
+    ShowBalance(cache_.Get(c, kBalanceSlot), check, in_group, group);
     return;
   }
   if (sim_->Now() < backoff_until_[link.bank]) {
@@ -421,18 +341,15 @@ void Platform::OnBalanceCheck(CustomerId c, bool in_group, std::uint32_t group) 
   Fetch(c, Category::kBalance, RequestReason::kOnDemand, std::int64_t(check), in_group, group);
 }
 
-void Platform::ShowBalance(CustomerId c, ConsentId consent, std::uint64_t check, bool in_group,
-                           std::uint32_t group, Endpoint from) {
-  // Correct: a balance is only ever shown in its owner's private chat, even when the
-  // question came from a group. The defect answers where it was asked.
-  bool leak = in_group && env_->defects.has(Defect::kGroupChatLeak);
-  Endpoint chat = leak ? GroupEndpoint(group) : ChatEndpoint(c);
-  TraceEntry flow = Labelled(c, consent, CategoryBit(Category::kBalance));
-  flow.from = from;
-  flow.to = chat;
-  flow.purpose = kPurposeDisplay;
-  flow.ref = check;
-  env_->Emit(flow);
+void Platform::ShowBalance(const BankDatum& balance, std::uint64_t check, bool in_group,
+                           std::uint32_t group) {
+  // Correct: the balance goes to its owner's private chat, and a question asked in a
+  // group gets a pointer there. platform.group_chat_leak: the reply goes back where
+  // the question was asked.
+  const CustomerId c = balance.subject();
+  const bool leak = in_group && env_->defects.has(Defect::kGroupChatLeak);
+  const Endpoint chat = leak ? GroupEndpoint(group) : ChatEndpoint(c);
+  EmitFlows(*env_, kCache, chat, kPurposeDisplay, Payload().Copy(balance), check);
   Reply(c, check, chat, in_group && !leak ? ReplyKind::kRedirectedToPrivate : ReplyKind::kAnswered);
 }
 
@@ -505,12 +422,8 @@ void Platform::OnAlertShow(std::uint64_t slot) { ShowAlert(static_cast<std::uint
 
 void Platform::ShowAlert(std::uint32_t slot) {
   const Webhook& w = alerts_[slot].webhook;
-  TraceEntry flow = Labelled(w.customer, w.consent, CategoryBit(Category::kAlert));
-  flow.from = kConnector;
-  flow.to = ChatEndpoint(w.customer);
-  flow.purpose = kPurposeFraudAlerts;
-  flow.ref = w.ref;
-  env_->Emit(flow);
+  EmitFlows(*env_, kConnector, ChatEndpoint(w.customer), kPurposeFraudAlerts,
+            Payload().Copy(w.datum), w.ref);
   TraceEntry shown;
   shown.type = EntryType::kAlertDisplayed;
   shown.from = kConnector;
@@ -522,63 +435,6 @@ void Platform::ShowAlert(std::uint32_t slot) {
   shown.value = w.detected_at;
   env_->Emit(shown);
   free_alerts_.push_back(slot);
-}
-
-// ---- The sinks that must stay clean -------------------------------------------------
-
-void Platform::OnAnalytics(std::uint64_t) {
-  // Hourly product analytics: how many balance questions were asked. No bank data.
-  TraceEntry e;
-  e.type = EntryType::kFlow;
-  e.from = kConnector;
-  e.to = kAnalytics;
-  e.purpose = kPurposeAnalytics;
-  e.value = static_cast<std::int64_t>(checks_this_hour_);
-  env_->Emit(e);
-  checks_this_hour_ = 0;
-  if (!draining_) sim_->After(kHour, analytics_);
-}
-
-void Platform::OnSegmentJob(std::uint64_t) {
-  // Ads audiences are built from messenger activity only; a partner receives
-  // aggregate engagement figures. Neither touches bank data unless a defect does.
-  TraceEntry ads;
-  ads.type = EntryType::kFlow;
-  ads.from = kConnector;
-  ads.to = kAds;
-  ads.purpose = kPurposeAds;
-  env_->Emit(ads);
-  for (std::uint32_t p = 0; p < config_.partners.size(); ++p) {
-    TraceEntry export_flow = ads;
-    export_flow.to = PartnerEndpoint(p);
-    export_flow.purpose = kPurposeSharing;
-    env_->Emit(export_flow);
-  }
-  const bool ads_bug = env_->defects.has(Defect::kAdsUsesBankData);
-  const bool partner_bug = env_->defects.has(Defect::kSharesWithPartner) && !config_.partners.empty();
-  if (ads_bug || partner_bug) {
-    for (CustomerId c = 0; c < links_.size(); ++c) {
-      const CacheSlot& tx = cache(c, SlotOf(Category::kTransactions));
-      if (ads_bug && tx.put_at >= 0) {
-        // A spending segment computed from the customer's cached transactions.
-        TraceEntry segment = Labelled(c, tx.consent, CategoryBit(Category::kTransactions));
-        segment.from = kCache;
-        segment.to = kAds;
-        segment.purpose = kPurposeAds;
-        segment.derived = true;
-        env_->Emit(segment);
-      }
-      const CacheSlot& balance = cache(c, SlotOf(Category::kBalance));
-      if (partner_bug && balance.put_at >= 0) {
-        TraceEntry exported = Labelled(c, balance.consent, CategoryBit(Category::kBalance));
-        exported.from = kCache;
-        exported.to = PartnerEndpoint(0);
-        exported.purpose = kPurposeSharing;
-        env_->Emit(exported);
-      }
-    }
-  }
-  if (!draining_) sim_->After(config_.segment_job_every, segments_);
 }
 
 }  // namespace bpsim::mocks

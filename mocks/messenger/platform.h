@@ -5,33 +5,30 @@
 // back-off, de-duplication, queueing across messenger outages), reacts to every
 // kind of revocation notice, and the sinks that must stay clean: ads, partners,
 // analytics. Correct behaviour is the default; each `platform.*` defect switches on
-// one realistic bug inside this logic (see docs/world.md), never a hand-written
-// trace entry.
+// one realistic mistake inside this logic, in what it reads (see docs/world.md),
+// never a hand-written trace entry. Every bank datum the platform holds carries its
+// provenance (mocks/provenance.h), and every flow's labels are computed from it.
+//
+// State: the platform's records (the link table, the alert ids seen) are what a
+// real platform keeps in its database; the cache, the Retry-After back-offs, the
+// relay's pending alerts and the jobs' progress are its working memory.
 
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <unordered_set>
 #include <vector>
 
 #include "mocks/bank/consent.h"
 #include "mocks/bank/webhooks.h"
 #include "mocks/env.h"
-#include "sim/huge_pages.h"
+#include "mocks/messenger/cache.h"
+#include "mocks/messenger/jobs.h"
 #include "mocks/messenger/platform_port.h"
+#include "sim/huge_pages.h"
 #include "mocks/network/network.h"
 #include "sim/simulator.h"
 
 namespace bpsim::mocks {
-
-struct CacheSlot {
-  SimTime put_at = -1;  // -1: empty
-  ConsentId consent = 0;
-};
-
-// Which categories the platform caches, in slot order.
-inline constexpr Category kCachedCategories[] = {Category::kAccounts, Category::kBalance,
-                                                 Category::kTransactions};
-inline constexpr int kCacheSlots = 3;
 
 class Platform final : public ApiClient, public PlatformPort {
  public:
@@ -41,6 +38,10 @@ class Platform final : public ApiClient, public PlatformPort {
   // Schedules the platform's own periodic jobs (cache sweeper, analytics, segments).
   // `end_of_run` (duration + drain): timers that would fire later are not scheduled.
   void Start(SimTime end_of_run) override;
+  // Adds a periodic job, first run `first` after Start (or after now, if started),
+  // then every `every` until the drain. The built-in jobs are product analytics
+  // (hourly) and the ads audience with the partner exports (daily).
+  void AddJob(std::unique_ptr<PlatformJob> job, SimTime first, SimTime every);
   // The drain: no new polls or jobs; in-flight work (retries, queued alerts, purges)
   // goes on.
   void BeginDrain() override { draining_ = true; }
@@ -63,8 +64,7 @@ class Platform final : public ApiClient, public PlatformPort {
                           std::uint32_t ticket) override;
 
   const Link& link(CustomerId c) const override { return links_[c]; }
-  const CacheSlot& cache(CustomerId c, int slot) const { return cache_[c * kCacheSlots + slot]; }
-  std::uint64_t cache_items() const { return cache_items_; }
+  const DatumCache& cache() const { return cache_; }
   std::uint64_t requests_sent() const { return requests_sent_; }
 
  private:
@@ -73,8 +73,7 @@ class Platform final : public ApiClient, public PlatformPort {
   void OnRetryFetch(std::uint64_t arg);    // customer | category << 32 | generation << 40
   void OnExpiryKnown(std::uint64_t arg);   // customer | generation << 32
   void OnSweep(std::uint64_t);
-  void OnAnalytics(std::uint64_t);
-  void OnSegmentJob(std::uint64_t);
+  void OnJob(std::uint64_t index);
   void OnAlertRetry(std::uint64_t slot);
   void OnAlertShow(std::uint64_t slot);
   void OnDeleteConsent(std::uint64_t consent);
@@ -84,22 +83,23 @@ class Platform final : public ApiClient, public PlatformPort {
   void SchedulePoll(CustomerId c, SimTime delay);
   // The platform was told the link's consent is over (revoked or expired).
   void ConsentEnded(CustomerId c, ConsentId consent, PurgeReason reason);
-  void Put(CustomerId c, Category category, ConsentId consent);
-  void Purge(CustomerId c, int slot, PurgeReason reason);
-  void PurgeConsent(CustomerId c, ConsentId consent, PurgeReason reason);
-  // Shows cached or just-fetched balance data in a chat.
-  void ShowBalance(CustomerId c, ConsentId consent, std::uint64_t check, bool in_group,
-                   std::uint32_t group, Endpoint from);
+  // Shows a cached or just-fetched balance: the answer to check `check`.
+  void ShowBalance(const BankDatum& balance, std::uint64_t check, bool in_group,
+                   std::uint32_t group);
   void Reply(CustomerId c, std::uint64_t check, Endpoint chat, ReplyKind kind);
   void DeliverAlert(std::uint32_t slot);
   void ShowAlert(std::uint32_t slot);
   void SendDelete(ConsentId consent);
-  TraceEntry Labelled(CustomerId c, ConsentId consent, CategorySet categories) const;
 
   struct PendingAlert {
     Webhook webhook;
     std::uint32_t attempt = 0;
     bool queued = false;
+  };
+
+  struct Job {
+    std::unique_ptr<PlatformJob> job;
+    SimTime first, every;
   };
 
   const Env* env_;
@@ -108,28 +108,28 @@ class Platform final : public ApiClient, public PlatformPort {
   Network* network_;
   ConsentStore* consents_;
   Rng rng_;
+
+  // The platform's records.
   HugeVector<Link> links_;  // per customer, read at random: on huge pages
-  HugeVector<CacheSlot> cache_;
-  std::uint64_t cache_items_ = 0;
-  // Sweeper FIFO: items expire in put order because the TTL is one constant.
-  struct Expiry {
-    SimTime put_at;
-    CustomerId customer;
-    std::uint8_t slot;
-  };
-  std::deque<Expiry> expiries_;
-  std::vector<SimTime> backoff_until_;  // per bank: honouring Retry-After
   std::unordered_set<std::uint64_t> alerts_seen_;  // de-duplication by alert id
+
+  // Working memory.
+  DatumCache cache_;
+  std::vector<SimTime> backoff_until_;  // per bank: honouring Retry-After
   std::vector<PendingAlert> alerts_;
   std::vector<std::uint32_t> free_alerts_;
+  std::vector<Job> jobs_;
   std::uint64_t next_request_id_ = 1;
   std::uint64_t next_check_id_ = 1;
   std::uint64_t requests_sent_ = 0;
-  std::uint64_t checks_this_hour_ = 0;
+  std::uint64_t balance_checks_ = 0;  // activity, for the analytics job
+  PlatformData data_;
+  Sinks sinks_;
   SimTime end_of_run_ = kSimTimeMax;
+  bool started_ = false;
   bool draining_ = false;
-  HandlerId poll_, retry_fetch_, expiry_known_, sweep_, analytics_, segments_, alert_retry_,
-      alert_show_, delete_consent_;
+  HandlerId poll_, retry_fetch_, expiry_known_, sweep_, job_, alert_retry_, alert_show_,
+      delete_consent_;
 };
 
 }  // namespace bpsim::mocks

@@ -48,7 +48,8 @@ class PlatformPort : public WebhookReceiver {
   // rejected.
   virtual void OnAuthorised(CustomerId c, ConsentId consent) = 0;
   virtual void OnRejected(CustomerId c, ConsentId consent) = 0;
-  // The customer revokes in the messenger.
+  // The customer revokes in the messenger (the world has published
+  // consent.revoke_requested).
   virtual void OnCustomerRevoke(CustomerId c) = 0;
   // A customer asks for their balance in their chat or in group `group`.
   virtual void OnBalanceCheck(CustomerId c, bool in_group, std::uint32_t group) = 0;

@@ -67,10 +67,10 @@ std::vector<TraceEntry> OrderSensitiveTrace() {
   const SimTime told = 10 * kMinute;  // consent 1; purge deadline told + 1h = 1h 10m
   return Concat({Granted(0, 1, 7),
                  Granted(0, 2, 8),
-                 {CachePut(kMinute, 7, 1, 500),  // retention due 1h 2m (ttl 1h, slack 1m)
+                 {CachePut(kMinute, 7, 1, 500),  // retention due 1h 2m (max 1h, slack 1m)
                   CachePut(kMinute + 5 * kSecond, 8, 2, 600),  // due 1h 2m 5s
                   CachePut(2 * kMinute, 7, 1, 501),            // due 1h 3m
-                  Simple(EntryType::kRevokeRequested, told, 7, 1),
+                  RevokeRequested(told, 7, 1),
                   CachePurge(kHour + 2 * kMinute + 1, 7, 1, 500, kMinute),
                   CachePut(kHour + 2 * kMinute + 5 * kSecond + 1, 8, 2, 600),  // due 2h 3m 5s
                   CachePurge(kHour + 3 * kMinute, 7, 1, 501, 2 * kMinute),
@@ -104,6 +104,7 @@ Judged Judge(const std::vector<const char*>& ids, bool shared, SimTime end) {
   for (const char* id : ids) {
     InvariantConfig c;
     c.id = id;
+    c.max = kHour;
     c.slack = kMinute;
     c.grace = 0;
     c.purge_within = kHour;
@@ -159,9 +160,10 @@ TEST_CASE("monitors sharing one cache item table judge as monitors with their ow
   for (const auto& v : shared.violations) {
     found.push_back(v.invariant + " " + std::to_string(v.time) + " " + v.message);
   }
-  const auto still = [](const char* item, SimTime t, const char* at) {
-    return "retention-limit " + std::to_string(t) + " cache item #" + item + " was still cached at " +
-           at + ", put time + cache_ttl 1h + slack 1m";
+  const auto still = [](const char* item, SimTime t, const char* at, const char* served) {
+    return "retention-limit " + std::to_string(t) + " cache item #" + item +
+           " was still cached at " + at +
+           ", the retention limit 1h + slack 1m after bank:northbank served it at " + served;
   };
   CHECK(found ==
         std::vector<std::string>{
@@ -169,12 +171,14 @@ TEST_CASE("monitors sharing one cache item table judge as monitors with their ow
                 " cache item #502 (balance) under consent 1 was put at 0d 02:00:00.000, after its "
                 "purge deadline 0d 01:10:00.000, 1h after the platform was told the consent was "
                 "over (the customer revoked it in the messenger)",
-            still("500 (balance of customer 7)", kHour + 2 * kMinute, "0d 01:02:00.000"),
+            still("500 (balance of customer 7)", kHour + 2 * kMinute, "0d 01:02:00.000",
+                  "0d 00:01:00.000"),
             still("600 (balance of customer 8)", kHour + 2 * kMinute + 5 * kSecond,
-                  "0d 01:02:05.000"),
+                  "0d 01:02:05.000", "0d 00:01:05.000"),
             still("600 (balance of customer 8)", 2 * kHour + 3 * kMinute + 5 * kSecond + 1,
-                  "0d 02:03:05.000"),
-            still("502 (balance of customer 7)", 3 * kHour + kMinute, "0d 03:01:00.000"),
+                  "0d 02:03:05.000", "0d 01:02:05.000"),
+            still("502 (balance of customer 7)", 3 * kHour + kMinute, "0d 03:01:00.000",
+                  "0d 02:00:00.000"),
         });
 }
 

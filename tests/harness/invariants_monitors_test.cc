@@ -130,7 +130,7 @@ TEST_CASE("revocation-honoured allows a request 1 ns before told + grace but not
   auto ok = Revocation(grace, kHour);
   Run(*ok,
       Concat({Granted(0, 1, 7),
-              {Simple(EntryType::kRevokeRequested, told, 7, 1),
+              {RevokeRequested(told, 7, 1),
                Request(told + grace - 1, 7, 1, kBalance, 20),
                Request(told + grace, 7, 1, kBalance, 21)}}),
       kDay);
@@ -139,7 +139,7 @@ TEST_CASE("revocation-honoured allows a request 1 ns before told + grace but not
   auto late = Revocation(grace, kHour);
   Run(*late,
       Concat({Granted(0, 1, 7),
-              {Simple(EntryType::kRevokeRequested, told, 7, 1),
+              {RevokeRequested(told, 7, 1),
                Request(told + grace + 1, 7, 1, kBalance, 21)}}),
       kDay);
   const auto& v = Only(*late);
@@ -153,10 +153,54 @@ TEST_CASE("revocation-honoured allows a request 1 ns before told + grace but not
   REQUIRE(v.evidence.size() == 4);
   CHECK(v.evidence[0].text.find("consent.created consent 1") != std::string::npos);
   CHECK(v.evidence[2].text ==
-        "0d 00:10:00.000 consent.revoke_requested consent 1 of customer 7 at bank:northbank");
+        "0d 00:10:00.000 consent.revoke_requested consent 1 of customer 7 at bank:northbank "
+        "in platform.connector (messenger)");
   CHECK(v.evidence[3].text ==
         "0d 00:10:05.000 api.request consent 1 of customer 7 at "
         "bank:northbank for balance #21 (poll)");
+}
+
+TEST_CASE("revocation-honoured: a request to revoke in the bank's app tells the platform nothing",
+          "[invariants]") {
+  // The bank tells the platform by webhook; until it arrives the platform cannot know.
+  SimTime asked = 10 * kMinute, webhook = asked + kHour;
+  auto m = Revocation(0, kHour);
+  auto received = Simple(EntryType::kWebhookReceived, webhook, 7, 1, 1);
+  received.reason = std::uint8_t(mocks::WebhookKind::kConsentRevoked);
+  Run(*m,
+      Concat({Granted(0, 1, 7),
+              {RevokeRequested(asked, 7, 1, mocks::Via::kBank),
+               Consent(EntryType::kConsentRevoked, asked, 1, 7),
+               Request(asked + kMinute, 7, 1, kBalance, 20), received,
+               Request(webhook + kSecond, 7, 1, kBalance, 21)}}),
+      kDay);
+  REQUIRE(m->violation_count() == 1);
+  CHECK(m->violations()[0].time == webhook + kSecond);
+  CHECK(m->violations()[0].message.find("the bank's revocation webhook arrived") !=
+        std::string::npos);
+}
+
+TEST_CASE("revocation-honoured judges what a chat shows after told + purge_within",
+          "[invariants]") {
+  // What a black box shows too: data of the consent displayed after the purge window.
+  SimTime told = 10 * kMinute;
+  auto m = Revocation(0, kHour);
+  TraceEntry in_time = Flow(told + kHour, mocks::kCache, mocks::ChatEndpoint(7), 7, 1, kBalance, 3);
+  TraceEntry late = Flow(told + kHour + 1, mocks::kCache, mocks::ChatEndpoint(7), 7, 1, kBalance, 4);
+  TraceEntry alert = Flow(told + 2 * kHour, mocks::kConnector, mocks::ChatEndpoint(7), 7, 1, kAlert,
+                          5, mocks::kPurposeFraudAlerts);  // a notice: not kept data
+  TraceEntry other = Flow(told + 2 * kHour, mocks::kCache, mocks::ChatEndpoint(7), 7, 2, kBalance, 6);
+  Run(*m,
+      Concat({Granted(0, 1, 7), Granted(0, 2, 7),
+              {RevokeRequested(told, 7, 1, mocks::Via::kMessenger), in_time, late, alert, other}}),
+      kDay);
+  const auto& v = Only(*m);
+  CHECK(v.time == told + kHour + 1);
+  CHECK(v.message ==
+        "balance of customer 7 under consent 1 was shown in chat:7 1h 0.000000001s after the "
+        "platform was told the consent was over (the customer revoked it in the messenger; "
+        "purge_within 1h)");
+  CHECK(v.evidence.back().text.find("flow platform.cache -> chat:7") != std::string::npos);
 }
 
 TEST_CASE("revocation-honoured treats a 403 consent_inactive as notice but not a 403 scope",
@@ -214,7 +258,7 @@ TEST_CASE("revocation-honoured accepts a purge exactly at told + purge_within", 
   SimTime told = 10 * kMinute;
   Run(*m,
       Concat({Granted(0, 1, 7),
-              {CachePut(kMinute, 7, 1, 500), Simple(EntryType::kRevokeRequested, told, 7, 1),
+              {CachePut(kMinute, 7, 1, 500), RevokeRequested(told, 7, 1),
                CachePurge(told + kHour, 7, 1, 500, kMinute)}}),
       kDay);
   CHECK(m->violation_count() == 0);
@@ -225,7 +269,7 @@ TEST_CASE("revocation-honoured reports an item purged 1 ns late, at the deadline
   SimTime told = 10 * kMinute;
   Run(*m,
       Concat({Granted(0, 1, 7),
-              {CachePut(kMinute, 7, 1, 500), Simple(EntryType::kRevokeRequested, told, 7, 1),
+              {CachePut(kMinute, 7, 1, 500), RevokeRequested(told, 7, 1),
                CachePurge(told + kHour + 1, 7, 1, 500, kMinute)}}),
       kDay);
   const auto& v = Only(*m);
@@ -247,7 +291,7 @@ TEST_CASE("revocation-honoured judges items put after notice and items left at t
   Run(*m,
       Concat(
           {Granted(0, 1, 7),
-           {Simple(EntryType::kRevokeRequested, told, 7, 1), CachePut(20 * kMinute, 7, 1, 501)}}),
+           {RevokeRequested(told, 7, 1), CachePut(20 * kMinute, 7, 1, 501)}}),
       told + kHour);
   CHECK(Only(*m).time == told + kHour);
 
@@ -255,7 +299,7 @@ TEST_CASE("revocation-honoured judges items put after notice and items left at t
   Run(*beyond,
       Concat(
           {Granted(0, 1, 7),
-           {Simple(EntryType::kRevokeRequested, told, 7, 1), CachePut(20 * kMinute, 7, 1, 501)}}),
+           {RevokeRequested(told, 7, 1), CachePut(20 * kMinute, 7, 1, 501)}}),
       told + kHour - 1);
   CHECK(beyond->violation_count() == 0);
 }
@@ -266,7 +310,7 @@ TEST_CASE("revocation-honoured reports an item put after the purge deadline at i
   SimTime told = 10 * kMinute;
   Run(*m,
       Concat({Granted(0, 1, 7),
-              {Simple(EntryType::kRevokeRequested, told, 7, 1), CachePut(2 * kHour, 7, 1, 502)}}),
+              {RevokeRequested(told, 7, 1), CachePut(2 * kHour, 7, 1, 502)}}),
       kDay);
   const auto& v = Only(*m);
   CHECK(v.time == 2 * kHour);
@@ -284,7 +328,7 @@ TEST_CASE("revocation-honoured forgets an item replaced by a put under another c
   Run(*m,
       Concat({Granted(0, 1, 7),
               Granted(0, 2, 7),
-              {CachePut(kMinute, 7, 1, 500), Simple(EntryType::kRevokeRequested, 2 * kMinute, 7, 1),
+              {CachePut(kMinute, 7, 1, 500), RevokeRequested(2 * kMinute, 7, 1),
                CachePut(3 * kMinute, 7, 2, 500)}}),
       kDay);
   CHECK(m->violation_count() == 0);
@@ -400,14 +444,15 @@ TEST_CASE("data-minimisation reports a request outside the consent's scopes even
 
 // ---- retention-limit ------------------------------------------------------------
 
-std::unique_ptr<Monitor> Retention(SimTime slack) {
+std::unique_ptr<Monitor> Retention(SimTime slack, SimTime max = kHour) {
   InvariantConfig c;
   c.id = "retention-limit";
+  c.max = max;
   c.slack = slack;
-  return MakeInvariantMonitor(c, Context());  // cache_ttl 1h
+  return MakeInvariantMonitor(c, Context());
 }
 
-TEST_CASE("retention-limit accepts a purge exactly at put + ttl + slack", "[invariants]") {
+TEST_CASE("retention-limit accepts a purge exactly at served + max + slack", "[invariants]") {
   auto m = Retention(kMinute);
   Run(*m, {CachePut(0, 7, 1, 500), CachePurge(kHour + kMinute, 7, 1, 500, 0)}, kDay);
   CHECK(m->violation_count() == 0);
@@ -421,11 +466,42 @@ TEST_CASE("retention-limit reports a purge 1 ns late at the deadline", "[invaria
   CHECK(v.time == kHour + kMinute);
   CHECK(v.subject == 7);
   CHECK(v.message ==
-        "cache item #500 (balance of customer 7) was still cached at "
-        "0d 01:01:00.000, put time + cache_ttl 1h + slack 1m");
+        "cache item #500 (balance of customer 7) was still cached at 0d 01:01:00.000, the "
+        "retention limit 1h + slack 1m after bank:northbank served it at 0d 00:00:00.000");
   REQUIRE(v.evidence.size() == 1);
   CHECK(v.evidence[0].text ==
         "0d 00:00:00.000 cache.put consent 1 of customer 7 at bank:northbank for balance #500");
+}
+
+TEST_CASE("retention-limit counts from when the bank served the datum, not from the put",
+          "[invariants]") {
+  // Served at 0, put 20 s later (the fetch's latency): due at 1h 1m, not 1h 1m 20s.
+  auto m = Retention(kMinute);
+  Run(*m, {CachePut(20 * kSecond, 7, 1, 500, 0), CachePurge(kHour + kMinute + kSecond, 7, 1, 500, 0)},
+      kDay);
+  CHECK(Only(*m).time == kHour + kMinute);
+  // A TTL longer than the policy is a violation the first time an item outlives it,
+  // whatever the platform's cache_ttl (the monitor does not know it).
+  auto year = Retention(kMinute, 24 * kHour);
+  Run(*year, {CachePut(0, 7, 1, 500), CachePut(kHour, 8, 2, 600)}, 3 * kDay);
+  REQUIRE(year->violation_count() == 2);
+  CHECK(year->violations()[0].time == 24 * kHour + kMinute);
+  CHECK(year->violations()[1].time == 25 * kHour + kMinute);
+}
+
+TEST_CASE("retention-limit keeps deadlines a little out of put order in order", "[invariants]") {
+  // Puts in time order whose served instants are not (latencies differ): each item
+  // is judged at its own served + max + slack, in deadline order.
+  auto m = Retention(0);
+  Run(*m,
+      {CachePut(10 * kSecond, 7, 1, 500, 9 * kSecond), CachePut(11 * kSecond, 8, 2, 600, 2 * kSecond),
+       CachePut(12 * kSecond, 9, 3, 700, 5 * kSecond), CachePurge(kHour + 2 * kSecond, 8, 2, 600, 0)},
+      2 * kHour);
+  REQUIRE(m->violation_count() == 2);
+  CHECK(m->violations()[0].time == kHour + 5 * kSecond);
+  CHECK(m->violations()[0].subject == 9);
+  CHECK(m->violations()[1].time == kHour + 9 * kSecond);
+  CHECK(m->violations()[1].subject == 7);
 }
 
 TEST_CASE("retention-limit restarts the clock when a put replaces an item", "[invariants]") {
@@ -436,6 +512,25 @@ TEST_CASE("retention-limit restarts the clock when a put replaces an item", "[in
   auto never = Retention(kMinute);
   Run(*never, {CachePut(0, 7, 1, 500)}, 2 * kHour);
   CHECK(Only(*never).time == kHour + kMinute);
+}
+
+TEST_CASE("retention-limit judges what a chat shows by when the bank served it", "[invariants]") {
+  auto m = Retention(kMinute);
+  TraceEntry fresh = Flow(2 * kHour, mocks::kCache, mocks::ChatEndpoint(7), 7, 1, kBalance, 3);
+  fresh.aux = kHour;  // served an hour ago: within 1h + 1m
+  TraceEntry stale = fresh;
+  stale.aux = kHour - kMinute - 1;
+  TraceEntry alert = Flow(3 * kHour, mocks::kConnector, mocks::ChatEndpoint(7), 7, 1, kAlert, 4,
+                          mocks::kPurposeFraudAlerts);
+  alert.aux = 0;  // an alert is a notice, not kept data
+  TraceEntry to_ads = stale;
+  to_ads.to = mocks::kAds;  // not a display: purpose-limitation's business
+  Run(*m, {fresh, stale, alert, to_ads}, 4 * kHour);
+  const auto& v = Only(*m);
+  CHECK(v.time == 2 * kHour);
+  CHECK(v.message ==
+        "balance of customer 7 was shown in chat:7 1h 1m 0.000000001s after bank:northbank "
+        "served it at 0d 00:58:59.999, past the retention limit 1h + slack 1m");
 }
 
 // ---- fraud-alert-delivery -------------------------------------------------------
@@ -508,6 +603,30 @@ TEST_CASE("fraud-alert-delivery ignores detections that were not alertable and d
   // Only alert 5 was alertable; a display in a group chat is not its delivery.
   CHECK(Only(*m).message ==
         "fraud alert #5 for customer 8 was never displayed (1 lost, at most 0 allowed)");
+}
+
+TEST_CASE("fraud-alert-delivery does not count an alert the bank withheld after its consent ended",
+          "[invariants]") {
+  auto withheld = [](SimTime t) {
+    TraceEntry e = Simple(EntryType::kWebhookWithheld, t, 7, 1, 3);
+    e.reason = std::uint8_t(mocks::WebhookKind::kFraudAlert);
+    e.value = 2;
+    return e;
+  };
+  auto revoked = Consent(EntryType::kConsentRevoked, 10 * kMinute, 1, 7);
+  SECTION("withheld after the revocation: not owed, not lost") {
+    auto m = Delivery(0, kMinute);
+    Run(*m, Concat({Granted(0, 1, 7), {Detected(kMinute, 7, 1, 3), revoked, withheld(kHour)}}),
+        2 * kHour);
+    CHECK(m->violation_count() == 0);
+  }
+  SECTION("withheld under a consent still live: the alert is lost") {
+    auto m = Delivery(0, kMinute);
+    Run(*m, Concat({Granted(0, 1, 7), {Detected(kMinute, 7, 1, 3), withheld(kHour), revoked}}),
+        2 * kHour);
+    CHECK(Only(*m).message ==
+          "fraud alert #3 for customer 7 was never displayed (1 lost, at most 0 allowed)");
+  }
 }
 
 TEST_CASE("fraud-alert-delivery reports a p99 latency above the bound once", "[invariants]") {

@@ -123,14 +123,14 @@ TEST_CASE("within with a key is discharged only by a response with the same key"
   };
   auto same = make();
   Run(*same,
-      {Simple(EntryType::kRevokeRequested, 0, 7, 1),
+      {RevokeRequested(0, 7, 1),
        Simple(EntryType::kConsentDeleteSent, 5 * kMinute, 7, 1)},
       kHour);
   CHECK(same->violation_count() == 0);
 
   auto other = make();
   Run(*other,
-      {Simple(EntryType::kRevokeRequested, 0, 7, 1),
+      {RevokeRequested(0, 7, 1),
        Simple(EntryType::kConsentDeleteSent, kMinute, 8, 2),
        Simple(EntryType::kCachePut, 10 * kMinute, 8, 2)},
       kHour);
@@ -145,7 +145,8 @@ TEST_CASE("within with a key is discharged only by a response with the same key"
         "consent.revoke_requested at 0d 00:00:00.000 within 5m (same consent 1)");
   REQUIRE(v.evidence.size() == 1);
   CHECK(v.evidence[0].text ==
-        "0d 00:00:00.000 consent.revoke_requested consent 1 of customer 7 at bank:northbank");
+        "0d 00:00:00.000 consent.revoke_requested consent 1 of customer 7 at bank:northbank "
+        "in platform.connector (messenger)");
 }
 
 TEST_CASE("within judges a response 1 ns late, and leaves deadlines after the end alone",
@@ -153,19 +154,19 @@ TEST_CASE("within judges a response 1 ns late, and leaves deadlines after the en
   auto late = MakeRule(Rule::Kind::kWithin, P("consent.revoke_requested"), P("consent.delete_sent"),
                        5 * kMinute, "consent");
   Run(*late,
-      {Simple(EntryType::kRevokeRequested, 0, 7, 1),
+      {RevokeRequested(0, 7, 1),
        Simple(EntryType::kConsentDeleteSent, 5 * kMinute + 1, 7, 1)},
       kHour);
   CHECK(late->violation_count() == 1);
 
   auto open = MakeRule(Rule::Kind::kWithin, P("consent.revoke_requested"), P("consent.delete_sent"),
                        5 * kMinute);
-  Run(*open, {Simple(EntryType::kRevokeRequested, 0, 7, 1)}, 5 * kMinute - 1);
+  Run(*open, {RevokeRequested(0, 7, 1)}, 5 * kMinute - 1);
   CHECK(open->violation_count() == 0);
 
   auto at_end = MakeRule(Rule::Kind::kWithin, P("consent.revoke_requested"),
                          P("consent.delete_sent"), 5 * kMinute);
-  Run(*at_end, {Simple(EntryType::kRevokeRequested, 0, 7, 1)}, 5 * kMinute);
+  Run(*at_end, {RevokeRequested(0, 7, 1)}, 5 * kMinute);
   CHECK(at_end->violation_count() == 1);
 }
 
@@ -173,8 +174,8 @@ TEST_CASE("within without a key is discharged by any response", "[invariants]") 
   auto m = MakeRule(Rule::Kind::kWithin, P("consent.revoke_requested"), P("consent.delete_sent"),
                     5 * kMinute);
   Run(*m,
-      {Simple(EntryType::kRevokeRequested, 0, 7, 1),
-       Simple(EntryType::kRevokeRequested, kSecond, 8, 2),
+      {RevokeRequested(0, 7, 1),
+       RevokeRequested(kSecond, 8, 2),
        Simple(EntryType::kConsentDeleteSent, kMinute, 9, 3)},
       kHour);
   CHECK(m->violation_count() == 0);

@@ -35,7 +35,7 @@ TEST_CASE("revocation_with_request_in_flight needs a request without its respons
   CHECK(Occurs("revocation_with_request_in_flight", {Request(0, 7, 1, kBalance, 1), revoked}));
   CHECK(
       Occurs("revocation_with_request_in_flight",
-             {Request(0, 7, 1, kBalance, 1), Simple(EntryType::kRevokeRequested, kMinute, 7, 1)}));
+             {Request(0, 7, 1, kBalance, 1), RevokeRequested(kMinute, 7, 1)}));
   CHECK_FALSE(Occurs("revocation_with_request_in_flight",
                      {Request(0, 7, 1, kBalance, 1), Response(kSecond, 7, 1, 1, 200), revoked}));
   CHECK_FALSE(
@@ -95,7 +95,7 @@ TEST_CASE("revocations are told apart by where they were made", "[invariants]") 
   by_messenger.reason = std::uint8_t(mocks::Via::kMessenger);
   CHECK(Occurs("revocation_via_bank", {by_bank}));
   CHECK_FALSE(Occurs("revocation_via_bank", {by_messenger}));
-  CHECK(Occurs("revocation_via_messenger", {Simple(EntryType::kRevokeRequested, 0, 7, 1)}));
+  CHECK(Occurs("revocation_via_messenger", {RevokeRequested(0, 7, 1)}));
   CHECK_FALSE(Occurs("revocation_via_messenger", {by_messenger}));
 }
 

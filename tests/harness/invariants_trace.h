@@ -20,7 +20,6 @@ inline const mocks::TraceNames& Names() {
 inline MonitorContext Context() {
   MonitorContext c;
   c.names = &Names();
-  c.cache_ttl = kHour;
   return c;
 }
 
@@ -78,6 +77,7 @@ inline TraceEntry Flow(SimTime t, mocks::Endpoint from, mocks::Endpoint to,
   e.ref = ref;
   e.purpose = purpose;
   e.consent_purposes = consent_purposes;
+  e.aux = t;  // served when it moved
   return e;
 }
 
@@ -117,11 +117,21 @@ inline TraceEntry Response(SimTime t, mocks::CustomerId subject, mocks::ConsentI
   return e;
 }
 
+// The bank's decision (api.served) of the request `ref`.
+inline TraceEntry Served(SimTime t, mocks::CustomerId subject, mocks::ConsentId consent,
+                         std::uint64_t ref, std::uint16_t status) {
+  TraceEntry e = Response(t, subject, consent, ref, status);
+  e.type = EntryType::kApiServed;
+  return e;
+}
+
+// A put of a balance the bank served at `served_at` (default: at t).
 inline TraceEntry CachePut(SimTime t, mocks::CustomerId subject, mocks::ConsentId consent,
-                           std::uint64_t key) {
+                           std::uint64_t key, SimTime served_at = -1) {
   TraceEntry e = Simple(EntryType::kCachePut, t, subject, consent, key);
   e.categories = kBalance;
   e.value = t;
+  e.aux = served_at < 0 ? t : served_at;
   return e;
 }
 
@@ -130,6 +140,16 @@ inline TraceEntry CachePurge(SimTime t, mocks::CustomerId subject, mocks::Consen
   TraceEntry e = Simple(EntryType::kCachePurge, t, subject, consent, key);
   e.categories = kBalance;
   e.value = put_time;
+  return e;
+}
+
+// consent.revoke_requested: the customer asked to revoke, in the messenger by default.
+inline TraceEntry RevokeRequested(SimTime t, mocks::CustomerId subject, mocks::ConsentId consent,
+                                  mocks::Via via = mocks::Via::kMessenger) {
+  TraceEntry e = Simple(EntryType::kRevokeRequested, t, subject, consent);
+  e.from = mocks::CustomerEndpoint(subject);
+  e.to = via == mocks::Via::kMessenger ? mocks::kConnector : mocks::BankEndpoint(0);
+  e.reason = std::uint8_t(via);
   return e;
 }
 

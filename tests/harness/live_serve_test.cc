@@ -5,12 +5,15 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <sstream>
 #include <thread>
 
 #include "harness/live/canary.h"
 #include "harness/runner.h"
 #include "harness/scenario/scenario.h"
+#include "tests/command.h"
 #include "tests/harness/live_client.h"
 
 namespace bpsim::harness::live {
@@ -166,6 +169,48 @@ std::string WriteScenario(const std::string& name, const std::string& yaml) {
   return path;
 }
 
+// Customer 3's consent at the OBIE bank, created and authorised over HTTP with
+// `permissions`: its id and the Authorization header of its token.
+struct HttpConsent {
+  std::string id;
+  std::map<std::string, std::string> bearer;
+};
+HttpConsent AuthorisedConsent(Client& client, const std::string& permissions) {
+  HttpConsent c;
+  c.id = client.Post(kBase + "/account-access-consents",
+                     R"({"Data":{"Permissions":)" + permissions + R"(},"Risk":{}})",
+                     {{"x-bpsim-psu-id", "3"},
+                      {"Authorization", "Bearer " + testing::ClientToken(client)}})
+             .json()["Data"]["ConsentId"];
+  std::string token =
+      client.Post("/__bpsim/consents/" + c.id + "/authorise", "").json()["access_token"];
+  c.bearer = {{"Authorization", "Bearer " + token}};
+  return c;
+}
+
+// Runs the scenario at `path` in live mode with a manual clock starting at 10
+// minutes: `talk` plays the client against the bank's listener, moving `now`, and
+// the run then advances to duration + drain.
+reports::ScenarioResult RunLive(const std::string& path,
+                                const std::function<void(Client&, std::atomic<SimTime>&)>& talk) {
+  Result<Scenario> scenario = LoadScenario(path);
+  REQUIRE(scenario.ok());
+  RunOptions options;
+  std::atomic<SimTime> now{10 * kMinute};
+  options.drive = [&](mocks::World& world, Simulator& sim) {
+    LiveService service(
+        &world, &sim, [&] { return now.load(); }, 1.0);
+    REQUIRE(service.Listen(ServerOptions{}).ok());
+    Client client(service.ports()[0]);
+    talk(client, now);
+    now.store(world.spec().duration + world.spec().drain);
+    service.Advance();
+    CHECK(service.Finished());
+    return true;
+  };
+  return RunScenario(*scenario, options);
+}
+
 TEST_CASE("live traffic is judged by the scenario's monitors in the run's report", "[live]") {
   // The bank skips its consent check, so a request under a revoked consent gets
   // data: consent-before-access must fire on the live request.
@@ -180,37 +225,18 @@ TEST_CASE("live traffic is judged by the scenario's monitors in the run's report
                                          "expect:\n"
                                          "  verdict: fail\n"
                                          "  violations: [consent-before-access]\n");
-  Result<Scenario> scenario = LoadScenario(path);
-  REQUIRE(scenario.ok());
-  RunOptions options;
-  std::atomic<SimTime> now{10 * kMinute};
-  options.drive = [&](mocks::World& world, Simulator& sim) {
-    LiveService service(
-        &world, &sim, [&] { return now.load(); }, 1.0);
-    REQUIRE(service.Listen(ServerOptions{}).ok());
-    Client client(service.ports()[0]);
-    auto created = client.Post(kBase + "/account-access-consents",
-                               R"({"Data":{"Permissions":["ReadBalances"]},"Risk":{}})",
-                               {{"x-bpsim-psu-id", "3"},
-                                {"Authorization", "Bearer " + testing::ClientToken(client)}});
-    std::string id = created.json()["Data"]["ConsentId"];
-    std::string token =
-        client.Post("/__bpsim/consents/" + id + "/authorise", "").json()["access_token"];
-    const std::map<std::string, std::string> bearer = {{"Authorization", "Bearer " + token}};
+  reports::ScenarioResult result = RunLive(path, [](Client& client, std::atomic<SimTime>& now) {
+    HttpConsent consent = AuthorisedConsent(client, R"(["ReadBalances"])");
     const std::string chk = AccountId("northbank", 3, AccountKind::kChecking);
-    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", bearer).status == 200);
+    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", consent.bearer).status == 200);
     now.store(20 * kMinute);
-    CHECK(client.Send(http::verb::delete_, kBase + "/account-access-consents/" + id, "", bearer)
+    CHECK(client.Send(http::verb::delete_, kBase + "/account-access-consents/" + consent.id, "",
+                      consent.bearer)
               .status == 204);
     now.store(30 * kMinute);
-    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", bearer).status ==
+    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", consent.bearer).status ==
           200);  // the defect
-    now.store(2 * kHour);
-    service.Advance();
-    CHECK(service.Finished());
-    return true;
-  };
-  reports::ScenarioResult result = RunScenario(*scenario, options);
+  });
   CHECK_FALSE(result.incomplete);
   CHECK(result.error.empty());
   REQUIRE(result.violations.size() == 1);
@@ -218,6 +244,66 @@ TEST_CASE("live traffic is judged by the scenario's monitors in the run's report
   CHECK(result.violations[0].time == 30 * kMinute);
   CHECK(result.violations[0].subject == 3);
   CHECK(result.passed);
+}
+
+// Status counts of the data routes (GET /accounts...) in a listener's /metrics text.
+std::map<std::string, double> DataRouteStatuses(const std::string& metrics) {
+  std::map<std::string, double> out;
+  std::istringstream lines(metrics);
+  std::string line;
+  const std::string prefix = "bpsim_http_requests_total{bank=\"northbank\",endpoint=\"GET /accounts";
+  while (std::getline(lines, line)) {
+    if (line.rfind(prefix, 0) != 0) continue;
+    const std::size_t status = line.find("status=\"") + 8;
+    out[line.substr(status, 3)] += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return out;
+}
+
+TEST_CASE("live metrics count the banks' answers: the same numbers as the banks' /metrics",
+          "[live]") {
+  // Only the test's client talks to the bank (nobody opts in): the client plays the
+  // platform, so no simulated platform records api.response for these requests.
+  const std::string path = WriteScenario("statuses.yaml",
+                                         "scenario: live/statuses\n"
+                                         "duration: 2h\n"
+                                         "drain: 10m\n"
+                                         "world:\n"
+                                         "  banks: [{id: northbank, api: {error_rate: 0}}]\n"
+                                         "  customers: {count: 10, consent: {opt_in: 0}}\n"
+                                         "timeline:\n"
+                                         "  - at: 1h\n"
+                                         "    outage: {target: northbank, for: 30m, mode: unavailable}\n");
+  std::string metrics_text;
+  reports::ScenarioResult result = RunLive(path, [&](Client& client, std::atomic<SimTime>& now) {
+    HttpConsent consent = AuthorisedConsent(client, R"(["ReadAccountsBasic","ReadBalances"])");
+    const std::string chk = AccountId("northbank", 3, AccountKind::kChecking);
+    for (int i = 0; i < 3; ++i) {
+      CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", consent.bearer).status == 200);
+    }
+    CHECK(client.Get(kBase + "/accounts", consent.bearer).status == 200);
+    CHECK(client.Get(kBase + "/accounts").status == 401);  // no token
+    now.store(70 * kMinute);                                // the outage
+    CHECK(client.Get(kBase + "/accounts", consent.bearer).status == 503);
+    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", consent.bearer).status == 503);
+    now.store(100 * kMinute);
+    CHECK(client.Send(http::verb::delete_, kBase + "/account-access-consents/" + consent.id, "",
+                      consent.bearer)
+              .status == 204);
+    CHECK(client.Get(kBase + "/accounts/" + chk + "/balances", consent.bearer).status == 403);
+    metrics_text = client.Get("/metrics").body;
+  });
+  std::map<std::string, double> http = DataRouteStatuses(metrics_text);
+  CHECK(http == std::map<std::string, double>{{"200", 4}, {"401", 1}, {"403", 1}, {"503", 2}});
+  auto metric = [&](const char* name) {
+    const double* v = result.FindMetric(name);
+    return v != nullptr ? *v : -1;
+  };
+  CHECK(metric("api_ok_200") == http["200"]);
+  CHECK(metric("api_denied_401") == http["401"]);
+  CHECK(metric("api_denied_403") == http["403"]);
+  CHECK(metric("api_unavailable_503") == http["503"]);
+  CHECK(metric("api_requests") == 7);  // the ones whose token names a consent of this bank
 }
 
 TEST_CASE("bpsim serve stops by itself after duration + drain with a complete report", "[live]") {
@@ -239,6 +325,103 @@ TEST_CASE("bpsim serve stops by itself after duration + drain with a complete re
   std::filesystem::remove_all(out);
 }
 
+TEST_CASE("bpsim serve --trace writes a live run's trace; a failure says how to get it",
+          "[live]") {
+  // The bank does not audit its releases: audit-complete fails the live run.
+  const std::string path = WriteScenario("untraced.yaml",
+                                         "scenario: live/untraced\n"
+                                         "duration: 3h\n"
+                                         "drain: 1m\n"
+                                         "world:\n"
+                                         "  banks: [{id: northbank}]\n"
+                                         "  customers: {count: 20, consent: {opt_in: 1}}\n"
+                                         "defects: [bank.skips_audit]\n");
+  const std::string out = path + ".out";
+  std::filesystem::remove_all(out);
+  const std::string args = "serve " + path + " --listen 127.0.0.1:0 --time-scale 36000 --out " + out;
+  bpsim::testing::CommandResult untraced = bpsim::testing::Bpsim(args);
+  INFO(untraced.output);
+  CHECK(untraced.exit_code == 1);
+  CHECK(untraced.output.find("trace: run again with --trace to write " + out +
+                             "/trace.jsonl (bpsim replay uses the simulated platform, not this "
+                             "one): bpsim " + args + " --trace\n") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(out + "/trace.jsonl"));
+  Json report = Json::parse(ReadFile(out + "/report.json"));
+  CHECK(report["scenarios"][0]["repro"] == "bpsim " + args + " --trace");
+
+  bpsim::testing::CommandResult traced = bpsim::testing::Bpsim(args + " --trace --perfetto");
+  INFO(traced.output);
+  CHECK(traced.exit_code == 1);
+  CHECK(traced.output.find("trace: " + out + "/trace.jsonl (docs/trace.md)\n") !=
+        std::string::npos);
+  std::istringstream lines(ReadFile(out + "/trace.jsonl"));
+  std::string line;
+  std::size_t entries = 0, releases = 0;
+  while (std::getline(lines, line)) {
+    Json e = Json::parse(line);
+    ++entries;
+    if (e["type"] == "flow" && e.value("from", "").rfind("bank:", 0) == 0) ++releases;
+  }
+  CHECK(entries > 50);
+  CHECK(releases > 0);  // what audit-complete judged
+  Json perfetto = Json::parse(ReadFile(out + "/trace.perfetto.json"));
+  CHECK(perfetto["traceEvents"].size() > 50);
+  std::filesystem::remove_all(out);
+}
+
+TEST_CASE("live deadlines allow the wall grace, scaled by the time scale", "[live]") {
+  CHECK(ScaledGrace(2, 1800) == kHour);
+  CHECK(ScaledGrace(0, 1800) == 0);
+  const std::string path = WriteScenario("grace.yaml",
+                                         "scenario: live/grace\n"
+                                         "duration: 1d\n"
+                                         "world: {customers: {count: 10}}\n"
+                                         "invariants:\n"
+                                         "  - revocation-honoured: {grace: 5s, purge_within: 1h}\n"
+                                         "  - retention-limit\n"
+                                         "  - fraud-alert-delivery: {p99: 2m}\n"
+                                         "rules:\n"
+                                         "  - id: deleted\n"
+                                         "    within: {trigger: {consent.revoke_requested: "
+                                         "{reason: messenger}}, response: consent.delete_sent, "
+                                         "max: 1s}\n"
+                                         "  - id: no-ads\n"
+                                         "    never: {flow: {to: ads, labelled: true}}\n"
+                                         "expect:\n"
+                                         "  metrics:\n"
+                                         "    fraud_alert_latency_p99: {max: 3m}\n"
+                                         "    api_requests: {max: 100000}\n");
+  Result<Scenario> loaded = LoadScenario(path);
+  REQUIRE(loaded.ok());
+  Scenario judged = *loaded;
+  Scenario* s = &judged;
+  AllowGrace(judged, kHour);
+  CHECK(s->invariants[0].grace == kHour + 5 * kSecond);
+  CHECK(s->invariants[0].purge_within == 2 * kHour);
+  CHECK(s->invariants[1].slack == kHour + kMinute);
+  CHECK(s->invariants[2].p99 == kHour + 2 * kMinute);
+  CHECK(s->rules[0].max == kHour + kSecond);
+  CHECK(s->expect.metrics[0].max == std::optional<double>(3600 + 180));
+  CHECK(s->expect.metrics[1].max == std::optional<double>(100000));  // not a duration
+
+  // The report and the console state the grace.
+  const std::string out = path + ".out";
+  bpsim::testing::CommandResult r = bpsim::testing::Bpsim(
+      "serve " + path + " --listen 127.0.0.1:0 --time-scale 36000 --wall-grace 0.5 --out " + out);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("deadlines allow a wall grace of 0.5s = 5h simulated (--wall-grace)\n") !=
+        std::string::npos);
+  Json report = Json::parse(ReadFile(out + "/report.json"));
+  CHECK(report["live"]["time_scale"] == 36000.0);
+  CHECK(report["live"]["wall_grace_seconds"] == 0.5);
+  CHECK(report["live"]["simulated_grace_seconds"] == 18000.0);
+  CHECK(ReadFile(out + "/summary.md")
+            .find("Live run at time scale 36000: every deadline allowed a wall grace of 0.5 s (5h "
+                  "simulated).") != std::string::npos);
+  std::filesystem::remove_all(out);
+}
+
 TEST_CASE("bpsim serve rejects bad options with a usage error", "[live]") {
   auto run = [](const std::string& args) {
     std::string cmd = std::string(BPSIM_BINARY) + " serve " + args + " >/dev/null 2>&1";
@@ -248,6 +431,8 @@ TEST_CASE("bpsim serve rejects bad options with a usage error", "[live]") {
   CHECK(run("") == 2);
   CHECK(run("x.yaml --time-scale 0") == 2);
   CHECK(run("x.yaml --listen nowhere") == 2);
+  CHECK(run("x.yaml --wall-grace -1") == 2);
+  CHECK(run("x.yaml --wall-grace soon") == 2);
   const std::string two_banks = WriteScenario("two-banks.yaml",
                                               "scenario: live/two-banks\n"
                                               "world:\n"

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -118,6 +119,7 @@ TEST_CASE("the full example loads with every value typed", "[loader]") {
   CHECK(s.invariants[1].id == "revocation-honoured");
   CHECK(s.invariants[1].purge_within == kHour);
   CHECK(s.invariants[1].line == 53);
+  CHECK(s.invariants[2].max == 24 * kHour);
   CHECK(s.invariants[2].slack == kMinute);
   CHECK(s.invariants[3].p99 == 60 * kSecond);
 
@@ -197,12 +199,17 @@ TEST_CASE("a minimal file gets every default", "[loader]") {
   CHECK(s.expect.violations.empty());
 }
 
-TEST_CASE("the scenario id defaults to the path below the nearest scenarios/ directory",
+TEST_CASE("the scenario id defaults to the path below the nearest scenarios/ directory, "
+          "else the file name, however the path is written",
           "[loader]") {
   CHECK(ParseScenario("{}", "/x/scenarios/lib/scenarios/consent/a.yaml").value().id ==
         "consent/a");
   CHECK(ParseScenario("{}", "scenarios/fraud/wave.yaml").value().id == "fraud/wave");
-  CHECK(ParseScenario("{}", "/tmp/myscenarios/b.yaml").value().id == "/tmp/myscenarios/b");
+  CHECK(ParseScenario("{}", "/x/scenarios/fraud/../outages/./down.yaml").value().id ==
+        "outages/down");
+  CHECK(ParseScenario("{}", "/tmp/myscenarios/b.yaml").value().id == "b");
+  CHECK(ParseScenario("{}", "b.yaml").value().id == "b");
+  CHECK(ParseScenario("{}", "../elsewhere/b.yaml").value().id == "b");
   CHECK(ParseScenario("scenario: named\n", "scenarios/x.yaml").value().id == "named");
 }
 
@@ -219,7 +226,7 @@ TEST_CASE("unknown keys name the mapping and the keys it takes", "[loader]") {
         "s.yaml:4:3: unknown key 'banksx' in world; expected one of: banks, customers, platform");
   CHECK(ErrorOf("durration: 1d\n") ==
         "s.yaml:1:1: unknown key 'durration'; expected one of: scenario, description, tags, "
-        "seed, duration, drain, world, timeline, defects, invariants, rules, expect");
+        "seed, duration, drain, world, timeline, defects, perturb, invariants, rules, expect");
 }
 
 TEST_CASE("values out of range say what was expected and what was found", "[loader]") {
@@ -319,7 +326,7 @@ TEST_CASE("invariants, defects and expectations name only what exists", "[loader
         "no parameters");
   CHECK(ErrorOf("invariants:\n  - retention-limit: {grace: 1m}\n") ==
         "s.yaml:2:23: unknown key 'grace' in invariants[0].retention-limit; expected one of: "
-        "slack");
+        "max, slack");
   CHECK(ErrorOf("invariants: [audit-complete, audit-complete]\n") ==
         "s.yaml:1:30: invariants[1]: duplicate invariant 'audit-complete' (first at line 1)");
   CHECK(ErrorOf("defects: [platform.ignores_revocations]\n") ==
@@ -340,9 +347,11 @@ TEST_CASE("invariants, defects and expectations name only what exists", "[loader
         "api_requests, api_ok_200, api_denied_401, api_denied_403, api_throttled_429, "
         "api_errors_500, api_unavailable_503, api_timeouts, balance_checks, balance_answered, "
         "card_transactions, fraud_detected, fraud_false_positives, fraud_alerts_displayed, "
-        "alerts_lost, alerts_duplicated, fraud_alert_latency_p50, fraud_alert_latency_p99, "
-        "fraud_alert_latency_max, webhooks_sent, webhooks_retried, cache_items_max, cache_puts, "
-        "cache_purges, flows, trace_entries, violations, wall_seconds");
+        "alerts_lost, alerts_duplicated, alerts_withheld, fraud_alert_latency_p50, "
+        "fraud_alert_latency_p99, fraud_alert_latency_max, revocation_latency_p50, "
+        "revocation_latency_p99, webhooks_sent, webhooks_retried, cache_items_max, cache_puts, "
+        "cache_purges, flows, trace_entries, violations, wall_seconds (per bank: NAME@BANK with "
+        "NAME one of: fraud_alert_latency_p50, fraud_alert_latency_p99)");
   CHECK(ErrorOf("expect:\n  metrics: {api_requests: {}}\n") ==
         "s.yaml:2:27: expect.metrics.api_requests: expected at least one of: min, max");
   CHECK(ErrorOf("expect:\n  sometimes: [revocation_in_flight]\n") ==
@@ -352,6 +361,22 @@ TEST_CASE("invariants, defects and expectations name only what exists", "[loader
         "consent_expired_while_cached, webhook_duplicated, revocation_via_messenger, "
         "revocation_via_bank, consent_rejected, balance_asked_in_group, request_timed_out, "
         "fraud_false_positive");
+}
+
+TEST_CASE("per-bank metrics are NAME@BANK for a bank of the world", "[loader]") {
+  Scenario s = Load(
+      "world:\n  banks: [{id: northbank}, {id: southbank}]\n"
+      "expect:\n  metrics:\n    fraud_alert_latency_p99@southbank: {max: 2m}\n");
+  REQUIRE(s.expect.metrics.size() == 1);
+  CHECK(s.expect.metrics[0].metric == "fraud_alert_latency_p99@southbank");
+  CHECK(s.expect.metrics[0].max == std::optional<double>(120.0));
+  CHECK(ErrorOf("world:\n  banks: [{id: northbank}]\n"
+                "expect:\n  metrics: {fraud_alert_latency_p99@eastbank: {max: 1}}\n") ==
+        "s.yaml:4:13: metric 'fraud_alert_latency_p99@eastbank' in expect.metrics: unknown bank "
+        "'eastbank'; expected one of: northbank");
+  CHECK(ErrorOf("expect:\n  metrics: {api_requests@bank: {max: 1}}\n") ==
+        "s.yaml:2:13: unknown per-bank metric 'api_requests@bank' in expect.metrics; expected "
+        "NAME@BANK with NAME one of: fraud_alert_latency_p50, fraud_alert_latency_p99");
 }
 
 TEST_CASE("duration metrics take durations or seconds, others numbers", "[loader]") {
@@ -371,7 +396,7 @@ TEST_CASE("patterns validate entry types, fields and values", "[loader]") {
         "consent.expired, consent.revoke_requested, consent.delete_sent, api.request, "
         "api.served, api.response, audit, fraud.detected, webhook.sent, webhook.received, "
         "alert.queued, alert.displayed, outage.start, outage.end, cache.put, cache.purge, "
-        "balance.check, balance.reply, card.compromised, drain.start");
+        "balance.check, balance.reply, card.compromised, drain.start, webhook.withheld");
   CHECK(ErrorOf(head + "    never: {flow: {too: ads}}\n") ==
         "s.yaml:5:20: unknown field 'too' in rules[0].never.flow; expected one of: from, to, "
         "category, subject, bank, consent, status, purpose, reason, derived, labelled, ref");
@@ -509,4 +534,37 @@ TEST_CASE("unreadable files say why", "[loader]") {
   Result<Scenario> dir = LoadScenario("/tmp");
   REQUIRE_FALSE(dir.ok());
   CHECK(dir.error().message == "/tmp: cannot read: Is a directory");
+}
+
+TEST_CASE("the library's broken worlds are exactly its defect-* files, so the CI sweep covers "
+          "every clean one",
+          "[loader]") {
+  // tests/CMakeLists.txt sweeps every library scenario over 50 seeds but the
+  // defect-* ones (and load/million-customers): a clean world must break nothing.
+  std::size_t clean = 0, defect = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(std::string(BPSIM_SOURCE_DIR) + "/scenarios")) {
+    if (entry.path().extension() != ".yaml") continue;
+    INFO(entry.path().string());
+    Result<Scenario> s = LoadScenario(entry.path().string());
+    REQUIRE(s.ok());
+    const bool named_defect = entry.path().filename().string().rfind("defect-", 0) == 0;
+    const bool broken = !s->spec.defects.empty() || !s->expect.violations.empty() ||
+                        s->expect.verdict == Expectation::Verdict::kFail;
+    CHECK(named_defect == broken);
+    (broken ? defect : clean) += 1;
+  }
+  CHECK(defect >= 10);
+  CHECK(clean >= 25);
+}
+
+TEST_CASE("perturb reads two booleans, both off by default", "[loader]") {
+  CHECK_FALSE(Load("seed: 1\n").spec.perturb.any());
+  const Scenario s = Load("perturb: {same_instant: true, knobs: False}\n");
+  CHECK(s.spec.perturb.same_instant);
+  CHECK_FALSE(s.spec.perturb.knobs);
+  CHECK(ErrorOf("perturb: {same_instant: yes}\n") ==
+        "s.yaml:1:25: perturb.same_instant: expected true or false, got 'yes'");
+  CHECK(ErrorOf("perturb: {order: true}\n") ==
+        "s.yaml:1:11: unknown key 'order' in perturb; expected one of: same_instant, knobs");
 }

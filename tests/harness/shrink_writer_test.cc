@@ -88,12 +88,15 @@ void CheckEqual(const Scenario& a, const Scenario& b) {
     CHECK(Describe(a.spec.timeline[i]) == Describe(b.spec.timeline[i]));
   }
   CHECK(a.spec.defects.bits() == b.spec.defects.bits());
+  CHECK(a.spec.perturb.same_instant == b.spec.perturb.same_instant);
+  CHECK(a.spec.perturb.knobs == b.spec.perturb.knobs);
   REQUIRE(a.invariants.size() == b.invariants.size());
   for (std::size_t i = 0; i < a.invariants.size(); ++i) {
     const auto &x = a.invariants[i], &y = b.invariants[i];
     CHECK(x.id == y.id);
     CHECK(x.grace == y.grace);
     CHECK(x.purge_within == y.purge_within);
+    CHECK(x.max == y.max);
     CHECK(x.slack == y.slack);
     CHECK(x.p99 == y.p99);
     CHECK(x.lost == y.lost);
@@ -181,6 +184,10 @@ TEST_CASE("ScenarioToYaml writes only what differs from the defaults", "[shrink]
         "defects: [platform.group_chat_leak]\n"
         "expect:\n"
         "  violations: [subject-isolation]\n");
+  auto perturbed = ParseScenario("perturb: {same_instant: true}\n", "p.yaml");
+  REQUIRE(perturbed.ok());
+  CHECK(ScenarioToYaml(*perturbed) ==
+        "scenario: \"p\"\nperturb: {same_instant: true, knobs: false}\n");
   auto defaults = ParseScenario("seed: 1\n", "d.yaml");
   REQUIRE(defaults.ok());
   CHECK(ScenarioToYaml(*defaults) == "scenario: \"d\"\n");

@@ -120,9 +120,30 @@ TEST_CASE("Over many seeds swarm drops timeline entries and switches faults on",
   CHECK(faults);
 }
 
-TEST_CASE("The repro of a swarm seed is a one-seed swarm sweep", "[sweep]") {
-  CHECK(SweepReproCommand("a.yaml", 12, true) == "bpsim sweep a.yaml --seeds 12..12 --swarm");
-  CHECK(SweepReproCommand("a.yaml", 12, false) == "bpsim replay a.yaml --seed 12");
+TEST_CASE("A seed's repro is a replay with the sweep's variation flag, and its shrink the same",
+          "[sweep]") {
+  CHECK(SweepReproCommand("a.yaml", 12, {false, true}) == "bpsim replay a.yaml --seed 12 --swarm");
+  CHECK(SweepReproCommand("a.yaml", 12, {true, true}) == "bpsim replay a.yaml --seed 12 --swarm");
+  CHECK(SweepReproCommand("a.yaml", 12, {true, false}) == "bpsim replay a.yaml --seed 12 --perturb");
+  CHECK(SweepReproCommand("a.yaml", 12, {}) == "bpsim replay a.yaml --seed 12");
+  CHECK(ShrinkCommand("bpsim replay a.yaml --seed 12 --swarm") ==
+        "bpsim shrink a.yaml --seed 12 --swarm");
+  CHECK(ShrinkCommand("bpsim sweep a.yaml --seeds 12..12 --swarm").empty());
+}
+
+TEST_CASE("A swarm variant is always perturbed; --perturb perturbs and changes nothing else",
+          "[sweep]") {
+  Scenario base;
+  base.spec.world.customers.count = 100;
+  const Scenario swarm = VaryScenario(base, 5, {false, true}, nullptr);
+  CHECK(swarm.spec.perturb.same_instant);
+  CHECK(swarm.spec.perturb.knobs);
+  const Scenario perturbed = VaryScenario(base, 5, {true, false}, nullptr);
+  CHECK(perturbed.spec.perturb.same_instant);
+  CHECK(perturbed.spec.perturb.knobs);
+  CHECK(perturbed.spec.world.customers.count == 100);
+  const Scenario plain = VaryScenario(base, 5, {}, nullptr);
+  CHECK_FALSE(plain.spec.perturb.any());
 }
 
 TEST_CASE("Merging shards sorts by seed and marks missing seeds incomplete", "[sweep]") {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "harness/sweep.h"
+#include "mocks/perturb.h"
 #include "reports/json_report.h"
 #include "reports/sweep_summary.h"
 #include "tests/command.h"
@@ -88,11 +89,14 @@ TEST_CASE("A swarm seed reproduces alone, with what it drew in its description",
   REQUIRE(sweep.scenarios.size() == 4);
   const reports::ScenarioResult& third = sweep.scenarios[2];
   CHECK(third.seed == 22);
-  CHECK(third.repro == "bpsim sweep sweep-small.yaml --seeds 22..22 --swarm");
+  CHECK(third.repro == "bpsim replay sweep-small.yaml --seed 22 --swarm");
   std::string drawn;
-  SwarmVariant(scenario, 22, &drawn);
+  const Scenario variant = SwarmVariant(scenario, 22, &drawn);
+  mocks::WorldConfig world = variant.spec.world;
+  const std::string knobs = mocks::PerturbKnobs(&world, 22);
   CHECK(third.description ==
-        "messenger-down from the library, shrunk for sweep tests. [" + drawn + "]");
+        "messenger-down from the library, shrunk for sweep tests. [perturbed: same-instant "
+        "order drawn from the seed; " + knobs + "] [" + drawn + "]");
   const reports::RunReport alone = RunSweep(scenario, Options({22, 22}, 1, true));
   REQUIRE(alone.scenarios.size() == 1);
   reports::ScenarioResult a = alone.scenarios[0], b = third;

@@ -88,8 +88,8 @@ TEST_CASE("RenderJsonReport writes the stable core of format 1", "[reports][json
   REQUIRE(j["scenarios"].size() == 3);
   std::vector<std::string> keys;
   for (const auto& item : j.items()) keys.push_back(item.key());
-  CHECK(keys == std::vector<std::string>{"format", "bpsim", "command", "incomplete", "summary",
-                                         "scenarios", "wall_clock"});
+  CHECK(keys == std::vector<std::string>{"format", "bpsim", "command", "verdict", "incomplete",
+                                         "summary", "scenarios", "wall_clock"});
   const auto& failing = j["scenarios"][1];
   CHECK(failing["id"] == "data-sharing/partner-leak");
   CHECK(failing["verdict"] == "fail");

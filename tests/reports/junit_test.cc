@@ -101,6 +101,45 @@ TEST_CASE("RenderJUnit reports a scenario error as an <error> testcase", "[repor
   RequireValidJUnit(xml);
 }
 
+TEST_CASE("RenderJUnit shows every baseline outcome as testcases, and validates",
+          "[reports][junit]") {
+  RunReport report = MakeFixtureReport();
+  BaselineGate gate;
+  gate.file = "old/report.json";
+  gate.tolerance = 0.1;
+  gate.strict = true;
+  gate.compared = 2;
+  gate.regressions.push_back({"data-sharing/partner-leak", "api_errors_500", 29, 35, 6.0 / 29});
+  gate.not_in_baseline.push_back(report.scenarios[2].id);
+  gate.not_in_run.push_back("gone/scenario");
+  report.baseline = gate;
+  report.incomplete = true;  // interrupted between scenarios
+  const std::string xml = RenderJUnit(report);
+  CHECK_THAT(xml, Catch::Contains(
+                      "<testcase name=\"baseline:api_errors_500\" classname=\"data-sharing/"
+                      "partner-leak\" time=\"0\">\n      <failure message=\"api_errors_500 rose "
+                      "from 29 to 35 (+20.7%, tolerance 10.0%)\" type=\"baseline\">"));
+  CHECK_THAT(xml, Catch::Contains("baseline: old/report.json (old 29, new 35, change +20.7%, "
+                                  "tolerance 10.0%)"));
+  CHECK_THAT(xml, Catch::Contains("<testcase name=\"baseline\" classname=\"" +
+                                  report.scenarios[2].id +
+                                  "\" time=\"0\">\n      <failure message=\"not in the baseline "
+                                  "old/report.json: not compared\" type=\"baseline\">"));
+  CHECK_THAT(xml, Catch::Contains("<testsuite name=\"baseline\" tests=\"1\" failures=\"1\""));
+  CHECK_THAT(xml, Catch::Contains("<failure message=\"gone/scenario is in the baseline "
+                                  "old/report.json but not in this run\" type=\"baseline\">"));
+  CHECK_THAT(xml, Catch::Contains("<testsuite name=\"run\" tests=\"1\" failures=\"0\" "
+                                  "errors=\"1\""));
+  RequireValidJUnit(xml);
+  // Without --baseline-strict, unmatched scenarios are skipped, not failed.
+  report.baseline->strict = false;
+  const std::string lax = RenderJUnit(report);
+  CHECK_THAT(lax, Catch::Contains("<skipped message=\"gone/scenario is in the baseline"));
+  CHECK_THAT(lax, Catch::Contains("<testsuite name=\"baseline\" tests=\"1\" failures=\"0\" "
+                                  "errors=\"0\" skipped=\"1\""));
+  RequireValidJUnit(lax);
+}
+
 TEST_CASE("RenderJUnit escapes markup and replaces characters XML 1.0 forbids",
           "[reports][junit]") {
   RunReport report = MakeFixtureReport();

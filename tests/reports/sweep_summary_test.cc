@@ -65,7 +65,8 @@ TEST_CASE("report.json carries the sweep and reads its range back", "[sweep][jso
   const std::string json = RenderJsonReport(report);
   CHECK(json.find("\"sweep\": {\n    \"scenario\": \"load/busy\",\n    \"file\": \"busy.yaml\",\n"
                   "    \"first_seed\": 1,\n    \"last_seed\": 10,\n    \"swarm\": true,\n"
-                  "    \"shard_index\": 1,\n    \"shard_count\": 2,\n    \"runs\": 5,\n"
+                  "    \"shard_index\": 1,\n    \"shard_count\": 2,\n    \"invariants_only\": false,\n"
+                  "    \"runs\": 5,\n"
                   "    \"passed\": 3,\n    \"failed\": 2,") != std::string::npos);
   CHECK(json.find("\"events\": {\n        \"seeds\": 5,\n        \"min\": 200.0,\n"
                   "        \"p50\": 600.0,\n        \"p90\": 1000.0,\n        \"p99\": 1000.0,\n"
