@@ -585,6 +585,16 @@ ReferencePlatform::Fetched ReferencePlatform::FetchBalance(HttpClient& http,
     account = AccountOfKind(answer, obie, false);
     card = AccountOfKind(answer, obie, true);
     if (account.empty()) return out;
+    if (!obie) {  // Berlin Group lists card accounts apart
+      auto cards = CallBank(http, link.bank, "GET", "/v1/card-accounts", link);
+      if (cards.ok() && cards->status == 200) {
+        Json listed = Json::parse(cards->body, nullptr, false);
+        if (listed.is_object() && listed.contains("cardAccounts") &&
+            listed["cardAccounts"].is_array() && !listed["cardAccounts"].empty()) {
+          card = StringField(listed["cardAccounts"][0], "resourceId");
+        }
+      }
+    }
   }
   auto r = CallBank(http, link.bank, "GET",
                     (obie ? "/accounts/" : "/v1/accounts/") + account + "/balances", link);
@@ -648,7 +658,7 @@ unsigned ReferencePlatform::FetchSpending(HttpClient& http, std::uint32_t custom
   const bool obie = options_.banks[link.bank].dialect == mocks::Dialect::kObie;
   auto r = CallBank(http, link.bank, "GET",
                     obie ? "/accounts/" + card + "/transactions"
-                         : "/v1/accounts/" + card + "/transactions?bookingStatus=booked",
+                         : "/v1/card-accounts/" + card + "/transactions?bookingStatus=booked",
                     link);
   if (!r.ok() || r->status != 200) return r.ok() ? r->status : 0;
   Json answer = Json::parse(r->body, nullptr, false);
@@ -656,15 +666,16 @@ unsigned ReferencePlatform::FetchSpending(HttpClient& http, std::uint32_t custom
   if (obie && answer.is_object() && answer.contains("Data") && answer["Data"].is_object() &&
       answer["Data"].contains("Transaction")) {
     list = &answer["Data"]["Transaction"];
-  } else if (!obie && answer.is_object() && answer.contains("transactions") &&
-             answer["transactions"].is_object() && answer["transactions"].contains("booked")) {
-    list = &answer["transactions"]["booked"];
+  } else if (!obie && answer.is_object() && answer.contains("cardTransactions") &&
+             answer["cardTransactions"].is_object() &&
+             answer["cardTransactions"].contains("booked")) {
+    list = &answer["cardTransactions"]["booked"];
   }
   std::vector<Spend> spending;
   if (list != nullptr && list->is_array()) {
     for (const Json& t : *list) {
       const Json amount = t.value(obie ? "Amount" : "transactionAmount", Json::object());
-      spending.push_back({StringField(t, obie ? "TransactionId" : "transactionId"),
+      spending.push_back({StringField(t, obie ? "TransactionId" : "cardTransactionId"),
                           StringField(amount, obie ? "Amount" : "amount"),
                           StringField(amount, obie ? "Currency" : "currency")});
     }

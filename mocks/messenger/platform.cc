@@ -346,6 +346,9 @@ void Platform::ShowBalance(const BankDatum& balance, std::uint64_t check, bool i
   // Correct: the balance goes to its owner's private chat, and a question asked in a
   // group gets a pointer there. platform.group_chat_leak: the reply goes back where
   // the question was asked.
+  // A balance shown is a datum the platform holds: a fresh answer, or a cache item
+  // that is still there (a purged item reads back invalid and is never shown).
+  assert(balance.valid());
   const CustomerId c = balance.subject();
   const bool leak = in_group && env_->defects.has(Defect::kGroupChatLeak);
   const Endpoint chat = leak ? GroupEndpoint(group) : ChatEndpoint(c);

@@ -208,7 +208,7 @@ TEST_CASE("Scenario ids do not depend on how the path is written; unmatched ones
   CHECK(Read(d).junit.find("<failure message=\"unnamed is in the baseline ") != std::string::npos);
 }
 
-TEST_CASE("--tolerance takes 10% or 0.10; a bare number above 1 is refused", "[cli][verdict]") {
+TEST_CASE("tolerance: --tolerance takes 10% or 0.10; a bare number above 1 is refused", "[cli][verdict]") {
   const std::string scenario = Write("errors.yaml", kErrors);
   CommandResult five = Bpsim("run " + scenario + " --baseline x.json --tolerance 5 --out " +
                              (Dir() / "t").string());
