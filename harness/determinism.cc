@@ -77,7 +77,7 @@ std::optional<TraceDivergence> FirstDivergence(std::istream& first, std::istream
 std::string DescribeDivergence(const TraceDivergence& d, const std::string& first,
                                const std::string& second) {
   std::string s = "trace diverges at entry " + std::to_string(d.index);
-  if (d.time) s += " (t=" + (*d.time >= 0 ? FormatDuration(*d.time) : std::to_string(*d.time)) + ")";
+  if (d.time) s += " (t=" + (*d.time >= 0 ? DescribeDuration(*d.time) : std::to_string(*d.time)) + ")";
   const std::size_t width = std::max(first.size(), second.size()) + 1;
   s += ":\n  " + first + std::string(width - first.size(), ' ') + d.first + "\n  " + second +
        std::string(width - second.size(), ' ') + d.second;

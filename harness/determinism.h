@@ -1,5 +1,5 @@
 #pragma once
-// The determinism check (`bpsim run --check-determinism`, DESIGN §2): a run is a pure
+// The determinism check (`bpsim run --check-determinism`, docs/architecture.md): a run is a pure
 // function of (scenario, seed), so running a scenario twice with the same seed must
 // produce the same trace. CheckDeterminism runs it twice, writing both traces as JSON
 // Lines to temporary files, and on a difference reports the first diverging entry.

@@ -28,11 +28,8 @@ void FormatEntry(const void* names, const mocks::TraceEntry& e, std::string& out
 }
 
 std::string FormatNumber(double v, bool duration) {
+  if (duration) return DescribeSeconds(v);
   char buf[64];
-  if (duration) {
-    std::snprintf(buf, sizeof buf, "%.3fs", v);
-    return buf;
-  }
   if (v == std::floor(v) && std::fabs(v) < 1e15) {
     std::snprintf(buf, sizeof buf, "%.0f", v);
   } else {

@@ -1,5 +1,5 @@
 #pragma once
-// Runs one scenario (DESIGN §5-§7): assembles the world, subscribes every monitor,
+// Runs one scenario (docs/scenario-reference.md, docs/invariants.md, README.md): assembles the world, subscribes every monitor,
 // the metrics collector, the situation tracker and the requested trace writers to
 // the trace bus, runs the duration and the drain, and judges the expectations.
 // The result is a pure function of (scenario, seed) except wall_seconds.

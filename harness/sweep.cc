@@ -195,12 +195,6 @@ std::string SweepReproCommand(const std::string& file, std::uint64_t seed,
   return ReproCommand(file, seed) + VariationFlag(variation);
 }
 
-std::string ShrinkCommand(const std::string& repro) {
-  const std::string replay = "bpsim replay ";
-  if (repro.rfind(replay, 0) != 0) return "";
-  return "bpsim shrink " + repro.substr(replay.size());
-}
-
 reports::RunReport RunSweep(const Scenario& given, const SweepOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   Scenario scenario = given;

@@ -1,5 +1,5 @@
 #pragma once
-// Sweeps (DESIGN §7, §9): one scenario over a range of seeds on several threads,
+// Sweeps (README.md, docs/cluster.md): one scenario over a range of seeds on several threads,
 // split into shards for a cluster, and shard reports merged back into one.
 //
 // A sweep's report is a pure function of (scenario, seed range, shard, swarm,
@@ -17,6 +17,7 @@
 
 #include "harness/scenario/scenario.h"
 #include "reports/result.h"
+#include "reports/sweep_summary.h"
 #include "sim/status.h"
 
 namespace bpsim::harness {
@@ -74,10 +75,8 @@ std::string VariationFlag(SeedVariation variation);
 // VariationFlag.
 std::string SweepReproCommand(const std::string& file, std::uint64_t seed,
                               SeedVariation variation);
-// The command that shrinks the run a repro command reproduces: "bpsim replay ARGS"
-// becomes "bpsim shrink ARGS" (the two take the same arguments); "" for any other
-// command.
-std::string ShrinkCommand(const std::string& repro);
+// The command that shrinks the run a repro command reproduces (reports/sweep_summary.h).
+using reports::ShrinkCommand;
 
 struct SweepOptions {
   SeedRange seeds;

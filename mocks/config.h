@@ -1,5 +1,5 @@
 #pragma once
-// The world's typed configuration (DESIGN §3, §5): what the scenario loader
+// The world's typed configuration (docs/world.md, docs/scenario-reference.md): what the scenario loader
 // produces and the world is assembled from. Every field has the documented default
 // (docs/scenario-reference.md); a scenario only writes what it changes.
 
@@ -14,7 +14,7 @@
 
 namespace bpsim::mocks {
 
-// Consent scopes and the data categories they cover (DESIGN §4).
+// Consent scopes and the data categories they cover (docs/trace.md).
 enum Scope : std::uint8_t {
   kScopeAccounts = 1 << 0,      // covers categories identity, accounts
   kScopeBalances = 1 << 1,      // covers category balance
@@ -146,7 +146,7 @@ struct WorldConfig {
   PlatformConfig platform;
 };
 
-// Timeline actions (DESIGN §5).
+// Timeline actions (docs/scenario-reference.md).
 enum class Via : std::uint8_t { kBank, kMessenger };
 enum class OutageMode : std::uint8_t { kUnavailable, kSlow, kErrors, kPartition };
 
@@ -179,7 +179,7 @@ struct TimelineEntry {
   int line = 0;  // position in the scenario file, for diagnostics
 };
 
-// Defects (DESIGN §5): realistic bugs switched on inside the mocks' own logic.
+// Defects (docs/world.md, "Defects"): realistic bugs switched on inside the mocks' own logic.
 enum class Defect : std::uint8_t {
   kIgnoresRevocation,
   kNoPurgeOnRevoke,

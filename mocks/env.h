@@ -1,5 +1,5 @@
 #pragma once
-// What every party of the world is handed (STYLE.md 1): the clock, the trace bus,
+// What every party of the world is handed (docs/architecture.md, convention 1): the clock, the trace bus,
 // the root seed and the defect switches. Parties never read a system clock or a
 // global RNG; they draw from streams keyed by (seed, process, entity, epoch).
 

@@ -264,14 +264,7 @@ void FormatEntryJson(const TraceNames& names, const TraceEntry& e, std::string& 
   out.push_back('}');
 }
 
-std::string FormatInstant(SimTime t) {
-  std::int64_t day = t / kDay, rem = t % kDay;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%" PRId64 "d %02d:%02d:%02d.%03d", day, int(rem / kHour),
-                int(rem % kHour / kMinute), int(rem % kMinute / kSecond),
-                int(rem % kSecond / kMillisecond));
-  return buf;
-}
+std::string FormatInstant(SimTime t) { return DescribeDuration(t); }
 
 std::string DescribeEntry(const TraceNames& names, const TraceEntry& e) {
   std::string s = FormatInstant(e.time);

@@ -1,5 +1,5 @@
 #pragma once
-// The world's trace entries (DESIGN §4): every observable step of a run is one
+// The world's trace entries (docs/trace.md): every observable step of a run is one
 // TraceEntry published on the TraceBus. Monitors judge runs from these entries
 // alone, so each field's meaning per type is part of the contract; docs/trace.md
 // documents the JSON Lines form.
@@ -209,9 +209,9 @@ void FormatEntryJson(const TraceNames& names, const TraceEntry& e, std::string& 
 std::string_view EntryReasonName(const TraceEntry& e);
 
 // A one-line human description, for evidence chains in reports:
-// "2d 03:00:00.120 consent.revoked consent 42 of customer 7 at bank:northbank (via bank)".
+// "2d 3h 0.12s consent.revoked consent 42 of customer 7 at bank:northbank (via bank)".
 std::string DescribeEntry(const TraceNames& names, const TraceEntry& e);
-// "2d 03:00:00.120" style rendering of a simulated instant.
+// A simulated instant for people: DescribeDuration(t), the one human time format.
 std::string FormatInstant(SimTime t);
 
 }  // namespace bpsim::mocks

@@ -1,5 +1,5 @@
 #pragma once
-// The world (DESIGN §3): mock banks, the customer population, the messenger
+// The world (docs/world.md): mock banks, the customer population, the messenger
 // platform and the network, assembled from a WorldSpec on one simulator and one
 // trace bus. The world also plays the customers' decisions (linking, authorising,
 // revoking, re-consenting), the banks' fraud engines, the scenario's timeline and

@@ -91,7 +91,7 @@ Result<BaselineGate> CompareWithBaseline(const RunReport& current, const RunRepo
 
 std::string DescribeRegression(const Regression& r, double tolerance_fraction) {
   return r.metric + (r.current > r.baseline ? " rose from " : " fell from ") +
-         FormatMetricValue(r.baseline) + " to " + FormatMetricValue(r.current) + " (" +
+         DescribeMetric(r.metric, r.baseline) + " to " + DescribeMetric(r.metric, r.current) + " (" +
          FormatChange(r.change_fraction) + ", tolerance " +
          FormatFixed(tolerance_fraction * 100, 1) + "%)";
 }
@@ -99,8 +99,8 @@ std::string DescribeRegression(const Regression& r, double tolerance_fraction) {
 std::vector<RegressionRow> RegressionRows(const BaselineGate& gate) {
   std::vector<RegressionRow> rows;
   for (const Regression& r : gate.regressions) {
-    rows.push_back({r.scenario, r.metric, FormatMetricValue(r.baseline),
-                    FormatMetricValue(r.current), FormatChange(r.change_fraction),
+    rows.push_back({r.scenario, r.metric, DescribeMetric(r.metric, r.baseline),
+                    DescribeMetric(r.metric, r.current), FormatChange(r.change_fraction),
                     FormatFixed(gate.tolerance * 100, 1) + "%"});
   }
   return rows;

@@ -1,5 +1,5 @@
 #pragma once
-// The baseline gate (`--baseline OLD/report.json`, DESIGN §7): compares the metrics
+// The baseline gate (`--baseline OLD/report.json`, README.md): compares the metrics
 // of a run with an earlier report and names the ones that got worse.
 //
 // Direction table (docs/report-format.md):

@@ -3,6 +3,7 @@
 #include "reports/baseline.h"
 #include "reports/key_metrics.h"
 #include "reports/svg_charts.h"
+#include "reports/sweep_summary.h"
 #include "reports/text.h"
 
 namespace bpsim::reports {
@@ -86,6 +87,8 @@ figure.chart-card.wide { grid-column: 1 / -1; overflow-x: auto; }
 figure.chart-card.wide svg.chart { min-width: 880px; }
 table.verdicts td:first-child { white-space: nowrap; }
 svg.chart { display: block; width: 100%; height: auto; }
+td.dist { min-width: 240px; width: 320px; }
+.sweep { padding: 16px; }
 svg.chart text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
 svg .halo { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
 details.metrics { margin-top: 18px; }
@@ -159,7 +162,7 @@ std::string Header(const RunReport& report) {
   out += stat(std::to_string(passed), "passed", false);
   out += stat(std::to_string(failed), "failed", failed > 0);
   out += stat(std::to_string(violations), "violations", violations > 0);
-  out += stat(FormatFixed(report.wall_seconds, 1) + " s", "wall time", false);
+  out += stat(DescribeSeconds(report.wall_seconds), "wall time", false);
   out += "</div></header>";
   if (report.live_timing) {
     out += "<p class=\"banner note\">" + E(DescribeLiveTiming(*report.live_timing)) + "</p>";
@@ -200,6 +203,63 @@ std::string BaselineSection(const BaselineGate& gate) {
   return out + "</div>";
 }
 
+// The sweep: verdict counts, the checks that failed and in how many seeds, each
+// metric's distribution over the seeds, and the failing seeds with the commands that
+// replay and shrink them.
+std::string SweepSection(const SweepInfo& info, const std::vector<ScenarioResult>& results) {
+  const SweepSummary summary = SummarizeSweep(results);
+  std::string out = "<h2 class=\"section\">Sweep</h2><div class=\"card sweep\"><p><code>" +
+                    E(info.scenario) + "</code>, seeds " + std::to_string(info.first_seed) +
+                    ".." + std::to_string(info.last_seed) + (info.swarm ? " (swarm)" : "") + ": " +
+                    std::to_string(summary.runs) + " runs, " + std::to_string(summary.passed) +
+                    " passed, " + std::to_string(summary.failed) + " failed.</p>";
+  if (!summary.failed_checks.empty()) {
+    out += "<div class=\"table-wrap\"><table class=\"verdicts failed-checks\"><thead><tr>"
+           "<th>Failed check</th><th class=\"num\">Seeds</th></tr></thead><tbody>";
+    for (const FailedCheck& f : summary.failed_checks) {
+      out += "<tr class=\"fail\"><td><code>" + E(f.name) + "</code></td><td class=\"num\">" +
+             std::to_string(f.seeds) + "</td></tr>";
+    }
+    out += "</tbody></table></div>";
+  }
+  out += "<div class=\"table-wrap\"><table class=\"verdicts spread\"><thead><tr><th>Metric</th>"
+         "<th class=\"num\">Seeds</th><th class=\"num\">min</th><th class=\"num\">p50</th>"
+         "<th class=\"num\">p90</th><th class=\"num\">p99</th><th class=\"num\">max</th>"
+         "<th>Distribution</th></tr></thead><tbody>";
+  for (const MetricSpread& m : summary.metrics) {
+    std::vector<std::pair<double, bool>> values;
+    for (const ScenarioResult& r : results) {
+      if (const double* v = r.FindMetric(m.name)) values.emplace_back(*v, r.passed);
+    }
+    out += "<tr><td><code>" + E(m.name) + "</code></td><td class=\"num\">" +
+           std::to_string(m.runs) + "</td>";
+    for (double v : {m.min, m.p50, m.p90, m.p99, m.max}) {
+      out += "<td class=\"num\">" + E(DescribeMetric(m.name, v)) + "</td>";
+    }
+    out += "<td class=\"dist\">" + MetricDistributionSvg(m.name, values) + "</td></tr>";
+  }
+  out += "</tbody></table></div>";
+  if (!summary.first_failures.empty()) {
+    out += "<h4>Failing seeds</h4>";
+    std::size_t shown = 0;
+    for (const ScenarioResult& r : results) {
+      if (r.passed) continue;
+      if (shown++ == kSweepMaxFailuresListed) {
+        out += "<p class=\"muted\">" + std::to_string(summary.failed - kSweepMaxFailuresListed) +
+               " more failing seeds: report.json lists every seed.</p>";
+        break;
+      }
+      out += "<div class=\"repro-box\"><p>seed " + std::to_string(r.seed) + ": " +
+             E(FailedCheckNames(r)) + "</p><pre class=\"repro\"><code>" + E(r.repro);
+      if (const std::string shrink = ShrinkCommand(r.repro); !shrink.empty()) {
+        out += "\n" + E(shrink);
+      }
+      out += "</code></pre></div>";
+    }
+  }
+  return out + "</div>";
+}
+
 std::string VerdictTable(const RunReport& report) {
   std::string out =
       "<h2 class=\"section\">Verdicts</h2><div class=\"card table-wrap\"><table "
@@ -218,8 +278,8 @@ std::string VerdictTable(const RunReport& report) {
     out += "</td><td class=\"num " + std::string(count == 0 ? "zero" : "bad") + "\">" +
            std::to_string(count) + "</td>";
     for (const KeyMetric& m : kKeyMetrics)
-      out += "<td class=\"num\">" + E(FormatKeyMetric(s, m)) + "</td>";
-    out += "<td class=\"num\">" + FormatFixed(s.wall_seconds, 2) + " s</td></tr>";
+      out += "<td class=\"num\">" + E(DescribeScenarioMetric(s, m.name)) + "</td>";
+    out += "<td class=\"num\">" + DescribeSeconds(s.wall_seconds) + "</td></tr>";
   }
   return out + "</tbody></table></div>";
 }
@@ -255,7 +315,7 @@ std::string Violations(const ScenarioResult& s) {
   for (size_t i = 0; i < shown; ++i) {
     const Violation& v = s.violations[i];
     out += "<article class=\"violation\"><div class=\"vhead\"><code>" + E(v.invariant) +
-           "</code><span class=\"when\">at " + E(FormatSimInstant(v.time));
+           "</code><span class=\"when\">at " + E(DescribeDuration(v.time));
     if (v.subject >= 0) out += " &#183; customer " + std::to_string(v.subject);
     out += "</span></div><p>" + E(v.message) + "</p>";
     if (!v.evidence.empty()) {
@@ -263,7 +323,7 @@ std::string Violations(const ScenarioResult& s) {
       for (size_t k = 0; k < v.evidence.size(); ++k) {
         const EvidenceItem& e = v.evidence[k];
         out += std::string("<li") + (k + 1 == v.evidence.size() ? " class=\"offending\"" : "") +
-               "><span class=\"t mono\">" + E(FormatSimInstant(e.time)) + "</span> " + E(std::string(EvidenceBody(e))) +
+               "><span class=\"t mono\">" + E(DescribeDuration(e.time)) + "</span> " + E(std::string(EvidenceBody(e))) +
                "</li>";
       }
       out += "</ol>";
@@ -288,7 +348,7 @@ std::string Metrics(const ScenarioResult& s) {
   std::string out = "<details class=\"metrics\"><summary>All metrics (" +
                     std::to_string(s.metrics.size()) + ")</summary><div class=\"metric-grid\">";
   for (const auto& [name, value] : s.metrics) {
-    out += "<div><span class=\"mono\">" + E(name) + "</span><span>" + E(FormatMetricValue(value)) +
+    out += "<div><span class=\"mono\">" + E(name) + "</span><span>" + E(DescribeScenarioMetric(s, name)) +
            "</span></div>";
   }
   return out + "</div></details>";
@@ -309,9 +369,9 @@ std::string Scenario(const ScenarioResult& s, size_t index) {
   out += "<dl class=\"meta\"><div><dt>file</dt><dd class=\"mono\">" + E(s.file) +
          "</dd></div><div><dt>seed</dt><dd>" + std::to_string(s.seed) +
          "</dd></div><div><dt>trace hash</dt><dd class=\"mono\">" + FormatHex64(s.trace_hash) +
-         "</dd></div><div><dt>simulated</dt><dd>" + E(FormatSpan(s.timeline.end)) +
-         "</dd></div><div><dt>wall time</dt><dd>" + FormatFixed(s.wall_seconds, 2) +
-         " s</dd></div></dl>";
+         "</dd></div><div><dt>simulated</dt><dd>" + E(DescribeDuration(s.timeline.end)) +
+         "</dd></div><div><dt>wall time</dt><dd>" + DescribeSeconds(s.wall_seconds) +
+         "</dd></div></dl>";
   if (!s.error.empty()) out += "<p class=\"banner\"><b>Error:</b> " + E(s.error) + "</p>";
   if (s.incomplete) out += "<p class=\"banner note\">This run was interrupted before the end.</p>";
   out += Expectations(s);
@@ -342,12 +402,12 @@ std::string RenderHtmlReport(const RunReport& report) {
          "</style></head>\n<body><div class=\"page\" id=\"top\">";
   out += Header(report);
   out += VerdictTable(report);
+  if (report.sweep) out += SweepSection(*report.sweep, report.scenarios);
   if (report.baseline) out += BaselineSection(*report.baseline);
   out += "<h2 class=\"section\">Scenarios</h2>\n";
   for (size_t i = 0; i < report.scenarios.size(); ++i) out += Scenario(report.scenarios[i], i);
   out += "<footer>Generated by bpsim " + E(report.bpsim_version) +
-         ". Times are simulated (days, hh:mm:ss.mmm since the start of the run) except wall "
-         "time.</footer>";
+         ". Times are simulated, counted from the start of the run, except wall time.</footer>";
   out += "</div><script>" + std::string(kScript) + "</script></body></html>\n";
   return out;
 }

@@ -18,10 +18,27 @@ using Json = nlohmann::ordered_json;
 
 double Seconds(SimTime t) { return ToSeconds(t); }
 
+// A number of seconds measured in nanoseconds, rounded to the nanosecond, so that the
+// JSON holds the shortest decimal of what was measured ("0.286", never
+// "0.28600000000000003").
+double RoundedSeconds(double seconds) {
+  if (!std::isfinite(seconds) || std::fabs(seconds) >= 9.2e9) return seconds;
+  return static_cast<double>(std::llround(seconds * 1e9)) / 1e9;
+}
+
+// A metric's value: durations (in seconds) rounded to the nanosecond they were
+// measured in; counts are whole already.
+double MetricValue(const std::string& name, double value) {
+  return IsDurationMetric(name) ? RoundedSeconds(value) : value;
+}
+
+// An instant: in seconds (format 1's stable field), in exact nanoseconds, and for
+// people.
 Json TimeFields(SimTime t) {
   Json j = Json::object();
   j["time"] = Seconds(t);
-  j["at"] = FormatSimInstant(t);
+  j["time_ns"] = t;
+  j["at"] = DescribeDuration(t);
   return j;
 }
 
@@ -53,8 +70,7 @@ Json ScenarioJson(const ScenarioResult& s) {
   for (const Violation& v : s.violations) {
     Json jv = Json::object();
     jv["invariant"] = v.invariant;
-    jv["time"] = Seconds(v.time);
-    jv["at"] = FormatSimInstant(v.time);
+    jv.update(TimeFields(v.time));
     jv["subject"] = v.subject;
     jv["message"] = v.message;
     Json evidence = Json::array();
@@ -80,8 +96,8 @@ Json ScenarioJson(const ScenarioResult& s) {
   j["expectations"] = std::move(expectations);
 
   Json metrics = Json::object();
-  for (const auto& [name, value] : s.metrics) metrics[name] = value;
-  metrics["wall_seconds"] = s.wall_seconds;
+  for (const auto& [name, value] : s.metrics) metrics[name] = MetricValue(name, value);
+  metrics["wall_seconds"] = RoundedSeconds(s.wall_seconds);
   j["metrics"] = std::move(metrics);
 
   const Timeline& t = s.timeline;
@@ -132,11 +148,11 @@ Json SweepJson(const SweepInfo& info, const std::vector<ScenarioResult>& results
   for (const MetricSpread& m : summary.metrics) {
     Json jm = Json::object();
     jm["seeds"] = m.runs;
-    jm["min"] = m.min;
-    jm["p50"] = m.p50;
-    jm["p90"] = m.p90;
-    jm["p99"] = m.p99;
-    jm["max"] = m.max;
+    jm["min"] = MetricValue(m.name, m.min);
+    jm["p50"] = MetricValue(m.name, m.p50);
+    jm["p90"] = MetricValue(m.name, m.p90);
+    jm["p99"] = MetricValue(m.name, m.p99);
+    jm["max"] = MetricValue(m.name, m.max);
     metrics[m.name] = std::move(jm);
   }
   j["metrics"] = std::move(metrics);
@@ -148,6 +164,9 @@ Json SweepJson(const SweepInfo& info, const std::vector<ScenarioResult>& results
     failures.push_back(std::move(jf));
   }
   j["first_failures"] = std::move(failures);
+  Json failed_checks = Json::object();
+  for (const FailedCheck& f : summary.failed_checks) failed_checks[f.name] = f.seeds;
+  j["failed_checks"] = std::move(failed_checks);
   return j;
 }
 
@@ -228,6 +247,13 @@ SimTime GetTime(const Json& obj, const std::string& where, const char* key) {
   return FromSeconds(GetNumber(obj, where, key), Join(where, key));
 }
 
+// An instant: `time_ns` (exact nanoseconds) when present, else `time` in seconds (as
+// reports wrote it before time_ns, so older baselines still read).
+SimTime GetInstant(const Json& obj, const std::string& where) {
+  if (obj.is_object() && obj.contains("time_ns")) return GetInteger(obj, where, "time_ns");
+  return GetTime(obj, where, "time");
+}
+
 std::vector<std::pair<std::string, std::vector<std::uint64_t>>> ReadSeries(const Json& obj,
                                                                            const std::string& where,
                                                                            const char* key) {
@@ -275,14 +301,14 @@ ScenarioResult ReadScenario(const Json& j, const std::string& where) {
     const std::string at = Index(where + ".violations", i);
     Violation v;
     v.invariant = GetString(violations[i], at, "invariant");
-    v.time = GetTime(violations[i], at, "time");
+    v.time = GetInstant(violations[i], at);
     v.subject = GetInteger(violations[i], at, "subject");
     v.message = GetString(violations[i], at, "message");
     const Json& evidence = GetArray(violations[i], at, "evidence");
     for (size_t k = 0; k < evidence.size(); ++k) {
       const std::string eat = Index(at + ".evidence", k);
       v.evidence.push_back(
-          {GetTime(evidence[k], eat, "time"), GetString(evidence[k], eat, "text")});
+          {GetInstant(evidence[k], eat), GetString(evidence[k], eat, "text")});
     }
     s.violations.push_back(std::move(v));
   }
@@ -405,9 +431,9 @@ std::string RenderJsonReport(const RunReport& report) {
       x["route"] = e.route;
       x["count"] = e.count;
       x["failed"] = e.failed;
-      x["p50_seconds"] = e.p50;
-      x["p90_seconds"] = e.p90;
-      x["p99_seconds"] = e.p99;
+      x["p50_seconds"] = RoundedSeconds(e.p50);
+      x["p90_seconds"] = RoundedSeconds(e.p90);
+      x["p99_seconds"] = RoundedSeconds(e.p99);
       Json statuses = Json::object();
       for (const auto& [status, n] : e.statuses) statuses[std::to_string(status)] = n;
       x["statuses"] = std::move(statuses);
@@ -416,14 +442,14 @@ std::string RenderJsonReport(const RunReport& report) {
     Json live = Json::object();
     if (report.live_timing) {
       live["time_scale"] = report.live_timing->time_scale;
-      live["wall_grace_seconds"] = report.live_timing->wall_grace_seconds;
-      live["simulated_grace_seconds"] = report.live_timing->simulated_grace_seconds;
+      live["wall_grace_seconds"] = RoundedSeconds(report.live_timing->wall_grace_seconds);
+      live["simulated_grace_seconds"] = RoundedSeconds(report.live_timing->simulated_grace_seconds);
     }
     live["endpoints"] = std::move(endpoints);
     j["live"] = std::move(live);
   }
   Json wall = Json::object();
-  wall["seconds"] = report.wall_seconds;
+  wall["seconds"] = RoundedSeconds(report.wall_seconds);
   j["wall_clock"] = std::move(wall);
   // error_handler::replace: invalid UTF-8 in a message must not abort the run.
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

@@ -1,5 +1,5 @@
 #pragma once
-// report.json (DESIGN §7, docs/report-format.md): the machine-readable report that
+// report.json (README.md, docs/report-format.md): the machine-readable report that
 // `--baseline` and `bpsim merge` read back. Format 1.
 //
 // The output is a pure function of the RunReport: keys in a fixed order, numbers

@@ -23,13 +23,13 @@ std::string CheckType(const std::string& name) {
 std::string DescribeViolation(const Violation& v) {
   // Appends, not "lit" + string&&: GCC 12 -O3 warns falsely on that (-Wrestrict).
   std::string out = "[";
-  out += FormatSimInstant(v.time);
+  out += DescribeDuration(v.time);
   out += "] " + v.invariant;
   if (v.subject >= 0) out += " (customer " + std::to_string(v.subject) + ")";
   out += ": " + v.message + "\n";
   for (const EvidenceItem& e : v.evidence) {
     out += "    ";
-    out += FormatSimInstant(e.time);
+    out += DescribeDuration(e.time);
     out += "  ";
     out += EvidenceBody(e);
     out += "\n";
@@ -97,7 +97,7 @@ void AddBaselineCases(const BaselineGate& gate, const ScenarioResult& s, std::ve
     const std::string message = DescribeRegression(r, gate.tolerance);
     cases.push_back({"baseline:" + r.metric, Case::kFailure, "baseline", message,
                      message + "\nbaseline: " + gate.file + " (old " +
-                         FormatMetricValue(r.baseline) + ", new " + FormatMetricValue(r.current) +
+                         DescribeMetric(r.metric, r.baseline) + ", new " + DescribeMetric(r.metric, r.current) +
                          ", change " + FormatChange(r.change_fraction) + ", tolerance " +
                          tolerance + ")\n"});
   }

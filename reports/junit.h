@@ -1,5 +1,5 @@
 #pragma once
-// junit.xml (DESIGN §7, docs/report-format.md) for CI test reporters (Jenkins,
+// junit.xml (README.md, docs/report-format.md) for CI test reporters (Jenkins,
 // GitLab, GitHub). Valid against reports/schema/junit-10.xsd.
 //
 // <testsuites name="bpsim"> holds one <testsuite name=SCENARIO-ID> per scenario and

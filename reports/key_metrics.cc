@@ -13,11 +13,20 @@ std::uint64_t ViolationCount(const ScenarioResult& s) {
   return std::max(listed, static_cast<std::uint64_t>(*metric));
 }
 
-std::string FormatKeyMetric(const ScenarioResult& s, const KeyMetric& metric) {
-  const double* value = s.FindMetric(metric.name);
-  if (value == nullptr) return "-";
-  if (metric.is_seconds) return FormatFixed(*value, 2) + " s";
-  return FormatMetricValue(*value);
+bool WithoutSamples(const ScenarioResult& s, std::string_view metric) {
+  const std::string_view base = metric.substr(0, metric.find('@'));
+  const char* count = base.rfind("fraud_alert_latency_", 0) == 0  ? "fraud_alerts_displayed"
+                      : base.rfind("revocation_latency_", 0) == 0 ? "consents_revoked"
+                                                                  : nullptr;
+  if (count == nullptr) return false;
+  const double* n = s.FindMetric(count);
+  return n != nullptr && *n == 0;
+}
+
+std::string DescribeScenarioMetric(const ScenarioResult& s, std::string_view metric) {
+  const double* value = s.FindMetric(metric);
+  if (value == nullptr || WithoutSamples(s, metric)) return "-";
+  return DescribeMetric(std::string(metric), *value);
 }
 
 }  // namespace bpsim::reports

@@ -12,21 +12,27 @@ namespace bpsim::reports {
 struct KeyMetric {
   const char* name;   // metric name in ScenarioResult::metrics
   const char* label;  // column header
-  bool is_seconds;    // printed with a unit ("2.35 s")
 };
 
 inline constexpr KeyMetric kKeyMetrics[] = {
-    {"fraud_alert_latency_p99", "Alert p99", true},
-    {"alerts_lost", "Alerts lost", false},
-    {"balance_answered", "Balances answered", false},
-    {"api_requests", "API requests", false},
+    {"fraud_alert_latency_p99", "Alert p99"},
+    {"alerts_lost", "Alerts lost"},
+    {"balance_answered", "Balances answered"},
+    {"api_requests", "API requests"},
 };
 
 // How many violations the run found: the "violations" metric when reported (the
 // harness may keep only the first violations in `violations`), else the list size.
 std::uint64_t ViolationCount(const ScenarioResult& s);
 
-// The metric's value as a table cell, or "-" if the run did not report it.
-std::string FormatKeyMetric(const ScenarioResult& s, const KeyMetric& metric);
+// Whether `metric` is a percentile (or maximum) of latencies of which the run had
+// none: fraud_alert_latency_* with no alert displayed, revocation_latency_* with no
+// consent revoked. Such a value is 0 in report.json and never shown to people.
+bool WithoutSamples(const ScenarioResult& s, std::string_view metric);
+
+// A metric's value for people (DescribeMetric), or "-" if the run did not report it
+// or it is a latency of zero samples.
+std::string DescribeScenarioMetric(const ScenarioResult& s, std::string_view metric);
+
 
 }  // namespace bpsim::reports

@@ -2,6 +2,13 @@
 
 namespace bpsim::reports {
 
+bool IsDurationMetric(std::string_view name) {
+  name = name.substr(0, name.find('@'));
+  return name == "fraud_alert_latency_p50" || name == "fraud_alert_latency_p99" ||
+         name == "fraud_alert_latency_max" || name == "revocation_latency_p50" ||
+         name == "revocation_latency_p99" || name == "wall_seconds";
+}
+
 bool CouldNotRun(const ScenarioResult& s) { return !s.error.empty() && s.checks.empty(); }
 
 RunVerdict VerdictOf(const RunReport& report) {

@@ -1,5 +1,5 @@
 #pragma once
-// What a run produced, as the report writers see it (DESIGN §7). The harness fills
+// What a run produced, as the report writers see it (README.md). The harness fills
 // these; writers read them and never the world. Everything here is deterministic
 // for a given scenario and seed except the fields named wall_* .
 
@@ -13,6 +13,10 @@
 #include "sim/time.h"
 
 namespace bpsim::reports {
+
+// Metrics whose values are durations in seconds (written as "60s" in expectations,
+// as DescribeSeconds writes them for people), per-bank ones ("NAME@BANK") included.
+bool IsDurationMetric(std::string_view name);
 
 struct EvidenceItem {
   SimTime time = 0;

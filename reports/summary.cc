@@ -77,9 +77,15 @@ std::string SweepSection(const SweepInfo& info, const std::vector<ScenarioResult
     out += " | " + std::to_string(m.runs);
     for (double v : {m.min, m.p50, m.p90, m.p99, m.max}) {
       out += " | ";
-      out += FormatMetricValue(v);
+      out += DescribeMetric(m.name, v);
     }
     out += " |\n";
+  }
+  if (!summary.failed_checks.empty()) {
+    out += "\n| Failed check | Seeds |\n|---|---:|\n";
+    for (const FailedCheck& f : summary.failed_checks) {
+      out += "| " + Code(f.name) + " | " + std::to_string(f.seeds) + " |\n";
+    }
   }
   if (!summary.first_failures.empty()) {
     out += "\nFirst failing seeds:\n\n";
@@ -170,12 +176,12 @@ std::string RenderSummaryMarkdown(const RunReport& report) {
     out += " | " + verdict + " | " + std::to_string(ViolationCount(s)) + " |";
     for (const KeyMetric& m : kKeyMetrics) {
       out += ' ';
-      out += FormatKeyMetric(s, m);
+      out += DescribeScenarioMetric(s, m.name);
       out += " |";
     }
     out += ' ';
-    out += FormatFixed(s.wall_seconds, 2);
-    out += " s |\n";
+    out += DescribeSeconds(s.wall_seconds);
+    out += " |\n";
   }
   if (only_failed) {
     out += "\nThe table lists " + std::to_string(rows) + " of " +
@@ -204,7 +210,7 @@ std::string RenderSummaryMarkdown(const RunReport& report) {
     for (const Violation& v : s.violations) {
       if (shown == kSummaryMaxViolations) break;
       ++shown;
-      out += "- " + Code(v.invariant) + " at " + FormatSimInstant(v.time);
+      out += "- " + Code(v.invariant) + " at " + DescribeDuration(v.time);
       if (v.subject >= 0) out += ", customer " + std::to_string(v.subject);
       out += ": " + Md(v.message) + "\n";
     }

@@ -7,6 +7,7 @@
 
 #include "reports/key_metrics.h"
 #include "reports/text.h"
+#include "sim/percentile.h"
 
 namespace bpsim::reports {
 namespace {
@@ -135,7 +136,7 @@ std::string TimeAxis(const TimeScale& x, double y_bottom, double y_top) {
   if (!found) step = x.end / unit / 10 + 1;
   if (x.end < unit) {  // very short runs: minutes
     return out + Text((x.x0 + x.x1) / 2, y_bottom + 36,
-                      "simulated time (total " + FormatDuration(x.end) + ")",
+                      "simulated time (total " + DescribeDuration(x.end) + ")",
                       " text-anchor=\"middle\" fill=\"" + std::string(kMuted) + "\"");
   }
   for (SimTime t = 0; t <= x.end; t += step * unit) {
@@ -190,7 +191,7 @@ std::string Windows(const Timeline& t, const TimeScale& x, double y0, double y1)
     out += "<rect x=\"" + F(px) + "\" y=\"" + F(y0) + "\" width=\"" + F(x.x1 - px) +
            "\" height=\"" + F(y1 - y0) +
            "\" fill=\"#9aa5b1\" fill-opacity=\"0.18\"><title>drain from " +
-           XmlEscape(FormatSimInstant(d)) +
+           XmlEscape(DescribeDuration(d)) +
            ": no new traffic, in-flight work completes</title></rect>";
     out += "<line x1=\"" + F(px) + "\" x2=\"" + F(px) + "\" y1=\"" + F(y0) + "\" y2=\"" + F(y1) +
            "\" stroke=\"" + kMuted + "\" stroke-dasharray=\"4 3\"/>";
@@ -201,8 +202,8 @@ std::string Windows(const Timeline& t, const TimeScale& x, double y0, double y1)
            F(y1 - y0) +
            "\" fill=\"#D55E00\" fill-opacity=\"0.12\" stroke=\"#D55E00\" stroke-opacity=\"0.6\" "
            "stroke-dasharray=\"3 2\"><title>outage: " +
-           XmlEscape(w.target + " " + w.mode + " from " + FormatSimInstant(w.start) + " to " +
-                     FormatSimInstant(w.end)) +
+           XmlEscape(w.target + " " + w.mode + " from " + DescribeDuration(w.start) + " to " +
+                     DescribeDuration(w.end)) +
            "</title></rect>";
   }
   return out;
@@ -280,10 +281,10 @@ std::string AlertLatencyChartSvg(const Histogram& latency, double width) {
     std::string label;
     if (i < bounds.size()) {
       label = "\xE2\x89\xA4";  // "≤"
-      label += FormatSecondsShort(bounds[i]);
+      label += DescribeSeconds(bounds[i]);
     } else {
       label = ">";
-      label += bounds.empty() ? std::string("?") : FormatSecondsShort(bounds.back());
+      label += bounds.empty() ? std::string("?") : DescribeSeconds(bounds.back());
     }
     const double bx = x0 + slot * static_cast<double>(i) + slot * 0.12, bw = slot * 0.76;
     const double by = y(static_cast<double>(c));
@@ -336,7 +337,7 @@ std::string ApiResponsesChartSvg(const Timeline& t, double width) {
   }
   const YScale y = MakeYScale(*std::max_element(top.begin(), top.end()), y0, y1);
   const TimeScale x{t.end, x0, right};
-  out += YAxis(y, x0, right, "responses per " + FormatDuration(t.bucket_width));
+  out += YAxis(y, x0, right, "responses per " + DescribeDuration(t.bucket_width));
   out += Windows(t, x, y0, y1);
   // Stacked bars, one path per status holding one rectangle per non-empty bucket
   // (relative commands keep the file small: 40 scenarios stay well under 2 MB).
@@ -454,7 +455,7 @@ std::string ViolationsChartSvg(const ScenarioResult& s, double width) {
     const size_t lane =
         static_cast<size_t>(std::find(lanes.begin(), lanes.end(), v.invariant) - lanes.begin());
     const double cy = y0 + lane_height * (static_cast<double>(lane) + 0.5) + 6, cx = x(v.time);
-    std::string tip = FormatSimInstant(v.time) + " " + v.invariant;
+    std::string tip = DescribeDuration(v.time) + " " + v.invariant;
     if (v.subject >= 0) tip += " (customer " + std::to_string(v.subject) + ")";
     tip += ": " + v.message;
     out += "<path d=\"M" + F(cx) + " " + F(cy - 7) + "L" + F(cx + 7) + " " + F(cy) + "L" + F(cx) +
@@ -465,6 +466,35 @@ std::string ViolationsChartSvg(const ScenarioResult& s, double width) {
   }
   out += TimeAxis(x, y1, y0);
   return out + kClose;
+}
+
+std::string MetricDistributionSvg(const std::string& metric,
+                                  const std::vector<std::pair<double, bool>>& values,
+                                  double width) {
+  const double height = 46, x0 = 8, x1 = width - 8, axis = 24;
+  std::string out = SvgOpen(width, height, "distribution of " + metric + " over " +
+                                               std::to_string(values.size()) + " seeds");
+  if (values.empty()) return out + NoData(x0, x1, 4, height - 4, "no seeds") + "</svg>";
+  std::vector<double> sorted;
+  for (const auto& v : values) sorted.push_back(v.first);
+  std::sort(sorted.begin(), sorted.end());
+  const double lo = sorted.front(), hi = sorted.back();
+  auto x = [&](double v) { return hi > lo ? x0 + (x1 - x0) * (v - lo) / (hi - lo) : (x0 + x1) / 2; };
+  out += "<line x1=\"" + F(x0) + "\" y1=\"" + F(axis) + "\" x2=\"" + F(x1) + "\" y2=\"" + F(axis) +
+         "\" stroke=\"" + kGrid + "\" stroke-width=\"2\"/>";
+  const double median = NearestRank(sorted, 50);
+  out += "<line class=\"median\" x1=\"" + F(x(median)) + "\" y1=\"" + F(axis - 10) + "\" x2=\"" +
+         F(x(median)) + "\" y2=\"" + F(axis + 10) + "\" stroke=\"" + kInk + "\" stroke-width=\"2\">" +
+         "<title>" + XmlEscape("p50 " + DescribeMetric(metric, median)) + "</title></line>";
+  for (const auto& [value, passed] : values) {
+    out += "<circle cx=\"" + F(x(value)) + "\" cy=\"" + F(axis) + "\" r=\"4\" fill=\"" +
+           (passed ? "#0072B2" : "#D55E00") + "\" fill-opacity=\"0.6\"><title>" +
+           XmlEscape(DescribeMetric(metric, value)) + "</title></circle>";
+  }
+  const std::string muted = std::string(" font-size=\"11\" fill=\"") + kMuted + "\"";
+  out += Text(x0, height - 4, DescribeMetric(metric, lo), muted);
+  out += Text(x1, height - 4, DescribeMetric(metric, hi), " text-anchor=\"end\"" + muted);
+  return out + "</svg>";
 }
 
 }  // namespace bpsim::reports

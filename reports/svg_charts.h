@@ -25,4 +25,12 @@ std::string ConsentsChartSvg(const Timeline& timeline, double width = 640);
 // (d) Each violation as a marker on a time axis, one lane per invariant or rule.
 std::string ViolationsChartSvg(const ScenarioResult& scenario, double width = 640);
 
+// (e) A sweep's distribution of one metric: one dot per seed on an axis from the
+// smallest to the largest value, the median marked; failed seeds' dots in red.
+// `values` holds (value, passed) per seed. Values of duration metrics are labelled
+// as people read time.
+std::string MetricDistributionSvg(const std::string& metric,
+                                  const std::vector<std::pair<double, bool>>& values,
+                                  double width = 320);
+
 }  // namespace bpsim::reports

@@ -27,6 +27,12 @@ struct SweepFailure {
   std::string repro;
 };
 
+// One check that failed in some seeds: how many.
+struct FailedCheck {
+  std::string name;  // as in expectations[].name, or "error" for a scenario error
+  std::size_t seeds = 0;
+};
+
 struct SweepSummary {
   std::size_t runs = 0, passed = 0, failed = 0;
   std::size_t errors = 0;      // failed with a scenario or internal error
@@ -35,11 +41,19 @@ struct SweepSummary {
   std::vector<MetricSpread> metrics;
   // The first kSweepMaxFailuresListed failing seeds, in the results' order.
   std::vector<SweepFailure> first_failures;
+  // Every check that failed in at least one seed, most seeds first (ties: in the
+  // order they first failed).
+  std::vector<FailedCheck> failed_checks;
 };
 
-// Nearest-rank percentile of `sorted` (ascending, non-empty): the smallest value with
-// at least q of the values at or below it, q in [0, 1].
-double NearestRankPercentile(const std::vector<double>& sorted, double q);
+// The checks a failed seed did not meet, as "name, name" ("error" first when the
+// run had a scenario or internal error).
+std::string FailedCheckNames(const ScenarioResult& result);
+
+// The command that shrinks the run a repro command reproduces: "bpsim replay ARGS"
+// becomes "bpsim shrink ARGS" (the two take the same arguments); "" for any other
+// command.
+std::string ShrinkCommand(const std::string& repro);
 
 SweepSummary SummarizeSweep(const std::vector<ScenarioResult>& results);
 

@@ -8,72 +8,9 @@ namespace bpsim::reports {
 
 std::string_view EvidenceBody(const EvidenceItem& item) {
   std::string_view text = item.text;
-  std::string prefix = FormatSimInstant(item.time) + " ";
+  std::string prefix = DescribeDuration(item.time) + " ";
   if (text.substr(0, prefix.size()) == prefix) text.remove_prefix(prefix.size());
   return text;
-}
-
-std::string FormatSimInstant(SimTime t) {
-  std::string sign;
-  if (t < 0) {
-    sign = "-";
-    t = t == std::numeric_limits<SimTime>::min() ? kSimTimeMax : -t;
-  }
-  const SimTime days = t / kDay;
-  const SimTime rest = t % kDay;
-  char buf[64];
-  std::snprintf(buf, sizeof buf,
-                "%s%" PRId64 "d %02" PRId64 ":%02" PRId64 ":%02" PRId64 ".%03" PRId64, sign.c_str(),
-                days, rest / kHour, (rest % kHour) / kMinute, (rest % kMinute) / kSecond,
-                (rest % kSecond) / kMillisecond);
-  return buf;
-}
-
-std::string FormatSpan(SimTime t) {
-  if (t < 0) {
-    std::string out = "-";  // appended: "lit" + string&& trips GCC 12's -Wrestrict at -O3
-    out += FormatSpan(t == std::numeric_limits<SimTime>::min() ? kSimTimeMax : -t);
-    return out;
-  }
-  struct Unit {
-    SimTime size;
-    const char* name;
-  };
-  static constexpr Unit kUnits[] = {{kDay, "d"},        {kHour, "h"},         {kMinute, "m"},
-                                    {kSecond, "s"},     {kMillisecond, "ms"}, {kMicrosecond, "us"},
-                                    {kNanosecond, "ns"}};
-  std::string out;
-  int used = 0;
-  for (const Unit& unit : kUnits) {
-    const SimTime n = t / unit.size;
-    if (n > 0) {
-      if (!out.empty()) out += ' ';
-      out += std::to_string(n);
-      out += unit.name;
-      t -= n * unit.size;
-    }
-    if (!out.empty() && ++used == 2) break;
-  }
-  return out.empty() ? "0s" : out;
-}
-
-std::string FormatSecondsShort(double seconds) {
-  if (!std::isfinite(seconds)) return FormatFixed(seconds, 0);
-  char buf[32];
-  const char* unit = "s";
-  double value = seconds;
-  if (seconds < 1) {
-    value = seconds * 1000;
-    unit = "ms";
-  } else if (seconds >= 3600) {
-    value = seconds / 3600;
-    unit = "h";
-  } else if (seconds >= 60) {
-    value = seconds / 60;
-    unit = "m";
-  }
-  std::snprintf(buf, sizeof buf, "%.3g%s", value, unit);
-  return buf;
 }
 
 std::string FormatFixed(double value, int decimals) {
@@ -101,12 +38,14 @@ std::string FormatMetricValue(double value) {
   return out;
 }
 
+std::string DescribeMetric(const std::string& name, double value) {
+  return IsDurationMetric(name) ? DescribeSeconds(value) : FormatMetricValue(value);
+}
+
 std::string DescribeLiveTiming(const LiveTiming& timing) {
   return "Live run at time scale " + FormatMetricValue(timing.time_scale) +
-         ": every deadline allowed a wall grace of " +
-         FormatMetricValue(timing.wall_grace_seconds) + " s (" +
-         DescribeDuration(static_cast<SimTime>(timing.simulated_grace_seconds * double(kSecond))) +
-         " simulated).";
+         ": every deadline allowed a wall grace of " + DescribeSeconds(timing.wall_grace_seconds) +
+         " (" + DescribeSeconds(timing.simulated_grace_seconds) + " simulated).";
 }
 
 std::string FormatHex64(std::uint64_t value) {

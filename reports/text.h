@@ -7,26 +7,14 @@
 #include <string_view>
 
 #include "reports/result.h"
-#include <string_view>
 
 #include "sim/time.h"
 
 namespace bpsim::reports {
 
-// A simulated instant as people read it: "2d 03:15:07.250" (days since the start,
-// then hh:mm:ss.mmm). Negative times print with a leading '-'.
-std::string FormatSimInstant(SimTime t);
-
 // An evidence line without its leading instant, when the producer wrote one (the
 // monitors do, so the line reads alone); renderers show the time in its own column.
 std::string_view EvidenceBody(const EvidenceItem& item);
-
-// A span of simulated time as people read it: "7d 6h", "1h 30m", "45s", "250ms";
-// the largest unit and the next smaller one, the rest dropped (rounded down).
-std::string FormatSpan(SimTime t);
-
-// A number of seconds for a compact label: "169ms", "1.38s", "54.2s", "2.58m", "1h".
-std::string FormatSecondsShort(double seconds);
 
 // A number with a fixed count of decimals, e.g. FormatFixed(1.5, 3) == "1.500".
 std::string FormatFixed(double value, int decimals);
@@ -34,6 +22,9 @@ std::string FormatFixed(double value, int decimals);
 // A metric value for tables: integers print without decimals ("1204"), other
 // values with up to 3 significant decimals ("0.25", "12.5").
 std::string FormatMetricValue(double value);
+// A metric value for people: durations (IsDurationMetric, in seconds) as
+// DescribeSeconds writes them ("4h 30m 10.05s"), others as FormatMetricValue.
+std::string DescribeMetric(const std::string& name, double value);
 
 // "Live run at time scale 1800: every deadline allowed a wall grace of 2 s (1h
 // simulated)."

@@ -1,5 +1,5 @@
 #pragma once
-// The one way any party reads time (STYLE.md 1). The simulator is a Clock; live
+// The one way any party reads time (docs/architecture.md, convention 1). The simulator is a Clock; live
 // mode provides a wall clock scaled to simulated time. No party calls the system
 // clock directly.
 

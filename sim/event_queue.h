@@ -1,7 +1,7 @@
 #pragma once
 // The pending-event set, ordered by (time, sequence). Entries are 24 bytes and live
 // in contiguous vectors, so scheduling an event allocates nothing once the vectors
-// have grown (DESIGN §2). Same-time events pop in the order they were pushed
+// have grown (docs/architecture.md). Same-time events pop in the order they were pushed
 // (sequence numbers only grow), which makes a run a pure function of its inputs.
 //
 // Three tiers by time (a calendar queue with a heap on each end):

@@ -1,5 +1,5 @@
 #pragma once
-// Seeded randomness (DESIGN §2, STYLE.md 3). One root seed; every entity draws from
+// Seeded randomness (docs/architecture.md, convention 3). One root seed; every entity draws from
 // its own stream derived from (seed, stream key), so an entity's draws do not change
 // when unrelated entities are added or removed. Streams are xoshiro256** generators
 // seeded through SplitMix64, as their authors recommend.

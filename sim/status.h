@@ -1,5 +1,5 @@
 #pragma once
-// Expected failures as values (STYLE.md 4): an Error has a code and a message that a
+// Expected failures as values (docs/architecture.md, convention 4): an Error has a code and a message that a
 // user reads as is; Result<T> is a T or an Error. Exceptions never cross module
 // boundaries; assertions are for bugs.
 

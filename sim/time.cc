@@ -96,32 +96,61 @@ std::string FormatDuration(SimTime t) {
   return sign + std::to_string(mag) + "ns";
 }
 
+namespace {
+
+// `value` / `unit` with at most three decimals, trailing zeros dropped, then the
+// unit's name: 1'500'000 ns in ms is "1.5ms".
+std::string Decimal(SimTime value, SimTime unit, const char* name) {
+  const SimTime thousandths = unit / 1000;
+  const SimTime rounded = (value + thousandths / 2) / thousandths;  // in unit / 1000
+  std::string out = std::to_string(rounded / 1000);
+  if (const SimTime frac = rounded % 1000; frac != 0) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, ".%03lld", static_cast<long long>(frac));
+    std::string digits = buf;
+    while (digits.back() == '0') digits.pop_back();
+    out += digits;
+  }
+  return out + name;
+}
+
+}  // namespace
+
 std::string DescribeDuration(SimTime t) {
-  if (t < 0) return "-" + DescribeDuration(-t);
-  if (t < kSecond) return FormatDuration(t);
-  const SimTime days = t / kDay, hours = t / kHour % 24, minutes = t / kMinute % 60,
-                seconds = t / kSecond % 60, fraction_ns = t % kSecond;
+  if (t < 0) {
+    std::string out = "-";
+    out += DescribeDuration(t == std::numeric_limits<SimTime>::min() ? kSimTimeMax : -t);
+    return out;
+  }
+  if (t == 0) return "0s";
+  if (t < kMicrosecond) return std::to_string(t) + "ns";
+  // Round first, so that 999.9996ms reads "1s" and 59.9996s "1m".
+  if (t < kMillisecond) return Decimal(t, kMicrosecond, "us");  // exact: thousandths are ns
+  if (t < kSecond - kMicrosecond / 2) return Decimal(t, kMillisecond, "ms");
+  const SimTime ms = t / kMillisecond + (t % kMillisecond >= kMillisecond / 2 ? 1 : 0);
+  const SimTime r = ms > kSimTimeMax / kMillisecond ? kSimTimeMax : ms * kMillisecond;
   std::string out;
   auto part = [&](SimTime v, const char* unit) {
     if (v == 0) return;
     if (!out.empty()) out += ' ';
     out += std::to_string(v) + unit;
   };
-  part(days, "d");
-  part(hours, "h");
-  part(minutes, "m");
-  if (fraction_ns == 0) {
-    part(seconds, "s");
-    return out;
+  part(r / kDay, "d");
+  part(r / kHour % 24, "h");
+  part(r / kMinute % 60, "m");
+  const SimTime seconds = r % kMinute;
+  if (seconds != 0) {
+    if (!out.empty()) out += ' ';
+    out += Decimal(seconds, kSecond, "s");
   }
-  // Exact: as many decimals as the nanoseconds need.
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%lld.%09lld", static_cast<long long>(seconds),
-                static_cast<long long>(fraction_ns));
-  std::string s = buf;
-  while (s.back() == '0') s.pop_back();
-  if (!out.empty()) out += ' ';
-  return out + s + "s";
+  return out;
+}
+
+std::string DescribeSeconds(double seconds) {
+  if (!std::isfinite(seconds)) return "n/a";
+  const double ns = seconds * static_cast<double>(kSecond);
+  if (std::fabs(ns) >= 9.2e18) return seconds < 0 ? "-106751d+" : "106751d+";
+  return DescribeDuration(static_cast<SimTime>(std::llround(ns)));
 }
 
 Result<Rate> ParseRate(std::string_view text) {

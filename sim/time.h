@@ -1,5 +1,5 @@
 #pragma once
-// Simulated time: an integer count of nanoseconds (DESIGN §2). There is no
+// Simulated time: an integer count of nanoseconds (docs/architecture.md). There is no
 // floating-point time anywhere in bpsim; durations in scenarios are strings such as
 // "500ms", "30s", "5m", "6h", "14d" and print back in the same form.
 
@@ -33,9 +33,18 @@ Result<SimTime> ParseDuration(std::string_view text);
 // "1500ms", "14d"), so ParseDuration(FormatDuration(t)) == t for every t >= 0.
 std::string FormatDuration(SimTime t);
 
-// A duration for people to read, exact: "1m 30s", "1h 56m 13.084306248s",
-// "350ms". Not for parsing back (use FormatDuration for that).
+// Time for people to read, durations and instants alike (an instant is the duration
+// since the start of the run): the one format of the console, summary.md,
+// report.html, junit.xml messages and evidence. The scenario format's own units,
+// largest first, zero parts left out: "4h 30m 10.05s", "2d 3h", "1m 30s", "350ms",
+// "1.5ms", "12us", "500ns". From one second up the seconds are rounded to the
+// millisecond; below, the value keeps three decimals of its unit (ms, us). Not for
+// parsing back (FormatDuration) nor for machines (JSON keeps exact nanoseconds).
+// See docs/report-format.md.
 std::string DescribeDuration(SimTime t);
+// The same for a number of seconds (a metric, a wall-clock time); "n/a" when it is
+// not finite.
+std::string DescribeSeconds(double seconds);
 
 // Seconds as a double, for reports and metrics only (never for simulation logic).
 inline double ToSeconds(SimTime t) { return static_cast<double>(t) / kSecond; }

@@ -1,5 +1,5 @@
 #pragma once
-// The trace bus (DESIGN §2, §4): everything observable is published as one entry;
+// The trace bus (docs/architecture.md, docs/trace.md): everything observable is published as one entry;
 // monitors subscribe and consume entries online, in publication order; writers
 // (JSON Lines, hashes) are subscribers too. The bus is generic over the entry type
 // so that the kernel knows nothing of what the entries mean.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -32,8 +33,10 @@
 #include "reports/html_report.h"
 #include "reports/json_report.h"
 #include "reports/junit.h"
+#include "reports/key_metrics.h"
 #include "reports/report_files.h"
 #include "reports/summary.h"
+#include "reports/text.h"
 
 namespace bpsim::harness {
 namespace {
@@ -52,7 +55,7 @@ constexpr const char* kMainHelp =
     "commands:\n"
     "  run [PATH...]           run scenarios (default: the library under scenarios/) and\n"
     "                          write reports\n"
-    "  replay PATH --seed N    one run with the full trace (trace.jsonl, trace.perfetto.json)\n"
+    "  replay PATH [--seed N] one run with the full trace (trace.jsonl, trace.perfetto.json)\n"
     "  validate PATH...        check scenario files; print FILE:LINE:COL errors\n"
     "  list [PATH...]          list scenarios with their tags and descriptions\n"
     "  sweep PATH --seeds A..B one scenario over many seeds on every core (--shard I/N)\n"
@@ -104,12 +107,12 @@ constexpr const char* kRunHelp =
     "  --help             this help\n";
 
 constexpr const char* kReplayHelp =
-    "usage: bpsim replay PATH --seed N [--perturb | --swarm] [--out DIR]\n"
+    "usage: bpsim replay PATH [--seed N] [--perturb | --swarm] [--out DIR]\n"
     "\n"
-    "Runs one scenario with the given seed, writes the full trace (trace.jsonl and\n"
-    "trace.perfetto.json) with the reports to --out (default: out), and prints every\n"
-    "violation with its evidence chain. --perturb and --swarm reproduce a seed of\n"
-    "'bpsim sweep' run with the same flag.\n";
+    "Runs one scenario with the given seed (default: the scenario's seed), writes\n"
+    "the full trace (trace.jsonl and trace.perfetto.json) with the reports to --out\n"
+    "(default: out), and prints every violation with its evidence chain. --perturb and\n"
+    "--swarm reproduce a seed of 'bpsim sweep' run with the same flag.\n";
 
 constexpr const char* kValidateHelp =
     "usage: bpsim validate PATH...\n"
@@ -187,12 +190,15 @@ std::string ConsoleLine(const reports::ScenarioResult& r) {
     const double* v = Metric(r, name);
     return v ? *v : 0.0;
   };
+  // A percentile of no alerts is no number: "alerts 0" alone.
+  const std::string p99 = reports::DescribeScenarioMetric(r, "fraud_alert_latency_p99");
+  const std::string alerts = reports::FormatMetricValue(m("fraud_alerts_displayed")) +
+                             (p99 == "-" ? "" : " (p99 " + p99 + ")");
   std::snprintf(buf, sizeof buf,
-                "%s  %-44s seed %-6llu violations %-4.0f api %-8.0f answered %-7.0f alerts %.0f"
-                " (p99 %.2fs)  %.2fs",
-                reports::CouldNotRun(r) ? "ERROR" : r.passed ? "PASS" : "FAIL", r.id.c_str(), static_cast<unsigned long long>(r.seed),
-                m("violations"), m("api_requests"), m("balance_answered"),
-                m("fraud_alerts_displayed"), m("fraud_alert_latency_p99"), r.wall_seconds);
+                "%s  %-44s seed %-6llu violations %-4.0f api %-8.0f answered %-7.0f alerts %s  %s",
+                reports::CouldNotRun(r) ? "ERROR" : r.passed ? "PASS" : "FAIL", r.id.c_str(),
+                static_cast<unsigned long long>(r.seed), m("violations"), m("api_requests"),
+                m("balance_answered"), alerts.c_str(), DescribeSeconds(r.wall_seconds).c_str());
   return buf;
 }
 
@@ -208,9 +214,9 @@ class Progress {
     double rate = elapsed > 0 ? double(events - start_events_) / elapsed : 0;
     double fraction = end > 0 ? double(now) / double(end) : 1;
     double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
-    std::fprintf(stderr, "\r\033[K%s  %s / %s simulated  %.2fM events/s  ETA %.0fs", label.c_str(),
-                 FormatDuration(now - now % kSecond).c_str(), FormatDuration(end).c_str(),
-                 rate / 1e6, eta);
+    std::fprintf(stderr, "\r\033[K%s  %s / %s simulated  %.2fM events/s  ETA %s", label.c_str(),
+                 DescribeDuration(now - now % kSecond).c_str(), DescribeDuration(end).c_str(),
+                 rate / 1e6, DescribeSeconds(std::round(eta)).c_str());
     std::fflush(stderr);
   }
   void Begin() {
@@ -376,7 +382,7 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
     if (print_evidence) {
       for (const reports::Violation& v : result.violations) {
         std::printf("\n  %s at %s (customer %lld): %s\n", v.invariant.c_str(),
-                    FormatDuration(v.time).c_str(), static_cast<long long>(v.subject),
+                    DescribeDuration(v.time).c_str(), static_cast<long long>(v.subject),
                     v.message.c_str());
         for (const reports::EvidenceItem& item : v.evidence) {
           std::printf("    %s\n", item.text.c_str());
@@ -404,9 +410,10 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
   }
   const reports::RunVerdict verdict = reports::VerdictOf(report);
   int write = WriteReports(report, flags.out);
-  std::printf("Total: %zu scenario%s, %zu passed, %zu failed%s in %.1fs; verdict %s; reports in %s/\n",
+  std::printf("Total: %zu scenario%s, %zu passed, %zu failed%s in %s; verdict %s; reports in %s/\n",
               report.scenarios.size(), report.scenarios.size() == 1 ? "" : "s", passed, failed,
-              report.incomplete ? " (interrupted: incomplete)" : "", report.wall_seconds,
+              report.incomplete ? " (interrupted: incomplete)" : "",
+              DescribeSeconds(report.wall_seconds).c_str(),
               reports::RunVerdictName(verdict), flags.out.c_str());
   if (write != kExitOk) return write;
   return ExitCodeOf(verdict);
@@ -470,7 +477,6 @@ int CmdReplay(const std::vector<std::string>& args, const std::string& command) 
   RunFlags flags;
   if (auto rc = ParseRunFlags(args, kReplayHelp, true, &flags)) return *rc;
   if (flags.paths.size() != 1) return UsageError("replay takes exactly one scenario file", kReplayHelp);
-  if (!flags.seed) return UsageError("replay needs --seed N", kReplayHelp);
   flags.trace = true;
   flags.perfetto = true;
   return RunScenarios(flags, command, true);

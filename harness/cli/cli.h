@@ -1,5 +1,5 @@
 #pragma once
-// The `bpsim` command (DESIGN §7). Exit codes: 0 every expectation met; 1 an
+// The `bpsim` command (README.md). Exit codes: 0 every expectation met; 1 an
 // expectation failed; 2 usage or scenario error; 3 internal error.
 
 #include <optional>

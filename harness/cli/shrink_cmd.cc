@@ -113,8 +113,9 @@ int CmdShrink(const std::vector<std::string>& args) {
     std::fprintf(stderr, "bpsim: %s\n", written.error().message.c_str());
     return kExitUsage;
   }
-  std::printf("Shrunk %s (seed %llu) in %d runs, %.1fs%s: fires exactly [", path.c_str(),
-              static_cast<unsigned long long>(options.seed), result->runs, result->seconds,
+  std::printf("Shrunk %s (seed %llu) in %d runs, %s%s: fires exactly [", path.c_str(),
+              static_cast<unsigned long long>(options.seed), result->runs,
+              DescribeSeconds(result->seconds).c_str(),
               result->budget_exhausted ? " (budget reached)" : "");
   for (std::size_t i = 0; i < result->fired.size(); ++i) {
     std::printf("%s%s", i ? ", " : "", result->fired[i].c_str());

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -80,15 +81,14 @@ int Finish(const reports::RunReport& report, const std::string& out) {
   const reports::SweepSummary summary = reports::SummarizeSweep(report.scenarios);
   for (const reports::ScenarioResult& r : report.scenarios) {
     if (r.passed) continue;
-    std::printf("FAIL  %s", r.id.c_str());
-    if (!r.error.empty()) std::printf("  error: %s", r.error.c_str());
-    for (const reports::Check& c : r.checks) {
-      if (!c.passed) {
-        std::printf("  %s", c.name.c_str());
-        break;
-      }
+    std::printf("FAIL  %s: %s\n", r.id.c_str(), reports::FailedCheckNames(r).c_str());
+    if (!r.error.empty()) std::printf("      error: %s\n", r.error.c_str());
+  }
+  if (!summary.failed_checks.empty()) {
+    std::printf("Failed checks (seeds of %zu):\n", summary.runs);
+    for (const reports::FailedCheck& f : summary.failed_checks) {
+      std::printf("  %-40s %zu\n", f.name.c_str(), f.seeds);
     }
-    std::printf("\n");
   }
   if (!summary.first_failures.empty()) {
     std::printf("First failing seeds:\n");
@@ -99,10 +99,11 @@ int Finish(const reports::RunReport& report, const std::string& out) {
     }
   }
   const int write = WriteReports(report, out);
-  std::printf("Sweep %s: %zu seed%s, %zu passed, %zu failed%s in %.1fs; reports in %s/\n",
+  std::printf("Sweep %s: %zu seed%s, %zu passed, %zu failed%s in %s; reports in %s/\n",
               report.sweep ? report.sweep->scenario.c_str() : "", summary.runs,
               summary.runs == 1 ? "" : "s", summary.passed, summary.failed,
-              report.incomplete ? " (incomplete)" : "", report.wall_seconds, out.c_str());
+              report.incomplete ? " (incomplete)" : "", DescribeSeconds(report.wall_seconds).c_str(),
+              out.c_str());
   if (write != kExitOk) return write;
   return ExitCodeOf(reports::VerdictOf(report));
 }
@@ -238,8 +239,8 @@ int CmdSweep(const std::vector<std::string>& args, const std::string& command) {
       const double elapsed =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double eta = elapsed / double(done) * double(total - done);
-      std::fprintf(stderr, "\r\033[Ksweep %s: %zu / %zu seeds  ETA %.0fs", scenario->id.c_str(),
-                   done, total, eta);
+      std::fprintf(stderr, "\r\033[Ksweep %s: %zu / %zu seeds  ETA %s", scenario->id.c_str(),
+                   done, total, DescribeSeconds(std::round(eta)).c_str());
       std::fflush(stderr);
     };
   }

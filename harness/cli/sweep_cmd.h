@@ -1,5 +1,5 @@
 #pragma once
-// `bpsim sweep` and `bpsim merge` (DESIGN §7, §9; docs/cluster.md). `args` are the
+// `bpsim sweep` and `bpsim merge` (README.md, docs/cluster.md). `args` are the
 // arguments after the command name; `command` is the whole command line, recorded in
 // the reports. Both return the exit codes of harness/cli/cli.h.
 

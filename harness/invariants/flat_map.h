@@ -4,7 +4,7 @@
 // probing, backward-shift deletion (no tombstones), load factor at most 1/2. About
 // 5x faster than std::unordered_map here, which allocates a node per insert.
 //
-// Iteration order is not defined and must never reach output (STYLE.md 2); the
+// Iteration order is not defined and must never reach output (docs/architecture.md, convention 2); the
 // monitors only look keys up. Not thread-safe.
 
 #include <cstdint>

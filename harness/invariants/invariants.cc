@@ -1,4 +1,4 @@
-// The nine built-in invariant monitors (DESIGN §6, docs/invariants.md).
+// The nine built-in invariant monitors (docs/invariants.md).
 
 #include <cinttypes>
 #include <cstdio>
@@ -9,6 +9,20 @@
 
 namespace bpsim::harness {
 namespace {
+
+// A duration compared with a bound in a violation's message, written in the one
+// human format (DescribeDuration) but with every nanosecond kept: a request sent
+// 5s + 1ns after a grace of 5s must not read "5s after ... grace 5s".
+std::string ExactDuration(SimTime t) {
+  if (t <= 0 || t % kMillisecond == 0) return DescribeDuration(t);
+  std::string out = t >= kMinute ? DescribeDuration(t - t % kMinute) + " " : "";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%lld.%09lld", static_cast<long long>(t % kMinute / kSecond),
+                static_cast<long long>(t % kSecond));
+  std::string seconds = buf;
+  while (seconds.back() == '0') seconds.pop_back();
+  return out + seconds + "s";
+}
 
 using mocks::EndpointKind;
 using mocks::EntryType;
@@ -246,9 +260,9 @@ class RevocationHonoured final : public InvariantMonitor {
     auto ev = Chain(e.consent);
     ev.push_back(Ev(e));
     ReportWith(e.time, SubjectOf(e),
-               what() + " " + DescribeDuration(e.time - told) +
+               what() + " " + ExactDuration(e.time - told) +
                    " after the platform was told the consent was over (" + How(e.consent) +
-                   "; " + allowance + " " + FormatDuration(allowed) + ")",
+                   "; " + allowance + " " + DescribeDuration(allowed) + ")",
                std::move(ev));
   }
 
@@ -301,7 +315,7 @@ class RevocationHonoured final : public InvariantMonitor {
     ReportWith(t, item.subject == mocks::kNoSubject ? -1 : std::int64_t(item.subject),
                "cache item #" + std::to_string(key) + " (" + Categories(item.categories) +
                    ") under consent " + std::to_string(item.consent) + what + ", " +
-                   FormatDuration(config_.purge_within) + " after the platform was told the " +
+                   DescribeDuration(config_.purge_within) + " after the platform was told the " +
                    "consent was over (" + How(item.consent) + ")",
                std::move(ev));
   }
@@ -462,8 +476,8 @@ class RetentionLimit final : public InvariantMonitor {
     return AddSat(AddSat(served_at, config_.max), config_.slack);
   }
   std::string Policy() const {
-    return "the retention limit " + FormatDuration(config_.max) + " + slack " +
-           FormatDuration(config_.slack);
+    return "the retention limit " + DescribeDuration(config_.max) + " + slack " +
+           DescribeDuration(config_.slack);
   }
 
   // Shown in a chat longer than the limit after the bank served it: the platform
@@ -473,7 +487,7 @@ class RetentionLimit final : public InvariantMonitor {
     ReportWith(e.time, SubjectOf(e),
                Categories(e.categories) + " of customer " + std::to_string(e.subject) +
                    " was shown in " + names().Endpoint(e.to) + " " +
-                   DescribeDuration(e.time - e.aux) + " after " + names().Endpoint(mocks::BankEndpoint(e.bank)) +
+                   ExactDuration(e.time - e.aux) + " after " + names().Endpoint(mocks::BankEndpoint(e.bank)) +
                    " served it at " + mocks::FormatInstant(e.aux) + ", past " + Policy(),
                {Ev(e)});
   }
@@ -545,12 +559,11 @@ class FraudAlertDelivery final : public InvariantMonitor {
         break;
       }
     }
-    char buf[160];
-    std::snprintf(buf, sizeof buf,
-                  "the p99 of detection-to-display latency is %.3fs over %zu displayed alerts, "
-                  "above the %.3fs allowed",
-                  ToSeconds(p99), latencies.size(), ToSeconds(config_.p99));
-    ReportWith(end, -1, buf, std::move(ev));
+    ReportWith(end, -1,
+               "the p99 of detection-to-display latency is " + ExactDuration(p99) + " over " +
+                   std::to_string(latencies.size()) + " displayed alerts, above the " +
+                   DescribeDuration(config_.p99) + " allowed",
+               std::move(ev));
   }
 
  private:

@@ -1,6 +1,6 @@
 #pragma once
-// Monitors (DESIGN §6): each built-in invariant and each user rule is one class that
-// observes the trace online and changes nothing (STYLE.md 6). Memory is bounded by
+// Monitors (docs/invariants.md): each built-in invariant and each user rule is one class that
+// observes the trace online and changes nothing (docs/architecture.md, convention 6). Memory is bounded by
 // live state (open consents, cached items, pending alerts, in-flight requests),
 // never by the length of the trace. Safety properties are judged as entries arrive;
 // liveness ones in Finish(), at the end of the drain.

@@ -1,4 +1,4 @@
-// User rules (DESIGN §6): never / within / after over compiled patterns.
+// User rules (docs/invariants.md): never / within / after over compiled patterns.
 
 #include <charconv>
 #include <unordered_map>
@@ -381,7 +381,7 @@ class RuleMonitor final : public Monitor {
               Subject(o.trigger),
               "no entry matching the response of rule '" + rule_.id + "' followed " +
                   std::string(mocks::EntryTypeName(o.trigger.type)) + " at " +
-                  mocks::FormatInstant(o.trigger.time) + " within " + FormatDuration(rule_.max) +
+                  mocks::FormatInstant(o.trigger.time) + " within " + DescribeDuration(rule_.max) +
                   KeyText(o.trigger),
               {Evidence(context().names, o.trigger)}});
     }

@@ -1,5 +1,5 @@
 #pragma once
-// `expect.sometimes` (DESIGN §6, docs/situations.md): records whether each named
+// `expect.sometimes` (docs/invariants.md, docs/situations.md): records whether each named
 // built-in situation, or each user Pattern, occurred at least once in a run.
 // Subscribe it with type_mask(); it changes nothing. Memory: per-consent counters
 // (dense), the live cache keys and the webhook (reason, ref) pairs seen, only for

@@ -12,13 +12,6 @@ reports::EvidenceItem Evidence(const mocks::TraceNames* names, const TraceEntry&
   return {e.time, mocks::DescribeEntry(names != nullptr ? *names : kNoNames, e)};
 }
 
-SimTime NearestRank(const std::vector<SimTime>& sorted, double percent) {
-  if (sorted.empty()) return 0;
-  auto rank = static_cast<std::size_t>(std::ceil(percent / 100.0 * double(sorted.size())));
-  rank = std::clamp<std::size_t>(rank, 1, sorted.size());
-  return sorted[rank - 1];
-}
-
 TraceEntry CacheItemTable::Item::Put(std::uint64_t key) const {
   TraceEntry put;
   put.type = EntryType::kCachePut;

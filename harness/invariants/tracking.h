@@ -19,6 +19,7 @@
 #include "harness/invariants/flat_map.h"
 #include "mocks/trace.h"
 #include "reports/result.h"
+#include "sim/percentile.h"
 #include "sim/time.h"
 
 namespace bpsim::harness {
@@ -26,12 +27,8 @@ namespace bpsim::harness {
 // Saturating a + b for deadlines (kSimTimeMax means "never").
 inline SimTime AddSat(SimTime a, SimTime b) { return a > kSimTimeMax - b ? kSimTimeMax : a + b; }
 
-// "0d 00:00:02.000 consent.revoked ..." evidence line for an entry.
+// "2s consent.revoked ..." evidence line for an entry.
 reports::EvidenceItem Evidence(const mocks::TraceNames* names, const mocks::TraceEntry& e);
-
-// A percentile by nearest rank over values sorted ascending: the smallest value v
-// such that at least p% of the values are <= v (rank = ceil(p/100 * n)); 0 if none.
-SimTime NearestRank(const std::vector<SimTime>& sorted, double percent);
 
 struct ConsentRecord {
   enum State : std::uint8_t { kUnknown, kAwaiting, kAuthorised, kRejected, kRevoked, kExpired };

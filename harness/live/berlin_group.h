@@ -1,5 +1,5 @@
 #pragma once
-// The Berlin Group NextGenPSD2 Account Information Service dialect (DESIGN §8):
+// The Berlin Group NextGenPSD2 Account Information Service dialect (docs/live-mode.md):
 //   POST   /v1/consents                         201 {consentStatus: received, consentId, _links}
 //   GET    /v1/consents/{consentId}             200 {access, recurringIndicator, validUntil,
 //                                                    frequencyPerDay, lastActionDate,

@@ -32,12 +32,6 @@ std::int64_t DaysFromCivil(int y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
-std::string UpperId(std::string_view bank_id) {
-  std::string s(bank_id);
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // Reads exactly `n` digits at text[*pos].
 bool Digits(std::string_view text, std::size_t* pos, int n, unsigned* out) {
   unsigned v = 0;
@@ -51,14 +45,20 @@ bool Digits(std::string_view text, std::size_t* pos, int n, unsigned* out) {
 
 }  // namespace
 
+std::string AccountIdPrefix(std::string_view bank_id) {
+  std::string s(bank_id);
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s + "-";
+}
+
 std::string AccountId(std::string_view bank_id, mocks::CustomerId customer, AccountKind kind) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "-%08u-%s", customer, kind == AccountKind::kCard ? "CARD" : "CHK");
-  return UpperId(bank_id) + buf;
+  std::snprintf(buf, sizeof buf, "%08u-%s", customer, kind == AccountKind::kCard ? "CARD" : "CHK");
+  return AccountIdPrefix(bank_id) + buf;
 }
 
 std::optional<AccountRef> ParseAccountId(std::string_view bank_id, std::string_view text) {
-  std::string prefix = UpperId(bank_id) + "-";
+  std::string prefix = AccountIdPrefix(bank_id);
   if (text.substr(0, prefix.size()) != prefix) return std::nullopt;
   std::size_t pos = prefix.size();
   unsigned customer = 0;

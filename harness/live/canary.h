@@ -1,5 +1,5 @@
 #pragma once
-// The values live mode's banks serve (DESIGN §8), each unique to its subject so that
+// The values live mode's banks serve (docs/live-mode.md), each unique to its subject so that
 // a leak into ads, analytics or a partner is recognisable even from a black box:
 //   account ids      BANKID-CCCCCCCC-CHK / BANKID-CCCCCCCC-CARD  (BANKID = the bank's
 //                    scenario id upper-cased, CCCCCCCC = the customer number, 8 digits)
@@ -31,6 +31,9 @@ struct AccountRef {
   AccountKind kind = AccountKind::kChecking;
 };
 
+// "NORTHBANK-": how every account id of bank `bank_id` begins (the id upper-cased),
+// for making them and for finding them in text.
+std::string AccountIdPrefix(std::string_view bank_id);
 std::string AccountId(std::string_view bank_id, mocks::CustomerId customer, AccountKind kind);
 // Parses an id made by AccountId for this bank; nullopt for anything else.
 std::optional<AccountRef> ParseAccountId(std::string_view bank_id, std::string_view text);

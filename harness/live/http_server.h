@@ -1,5 +1,5 @@
 #pragma once
-// Live mode's HTTP/1.1 server (DESIGN §8), after Beast's http_server_async example:
+// Live mode's HTTP/1.1 server (docs/live-mode.md), after Beast's http_server_async example:
 // an acceptor and a pool of I/O threads on one io_context, a strand per connection,
 // keep-alive. Sessions only move bytes; what to answer is a pure function from
 // request to response (HttpHandler), with no socket in it.

@@ -1,5 +1,5 @@
 #pragma once
-// One mock bank as seen over HTTP (DESIGN §8): the glue both dialects share between
+// One mock bank as seen over HTTP (docs/live-mode.md): the glue both dialects share between
 // HTTP and the world's Bank::Handle and ConsentStore. It owns what only exists in
 // live mode: which consents were created over HTTP (only those are visible to HTTP
 // clients), which of them the TPP terminated, the accounts a consent names, access

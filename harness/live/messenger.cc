@@ -35,12 +35,6 @@ std::optional<std::uint64_t> DigitsAt(std::string_view text, std::size_t pos, st
   return v;
 }
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 std::map<CustomerId, CanaryHit> ScanCanaries(std::string_view text, mocks::World& world,
@@ -61,7 +55,7 @@ std::map<CustomerId, CanaryHit> ScanCanaries(std::string_view text, mocks::World
   // Account ids: BANKID-CCCCCCCC-CHK / -CARD.
   const auto& banks = world.spec().world.banks;
   for (std::size_t b = 0; b < banks.size(); ++b) {
-    const std::string prefix = Upper(banks[b].id) + "-";
+    const std::string prefix = AccountIdPrefix(banks[b].id);
     for (std::size_t pos = text.find(prefix); pos != std::string_view::npos;
          pos = text.find(prefix, pos + 1)) {
       if (pos > 0 && IsWordChar(text[pos - 1])) continue;

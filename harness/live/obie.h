@@ -1,5 +1,5 @@
 #pragma once
-// The UK Open Banking (OBIE) Account Information v3.1 dialect (DESIGN §8), under the
+// The UK Open Banking (OBIE) Account Information v3.1 dialect (docs/live-mode.md), under the
 // standard's base path /open-banking/v3.1/aisp:
 //   POST   /account-access-consents              201 OBReadConsentResponse1
 //   GET    /account-access-consents/{ConsentId}  200 OBReadConsentResponse1

@@ -15,6 +15,7 @@
 #include "harness/live/obie.h"
 #include "harness/runner.h"
 #include "harness/scenario/scenario.h"
+#include "sim/percentile.h"
 #include "reports/files.h"
 #include "reports/html_report.h"
 #include "reports/json_report.h"
@@ -242,14 +243,9 @@ std::vector<LiveService::EndpointSummary> LiveService::EndpointSummaries() const
       e.statuses.assign(s.by_status.begin(), s.by_status.end());
       std::vector<double> v = s.samples;
       std::sort(v.begin(), v.end());
-      auto rank = [&](double p) {  // nearest rank
-        if (v.empty()) return 0.0;
-        std::size_t k = static_cast<std::size_t>(std::ceil(p * double(v.size())));
-        return v[std::min(v.size() - 1, k == 0 ? 0 : k - 1)];
-      };
-      e.p50 = rank(0.5);
-      e.p90 = rank(0.9);
-      e.p99 = rank(0.99);
+      e.p50 = NearestRank(v, 50);
+      e.p90 = NearestRank(v, 90);
+      e.p99 = NearestRank(v, 99);
       out.push_back(std::move(e));
     }
   }
@@ -311,8 +307,9 @@ constexpr const char* kServeHelp =
     "\n"
     "options:\n"
     "  --listen HOST:PORT  address and first port (default 127.0.0.1:8080)\n"
-    "  --time-scale N      simulated seconds per wall second (default 1; 3600 = one\n"
-    "                      simulated hour per second)\n"
+    "  --time-scale N      simulated seconds per wall second (3600 = one simulated hour\n"
+    "                      per second; default: the scale at which duration + drain\n"
+    "                      take about a minute, at least 1, printed when serving)\n"
     "  --out DIR           report directory (default out)\n"
     "  --platform URL      drive an external platform at URL (http://HOST:PORT) instead\n"
     "                      of the simulated one, and serve the messenger sinks on the\n"
@@ -336,7 +333,7 @@ struct ServeFlags {
   std::string scenario;
   std::string address = "127.0.0.1";
   std::uint16_t port = 8080;
-  double time_scale = 1;
+  std::optional<double> time_scale;  // default: DefaultTimeScale(the scenario)
   double wall_grace = kDefaultWallGraceSeconds;
   std::string out = "out";
   std::string platform;
@@ -424,6 +421,10 @@ std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFl
 
 }  // namespace
 
+double DefaultTimeScale(SimTime simulated) {
+  return std::max(1.0, std::round(ToSeconds(simulated) / kDefaultServeWallSeconds));
+}
+
 SimTime ScaledGrace(double wall_seconds, double time_scale) {
   const double ns = wall_seconds * time_scale * double(kSecond);
   return ns >= double(kSimTimeMax / 4) ? kSimTimeMax / 4 : static_cast<SimTime>(ns);
@@ -469,7 +470,10 @@ int CmdServe(const std::vector<std::string>& args) {
                         "', which the scenario does not have");
     }
   }
-  const SimTime grace = ScaledGrace(flags.wall_grace, flags.time_scale);
+  const SimTime simulated = scenario->spec.duration + scenario->spec.drain;
+  const bool scale_chosen = !flags.time_scale.has_value();
+  const double time_scale = flags.time_scale.value_or(DefaultTimeScale(simulated));
+  const SimTime grace = ScaledGrace(flags.wall_grace, time_scale);
   AllowGrace(judged, grace);
   auto writable = reports::CheckWritableDirectory(flags.out);
   if (!writable.ok()) {
@@ -493,7 +497,7 @@ int CmdServe(const std::vector<std::string>& args) {
       PlatformBridge::Options o;
       o.url = ParsePlatformUrl(flags.platform).value();
       o.webhook_secret = flags.webhook_secret;
-      o.time_scale = flags.time_scale;
+      o.time_scale = time_scale;
       // The simulator is the world's clock (env().clock); the bridge schedules on it.
       auto made = std::make_unique<PlatformBridge>(world, &world.simulator(), std::move(o));
       bridge = made.get();
@@ -501,9 +505,9 @@ int CmdServe(const std::vector<std::string>& args) {
     };
   }
   options.drive = [&](mocks::World& world, Simulator& sim) {
-    ScaledClock clock(flags.time_scale);
+    ScaledClock clock(time_scale);
     LiveService service(
-        &world, &sim, [&clock] { return clock.Now(); }, flags.time_scale);
+        &world, &sim, [&clock] { return clock.Now(); }, time_scale);
     if (bridge != nullptr) service.AttachPlatform(bridge);
     for (const auto& public_url : flags.public_urls) service.SetPublicUrl(public_url.first, public_url.second);
     ServerOptions server;
@@ -532,10 +536,15 @@ int CmdServe(const std::vector<std::string>& args) {
       std::printf("platform: %s (driven)\n", ParsePlatformUrl(flags.platform).value().text.c_str());
     }
     std::printf("serving %s at time scale %g until %s simulated (Ctrl-C stops early)\n",
-                scenario->id.c_str(), flags.time_scale,
-                FormatDuration(world.spec().duration + world.spec().drain).c_str());
-    std::printf("deadlines allow a wall grace of %gs = %s simulated (--wall-grace)\n",
-                flags.wall_grace, FormatDuration(grace).c_str());
+                scenario->id.c_str(), time_scale,
+                DescribeDuration(world.spec().duration + world.spec().drain).c_str());
+    if (scale_chosen) {
+      std::printf("time scale %g chosen so that the run takes about %s of wall time "
+                  "(--time-scale N to choose)\n",
+                  time_scale, DescribeSeconds(ToSeconds(simulated) / time_scale).c_str());
+    }
+    std::printf("deadlines allow a wall grace of %s = %s simulated (--wall-grace)\n",
+                DescribeSeconds(flags.wall_grace).c_str(), DescribeDuration(grace).c_str());
     std::fflush(stdout);
     while (!service.Finished()) {
       if (g_serve_interrupted.load()) {
@@ -574,22 +583,17 @@ int CmdServe(const std::vector<std::string>& args) {
   report.incomplete = result.incomplete;
   report.wall_seconds = result.wall_seconds;
   report.live_endpoints.emplace();
-  report.live_timing = reports::LiveTiming{flags.time_scale, flags.wall_grace, ToSeconds(grace)};
+  report.live_timing = reports::LiveTiming{time_scale, flags.wall_grace, ToSeconds(grace)};
   for (const LiveService::EndpointSummary& e : endpoints) {
     report.live_endpoints->push_back({e.listener, e.route, e.count, 0, e.p50, e.p90, e.p99,
                                       e.statuses});
   }
   for (auto& entry : platform_calls) {
-    // Not a structured binding: clang 14 cannot capture one in the lambda below.
     CallStats& calls = entry.second;
     std::sort(calls.seconds.begin(), calls.seconds.end());
-    auto rank = [&calls](double p) {  // nearest rank
-      if (calls.seconds.empty()) return 0.0;
-      auto k = static_cast<std::size_t>(std::ceil(p * double(calls.seconds.size())));
-      return calls.seconds[std::min(calls.seconds.size() - 1, k == 0 ? 0 : k - 1)];
-    };
     report.live_endpoints->push_back({"platform", entry.first, calls.count, calls.failed,
-                                      rank(0.5), rank(0.9), rank(0.99), {}});
+                                      NearestRank(calls.seconds, 50), NearestRank(calls.seconds, 90),
+                                      NearestRank(calls.seconds, 99), {}});
   }
   const bool passed = result.passed;
   std::printf("%s: %s%s; reports in %s/\n", scenario->id.c_str(), passed ? "pass" : "FAIL",

@@ -1,5 +1,5 @@
 #pragma once
-// Live mode (DESIGN §8): the world's mock banks served over HTTP/1.1 while the
+// Live mode (docs/live-mode.md): the world's mock banks served over HTTP/1.1 while the
 // simulation runs on a scaled wall clock.
 //
 // One listener per bank, on consecutive ports from the first one (port 0: each
@@ -34,7 +34,7 @@
 
 namespace bpsim::harness::live {
 
-// Live mode's clock (STYLE.md 1): simulated time from the wall clock,
+// Live mode's clock (docs/architecture.md, convention 1): simulated time from the wall clock,
 // (wall - start) * time_scale. Thread-safe.
 class ScaledClock final : public Clock {
  public:
@@ -126,6 +126,13 @@ class LiveService {
 // The wall time a live run's deadlines allow by default on top of their simulated
 // bounds (--wall-grace), scaled by the time scale.
 inline constexpr double kDefaultWallGraceSeconds = 2;
+
+// The wall time `bpsim serve` aims a run at when --time-scale is not given.
+inline constexpr double kDefaultServeWallSeconds = 60;
+// The default time scale of a run of `simulated` time (duration + drain): the scale
+// at which it takes about kDefaultServeWallSeconds, rounded to a whole number and
+// never below 1 (a live run never goes slower than the wall clock).
+double DefaultTimeScale(SimTime simulated);
 
 // Simulated time of `wall_seconds` at `time_scale`.
 SimTime ScaledGrace(double wall_seconds, double time_scale);

@@ -1,4 +1,4 @@
-// The scenario format as tables (DESIGN §5, docs/scenario-reference.md): one
+// The scenario format as tables (docs/scenario-reference.md): one
 // ObjectSpec per mapping, whose Fields read values into the typed structs and
 // describe them in the JSON Schema, so the loader and the schema cannot drift.
 // Defaults in the schema are read from default-constructed structs.
@@ -593,65 +593,124 @@ ObjectSpec InvariantParamsSpec(const std::string& id) {
   return s;
 }
 
+// Whether `name` is a built-in invariant; if not, a diagnostic at `pos`.
+bool KnownInvariant(Ctx& c, const std::string& name, Position pos, const std::string& path) {
+  std::vector<std::string> ids = Names(kInvariantIds);
+  if (std::find(ids.begin(), ids.end(), name) != ids.end()) return true;
+  c.Fail(pos, path, "unknown invariant " + Quote(name) + "; expected one of: " + JoinNames(ids));
+  return false;
+}
+
+// Reads the parameters (null or a mapping) of the known invariant `name` into `inv`,
+// which holds the values they override; false (with a diagnostic) if one is bad.
+bool ReadInvariantParams(Ctx& c, const std::string& name, Position name_pos,
+                         const YAML::Node& params, Position params_pos, const std::string& path,
+                         InvariantConfig* inv) {
+  std::size_t before = c.diags.size();
+  inv->id = name;
+  inv->line = name_pos.line;
+  ReadObject(c, InvariantParamsSpec(name), params, params_pos, ChildPath(path, name), inv,
+             /*allow_null=*/true);
+  return c.diags.size() == before;
+}
+
+// The list form: exactly these invariants, each with its own parameters.
+void ReadInvariantList(Ctx& c, const YAML::Node& n, Position p, const std::string& path,
+                       Scenario* scenario) {
+  scenario->invariants.clear();
+  c.invariant_ids.clear();
+  auto items = ListItems(c, n, p, path);
+  if (!items) return;
+  std::vector<int> first_line;
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    const Item& it = (*items)[i];
+    std::string item_path = ItemPath(path, i);
+    std::string name;
+    YAML::Node params;
+    Position params_pos = it.pos;
+    if (it.node.IsScalar()) {
+      name = it.node.Scalar();
+    } else if (it.node.IsMap() && it.node.size() == 1) {
+      auto pairs = MapPairs(c, it.node, it.pos, item_path);
+      if (!pairs || pairs->empty()) continue;
+      name = (*pairs)[0].key;
+      params = (*pairs)[0].value;
+      params_pos = (*pairs)[0].value_pos;
+    } else {
+      c.Fail(it.pos, item_path,
+             "expected an invariant name or {name: {parameters}}, got " + KindOf(it.node) +
+                 (it.node.IsMap() ? " with " + std::to_string(it.node.size()) + " keys" : ""));
+      continue;
+    }
+    if (!KnownInvariant(c, name, it.pos, item_path)) continue;
+    auto dup = std::find(c.invariant_ids.begin(), c.invariant_ids.end(), name);
+    if (dup != c.invariant_ids.end()) {
+      c.Fail(it.pos, item_path,
+             "duplicate invariant " + Quote(name) + " (first at line " +
+                 std::to_string(first_line[std::size_t(dup - c.invariant_ids.begin())]) + ")");
+      continue;
+    }
+    InvariantConfig inv;
+    const bool ok = ReadInvariantParams(c, name, it.pos, params, params_pos, item_path, &inv);
+    c.invariant_ids.push_back(name);
+    first_line.push_back(it.pos.line);
+    if (ok) scenario->invariants.push_back(inv);
+  }
+}
+
+// The map form: changes to the defaults. `name: {parameters}` sets those parameters
+// (the others keep their defaults), `name: off` removes the invariant; the ones not
+// named stay as they are, in the built-in order.
+void ReadInvariantMap(Ctx& c, const YAML::Node& n, Position p, const std::string& path,
+                      Scenario* scenario) {
+  auto pairs = MapPairs(c, n, p, path);
+  if (!pairs) return;
+  std::vector<std::string> off;
+  for (const Pair& pair : *pairs) {
+    if (!KnownInvariant(c, pair.key, pair.key_pos, path)) continue;
+    if (pair.value.IsScalar() && IsPlainScalar(pair.value) && pair.value.Scalar() == "off") {
+      off.push_back(pair.key);
+      continue;
+    }
+    if (!pair.value.IsNull() && !pair.value.IsMap()) {
+      const bool takes_params = !InvariantParamsSpec(pair.key).fields.empty();
+      c.Fail(pair.value_pos, ChildPath(path, pair.key),
+             std::string("expected ") + (takes_params ? "{parameters} or " : "") + "off, got " +
+                 (pair.value.IsScalar() ? Quote(pair.value.Scalar()) : KindOf(pair.value)));
+      continue;
+    }
+    auto it = std::find_if(scenario->invariants.begin(), scenario->invariants.end(),
+                           [&](const InvariantConfig& inv) { return inv.id == pair.key; });
+    InvariantConfig changed = it != scenario->invariants.end() ? *it : InvariantConfig{};
+    if (ReadInvariantParams(c, pair.key, pair.key_pos, pair.value, pair.value_pos, path, &changed) &&
+        it != scenario->invariants.end()) {
+      *it = changed;
+    }
+  }
+  std::erase_if(scenario->invariants, [&](const InvariantConfig& inv) {
+    return std::find(off.begin(), off.end(), inv.id) != off.end();
+  });
+  c.invariant_ids.clear();
+  for (const InvariantConfig& inv : scenario->invariants) c.invariant_ids.push_back(inv.id);
+}
+
 Field InvariantsField() {
   Field f{"invariants"};
   f.read = [](Ctx& c, const YAML::Node& n, Position p, const std::string& path, void* o) {
-    auto* scenario = As<Scenario>(o);
-    scenario->invariants.clear();
-    c.invariant_ids.clear();
-    auto items = ListItems(c, n, p, path);
-    if (!items) return;
-    std::vector<std::string> ids = Names(kInvariantIds);
-    std::vector<int> first_line;
-    for (std::size_t i = 0; i < items->size(); ++i) {
-      const Item& it = (*items)[i];
-      std::string item_path = ItemPath(path, i);
-      std::string name;
-      YAML::Node params;
-      Position params_pos = it.pos;
-      if (it.node.IsScalar()) {
-        name = it.node.Scalar();
-      } else if (it.node.IsMap() && it.node.size() == 1) {
-        auto pairs = MapPairs(c, it.node, it.pos, item_path);
-        if (!pairs || pairs->empty()) continue;
-        name = (*pairs)[0].key;
-        params = (*pairs)[0].value;
-        params_pos = (*pairs)[0].value_pos;
-      } else {
-        c.Fail(it.pos, item_path,
-               "expected an invariant name or {name: {parameters}}, got " + KindOf(it.node) +
-                   (it.node.IsMap() ? " with " + std::to_string(it.node.size()) + " keys" : ""));
-        continue;
-      }
-      if (std::find(ids.begin(), ids.end(), name) == ids.end()) {
-        c.Fail(it.pos, item_path,
-               "unknown invariant " + Quote(name) + "; expected one of: " + JoinNames(ids));
-        continue;
-      }
-      auto dup = std::find(c.invariant_ids.begin(), c.invariant_ids.end(), name);
-      if (dup != c.invariant_ids.end()) {
-        c.Fail(it.pos, item_path,
-               "duplicate invariant " + Quote(name) + " (first at line " +
-                   std::to_string(first_line[std::size_t(dup - c.invariant_ids.begin())]) + ")");
-        continue;
-      }
-      InvariantConfig inv;
-      inv.id = name;
-      inv.line = it.pos.line;
-      std::size_t before = c.diags.size();
-      ReadObject(c, InvariantParamsSpec(name), params, params_pos, ChildPath(item_path, name),
-                 &inv, /*allow_null=*/true);
-      c.invariant_ids.push_back(name);
-      first_line.push_back(it.pos.line);
-      if (c.diags.size() == before) scenario->invariants.push_back(inv);
+    if (n.IsMap()) {
+      ReadInvariantMap(c, n, p, path, As<Scenario>(o));
+    } else {
+      ReadInvariantList(c, n, p, path, As<Scenario>(o));
     }
   };
   f.schema = [](const void*) {
     Json with_params = Json::object();
+    Json changes = Json::object();
     InvariantConfig defaults;
     for (const char* id : kInvariantIds) {
       Json params = ObjectSchema(InvariantParamsSpec(id), &defaults);
       with_params[id] = Json{{"anyOf", Json::array({Json{{"type", "null"}}, params})}};
+      changes[id] = Json{{"anyOf", Json::array({Json{{"type", "null"}}, Json{{"const", "off"}}, params})}};
     }
     Json item{{"anyOf", Json::array({EnumSchema(Names(kInvariantIds)),
                                      Json{{"type", "object"},
@@ -659,9 +718,13 @@ Field InvariantsField() {
                                           {"maxProperties", 1},
                                           {"additionalProperties", false},
                                           {"properties", with_params}}})}};
+    Json list{{"type", "array"}, {"items", item}};
+    Json map{{"type", "object"}, {"additionalProperties", false}, {"properties", changes}};
     return Described(
-        "Built-in invariants to check: a name, or {name: {parameters}}. Written: exactly these.",
-        Json{{"type", "array"}, {"items", item}}, std::nullopt,
+        "Built-in invariants to check. A list names exactly these: a name, or {name: "
+        "{parameters}}. A mapping changes the defaults: name: {parameters} sets those "
+        "parameters, name: off removes the invariant, and the others stay.",
+        Json{{"anyOf", Json::array({list, map})}}, std::nullopt,
         "all nine built-ins with default parameters");
   };
   return f;
@@ -775,7 +838,7 @@ Field RulesField() {
   };
   f.schema = [spec](const void*) {
     Rule defaults;
-    return Described("User rules over the trace: never, within or after (DESIGN §6).",
+    return Described("User rules over the trace: never, within or after (docs/invariants.md).",
                      Json{{"type", "array"}, {"items", ObjectSchema(spec, &defaults)}},
                      std::nullopt, "[]");
   };

@@ -1,5 +1,5 @@
 #pragma once
-// Patterns over trace entries (DESIGN §6; docs/scenario-reference.md "Patterns"):
+// Patterns over trace entries (docs/invariants.md; docs/scenario-reference.md "Patterns"):
 // validation of `TYPE` / `{TYPE: {FIELD: VALUE}}` forms against the entry types,
 // the pattern fields and the world's bank ids and partners, and their JSON Schema.
 // Internal to harness/scenario.

@@ -1,5 +1,5 @@
 #pragma once
-// A scenario as typed configuration (DESIGN §5, §6): the world to build, what to
+// A scenario as typed configuration (docs/scenario-reference.md, docs/invariants.md): the world to build, what to
 // check (invariants, user rules) and what to expect. Produced by LoadScenario();
 // every field has the default documented in docs/scenario-reference.md.
 
@@ -9,12 +9,13 @@
 #include <vector>
 
 #include "mocks/config.h"
+#include "reports/result.h"
 #include "sim/status.h"
 #include "sim/time.h"
 
 namespace bpsim::harness {
 
-// Built-in invariants (DESIGN §6), in the order reports list them.
+// Built-in invariants (docs/invariants.md), in the order reports list them.
 inline constexpr const char* kInvariantIds[] = {
     "consent-before-access", "revocation-honoured", "purpose-limitation",
     "no-third-party-sharing", "subject-isolation",  "data-minimisation",
@@ -22,7 +23,7 @@ inline constexpr const char* kInvariantIds[] = {
 
 struct InvariantConfig {
   std::string id;  // one of kInvariantIds
-  // Parameters; each invariant reads only its own (DESIGN §5 names and defaults).
+  // Parameters; each invariant reads only its own (names and defaults: docs/scenario-reference.md).
   SimTime grace = 0;                  // revocation-honoured
   SimTime purge_within = kHour;       // revocation-honoured
   SimTime max = 24 * kHour;           // retention-limit: the policy, from when served
@@ -77,7 +78,7 @@ struct Situation {
   int line = 0;
 };
 
-// Every metric a run reports (DESIGN §5 plus bpsim's own), by name; durations are
+// Every metric a run reports (docs/metrics.md), by name; durations are
 // reported in seconds.
 inline constexpr const char* kMetricNames[] = {
     "events", "customers", "consents_granted", "consents_revoked", "consents_expired",
@@ -95,7 +96,7 @@ inline constexpr const char* kPerBankMetricNames[] = {"fraud_alert_latency_p50",
                                                       "fraud_alert_latency_p99"};
 // Metrics whose values are durations (written as "60s" in expectations), per-bank
 // ones included.
-bool IsDurationMetric(std::string_view name);
+using reports::IsDurationMetric;
 
 struct MetricBound {
   std::string metric;

@@ -1,5 +1,5 @@
 #pragma once
-// A mock bank (DESIGN §3): the data API as a pure handler from request to response
+// A mock bank (docs/world.md): the data API as a pure handler from request to response
 // (shared by the simulated transport and live mode's HTTP sessions), with the
 // consent registry, a per-client rate limiter, outage state and the audit log.
 // Handle() publishes what the bank observably does: the decision (api.served), and
@@ -59,7 +59,7 @@ class Bank {
   // draws the injected errors (error_rate, outage mode errors).
   void Handle(const ApiRequest& request, Rng& rng, ApiResponse* response);
 
-  // Outages (DESIGN §3, network/): the bank's API answers according to the mode
+  // Outages (docs/world.md, network/): the bank's API answers according to the mode
   // until ClearOutage with the same id.
   void SetOutage(OutageMode mode, double error_rate, std::uint32_t outage_id);
   void ClearOutage(std::uint32_t outage_id);

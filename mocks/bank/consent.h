@@ -1,5 +1,5 @@
 #pragma once
-// The consent registry (DESIGN §3): the UK Open Banking life cycle
+// The consent registry (docs/world.md): the UK Open Banking life cycle
 //   AwaitingAuthorisation -> Authorised -> Revoked | Expired, or -> Rejected.
 // Final states never change. Consents of every bank live in one store so that ids
 // are unique across a run (sequential from 1); only the owning bank's logic moves

@@ -1,6 +1,6 @@
 #pragma once
 // The bank's view of its customers' accounts: a checking account and a card account
-// per customer, with integer-cent balances (STYLE.md 8). The population keeps the
+// per customer, with integer-cent balances (docs/architecture.md, convention 8). The population keeps the
 // ledger (mocks/customers/population.h) and answers these questions exactly from
 // its deterministic transaction streams, so no transaction needs to be stored.
 

@@ -1,5 +1,5 @@
 #pragma once
-// Webhooks from the banks to the platform (DESIGN §3): fraud alerts and revocation
+// Webhooks from the banks to the platform (docs/world.md): fraud alerts and revocation
 // notices, retried with exponential back-off (initial, doubling, capped at max)
 // until the platform accepts one, through the scenario's webhook faults: drop,
 // duplicate, delay and reorder. Every attempt of a fraud alert's webhook is a release

@@ -1,5 +1,5 @@
 #pragma once
-// The synthetic customer population (DESIGN §3, §5). Each customer draws from its own
+// The synthetic customer population (docs/world.md, docs/scenario-reference.md). Each customer draws from its own
 // streams keyed by (seed, process, customer id, epoch), so adding customers leaves the
 // others' draws unchanged. State is compact (Customer is 80 bytes): transactions are
 // not stored but regenerated exactly from their day's stream when a bank needs them,

@@ -1,5 +1,5 @@
 #pragma once
-// The messenger platform (DESIGN §3): the connector that holds one link (token) per
+// The messenger platform (docs/world.md): the connector that holds one link (token) per
 // customer and consent, polls and fetches on demand, caches with a TTL, answers
 // balance questions in the customer's private chat, relays fraud alerts (retry,
 // back-off, de-duplication, queueing across messenger outages), reacts to every

@@ -1,5 +1,5 @@
 #pragma once
-// What the world needs of a messenger platform (DESIGN §3): the customer-facing
+// What the world needs of a messenger platform (docs/world.md): the customer-facing
 // actions (link, authorise/reject redirect, revoke, balance question), the
 // per-customer link table the customers' decisions read, and the webhook endpoint.
 //

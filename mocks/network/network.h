@@ -1,5 +1,5 @@
 #pragma once
-// The network between the platform and the banks (DESIGN §3): per-link latency and
+// The network between the platform and the banks (docs/world.md): per-link latency and
 // loss, and the outage windows of banks and of the messenger. It carries data
 // requests to a bank's pure handler and the answers back, losing them where the
 // link says, and times out requests whose answer never comes.

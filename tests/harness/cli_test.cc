@@ -1,4 +1,4 @@
-// The bpsim command as a user meets it: exit codes (DESIGN §7), help, and the exact
+// The bpsim command as a user meets it: exit codes (README.md), help, and the exact
 // errors for bad scenario files.
 
 #include <catch2/catch.hpp>
@@ -159,6 +159,23 @@ TEST_CASE("replay writes the full trace and prints the evidence of each violatio
   CHECK(o.output.find("subject-isolation at ") != std::string::npos);
   CHECK(std::ifstream(out + "/trace.jsonl").good());
   CHECK(std::ifstream(out + "/trace.perfetto.json").good());
+}
+
+TEST_CASE("replay without --seed runs the scenario's own seed, as shrink does", "[cli]") {
+  std::string out = "/tmp/bpsim-cli-test-replay-default";
+  std::string scenario = Library("data-sharing/defect-group-chat-leak.yaml");  // seed: 56
+  Output implicit = Bpsim("replay " + scenario + " --out " + out + "-implicit");
+  Output explicit_seed = Bpsim("replay " + scenario + " --seed 56 --out " + out + "-explicit");
+  CHECK(implicit.exit_code == 0);
+  CHECK(implicit.output.find("data-sharing/defect-group-chat-leak") != std::string::npos);
+  CHECK(implicit.output.find(" seed 56 ") != std::string::npos);
+  auto read = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::string trace = read(out + "-implicit/trace.jsonl");
+  CHECK(!trace.empty());
+  CHECK(trace == read(out + "-explicit/trace.jsonl"));
 }
 
 TEST_CASE("The baseline gate fails the run when a gated metric got worse, and passes against itself",

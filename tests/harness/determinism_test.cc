@@ -41,7 +41,7 @@ TEST_CASE("The first differing line is reported with its index, time and both li
   CHECK(d->first == "{\"t\":90000000000,\"type\":\"api.request\",\"subject\":3}");
   CHECK(d->second == "{\"t\":90000000000,\"type\":\"api.request\",\"subject\":4}");
   CHECK(DescribeDivergence(*d) ==
-        "trace diverges at entry 1 (t=90s):\n"
+        "trace diverges at entry 1 (t=1m 30s):\n"
         "  first run:  {\"t\":90000000000,\"type\":\"api.request\",\"subject\":3}\n"
         "  second run: {\"t\":90000000000,\"type\":\"api.request\",\"subject\":4}");
 }

@@ -168,17 +168,17 @@ TEST_CASE("monitors sharing one cache item table judge as monitors with their ow
   CHECK(found ==
         std::vector<std::string>{
             "revocation-honoured " + std::to_string(2 * kHour) +
-                " cache item #502 (balance) under consent 1 was put at 0d 02:00:00.000, after its "
-                "purge deadline 0d 01:10:00.000, 1h after the platform was told the consent was "
+                " cache item #502 (balance) under consent 1 was put at 2h, after its "
+                "purge deadline 1h 10m, 1h after the platform was told the consent was "
                 "over (the customer revoked it in the messenger)",
-            still("500 (balance of customer 7)", kHour + 2 * kMinute, "0d 01:02:00.000",
-                  "0d 00:01:00.000"),
+            still("500 (balance of customer 7)", kHour + 2 * kMinute, "1h 2m",
+                  "1m"),
             still("600 (balance of customer 8)", kHour + 2 * kMinute + 5 * kSecond,
-                  "0d 01:02:05.000", "0d 00:01:05.000"),
+                  "1h 2m 5s", "1m 5s"),
             still("600 (balance of customer 8)", 2 * kHour + 3 * kMinute + 5 * kSecond + 1,
-                  "0d 02:03:05.000", "0d 01:02:05.000"),
-            still("502 (balance of customer 7)", 3 * kHour + kMinute, "0d 03:01:00.000",
-                  "0d 02:00:00.000"),
+                  "2h 3m 5s", "1h 2m 5s"),
+            still("502 (balance of customer 7)", 3 * kHour + kMinute, "3h 1m",
+                  "2h"),
         });
 }
 

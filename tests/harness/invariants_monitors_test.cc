@@ -37,14 +37,14 @@ TEST_CASE("consent-before-access reports a release after the consent was revoked
         "bank:northbank released balance of customer 7 under consent 1, which was revoked");
   REQUIRE(v.evidence.size() == 4);
   CHECK(v.evidence.front().text ==
-        "0d 00:00:00.000 consent.created consent 1 of customer 7 at bank:northbank scopes "
+        "0s consent.created consent 1 of customer 7 at bank:northbank scopes "
         "accounts,balances,transactions");
   CHECK(v.evidence[2].text ==
-        "0d 00:00:30.000 consent.revoked consent 1 of customer 7 at bank:northbank scopes "
+        "30s consent.revoked consent 1 of customer 7 at bank:northbank scopes "
         "accounts,balances,transactions (bank)");
   CHECK(v.evidence.back().time == kMinute);
   CHECK(v.evidence.back().text ==
-        "0d 00:01:00.000 flow bank:northbank -> platform.connector [balance of customer 7, "
+        "1m flow bank:northbank -> platform.connector [balance of customer 7, "
         "consent 1] for display");
 }
 
@@ -60,9 +60,9 @@ TEST_CASE("consent-before-access judges expiry by the instant: 1 ns before is fi
   CHECK(v.time == expiry);
   CHECK(v.message ==
         "bank:northbank released balance of customer 7 under consent 1, which "
-        "expired at 0d 01:00:00.000");
+        "expired at 1h");
   REQUIRE(v.evidence.size() == 4);
-  CHECK(v.evidence[2].text == "0d 01:00:00.000 consent 1 reached its expiry");
+  CHECK(v.evidence[2].text == "1h consent 1 reached its expiry");
   CHECK(v.evidence.back().time == expiry);
 }
 
@@ -153,10 +153,10 @@ TEST_CASE("revocation-honoured allows a request 1 ns before told + grace but not
   REQUIRE(v.evidence.size() == 4);
   CHECK(v.evidence[0].text.find("consent.created consent 1") != std::string::npos);
   CHECK(v.evidence[2].text ==
-        "0d 00:10:00.000 consent.revoke_requested consent 1 of customer 7 at bank:northbank "
+        "10m consent.revoke_requested consent 1 of customer 7 at bank:northbank "
         "in platform.connector (messenger)");
   CHECK(v.evidence[3].text ==
-        "0d 00:10:05.000 api.request consent 1 of customer 7 at "
+        "10m 5s api.request consent 1 of customer 7 at "
         "bank:northbank for balance #21 (poll)");
 }
 
@@ -249,7 +249,7 @@ TEST_CASE("revocation-honoured treats the revocation webhook and the expiry as n
   CHECK(v.time == 10 * kMinute + 1);
   CHECK(v.evidence.size() == 4);
   CHECK(v.evidence[2].text ==
-        "0d 00:10:00.000 consent 1 reached its expiry (known to the "
+        "10m consent 1 reached its expiry (known to the "
         "platform since authorisation)");
 }
 
@@ -277,11 +277,11 @@ TEST_CASE("revocation-honoured reports an item purged 1 ns late, at the deadline
   CHECK(v.subject == 7);
   CHECK(v.message ==
         "cache item #500 (balance) under consent 1 was still cached at "
-        "0d 01:10:00.000, 1h after the platform was told the consent was over (the "
+        "1h 10m, 1h after the platform was told the consent was over (the "
         "customer revoked it in the messenger)");
   REQUIRE(v.evidence.size() == 4);
   CHECK(v.evidence.back().text ==
-        "0d 00:01:00.000 cache.put consent 1 of customer 7 at bank:northbank for balance #500");
+        "1m cache.put consent 1 of customer 7 at bank:northbank for balance #500");
 }
 
 TEST_CASE("revocation-honoured judges items put after notice and items left at the end",
@@ -315,8 +315,8 @@ TEST_CASE("revocation-honoured reports an item put after the purge deadline at i
   const auto& v = Only(*m);
   CHECK(v.time == 2 * kHour);
   CHECK(v.message ==
-        "cache item #502 (balance) under consent 1 was put at 0d 02:00:00.000, "
-        "after its purge deadline 0d 01:10:00.000, 1h after the platform was told "
+        "cache item #502 (balance) under consent 1 was put at 2h, "
+        "after its purge deadline 1h 10m, 1h after the platform was told "
         "the consent was over (the customer revoked it in the messenger)");
   REQUIRE(v.evidence.size() == 4);
   CHECK(v.evidence.back().time == 2 * kHour);
@@ -355,7 +355,7 @@ TEST_CASE("purpose-limitation reports labelled data reaching ads and analytics",
         "purpose consent 1 does not name");
   REQUIRE(v.evidence.size() == 1);
   CHECK(v.evidence[0].text ==
-        "0d 00:01:00.000 flow platform.cache -> ads [transactions of "
+        "1m flow platform.cache -> ads [transactions of "
         "customer 7, consent 1] (derived) for ads");
   CHECK(m->violations()[1].message ==
         "balance of customer 7 reached analytics for analytics, a "
@@ -391,7 +391,7 @@ TEST_CASE("no-third-party-sharing reports labelled data to a partner, not unlabe
   CHECK(v.message == "transactions of customer 7 was handed to partner:adpartner");
   REQUIRE(v.evidence.size() == 1);
   CHECK(v.evidence[0].text ==
-        "0d 00:01:00.000 flow platform.cache -> partner:adpartner "
+        "1m flow platform.cache -> partner:adpartner "
         "[transactions of customer 7, consent 1] for sharing");
 }
 
@@ -413,7 +413,7 @@ TEST_CASE("subject-isolation accepts the subject's own chat and reports others a
   CHECK(v.message == "balance of customer 7 was shown in chat:group:3, not in chat:7");
   REQUIRE(v.evidence.size() == 1);
   CHECK(v.evidence[0].text ==
-        "0d 00:02:00.000 flow platform.connector -> chat:group:3 [balance "
+        "2m flow platform.connector -> chat:group:3 [balance "
         "of customer 7, consent 1] for display");
   CHECK(m->violations()[1].message == "balance of customer 7 was shown in chat:8, not in chat:7");
 }
@@ -438,7 +438,7 @@ TEST_CASE("data-minimisation reports a request outside the consent's scopes even
   REQUIRE(v.evidence.size() == 3);
   CHECK(v.evidence.front().time == 0);
   CHECK(v.evidence.back().text ==
-        "0d 00:02:00.000 api.request consent 1 of customer 7 at "
+        "2m api.request consent 1 of customer 7 at "
         "bank:northbank for transactions #21 (poll)");
 }
 
@@ -466,11 +466,11 @@ TEST_CASE("retention-limit reports a purge 1 ns late at the deadline", "[invaria
   CHECK(v.time == kHour + kMinute);
   CHECK(v.subject == 7);
   CHECK(v.message ==
-        "cache item #500 (balance of customer 7) was still cached at 0d 01:01:00.000, the "
-        "retention limit 1h + slack 1m after bank:northbank served it at 0d 00:00:00.000");
+        "cache item #500 (balance of customer 7) was still cached at 1h 1m, the "
+        "retention limit 1h + slack 1m after bank:northbank served it at 0s");
   REQUIRE(v.evidence.size() == 1);
   CHECK(v.evidence[0].text ==
-        "0d 00:00:00.000 cache.put consent 1 of customer 7 at bank:northbank for balance #500");
+        "0s cache.put consent 1 of customer 7 at bank:northbank for balance #500");
 }
 
 TEST_CASE("retention-limit counts from when the bank served the datum, not from the put",
@@ -530,7 +530,7 @@ TEST_CASE("retention-limit judges what a chat shows by when the bank served it",
   CHECK(v.time == 2 * kHour);
   CHECK(v.message ==
         "balance of customer 7 was shown in chat:7 1h 1m 0.000000001s after bank:northbank "
-        "served it at 0d 00:58:59.999, past the retention limit 1h + slack 1m");
+        "served it at 59m, past the retention limit 1h + slack 1m");
 }
 
 // ---- fraud-alert-delivery -------------------------------------------------------
@@ -569,8 +569,8 @@ TEST_CASE("fraud-alert-delivery reports a second display as a duplicate", "[inva
   CHECK(v.message == "fraud alert #3 for customer 7 was displayed 2 times in chat:7");
   REQUIRE(v.evidence.size() == 3);
   CHECK(v.evidence.front().text ==
-        "0d 00:01:00.000 fraud.detected consent 1 of customer 7 at bank:northbank #3 (fraud)");
-  CHECK(v.evidence.back().text == "0d 00:01:05.000 alert.displayed of customer 7 in chat:7 #3");
+        "1m fraud.detected consent 1 of customer 7 at bank:northbank #3 (fraud)");
+  CHECK(v.evidence.back().text == "1m 5s alert.displayed of customer 7 in chat:7 #3");
 }
 
 TEST_CASE("fraud-alert-delivery counts lost alerts against `lost`", "[invariants]") {
@@ -588,7 +588,7 @@ TEST_CASE("fraud-alert-delivery counts lost alerts against `lost`", "[invariants
         "fraud alert #3 for customer 7 was never displayed (1 lost, at most 0 allowed)");
   REQUIRE(v.evidence.size() == 3);
   CHECK(v.evidence.back().text ==
-        "0d 00:01:00.000 fraud.detected consent 1 of customer 7 at bank:northbank #3 (fraud)");
+        "1m fraud.detected consent 1 of customer 7 at bank:northbank #3 (fraud)");
 }
 
 TEST_CASE("fraud-alert-delivery ignores detections that were not alertable and displays elsewhere",
@@ -643,11 +643,11 @@ TEST_CASE("fraud-alert-delivery reports a p99 latency above the bound once", "[i
   CHECK(v.time == kDay);
   CHECK(v.subject == -1);
   CHECK(v.message ==
-        "the p99 of detection-to-display latency is 120.000s over 100 displayed "
-        "alerts, above the 60.000s allowed");
+        "the p99 of detection-to-display latency is 2m over 100 displayed "
+        "alerts, above the 1m allowed");
   REQUIRE(v.evidence.size() == 2);
   CHECK(v.evidence.front().text ==
-        "0d 01:39:00.000 fraud.detected consent 1 of customer 7 at bank:northbank #99 (fraud)");
+        "1h 39m fraud.detected consent 1 of customer 7 at bank:northbank #99 (fraud)");
 
   auto fine = Delivery(0, 2 * kMinute);
   Run(*fine, trace, kDay);
@@ -679,7 +679,7 @@ TEST_CASE("audit-complete reports a release without a matching audit", "[invaria
   CHECK(v.message == "bank:northbank released balance of customer 7 (#10) without an audit record");
   REQUIRE(v.evidence.size() == 1);
   CHECK(v.evidence[0].text ==
-        "0d 00:01:00.000 flow bank:northbank -> platform.connector "
+        "1m flow bank:northbank -> platform.connector "
         "[balance of customer 7, consent 1] for display");
 }
 

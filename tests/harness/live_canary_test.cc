@@ -22,6 +22,17 @@ bool IbanChecks(const std::string& iban) {
   return rem == 1;
 }
 
+TEST_CASE("Account ids begin with the bank's id upper-cased, and parse back", "[live]") {
+  CHECK(AccountIdPrefix("north-bank_2") == "NORTH-BANK_2-");
+  CHECK(AccountId("northbank", 42, AccountKind::kChecking) == "NORTHBANK-00000042-CHK");
+  CHECK(AccountId("northbank", 42, AccountKind::kCard) == "NORTHBANK-00000042-CARD");
+  auto ref = ParseAccountId("northbank", "NORTHBANK-00000042-CARD");
+  REQUIRE(ref.has_value());
+  CHECK(ref->customer == 42);
+  CHECK(ref->kind == AccountKind::kCard);
+  CHECK_FALSE(ParseAccountId("southbank", "NORTHBANK-00000042-CARD").has_value());
+}
+
 TEST_CASE("IBANs and masked PANs are canaries that name their customer", "[live]") {
   CHECK(Iban(1, 1234) == "DE" + Iban(1, 1234).substr(2, 2) + "500100000000123400");
   for (mocks::CustomerId c : {0u, 7u, 1234u, 99999999u}) {

@@ -1,5 +1,5 @@
 // What the obie dialect serves must validate against the official OBIE v3.1.11
-// Account Information OpenAPI document (DESIGN §8), a copy of the one in the workplace's shared/standards/, kept in tests/standards/.
+// Account Information OpenAPI document (docs/live-mode.md), a copy of the one in the workplace's shared/standards/, kept in tests/standards/.
 
 #include <catch2/catch.hpp>
 #include <filesystem>

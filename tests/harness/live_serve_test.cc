@@ -410,15 +410,45 @@ TEST_CASE("live deadlines allow the wall grace, scaled by the time scale", "[liv
       "serve " + path + " --listen 127.0.0.1:0 --time-scale 36000 --wall-grace 0.5 --out " + out);
   INFO(r.output);
   CHECK(r.exit_code == 0);
-  CHECK(r.output.find("deadlines allow a wall grace of 0.5s = 5h simulated (--wall-grace)\n") !=
+  CHECK(r.output.find("deadlines allow a wall grace of 500ms = 5h simulated (--wall-grace)\n") !=
         std::string::npos);
   Json report = Json::parse(ReadFile(out + "/report.json"));
   CHECK(report["live"]["time_scale"] == 36000.0);
   CHECK(report["live"]["wall_grace_seconds"] == 0.5);
   CHECK(report["live"]["simulated_grace_seconds"] == 18000.0);
   CHECK(ReadFile(out + "/summary.md")
-            .find("Live run at time scale 36000: every deadline allowed a wall grace of 0.5 s (5h "
+            .find("Live run at time scale 36000: every deadline allowed a wall grace of 500ms (5h "
                   "simulated).") != std::string::npos);
+  std::filesystem::remove_all(out);
+}
+
+TEST_CASE("bpsim serve without --time-scale runs the scenario in about a minute and says so",
+          "[live]") {
+  CHECK(DefaultTimeScale(25 * kHour) == 1500);  // 90,000 simulated seconds in 60 wall seconds
+  CHECK(DefaultTimeScale(14 * kDay + kHour) == 20220);
+  CHECK(DefaultTimeScale(30 * kSecond) == 1);  // never slower than the wall clock
+  const std::string path = WriteScenario("default-scale.yaml",
+                                         "scenario: live/default-scale\n"
+                                         "duration: 1d\n"
+                                         "world: {customers: {count: 10}}\n");
+  const std::string out = path + ".out", log = path + ".log";
+  const pid_t pid =
+      bpsim::testing::Spawn({"serve", path, "--listen", "127.0.0.1:0", "--out", out}, log);
+  REQUIRE(pid > 0);
+  const std::string chosen =
+      "time scale 1500 chosen so that the run takes about 1m of wall time (--time-scale N to "
+      "choose)\n";
+  std::string printed;
+  for (int i = 0; i < 400 && printed.find(chosen) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    printed = ReadFile(log);
+  }
+  ::kill(pid, SIGINT);  // a minute is too long for a test: stop it once it has said so
+  CHECK(bpsim::testing::WaitExit(pid, std::chrono::seconds(30)) == 1);
+  INFO(printed);
+  CHECK(printed.find("serving live/default-scale at time scale 1500 until 1d 1h simulated") !=
+        std::string::npos);
+  CHECK(printed.find(chosen) != std::string::npos);
   std::filesystem::remove_all(out);
 }
 

@@ -97,7 +97,8 @@ std::map<std::string, std::string> GenerateExamples() {
   junit = std::regex_replace(junit, std::regex(R"re(time="\d+\.\d+")re"), "time=\"1.250\"");
   out["junit.xml"] = Fenced("xml", junit);
   std::string summary = Slurp(dir / "out" / "summary.md");
-  summary = std::regex_replace(summary, std::regex(R"(\| \d+\.\d\d s \|)"), "| 1.25 s |");
+  summary = std::regex_replace(summary, std::regex(R"(\| (?:\d+m )?\d+(?:\.\d+)?(?:ms|us|s) \|\n)"),
+                               "| 1.25s |\n");
   out["summary.md"] = Fenced("markdown", summary);
 
   // A sweep of three seeds.

@@ -221,6 +221,54 @@ TEST_CASE("an empty invariants list enables none, and a written verdict may agre
   CHECK(f.expect.verdict == Expectation::Verdict::kFail);
 }
 
+TEST_CASE("invariants as a mapping changes the defaults: parameters set, off removes", "[loader]") {
+  Scenario s = Load("invariants:\n  fraud-alert-delivery: {p99: 7h}\n  audit-complete: off\n");
+  REQUIRE(s.invariants.size() == 8);
+  for (std::size_t i = 0; i < 8; ++i) CHECK(s.invariants[i].id == kInvariantIds[i]);
+  const InvariantConfig& fraud = s.invariants[7];
+  CHECK(fraud.id == "fraud-alert-delivery");
+  CHECK(fraud.p99 == 7 * kHour);
+  CHECK(fraud.lost == 0);  // the parameter not written keeps its default
+  CHECK(fraud.line == 2);
+  CHECK(s.invariants[1].line == 0);  // the ones not named are the defaults
+  CHECK(s.invariants[1].purge_within == kHour);
+  // Null and empty parameters keep the invariant as it is; the flow form reads the same.
+  Scenario same = Load("invariants: {retention-limit: , revocation-honoured: {}}\n");
+  CHECK(same.invariants.size() == 9);
+  Scenario flow = Load("invariants: {audit-complete: off, retention-limit: {max: 2d}}\n");
+  REQUIRE(flow.invariants.size() == 8);
+  CHECK(flow.invariants[6].max == 2 * kDay);
+  CHECK(flow.invariants[6].slack == kMinute);
+  // expect.violations sees the merged set.
+  CHECK(ErrorOf("invariants: {audit-complete: off}\nexpect: {violations: [audit-complete]}\n")
+            .rfind("s.yaml:2:23: expect.violations[0]: 'audit-complete' is not an enabled "
+                   "invariant or a rule of this scenario; expected one of: consent-before-access",
+                   0) == 0);
+}
+
+TEST_CASE("invariants as a mapping: each mistake names file, line, column and what was expected",
+          "[loader]") {
+  CHECK(ErrorOf("invariants:\n  fraud-alert-delivry: {p99: 7h}\n") ==
+        "s.yaml:2:3: invariants: unknown invariant 'fraud-alert-delivry'; expected one of: "
+        "consent-before-access, revocation-honoured, purpose-limitation, no-third-party-sharing, "
+        "subject-isolation, data-minimisation, retention-limit, fraud-alert-delivery, "
+        "audit-complete");
+  CHECK(ErrorOf("invariants:\n  fraud-alert-delivery: {p99: 7x}\n") ==
+        "s.yaml:2:31: invariants.fraud-alert-delivery.p99: invalid duration '7x': unknown unit "
+        "'x'; expected a duration such as 500ms, 30s, 5m, 6h or 14d (units ns, us, ms, s, m, h, d)");
+  CHECK(ErrorOf("invariants:\n  fraud-alert-delivery: {p95: 7h}\n") ==
+        "s.yaml:2:26: unknown key 'p95' in invariants.fraud-alert-delivery; expected one of: "
+        "p99, lost");
+  CHECK(ErrorOf("invariants: {audit-complete: no}\n") ==
+        "s.yaml:1:30: invariants.audit-complete: expected off, got 'no'");
+  CHECK(ErrorOf("invariants: {retention-limit: [2d]}\n") ==
+        "s.yaml:1:31: invariants.retention-limit: expected {parameters} or off, got a list");
+  CHECK(ErrorOf("invariants: {audit-complete: off, audit-complete: off}\n")
+            .find("s.yaml:1:35: duplicate key 'audit-complete'") == 0);
+  CHECK(ErrorOf("invariants: {audit-complete: 'off'}\n") ==
+        "s.yaml:1:30: invariants.audit-complete: expected off, got 'off'");
+}
+
 TEST_CASE("unknown keys name the mapping and the keys it takes", "[loader]") {
   CHECK(ErrorOf("duration: 1d\nworld:\n  customers: {}\n  banksx: []\n") ==
         "s.yaml:4:3: unknown key 'banksx' in world; expected one of: banks, customers, platform");

@@ -206,6 +206,7 @@ TEST_CASE("documents the loader accepts are valid against the schema", "[loader]
       "rules:\n  - {id: r, never: '*'}\n  - {id: s, never: {'*': null}}\n"
       "expect:\n  metrics: {wall_seconds: {max: 30}, fraud_alert_latency_max: {max: 2m}}\n"
       "  sometimes: [flow, {cache.purge: {reason: [ttl, expiry]}}]\n",
+      "invariants: {fraud-alert-delivery: {p99: 7h}, audit-complete: off, retention-limit: }\n",
   };
   for (const std::string& doc : docs) {
     INFO(doc.substr(0, 300));
@@ -221,7 +222,11 @@ TEST_CASE("the schema check is not vacuous: it rejects what the loader rejects",
   CHECK(SchemaErrors("duration: 0s\n") == "$.duration: matches `not`\n");
   CHECK(SchemaErrors("timeline: [{at: 1d}]\n") == "$.timeline[0]: matches 0 oneOf branches\n");
   CHECK(SchemaErrors("invariants: [{audit-complete: {slack: 1m}}]\n") ==
-        "$.invariants[0]: matches no anyOf branch\n");
+        "$.invariants: matches no anyOf branch\n");
+  CHECK(SchemaErrors("invariants: {audit-complete: {slack: 1m}}\n") ==
+        "$.invariants: matches no anyOf branch\n");
+  CHECK(SchemaErrors("invariants: {audit-complete: on}\n") ==
+        "$.invariants: matches no anyOf branch\n");
 }
 
 TEST_CASE("docs/scenario-reference.md documents every key of the schema", "[loader][schema]") {

@@ -1,4 +1,4 @@
-// The bank's data API as a pure handler: every status it can answer (DESIGN §3).
+// The bank's data API as a pure handler: every status it can answer (docs/world.md).
 
 #include <catch2/catch.hpp>
 

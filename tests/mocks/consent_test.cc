@@ -1,4 +1,4 @@
-// The consent life cycle (DESIGN §3): AwaitingAuthorisation -> Authorised ->
+// The consent life cycle (docs/world.md): AwaitingAuthorisation -> Authorised ->
 // Revoked | Expired, or -> Rejected; final states never change.
 
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-// Each defect (DESIGN §5) changes the platform's or the bank's own behaviour: with
+// Each defect (docs/world.md) changes the platform's or the bank's own behaviour: with
 // the switch on the bug shows in the trace, with it off it does not.
 
 #include <catch2/catch.hpp>

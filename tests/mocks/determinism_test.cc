@@ -1,4 +1,4 @@
-// Same scenario + same seed = byte-identical trace (DESIGN §2).
+// Same scenario + same seed = byte-identical trace (docs/architecture.md).
 
 #include <catch2/catch.hpp>
 

@@ -61,7 +61,7 @@ TEST_CASE("CompareWithBaseline reports a regression beyond the tolerance", "[rep
   CHECK(DescribeRegressions(r->regressions, 0.1) ==
         "data-sharing/partner-leak: balance_answered fell from 8890 to 7000 (-21.3%, tolerance "
         "10.0%)\n"
-        "data-sharing/partner-leak: fraud_alert_latency_p99 rose from 38.5 to 50 (+29.9%, "
+        "data-sharing/partner-leak: fraud_alert_latency_p99 rose from 38.5s to 50s (+29.9%, "
         "tolerance 10.0%)\n");
 }
 

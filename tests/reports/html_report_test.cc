@@ -91,7 +91,7 @@ TEST_CASE("RenderHtmlReport shows violations, evidence, failed expectations and 
   CHECK_THAT(
       html,
       Catch::Contains(
-          "<li class=\"offending\"><span class=\"t mono\">2d 03:35:00.000</span> api.request GET "
+          "<li class=\"offending\"><span class=\"t mono\">2d 3h 35m</span> api.request GET "
           "/accounts/acc-7/balances under consent 42</li>"));
   CHECK_THAT(html, Catch::Contains(
                        "<td class=\"check-name\"><code>metric:alerts_lost</code></td><td>measured "

@@ -69,12 +69,12 @@ TEST_CASE("RenderJUnit failures carry the evidence chain and the repro command",
              Catch::Contains(
                  "<failure message=\"fired 2 times; not expected\" type=\"invariant\">fired 2 "
                  "times; not expected\n"
-                 "\n[2d 03:35:00.000] revocation-honoured (customer 7): platform requested "
+                 "\n[2d 3h 35m] revocation-honoured (customer 7): platform requested "
                  "balances under consent 42 "
                  "after its revocation (grace 5m)\n"
-                 "    1d 21:15:00.000  consent.granted consent 42 of customer 7 (scopes balances, "
+                 "    1d 21h 15m  consent.granted consent 42 of customer 7 (scopes balances, "
                  "transactions)\n"
-                 "    2d 03:15:00.000  consent.revoked consent 42 of customer 7 (via bank)\n"));
+                 "    2d 3h 15m  consent.revoked consent 42 of customer 7 (via bank)\n"));
   CHECK_THAT(xml, Catch::Contains("\nReproduce: bpsim replay "
                                   "scenarios/data-sharing/partner-leak.yaml --seed 7\n</failure>"));
   CHECK_THAT(xml, Catch::Contains("<failure message=\"measured 3, max 0\" type=\"metric\">"));

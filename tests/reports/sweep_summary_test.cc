@@ -32,15 +32,6 @@ RunReport SweepReport() {
 
 }  // namespace
 
-TEST_CASE("Nearest-rank percentiles pick values that occurred", "[sweep]") {
-  const std::vector<double> v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-  CHECK(NearestRankPercentile(v, 0.5) == 5);
-  CHECK(NearestRankPercentile(v, 0.9) == 9);
-  CHECK(NearestRankPercentile(v, 0.99) == 10);
-  CHECK(NearestRankPercentile(v, 0) == 1);
-  CHECK(NearestRankPercentile({4}, 0.99) == 4);
-}
-
 TEST_CASE("A sweep summary counts verdicts and spreads each metric over the seeds", "[sweep]") {
   const SweepSummary s = SummarizeSweep(SweepReport().scenarios);
   CHECK(s.runs == 5);
@@ -58,6 +49,38 @@ TEST_CASE("A sweep summary counts verdicts and spreads each metric over the seed
   REQUIRE(s.first_failures.size() == 2);
   CHECK(s.first_failures[0].seed == 4);
   CHECK(s.first_failures[1].repro == "bpsim sweep busy.yaml --seeds 8..8 --swarm");
+}
+
+TEST_CASE("A sweep summary lists every failed check of every seed and counts the seeds",
+          "[sweep]") {
+  RunReport report = SweepReport();
+  for (ScenarioResult& r : report.scenarios) {
+    if (r.seed == 4) {
+      r.checks = {{"no-third-party-sharing", false, "2 violations", 2},
+                  {"metric:alerts_lost", false, "measured 3, max 0", 0},
+                  {"audit-complete", true, "no violations", 0}};
+    } else if (r.seed == 8) {
+      r.checks = {{"metric:alerts_lost", false, "measured 1, max 0", 0}};
+      r.error = "internal error: boom";
+    }
+  }
+  const SweepSummary s = SummarizeSweep(report.scenarios);
+  REQUIRE(s.failed_checks.size() == 3);
+  CHECK(s.failed_checks[0].name == "metric:alerts_lost");  // two seeds: first
+  CHECK(s.failed_checks[0].seeds == 2);
+  CHECK(s.failed_checks[1].name == "no-third-party-sharing");
+  CHECK(s.failed_checks[1].seeds == 1);
+  CHECK(s.failed_checks[2].name == "error");
+  CHECK(s.failed_checks[2].seeds == 1);
+  CHECK(FailedCheckNames(report.scenarios[1]) == "no-third-party-sharing, metric:alerts_lost");
+  CHECK(FailedCheckNames(report.scenarios[3]) == "error, metric:alerts_lost");
+  CHECK(RenderJsonReport(report).find("\"failed_checks\": {\n      \"metric:alerts_lost\": 2,\n"
+                                      "      \"no-third-party-sharing\": 1,\n      \"error\": 1\n"
+                                      "    }") != std::string::npos);
+  CHECK(RenderSummaryMarkdown(report).find("| Failed check | Seeds |\n|---|---:|\n"
+                                           "| `metric:alerts_lost` | 2 |\n"
+                                           "| `no-third-party-sharing` | 1 |\n| `error` | 1 |\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("report.json carries the sweep and reads its range back", "[sweep][json]") {

@@ -8,28 +8,27 @@
 using namespace bpsim;
 using namespace bpsim::reports;
 
-TEST_CASE("FormatSimInstant prints days and hh:mm:ss.mmm", "[reports][text]") {
-  CHECK(FormatSimInstant(0) == "0d 00:00:00.000");
-  CHECK(FormatSimInstant(2 * kDay + 3 * kHour + 35 * kMinute + 7 * kSecond + 250 * kMillisecond) ==
-        "2d 03:35:07.250");
-  CHECK(FormatSimInstant(-kSecond) == "-0d 00:00:01.000");
+TEST_CASE("DescribeMetric writes duration metrics as time, others as numbers", "[reports][text]") {
+  CHECK(DescribeMetric("fraud_alert_latency_p99", 16210.05) == "4h 30m 10.05s");
+  CHECK(DescribeMetric("fraud_alert_latency_p99@northbank", 0.286) == "286ms");
+  CHECK(DescribeMetric("wall_seconds", 0.28600000000000003) == "286ms");
+  CHECK(DescribeMetric("api_requests", 1204) == "1204");
+  CHECK(DescribeMetric("api_requests", 0.25) == "0.25");
 }
 
-TEST_CASE("FormatSpan prints at most two units", "[reports][text]") {
-  CHECK(FormatSpan(0) == "0s");
-  CHECK(FormatSpan(7 * kDay + 6 * kHour) == "7d 6h");
-  CHECK(FormatSpan(15 * kDay) == "15d");
-  CHECK(FormatSpan(kHour + 30 * kMinute + 10 * kSecond) == "1h 30m");
-  CHECK(FormatSpan(250 * kMillisecond) == "250ms");
-  CHECK(FormatSpan(kDay + 5 * kMinute) == "1d");  // the two largest units only
-}
-
-TEST_CASE("FormatSecondsShort picks a unit for compact labels", "[reports][text]") {
-  CHECK(FormatSecondsShort(0.169) == "169ms");
-  CHECK(FormatSecondsShort(1.3800000000000001) == "1.38s");
-  CHECK(FormatSecondsShort(54.2) == "54.2s");
-  CHECK(FormatSecondsShort(155) == "2.58m");
-  CHECK(FormatSecondsShort(3600) == "1h");
+TEST_CASE("A latency percentile of no samples is shown as '-'", "[reports][text]") {
+  ScenarioResult s;
+  s.metrics = {{"fraud_alerts_displayed", 0}, {"fraud_alert_latency_p99", 0},
+               {"consents_revoked", 3}, {"revocation_latency_p99", 1.5}};
+  CHECK(WithoutSamples(s, "fraud_alert_latency_p99"));
+  CHECK(WithoutSamples(s, "fraud_alert_latency_p50@northbank"));
+  CHECK_FALSE(WithoutSamples(s, "revocation_latency_p99"));
+  CHECK(DescribeScenarioMetric(s, "fraud_alert_latency_p99") == "-");
+  CHECK(DescribeScenarioMetric(s, "revocation_latency_p99") == "1.5s");
+  CHECK(DescribeScenarioMetric(s, "api_requests") == "-");  // not reported
+  s.metrics[0].second = 20;
+  s.metrics[1].second = 16210.05;
+  CHECK(DescribeScenarioMetric(s, "fraud_alert_latency_p99") == "4h 30m 10.05s");
 }
 
 TEST_CASE("FormatMetricValue prints integers without decimals", "[reports][text]") {

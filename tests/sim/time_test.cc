@@ -1,6 +1,7 @@
 #include "sim/time.h"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <limits>
 #include <string>
 
@@ -133,13 +134,34 @@ TEST_CASE("ParseRate reports exact messages for bad input", "[sim][time]") {
   CHECK(ErrorOf(ParseRate("5/ms")) == "invalid rate '5/ms': unknown unit 'ms'; " + hint);
 }
 
-TEST_CASE("DescribeDuration writes exact durations for people", "[sim][time]") {
+TEST_CASE("DescribeDuration writes time for people in the scenario format's units", "[sim][time]") {
+  CHECK(DescribeDuration(0) == "0s");
   CHECK(DescribeDuration(kMinute) == "1m");
   CHECK(DescribeDuration(90 * kSecond) == "1m 30s");
   CHECK(DescribeDuration(350 * kMillisecond) == "350ms");
-  CHECK(DescribeDuration(kHour + 56 * kMinute + 13 * kSecond + 84 * kMillisecond + 7) ==
-        "1h 56m 13.084000007s");
-  CHECK(DescribeDuration(5 * kSecond + 1) == "5.000000001s");
-  CHECK(DescribeDuration(2 * kDay + 3 * kHour) == "2d 3h");
+  CHECK(DescribeDuration(1500 * kMicrosecond) == "1.5ms");
+  CHECK(DescribeDuration(12 * kMicrosecond) == "12us");
+  CHECK(DescribeDuration(12345) == "12.345us");
   CHECK(DescribeDuration(500) == "500ns");
+  CHECK(DescribeDuration(2 * kDay + 3 * kHour) == "2d 3h");
+  // From a second up, rounded to the millisecond; zero parts are left out.
+  CHECK(DescribeDuration(4 * kHour + 30 * kMinute + 10 * kSecond + 50 * kMillisecond) ==
+        "4h 30m 10.05s");
+  CHECK(DescribeDuration(kHour + 56 * kMinute + 13 * kSecond + 84 * kMillisecond + 7) ==
+        "1h 56m 13.084s");
+  CHECK(DescribeDuration(64800280795228) == "18h 0.281s");
+  CHECK(DescribeDuration(5 * kSecond + 1) == "5s");
+  // Rounding carries into the next unit.
+  CHECK(DescribeDuration(kSecond - 1) == "1s");
+  CHECK(DescribeDuration(kMinute - kMicrosecond) == "1m");
+  CHECK(DescribeDuration(kMillisecond - 1) == "999.999us");
+  CHECK(DescribeDuration(-90 * kSecond) == "-1m 30s");
+  CHECK(DescribeDuration(kSimTimeMax) == "106751d 23h 47m 16.855s");
+}
+
+TEST_CASE("DescribeSeconds writes a metric in seconds the same way", "[sim][time]") {
+  CHECK(DescribeSeconds(16210.05) == "4h 30m 10.05s");
+  CHECK(DescribeSeconds(0.28600000000000003) == "286ms");
+  CHECK(DescribeSeconds(0) == "0s");
+  CHECK(DescribeSeconds(std::nan("")) == "n/a");
 }
