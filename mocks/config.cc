@@ -13,6 +13,15 @@ ScopeSet ScopeFor(Category c) {
   return 0;
 }
 
+const char* DialectName(Dialect d) {
+  switch (d) {
+    case Dialect::kObie: return "obie";
+    case Dialect::kBerlinGroup: return "berlin-group";
+    case Dialect::kPlaid: return "plaid";
+  }
+  return "?";
+}
+
 std::optional<Defect> DefectFromName(std::string_view name) {
   for (int i = 0; i < kDefectCount; ++i) {
     if (name == kDefectNames[i]) return static_cast<Defect>(i);

@@ -45,7 +45,12 @@ struct LatencyConfig {
   SimTime p99 = 900 * kMillisecond;
 };
 
-enum class Dialect : std::uint8_t { kObie, kBerlinGroup };
+// The API a bank serves in live mode (docs/live-mode.md): UK Open Banking, Berlin
+// Group NextGenPSD2, or the Plaid API (an aggregator's, as United States platforms
+// reach their banks). In simulation a dialect is only a label.
+enum class Dialect : std::uint8_t { kObie, kBerlinGroup, kPlaid };
+// "obie", "berlin-group", "plaid": the scenario's names.
+const char* DialectName(Dialect d);
 
 struct BankApiConfig {
   LatencyConfig latency;

@@ -100,7 +100,11 @@ std::string_view EntryReasonName(const TraceEntry& e) {
     case EntryType::kFraudDetected: return e.reason ? "fraud" : "false_positive";
     case EntryType::kWebhookSent:
     case EntryType::kWebhookReceived:
-    case EntryType::kWebhookWithheld: return e.reason ? "consent_revoked" : "fraud_alert";
+    case EntryType::kWebhookWithheld: {
+      constexpr std::array<std::string_view, 3> n = {"fraud_alert", "consent_revoked",
+                                                     "item_update"};
+      return e.reason < n.size() ? n[e.reason] : "?";
+    }
     case EntryType::kOutageStart:
     case EntryType::kOutageEnd: return OutageModeName(static_cast<OutageMode>(e.reason));
     case EntryType::kCachePurge: {

@@ -153,7 +153,9 @@ enum class DenyReason : std::uint8_t {
   kTimeout,
   kReset,  // status 0: the bank crashed while the request was in flight
 };
-enum class WebhookKind : std::uint8_t { kFraudAlert, kConsentRevoked };
+// kItemUpdate: live mode's Plaid Item notices (new transactions, a consent about to
+// expire or expired), which carry no customer data.
+enum class WebhookKind : std::uint8_t { kFraudAlert, kConsentRevoked, kItemUpdate };
 // kCrash: the platform crashed and its cache (working memory) is gone.
 enum class PurgeReason : std::uint8_t { kTtl, kRevocation, kExpiry, kReplaced, kCrash };
 enum class ReplyKind : std::uint8_t { kAnswered, kNotLinked, kUnavailable, kRedirectedToPrivate };

@@ -74,6 +74,12 @@ class World final : private DayListener {
   Platform* simulated_platform() { return simulated_.get(); }
   WebhookOutbox& outbox() { return *outbox_; }
   Network& network() { return *network_; }
+  // Customer c asks to revoke `consent`: in the messenger if `in_messenger` and the
+  // link is active there, else in the bank's app, where it is revoked at once and the
+  // platform is told by webhook (nothing happens to a consent that is not Authorised).
+  // Publishes consent.revoke_requested. Live mode's Plaid sandbox fires the bank-app
+  // case on request.
+  void CustomerRevokes(CustomerId c, ConsentId consent, bool in_messenger);
   const Env& env() const { return env_; }
   Simulator& simulator() { return *sim_; }
 
@@ -113,9 +119,6 @@ class World final : private DayListener {
   SimTime BackAt(std::uint32_t slot) const { return restart_at_[slot] + 1; }
 
   void Link(CustomerId c, std::uint32_t epoch, ScopeSet scopes);
-  // Customer c asks to revoke `consent`: in the messenger if `in_messenger` and the
-  // link is active there, else in the bank's app. Publishes consent.revoke_requested.
-  void CustomerRevokes(CustomerId c, ConsentId consent, bool in_messenger);
   void RevokeAtBank(ConsentId consent, Via via);
   void ApplyTimeline(std::size_t index);
   std::uint32_t OutageTarget(const std::string& target) const;

@@ -217,7 +217,11 @@ HttpResponse LiveBank::TestDecision(const HttpRequest& request, const Target& t)
   }
   Json body;
   body["consent_id"] = ConsentText(*id);
-  if (action == "authorise") {
+  if (action == "authorise" && dialect() == mocks::Dialect::kPlaid) {
+    // Plaid: the public token Link would hand the platform, for
+    // /item/public_token/exchange.
+    body["public_token"] = IssueCode(*id, std::max<SimTime>(30 * kMinute, CodeLifetime()));
+  } else if (action == "authorise") {
     body["access_token"] = AccessToken(*id, c.token_secret);
     body["token_type"] = "Bearer";
   }
@@ -258,29 +262,14 @@ HttpResponse LiveBank::Token(const HttpRequest& request) {
   }
   std::optional<std::string> code = form.Query("code");
   if (!code) return fail(400, "invalid_request", "code is required");
-  auto it = codes_.find(*code);
-  if (it == codes_.end()) {
-    return fail(400, "invalid_grant", "unknown or already used authorization code");
-  }
-  Code c = it->second;
-  codes_.erase(it);  // a code can be exchanged once, whatever happens next
-  const mocks::Consent& k = consent(c.consent);
-  if (Now() >= c.expires_at) {
-    return fail(400, "invalid_grant", "the authorization code has expired");
-  }
-  if (!c.redirect_uri.empty() && form.Query("redirect_uri") != c.redirect_uri) {
-    return fail(400, "invalid_grant",
-                "redirect_uri must be the one the code was issued for: " + c.redirect_uri);
-  }
-  if (k.status != mocks::ConsentStatus::kAuthorised || k.token_secret == 0 || Expired(c.consent)) {
-    return fail(400, "invalid_grant", "consent " + ConsentText(c.consent) + " is " +
-                                          mocks::ConsentStatusName(k.status));
-  }
+  Result<mocks::ConsentId> redeemed = RedeemCode(*code, form.Query("redirect_uri"));
+  if (!redeemed.ok()) return fail(400, "invalid_grant", redeemed.error().message);
+  const mocks::Consent& k = consent(*redeemed);
   Json body;
-  body["access_token"] = AccessToken(c.consent, k.token_secret);
+  body["access_token"] = AccessToken(*redeemed, k.token_secret);
   body["token_type"] = "Bearer";
   body["expires_in"] = RetryAfterSeconds(k.expires_at - Now());
-  body["consent_id"] = ConsentText(c.consent);
+  body["consent_id"] = ConsentText(*redeemed);
   return ok(body);
 }
 

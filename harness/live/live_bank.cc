@@ -59,6 +59,7 @@ mocks::ConsentId LiveBank::CreateConsent(mocks::CustomerId customer, mocks::Scop
 std::string LiveBank::ConsentText(mocks::ConsentId id) { return "consent-" + std::to_string(id); }
 
 std::optional<mocks::ConsentId> LiveBank::FindConsent(std::string_view text) const {
+  if (auto alias = aliases_.find(text); alias != aliases_.end()) return alias->second;
   constexpr std::string_view kPrefix = "consent-";
   if (text.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
   text.remove_prefix(kPrefix.size());
@@ -173,8 +174,10 @@ std::string LiveBank::BaseUrl(const HttpRequest& request) const {
   return "http://" + local_address_;
 }
 
-std::string LiveBank::NewUuid() {
-  std::uint64_t hi = uuids_.Next(), lo = uuids_.Next();
+std::string LiveBank::NewUuid() { return UuidFrom(uuids_); }
+
+std::string LiveBank::UuidFrom(Rng& rng) {
+  std::uint64_t hi = rng.Next(), lo = rng.Next();
   hi = (hi & ~0xF000ULL) | 0x4000ULL;                     // version 4
   lo = (lo & ~(3ULL << 62)) | (2ULL << 62);               // RFC 4122 variant
   char buf[40];
@@ -281,11 +284,33 @@ SimTime LiveBank::CodeLifetime() const {
 
 std::string LiveBank::IssueCode(mocks::ConsentId id, SimTime lifetime, std::string redirect_uri) {
   Rng rng = world_->env().Stream("live.code", index_, ++next_code_);
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(rng.Next()));
-  std::string code = "ac-" + std::to_string(id) + "-" + hex;
+  std::string code;
+  if (dialect() == mocks::Dialect::kPlaid) {
+    code = "public-sandbox-" + UuidFrom(rng);
+  } else {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(rng.Next()));
+    code = "ac-" + std::to_string(id) + "-" + hex;
+  }
   codes_[code] = Code{id, Now() + lifetime, std::move(redirect_uri)};
   return code;
+}
+
+Result<mocks::ConsentId> LiveBank::RedeemCode(const std::string& code,
+                                              const std::optional<std::string>& redirect_uri) {
+  auto it = codes_.find(code);
+  if (it == codes_.end()) return Error{"unknown or already used authorization code"};
+  Code c = it->second;
+  codes_.erase(it);  // a code can be exchanged once, whatever happens next
+  const mocks::Consent& k = consent(c.consent);
+  if (Now() >= c.expires_at) return Error{"the authorization code has expired"};
+  if (!c.redirect_uri.empty() && redirect_uri != c.redirect_uri) {
+    return Error{"redirect_uri must be the one the code was issued for: " + c.redirect_uri};
+  }
+  if (k.status != mocks::ConsentStatus::kAuthorised || k.token_secret == 0 || Expired(c.consent)) {
+    return Error{"consent " + ConsentText(c.consent) + " is " + mocks::ConsentStatusName(k.status)};
+  }
+  return c.consent;
 }
 
 std::int64_t LiveBank::RetryAfterSeconds(SimTime delay) const {

@@ -48,6 +48,7 @@
 #include "harness/live/http_server.h"
 #include "harness/live/served.h"
 #include "mocks/world.h"
+#include "sim/status.h"
 
 namespace bpsim::harness::live {
 
@@ -164,8 +165,12 @@ class LiveBank {
   // A fresh RFC 4122 (version 4 form) UUID drawn from the scenario seed, for
   // request and interaction ids the client did not send.
   std::string NewUuid();
-  // "consent-N" -> N if it names a consent created over HTTP at this bank.
+  // The same form from two draws of `rng`.
+  static std::string UuidFrom(Rng& rng);
+  // "consent-N" -> N if it names a consent created over HTTP at this bank, or a name
+  // given to it with AddConsentAlias (a Plaid link token).
   std::optional<mocks::ConsentId> FindConsent(std::string_view text) const;
+  void AddConsentAlias(std::string text, mocks::ConsentId id) { aliases_[std::move(text)] = id; }
   static std::string ConsentText(mocks::ConsentId id);
   const mocks::Consent& consent(mocks::ConsentId id) const;
   // Authorised but its expiry has passed (the world's expiry event may not have run
@@ -200,9 +205,15 @@ class LiveBank {
   void NoteAmount(std::int64_t cents, mocks::CustomerId c, mocks::Category category);
 
   // A one-time authorization code for an Authorised consent of this bank
-  // ("ac-N-<16 hex>"), exchangeable at POST /token until `lifetime` of simulated
-  // time has passed; if `redirect_uri` is not empty the exchange must name it.
+  // ("ac-N-<16 hex>"; at a Plaid bank a public token, "public-sandbox-<UUID>"),
+  // exchangeable once (POST /token; Plaid: /item/public_token/exchange) until
+  // `lifetime` of simulated time has passed; if `redirect_uri` is not empty the
+  // exchange must name it.
   std::string IssueCode(mocks::ConsentId id, SimTime lifetime, std::string redirect_uri = "");
+  // Exchanges a code once, whatever happens next: the consent, or why not (unknown or
+  // already used, expired, another redirect_uri, the consent no longer Authorised).
+  Result<mocks::ConsentId> RedeemCode(const std::string& code,
+                                      const std::optional<std::string>& redirect_uri);
   // How long a code from the bank's own pages lives: 10 simulated minutes or 60 wall
   // seconds, whichever is longer.
   SimTime CodeLifetime() const;
@@ -241,6 +252,7 @@ class LiveBank {
   std::set<std::string> client_tokens_;
   std::uint64_t next_client_token_ = 0;
   mocks::CustomerId next_assigned_ = 0;
+  std::map<std::string, mocks::ConsentId, std::less<>> aliases_;
   std::string public_url_, local_address_ = "127.0.0.1";
   Rng uuids_;
 };

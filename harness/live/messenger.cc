@@ -114,7 +114,9 @@ std::map<CustomerId, CanaryHit> ScanCanaries(std::string_view text, mocks::World
     add(alert->customer, alert->bank, CategoryBit(Category::kAlert));
     hits[alert->customer].alerts.push_back(*id);
   }
-  // Amounts: D.CC served over HTTP for exactly one subject.
+  // Amounts: D.CC served over HTTP for exactly one subject; also D.C, as a JSON
+  // number with a trailing zero cent prints (Plaid's amounts are JSON numbers:
+  // 12.30 travels as 12.3). A whole amount (12.00 as 12) is not recognisable.
   for (std::size_t dot = text.find('.'); dot != std::string_view::npos;
        dot = text.find('.', dot + 1)) {
     std::size_t start = dot;
@@ -122,14 +124,19 @@ std::map<CustomerId, CanaryHit> ScanCanaries(std::string_view text, mocks::World
     if (start == dot || (start > 0 && (text[start - 1] == '.' || std::isalpha(static_cast<unsigned char>(text[start - 1]))))) {
       continue;
     }
-    if (!DigitsAt(text, dot + 1, 2) || (dot + 3 < text.size() && IsDigit(text[dot + 3]))) {
+    std::size_t cents = 0;
+    while (cents < 3 && dot + 1 + cents < text.size() && IsDigit(text[dot + 1 + cents])) ++cents;
+    const std::size_t end = dot + 1 + cents;
+    // One digit after the dot and another dot after it: a version ("1.2.3"), not money.
+    if (cents == 0 || cents == 3 || (cents == 1 && end < text.size() && text[end] == '.')) {
       continue;
     }
     // "0012.34" is not how amounts are printed; strip leading zeros but one.
     std::size_t first = start;
     while (first + 1 < dot && text[first] == '0') ++first;
-    const ServedRegistry::AmountOwner* owner =
-        served.Amount(text.substr(first, dot + 3 - first));
+    std::string amount(text.substr(first, end - first));
+    if (cents == 1) amount += '0';
+    const ServedRegistry::AmountOwner* owner = served.Amount(amount);
     if (owner == nullptr || owner->ambiguous || !customer_ok(owner->customer)) continue;
     add(owner->customer, population.at(owner->customer).bank, owner->categories);
     found[owner->customer].amounts.push_back(owner->datum);

@@ -72,6 +72,16 @@ LiveService::~LiveService() { Stop(); }
 
 Result<std::vector<std::string>> LiveService::Listen(const ServerOptions& options) {
   std::vector<std::string> urls;
+  bool plaid = false;
+  for (auto& b : banks_) plaid |= b->dialect() == mocks::Dialect::kPlaid;
+  if (plaid && plaid_ == nullptr) {
+    std::lock_guard<std::mutex> lock(world_mu_);
+    std::vector<LiveBank*> banks;
+    for (auto& b : banks_) banks.push_back(b.get());
+    auto made = PlaidService::Create(world_, sim_, std::move(banks));
+    if (!made.ok()) return made.error();
+    plaid_ = std::move(made).value();
+  }
   if (options.port != 0 && options.port + banks_.size() - 1 > 65535) {
     return Error{"cannot listen on " + options.address + ":" + std::to_string(options.port) + ": " +
                  std::to_string(banks_.size()) + " banks need ports up to " +
@@ -140,6 +150,7 @@ ServerStats LiveService::server_stats(mocks::BankIndex index) const {
 
 void LiveService::AdvanceLocked() {
   if (bridge_ != nullptr) bridge_->ApplyCompletions();
+  if (plaid_ != nullptr) plaid_->ApplyCompletions();
   SimTime target = std::min(target_now_(), end_);
   if (!drained_ && target >= duration_) {
     if (sim_->Now() < duration_) sim_->RunUntil(duration_);
@@ -162,6 +173,7 @@ bool LiveService::Finished() const {
 
 void LiveService::Stop() {
   for (auto& s : servers_) s->Stop();
+  if (plaid_ != nullptr) plaid_->Stop();
 }
 
 HttpResponse LiveService::Handle(mocks::BankIndex index, const HttpRequest& request) {
@@ -190,6 +202,8 @@ HttpResponse LiveService::Handle(mocks::BankIndex index, const HttpRequest& requ
       response = std::move(*test);
     } else if (bank.dialect() == mocks::Dialect::kObie) {
       response = HandleObie(request, bank, &route);
+    } else if (bank.dialect() == mocks::Dialect::kPlaid) {
+      response = plaid_->Handle(index, request, &route);
     } else {
       response = HandleBerlinGroup(request, bank, &route);
     }
@@ -287,8 +301,8 @@ constexpr const char* kServeHelp =
     "Serves the scenario's mock banks over HTTP/1.1 while its world runs on a scaled\n"
     "wall clock, then writes report.json, junit.xml, summary.md and report.html.\n"
     "Each bank listens on its own port, consecutive from PORT in the order of\n"
-    "world.banks (PORT 0: ephemeral ports), and speaks its api.dialect (obie or\n"
-    "berlin-group). Prints one URL per bank. Stops after duration + drain, or on\n"
+    "world.banks (PORT 0: ephemeral ports), and speaks its api.dialect (obie,\n"
+    "berlin-group or plaid). Prints one URL per bank. Stops after duration + drain, or on\n"
     "SIGINT/SIGTERM with the report marked incomplete. See docs/live-mode.md.\n"
     "\n"
     "options:\n"
@@ -508,13 +522,13 @@ int CmdServe(const std::vector<std::string>& args) {
     for (std::size_t i = 0; i < urls->size(); ++i) {
       if (bridge != nullptr) {  // the contract's lines, exactly
         std::printf("bank %s (%s): %s\n", banks[i].id.c_str(),
-                    banks[i].api.dialect == mocks::Dialect::kObie ? "obie" : "berlin-group",
+                    mocks::DialectName(banks[i].api.dialect),
                     (*urls)[i].c_str());
         continue;
       }
       std::printf("bank %s (%s): %s  (customers: http://%s:%u/__bpsim/customers)\n",
                   banks[i].id.c_str(),
-                  banks[i].api.dialect == mocks::Dialect::kObie ? "obie" : "berlin-group",
+                  mocks::DialectName(banks[i].api.dialect),
                   (*urls)[i].c_str(), flags.address.c_str(), unsigned(service.ports()[i]));
     }
     if (bridge != nullptr) {

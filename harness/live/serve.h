@@ -24,6 +24,7 @@
 #include "harness/live/http_server.h"
 #include "harness/live/live_bank.h"
 #include "harness/live/messenger.h"
+#include "harness/live/plaid.h"
 #include "harness/live/platform_bridge.h"
 #include "harness/live/served.h"
 #include "harness/scenario/scenario.h"
@@ -116,6 +117,7 @@ class LiveService {
   PlatformBridge* bridge_ = nullptr;
   ServedRegistry served_;
   std::unique_ptr<MessengerSinks> messenger_;
+  std::unique_ptr<PlaidService> plaid_;  // when a bank speaks plaid
   std::string messenger_url_;
   mutable std::mutex metrics_mu_;
   std::vector<std::map<std::string, EndpointStats>> metrics_;  // by listener, by route

@@ -122,8 +122,9 @@ ObjectSpec BankSpec() {
                 "Requests per client (the platform) before 429, e.g. 50/s or 3000/m; 0 = unlimited."),
       NumberField("error_rate", &BankApiConfig::error_rate, NumberBound::kFraction,
                   "Fraction of requests answered 500."),
-      EnumField("dialect", &BankApiConfig::dialect, {"obie", "berlin-group"},
-                "API standard served in live mode: UK Open Banking (obie) or Berlin Group NextGenPSD2."),
+      EnumField("dialect", &BankApiConfig::dialect, {"obie", "berlin-group", "plaid"},
+                "API served in live mode: UK Open Banking (obie), Berlin Group NextGenPSD2, "
+                "or the Plaid API (plaid)."),
       IntegerField("frequency_per_day", &BankApiConfig::frequency_per_day, 0, kU32Max,
                    "Berlin Group frequencyPerDay per consent; 0 = unlimited."),
       DurationField("max_consent_life", &BankApiConfig::max_consent_life,

@@ -59,6 +59,12 @@ class WebhookOutbox {
   void Settle(std::uint32_t ticket, bool accepted);
 
   std::uint64_t pending() const { return slots_.size() - free_.size(); }
+  // Live mode puts a router in front of the platform (the Plaid dialect's webhooks go
+  // to each Item's own URL); the previous receiver is returned.
+  WebhookReceiver* set_receiver(WebhookReceiver* receiver) {
+    std::swap(receiver_, receiver);
+    return receiver;
+  }
 
   // Bank `bank` crashed (docs/world.md, "Crashes and restarts"): its outbox is durable,
   // but every attempt on the wire is lost with the connection (the platform never

@@ -126,9 +126,6 @@ inline std::string SendRaw(std::uint16_t port, const std::string& bytes) {
 struct LiveWorld {
   explicit LiveWorld(double rate_limit_per_s = 0, std::uint32_t frequency_per_day = 0,
                      const ServerOptions& server_options = {}) {
-    spec.seed = 11;
-    spec.duration = 30 * kDay;
-    spec.drain = kHour;
     mocks::BankConfig north;
     north.id = "northbank";
     north.api.error_rate = 0;
@@ -137,7 +134,19 @@ struct LiveWorld {
     south.id = "southbank";
     south.api.dialect = mocks::Dialect::kBerlinGroup;
     south.api.frequency_per_day = frequency_per_day;
-    spec.world.banks = {north, south};
+    Start({north, south}, server_options);
+    obie_port = service->ports()[0];
+    bg_port = service->ports()[1];
+  }
+  // The same quiet world with these banks (ports()[i] serves banks[i]).
+  explicit LiveWorld(const std::vector<mocks::BankConfig>& banks) { Start(banks, {}); }
+  ~LiveWorld() { service->Stop(); }
+
+  void Start(const std::vector<mocks::BankConfig>& banks, const ServerOptions& server_options) {
+    spec.seed = 11;
+    spec.duration = 30 * kDay;
+    spec.drain = kHour;
+    spec.world.banks = banks;
     spec.world.customers.count = 40;
     spec.world.customers.consent.opt_in = 0;
     spec.world.customers.fraud.compromise_rate_per_year = 0;
@@ -148,10 +157,7 @@ struct LiveWorld {
         world.get(), &sim, [this] { return now.load(); }, 1.0);
     auto urls = service->Listen(server_options);
     if (!urls.ok()) throw std::runtime_error(urls.error().message);
-    obie_port = service->ports()[0];
-    bg_port = service->ports()[1];
   }
-  ~LiveWorld() { service->Stop(); }
 
   // The first two customers of bank `b`.
   std::pair<mocks::CustomerId, mocks::CustomerId> Customers(mocks::BankIndex b) {

@@ -504,6 +504,16 @@ TEST_CASE("amounts are attributed only when served for exactly one subject", "[l
   CHECK(hits[bob].bank == 1);
   CHECK(hits[alice].bank == 0);
   CHECK(hits[alice].categories == mocks::CategoryBit(mocks::Category::kAccounts));
+  // Amounts that travel as JSON numbers (Plaid's): 45.60 is 45.6 on the wire and in
+  // whatever a platform copies it into; 7.00 is 7, which is not recognisable; a
+  // version number is not money.
+  served.NoteAmount("45.60", alice, mocks::Category::kBalance);
+  served.NoteAmount("7.00", bob, mocks::Category::kBalance);
+  served.NoteAmount("1.20", bob, mocks::Category::kBalance);
+  hits = ScanCanaries(R"({"available":45.6,"owed":7,"sdk":"1.2.3","x":145.6})", *w.world, served);
+  REQUIRE(hits.size() == 1);
+  CHECK(hits.begin()->first == alice);
+  CHECK(ScanCanaries(R"({"current":45.605})", *w.world, served).empty());
 }
 
 }  // namespace
