@@ -188,7 +188,7 @@ Scenario SwarmVariant(const Scenario& base, std::uint64_t seed, std::string* dra
     for (InvariantConfig& inv : s.invariants) {
       if (inv.id != "fraud-alert-delivery") continue;
       const SimTime widened = inv.p99 + extra + retry;
-      add("fraud-alert-delivery p99 " + FormatDuration(inv.p99) + " -> " + FormatDuration(widened) +
+      add("fraud-alert-delivery p99 " + DescribeDuration(inv.p99) + " -> " + DescribeDuration(widened) +
           " for the crashes");
       inv.p99 = widened;
     }

@@ -38,7 +38,7 @@ TEST_CASE("Each single-defect library scenario shrinks to at most 10 customers a
           "the same way",
           "[shrink]") {
   std::vector<std::string> files = DefectScenarios();
-  REQUIRE(files.size() == 13);
+  REQUIRE(files.size() == 14);
   for (const std::string& file : files) {
     INFO(file);
     auto original = LoadScenario(file);

@@ -192,8 +192,8 @@ TEST_CASE("A swarm variant is judged without metric bounds and sometimes", "[swe
   CHECK(v.expect.metrics.empty());
   CHECK(v.expect.sometimes.empty());
   CHECK(v.expect.violations == std::vector<std::string>{"audit-complete"});
-  REQUIRE(drawn.size() > 47);
-  CHECK(drawn.substr(drawn.size() - 47) == "; metric and sometimes expectations not checked");
+  // Then, when the seed draws crashes, the widened alert bound.
+  CHECK(drawn.find("; metric and sometimes expectations not checked") != std::string::npos);
 }
 
 }  // namespace bpsim::harness

@@ -222,7 +222,7 @@ TEST_CASE("A swarm seed that draws crashes widens the alert latency bound by exa
         ++kept;
       } else {
         CHECK(inv.p99 == written + down + retry);
-        CHECK(drawn.find("fraud-alert-delivery p99 2m -> " + FormatDuration(inv.p99) +
+        CHECK(drawn.find("fraud-alert-delivery p99 2m -> " + DescribeDuration(inv.p99) +
                          " for the crashes") != std::string::npos);
         ++widened;
       }
