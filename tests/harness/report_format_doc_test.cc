@@ -113,8 +113,9 @@ std::map<std::string, std::string> GenerateExamples() {
                                        "--time-scale", "45000", "--out", "live"},
                                       log, dir.string());
   std::smatch port;
+  std::string printed;  // outlives the loop: `port` points into it
   for (int i = 0; i < 100; ++i) {
-    const std::string printed = Slurp(log);
+    printed = Slurp(log);
     if (std::regex_search(printed, port, std::regex(R"(bank northbank \(obie\): http://127\.0\.0\.1:(\d+))"))) {
       break;
     }
