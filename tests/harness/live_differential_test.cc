@@ -30,6 +30,9 @@ namespace {
 using Json = nlohmann::json;
 
 const std::string kScenario = BPSIM_SOURCE_DIR "/scenarios/live/two-dialects.yaml";
+const std::string kThreeDialectsScenario = BPSIM_SOURCE_DIR "/scenarios/live/three-dialects.yaml";
+const LiveBanks kThreeDialects = {
+    {"northbank", "obie"}, {"southbank", "berlin-group"}, {"usbank", "plaid"}};
 // The reference platform's pace at time scale 1800: a poll every simulated hour,
 // the ads audience and partner export every 2.5 simulated hours.
 const std::vector<std::string> kPlatformPace = {"--poll-every", "2", "--segment-every", "5"};
@@ -50,11 +53,12 @@ Json RunSimulated(const std::string& name, const std::string& scenario, const st
 }
 
 // The defect in both platforms: the invariants that fire, simulated and live.
-void RequireSameMistake(const std::string& defect) {
-  Json simulated = RunSimulated(defect, kScenario, "defects: [" + defect + "]\n");
+void RequireSameMistake(const std::string& defect, const std::string& scenario = kScenario,
+                        const LiveBanks& banks = kTwoDialects) {
+  Json simulated = RunSimulated(defect, scenario, "defects: [" + defect + "]\n");
   std::vector<std::string> options = kPlatformPace;
   options.insert(options.end(), {"--defect", defect});
-  LiveRun live = RunLive(defect, kScenario, options);
+  LiveRun live = RunLive(defect, scenario, options, 1800, banks);
   INFO("defect " << defect << "\nserve log:\n"
                  << live.serve_log << "\nplatform log:\n"
                  << live.platform_log);
@@ -157,10 +161,8 @@ TEST_CASE("live end to end: a correct platform process at its defaults breaks no
 // verifies the Item webhooks' JWTs, and the scenario's invariants judge it all.
 TEST_CASE("live end to end: three dialects at once, OBIE, Berlin Group and Plaid",
           "[live][e2e]") {
-  const std::string scenario = BPSIM_SOURCE_DIR "/scenarios/live/three-dialects.yaml";
-  const LiveBanks banks = {{"northbank", "obie"}, {"southbank", "berlin-group"}, {"usbank", "plaid"}};
-  LiveRun run = RunLive("three", scenario, kPlatformPace, 1800, banks);
-  CheckCleanLive(run, banks);
+  LiveRun run = RunLive("three", kThreeDialectsScenario, kPlatformPace, 1800, kThreeDialects);
+  CheckCleanLive(run, kThreeDialects);
   INFO("serve log:\n" << run.serve_log << "\nplatform log:\n" << run.platform_log);
   // Plaid's side of it, as the platform counted it when it stopped: every Item
   // webhook verified, syncs paged to the end, no call refused for its form.
@@ -178,6 +180,17 @@ TEST_CASE("live end to end: three dialects at once, OBIE, Berlin Group and Plaid
   CHECK(usbank_routes.count("POST /transactions/sync") == 1);
   CHECK(usbank_routes.count("POST /item/remove") == 1);
   CHECK(usbank_routes.count("POST /webhook_verification_key/get") == 1);
+}
+
+// The same mistakes through a Plaid bank too: an Item the platform goes on reading
+// after USER_PERMISSION_REVOKED or its removal, and transactions synced under
+// balance-only Items.
+TEST_CASE("differential over three dialects: platform.ignores_revocation",
+          "[live][differential]") {
+  RequireSameMistake("platform.ignores_revocation", kThreeDialectsScenario, kThreeDialects);
+}
+TEST_CASE("differential over three dialects: platform.overfetch_scopes", "[live][differential]") {
+  RequireSameMistake("platform.overfetch_scopes", kThreeDialectsScenario, kThreeDialects);
 }
 
 TEST_CASE("differential: platform.ignores_revocation", "[live][differential]") {
