@@ -231,6 +231,8 @@ HttpResponse MessengerSinks::Handle(const HttpRequest& request, std::string* rou
   }
   if (chat) {
     const mocks::Network& network = world_->network();
+    // A crashed chat service answers nothing (docs/live-mode.md, "Crashes").
+    if (network.MessengerDown()) throw ResetConnection{};
     const mocks::OutageState& o = network.outage(mocks::Network::kMessengerTarget);
     bool down = network.faults_enabled() && o.active &&
                 (o.mode == mocks::OutageMode::kUnavailable ||
