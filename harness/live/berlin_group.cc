@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/live/canary.h"
+#include "harness/live/json_writer.h"
 
 namespace bpsim::harness::live {
 namespace {
@@ -61,10 +62,12 @@ struct Exchange {
   HttpResponse Reply(unsigned status, const Json& body = Json()) const {
     // Request bytes echoed in messages (paths, headers) need not be UTF-8: they are
     // replaced (U+FFFD), where dump() would throw (found by fuzz_http).
-    HttpResponse res =
-        Respond(request, status,
-                body.is_null() ? "" : body.dump(-1, ' ', false, Json::error_handler_t::replace),
-                bank.Now());
+    return Reply(status,
+                 body.is_null() ? "" : body.dump(-1, ' ', false, Json::error_handler_t::replace));
+  }
+  // A body already in JSON form (JsonWriter).
+  HttpResponse Reply(unsigned status, std::string body) const {
+    HttpResponse res = Respond(request, status, std::move(body), bank.Now());
     res.set("X-Request-ID", request_id);
     return res;
   }
@@ -387,45 +390,58 @@ Json AccountJson(const Exchange& x, mocks::CustomerId customer, AccountKind kind
   return a;
 }
 
-Json AccountReference(const LiveBank& bank, mocks::CustomerId customer, AccountKind kind) {
-  Json ref;
+// The account an answer is about: {"iban" | "maskedPan": ..., "currency": "EUR"}.
+void WriteAccountReference(JsonWriter& w, const LiveBank& bank, mocks::CustomerId customer,
+                           AccountKind kind) {
+  w.BeginObject();
   if (kind == AccountKind::kCard) {
-    ref["maskedPan"] = MaskedPan(bank.index(), customer);
+    w.Field("maskedPan", MaskedPan(bank.index(), customer));
   } else {
-    ref["iban"] = Iban(bank.index(), customer);
+    w.Field("iban", Iban(bank.index(), customer));
   }
-  ref["currency"] = "EUR";
-  return ref;
+  w.Field("currency", "EUR").EndObject();
 }
 
-// Spending is a debit: negative in Berlin Group's signed amounts.
-Json SignedAmount(std::int64_t cents_credit) {
-  return {{"currency", "EUR"}, {"amount", (cents_credit < 0 ? "-" : "") + FormatAmount(cents_credit)}};
+// {"currency": "EUR", "amount": ...}: spending is a debit, negative in Berlin Group's
+// signed amounts.
+void WriteSignedAmount(JsonWriter& w, std::string_view key, std::int64_t cents_credit) {
+  w.Key(key).BeginObject().Field("currency", "EUR");
+  w.Key("amount").Plain([cents_credit](std::string* out) {
+    if (cents_credit < 0) out->push_back('-');
+    AppendAmount(out, cents_credit);
+  });
+  w.EndObject();
 }
 
-Json CardTransactionJson(const LiveBank& bank, mocks::CustomerId customer,
-                         const mocks::CardTransaction& tx, SimTime booked_at, bool pending) {
-  Json t;
-  t["cardTransactionId"] =
-      pending ? PendingTransactionId(customer, tx) : TransactionId(customer, tx);
-  t["transactionDate"] = FormatDate(tx.time);
-  t["acceptorTransactionDateTime"] = FormatDateTime(tx.time);
-  if (!pending) t["bookingDate"] = FormatDate(booked_at);
-  t["transactionAmount"] = SignedAmount(-tx.amount_cents);
-  t["merchantCategoryCode"] = kMerchantCategoryCodes[tx.merchant_category];
-  t["maskedPAN"] = MaskedPan(bank.index(), customer);
-  t["transactionDetails"] = mocks::kMerchantCategories[tx.merchant_category];
-  return t;
+// `masked_pan`: the card's (MaskedPan), the same for every transaction of an answer.
+void WriteCardTransaction(JsonWriter& w, mocks::CustomerId customer, const std::string& masked_pan,
+                          const mocks::CardTransaction& tx, SimTime booked_at, bool pending) {
+  w.BeginObject();
+  w.Key("cardTransactionId").Plain([&](std::string* out) {
+    AppendTransactionId(out, customer, tx);
+    if (pending) out->append("-P");  // PendingTransactionId
+  });
+  w.Key("transactionDate").Plain([&tx](std::string* out) { AppendDate(out, tx.time); });
+  w.Key("acceptorTransactionDateTime").Plain([&tx](std::string* out) {
+    AppendDateTime(out, tx.time);
+  });
+  if (!pending) {
+    w.Key("bookingDate").Plain([booked_at](std::string* out) { AppendDate(out, booked_at); });
+  }
+  WriteSignedAmount(w, "transactionAmount", -tx.amount_cents);
+  w.Field("merchantCategoryCode", kMerchantCategoryCodes[tx.merchant_category]);
+  w.Field("maskedPAN", masked_pan);
+  w.Field("transactionDetails", mocks::kMerchantCategories[tx.merchant_category]);
+  w.EndObject();
 }
 
-Json SalaryJson(mocks::CustomerId customer, const mocks::CheckingEntry& e) {
-  Json t;
-  t["transactionId"] = SalaryTransactionId(customer, e.time);
-  t["bookingDate"] = FormatDate(e.time);
-  t["valueDate"] = FormatDate(e.time);
-  t["transactionAmount"] = SignedAmount(e.amount_cents);
-  t["remittanceInformationUnstructured"] = "salary";
-  return t;
+void WriteSalary(JsonWriter& w, const std::string& transaction_id, const mocks::CheckingEntry& e) {
+  w.BeginObject().Field("transactionId", transaction_id);
+  w.Key("bookingDate").Plain([&e](std::string* out) { AppendDate(out, e.time); });
+  w.Key("valueDate").Plain([&e](std::string* out) { AppendDate(out, e.time); });
+  WriteSignedAmount(w, "transactionAmount", e.amount_cents);
+  w.Field("remittanceInformationUnstructured", "salary");
+  w.EndObject();
 }
 
 // The transaction filters of a transactions request: [from, to) and which lists.
@@ -552,21 +568,60 @@ HttpResponse DataRequest(const Exchange& x, const Resource& what) {
     out[what.card ? "cardAccounts" : "accounts"] = std::move(accounts);
     return x.Reply(200, out);
   }
+  // Balances and transactions are written straight into the body (JsonWriter).
+  std::string body;
+  JsonWriter w(&body);
   if (what.category == Category::kBalance) {
     std::int64_t cents =
         account.kind == AccountKind::kCard ? r.balances.card_cents : r.balances.checking_cents;
     x.bank.NoteAmount(cents, account.customer, Category::kBalance);
-    out[account_key] = AccountReference(x.bank, account.customer, account.kind);
-    out["balances"] = Json::array({{{"balanceAmount", SignedAmount(cents)},
-                                    {"balanceType", "interimAvailable"},
-                                    {"lastChangeDateTime", FormatDateTime(x.bank.Now())}}});
-    return x.Reply(200, out);
+    body.reserve(256);
+    w.BeginObject().Key(account_key);
+    WriteAccountReference(w, x.bank, account.customer, account.kind);
+    w.Key("balances").BeginArray().BeginObject();
+    WriteSignedAmount(w, "balanceAmount", cents);
+    w.Field("balanceType", "interimAvailable");
+    const SimTime now = x.bank.Now();
+    w.Key("lastChangeDateTime").Plain([now](std::string* out) { AppendDateTime(out, now); });
+    w.EndObject().EndArray().EndObject();
+    return x.Reply(200, std::move(body));
   }
-  const std::string self = AccountPath(what.card, what.account_text);
-  Json booked = Json::array(), pending = Json::array();
   const mocks::LedgerView& ledger = x.bank.world().population();
   const SimTime now = x.bank.Now();
+  std::vector<mocks::CheckingEntry> entries;  // the checking account: salary credits
+  if (account.kind == AccountKind::kChecking && q.booked) {
+    ledger.CheckingEntriesIn(account.customer, std::max<SimTime>(0, q.from),
+                             std::min(q.to, now + 1), &entries);
+    for (const mocks::CheckingEntry& e : entries) {
+      x.bank.NoteAmount(e.amount_cents, account.customer, Category::kTransactions);
+    }
+  }
+  if (!what.transaction_text.empty()) {
+    // GET .../transactions/{transactionId}: payment accounts only (the standard has
+    // no single card transaction).
+    for (const mocks::CheckingEntry& e : entries) {
+      const std::string id = SalaryTransactionId(account.customer, e.time);
+      if (id == what.transaction_text) {
+        w.BeginObject().Key("transactionsDetails");
+        WriteSalary(w, id, e);
+        w.EndObject();
+        return x.Reply(200, std::move(body));
+      }
+    }
+    return x.Fail(404, "RESOURCE_UNKNOWN",
+                  "no transaction '" + what.transaction_text + "' on account " + what.account_text);
+  }
+  body.reserve(4096);
+  w.BeginObject().Key(account_key);
+  WriteAccountReference(w, x.bank, account.customer, account.kind);
+  w.Key(what.card ? "cardTransactions" : "transactions").BeginObject();
+  if (q.booked) w.Key("booked").BeginArray();
+  // Pending card transactions follow the booked ones: written aside, in ledger order.
+  std::string pending_body;
+  JsonWriter pending(&pending_body);
+  pending.BeginArray();
   if (account.kind == AccountKind::kCard) {
+    const std::string masked_pan = MaskedPan(x.bank.index(), account.customer);
     for (const mocks::CardTransaction& tx : r.transactions) {
       const SimTime booked_at = ledger.CardBookedAt(account.customer, tx);
       const bool is_pending = booked_at > now;
@@ -575,35 +630,22 @@ HttpResponse DataRequest(const Exchange& x, const Resource& what) {
       if (is_pending ? !q.pending : !q.booked) continue;
       if (date < q.from || date >= q.to) continue;
       x.bank.NoteAmount(tx.amount_cents, account.customer, Category::kTransactions);
-      (is_pending ? pending : booked)
-          .push_back(CardTransactionJson(x.bank, account.customer, tx, booked_at, is_pending));
+      WriteCardTransaction(is_pending ? pending : w, account.customer, masked_pan, tx, booked_at,
+                           is_pending);
     }
-  } else if (q.booked) {  // the checking account: salary credits, booked on payday
-    std::vector<mocks::CheckingEntry> entries;
-    ledger.CheckingEntriesIn(account.customer, std::max<SimTime>(0, q.from),
-                             std::min(q.to, now + 1), &entries);
+  } else {
     for (const mocks::CheckingEntry& e : entries) {
-      x.bank.NoteAmount(e.amount_cents, account.customer, Category::kTransactions);
-      booked.push_back(SalaryJson(account.customer, e));
+      WriteSalary(w, SalaryTransactionId(account.customer, e.time), e);
     }
   }
-  if (!what.transaction_text.empty()) {
-    // GET .../transactions/{transactionId}: payment accounts only (the standard has
-    // no single card transaction).
-    for (const Json& t : booked) {
-      if (t["transactionId"] == what.transaction_text) {
-        return x.Reply(200, Json{{"transactionsDetails", t}});
-      }
-    }
-    return x.Fail(404, "RESOURCE_UNKNOWN",
-                  "no transaction '" + what.transaction_text + "' on account " + what.account_text);
-  }
-  out[account_key] = AccountReference(x.bank, account.customer, account.kind);
-  const char* report_key = what.card ? "cardTransactions" : "transactions";
-  if (q.booked) out[report_key]["booked"] = std::move(booked);
-  if (q.pending) out[report_key]["pending"] = std::move(pending);
-  out[report_key]["_links"][what.card ? "cardAccount" : "account"] = x.Href(self);
-  return x.Reply(200, out);
+  if (q.booked) w.EndArray();
+  pending.EndArray();
+  if (q.pending) w.Key("pending").Raw(pending_body);
+  const std::string self = AccountPath(what.card, what.account_text);
+  w.Key("_links").BeginObject().Key(what.card ? "cardAccount" : "account").BeginObject();
+  w.Field("href", x.Base() + self).EndObject().EndObject();
+  w.EndObject().EndObject();
+  return x.Reply(200, std::move(body));
 }
 
 // /v1/consents/{consentId}/authorisations[/{authorisationId}].

@@ -43,6 +43,18 @@ bool Digits(std::string_view text, std::size_t* pos, int n, unsigned* out) {
   return true;
 }
 
+// v in decimal, with leading zeros to at least `width` digits (printf's %0*llu).
+void AppendPadded(std::string* out, std::uint64_t v, int width) {
+  char buf[24];
+  int n = 0;
+  do {
+    buf[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  for (int i = n; i < width; ++i) out->push_back('0');
+  while (n > 0) out->push_back(buf[--n]);
+}
+
 }  // namespace
 
 std::string AccountIdPrefix(std::string_view bank_id) {
@@ -76,11 +88,22 @@ std::optional<AccountRef> ParseAccountId(std::string_view bank_id, std::string_v
   return ref;
 }
 
+void AppendTransactionId(std::string* out, mocks::CustomerId customer,
+                         const mocks::CardTransaction& tx) {
+  out->append("TX-");
+  AppendPadded(out, customer, 8);
+  out->push_back('-');
+  const std::int64_t day = tx.time / kDay;
+  if (day < 0) out->push_back('-');  // as printf's %05lld writes it
+  AppendPadded(out, day < 0 ? std::uint64_t(-(day + 1)) + 1 : std::uint64_t(day), day < 0 ? 4 : 5);
+  out->push_back('-');
+  AppendPadded(out, tx.seq, 4);
+}
+
 std::string TransactionId(mocks::CustomerId customer, const mocks::CardTransaction& tx) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "TX-%08u-%05lld-%04u", customer,
-                static_cast<long long>(tx.time / kDay), tx.seq);
-  return buf;
+  std::string out;
+  AppendTransactionId(&out, customer, tx);
+  return out;
 }
 
 std::string SalaryTransactionId(mocks::CustomerId customer, SimTime at) {
@@ -160,28 +183,55 @@ std::optional<mocks::CustomerId> ParseMaskedPan(mocks::BankIndex bank, std::stri
   return CanaryCustomer(text, 19, 11, [bank](unsigned c) { return MaskedPan(bank, c); });
 }
 
-std::string FormatAmount(std::int64_t cents) {
+void AppendAmount(std::string* out, std::int64_t cents) {
   std::uint64_t a = cents < 0 ? std::uint64_t(-(cents + 1)) + 1 : std::uint64_t(cents);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%llu.%02llu", static_cast<unsigned long long>(a / 100),
-                static_cast<unsigned long long>(a % 100));
-  return buf;
+  AppendPadded(out, a / 100, 1);
+  out->push_back('.');
+  AppendPadded(out, a % 100, 2);
 }
 
-std::string FormatDateTime(SimTime t) {
+std::string FormatAmount(std::int64_t cents) {
+  std::string out;
+  AppendAmount(&out, cents);
+  return out;
+}
+
+void AppendDate(std::string* out, SimTime t) {
   if (t < 0) t = 0;
   int y;
   unsigned m, d;
   CivilFromDays(kEpochDays + t / kDay, &y, &m, &d);
-  std::int64_t s = (t % kDay) / kSecond;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld+00:00", y, m, d,
-                static_cast<long long>(s / 3600), static_cast<long long>(s / 60 % 60),
-                static_cast<long long>(s % 60));
-  return buf;
+  AppendPadded(out, static_cast<unsigned>(y), 4);  // 1900..2200 (ParseDateTime's range)
+  out->push_back('-');
+  AppendPadded(out, m, 2);
+  out->push_back('-');
+  AppendPadded(out, d, 2);
 }
 
-std::string FormatDate(SimTime t) { return FormatDateTime(t).substr(0, 10); }
+void AppendDateTime(std::string* out, SimTime t) {
+  if (t < 0) t = 0;
+  AppendDate(out, t);
+  const std::int64_t s = (t % kDay) / kSecond;
+  out->push_back('T');
+  AppendPadded(out, static_cast<std::uint64_t>(s / 3600), 2);
+  out->push_back(':');
+  AppendPadded(out, static_cast<std::uint64_t>(s / 60 % 60), 2);
+  out->push_back(':');
+  AppendPadded(out, static_cast<std::uint64_t>(s % 60), 2);
+  out->append("+00:00");
+}
+
+std::string FormatDateTime(SimTime t) {
+  std::string out;
+  AppendDateTime(&out, t);
+  return out;
+}
+
+std::string FormatDate(SimTime t) {
+  std::string out;
+  AppendDate(&out, t);
+  return out;
+}
 
 std::optional<SimTime> ParseDateTime(std::string_view text, Zone zone_policy) {
   std::size_t pos = 0;

@@ -64,6 +64,13 @@ std::string FormatAmount(std::int64_t cents);
 // "2025-01-03T04:05:06+00:00" / "2025-01-03" for a simulated instant (>= 0).
 std::string FormatDateTime(SimTime t);
 std::string FormatDate(SimTime t);
+// FormatAmount, FormatDateTime, FormatDate and TransactionId appended to *out: the
+// live answers' hot path, without a temporary string or printf.
+void AppendAmount(std::string* out, std::int64_t cents);
+void AppendDateTime(std::string* out, SimTime t);
+void AppendDate(std::string* out, SimTime t);
+void AppendTransactionId(std::string* out, mocks::CustomerId customer,
+                         const mocks::CardTransaction& tx);
 // What a date-time's zone (Z, +hh:mm, -hh:mm) does: kApply converts to UTC (dates in
 // bodies); kIgnore reads the local time as UTC, as OBIE prescribes for its query
 // filters ("the ASPSP must ignore the timezone component").

@@ -180,14 +180,17 @@ std::string LiveBank::UuidFrom(Rng& rng) {
   std::uint64_t hi = rng.Next(), lo = rng.Next();
   hi = (hi & ~0xF000ULL) | 0x4000ULL;                     // version 4
   lo = (lo & ~(3ULL << 62)) | (2ULL << 62);               // RFC 4122 variant
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx",
-                static_cast<unsigned long long>(hi >> 32),
-                static_cast<unsigned long long>((hi >> 16) & 0xFFFF),
-                static_cast<unsigned long long>(hi & 0xFFFF),
-                static_cast<unsigned long long>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
-  return buf;
+  // 8-4-4-4-12 lowercase hex digits of hi then lo (no printf: one per request when
+  // the client sends no id).
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  std::size_t pos = 0;
+  for (int i = 0; i < 32; ++i) {
+    if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
+    const std::uint64_t word = i < 16 ? hi : lo;
+    out[pos++] = kHex[(word >> (4 * (15 - i % 16))) & 0xF];
+  }
+  return out;
 }
 
 const mocks::Consent& LiveBank::consent(mocks::ConsentId id) const {

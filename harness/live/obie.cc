@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <limits>
+#include <span>
 #include <nlohmann/json.hpp>
 
 #include "harness/live/canary.h"
+#include "harness/live/json_writer.h"
 
 namespace bpsim::harness::live {
 namespace {
@@ -60,10 +62,12 @@ class Exchange {
   HttpResponse Reply(unsigned status, const Json& body = Json()) const {
     // Request bytes echoed in messages (paths, headers) need not be UTF-8: they are
     // replaced (U+FFFD), where dump() would throw (found by fuzz_http).
-    HttpResponse res =
-        Respond(request_, status,
-                body.is_null() ? "" : body.dump(-1, ' ', false, Json::error_handler_t::replace),
-                bank_.Now());
+    return Reply(status,
+                 body.is_null() ? "" : body.dump(-1, ' ', false, Json::error_handler_t::replace));
+  }
+  // A body already in JSON form (JsonWriter).
+  HttpResponse Reply(unsigned status, std::string body) const {
+    HttpResponse res = Respond(request_, status, std::move(body), bank_.Now());
     res.set("x-fapi-interaction-id", interaction_id_);
     return res;
   }
@@ -260,20 +264,49 @@ Json AccountJson(const LiveBank& bank, mocks::CustomerId customer, AccountKind k
   return a;
 }
 
+// {"Amount": "D.CC", "Currency": "GBP"} of |cents|.
+void WriteAmount(JsonWriter& w, std::int64_t cents) {
+  w.Key("Amount").BeginObject();
+  w.Key("Amount").Plain([cents](std::string* out) { AppendAmount(out, cents); });
+  w.Field("Currency", "GBP").EndObject();
+}
+
 // A card transaction as OBIE serves it: booked (posted) or, until its booking time,
 // pending under its own id (mocks/bank/ledger.h).
-Json TransactionJson(const std::string& account_text, mocks::CustomerId customer,
-                     const mocks::CardTransaction& tx, SimTime booked_at, bool pending) {
-  Json t;
-  t["AccountId"] = account_text;
-  t["TransactionId"] = pending ? PendingTransactionId(customer, tx) : TransactionId(customer, tx);
-  t["CreditDebitIndicator"] = tx.amount_cents < 0 ? "Credit" : "Debit";
-  t["Status"] = pending ? "Pending" : "Booked";
-  t["BookingDateTime"] = FormatDateTime(pending ? tx.time : booked_at);
-  if (!pending) t["ValueDateTime"] = FormatDateTime(tx.time);
-  t["TransactionInformation"] = mocks::kMerchantCategories[tx.merchant_category];
-  t["Amount"] = {{"Amount", FormatAmount(tx.amount_cents)}, {"Currency", "GBP"}};
-  return t;
+void WriteTransaction(JsonWriter& w, const std::string& account_text, mocks::CustomerId customer,
+                      const mocks::CardTransaction& tx, SimTime booked_at, bool pending) {
+  w.BeginObject().Field("AccountId", account_text);
+  w.Key("TransactionId").Plain([&](std::string* out) {
+    AppendTransactionId(out, customer, tx);
+    if (pending) out->append("-P");  // PendingTransactionId
+  });
+  w.Field("CreditDebitIndicator", tx.amount_cents < 0 ? "Credit" : "Debit");
+  w.Field("Status", pending ? "Pending" : "Booked");
+  const SimTime booking = pending ? tx.time : booked_at;
+  w.Key("BookingDateTime").Plain([booking](std::string* out) { AppendDateTime(out, booking); });
+  if (!pending) {
+    w.Key("ValueDateTime").Plain([&tx](std::string* out) { AppendDateTime(out, tx.time); });
+  }
+  w.Field("TransactionInformation", mocks::kMerchantCategories[tx.merchant_category]);
+  WriteAmount(w, tx.amount_cents);
+  w.EndObject();
+}
+
+// A salary credit on the checking account, booked on payday.
+void WriteSalary(JsonWriter& w, const std::string& account_text, mocks::CustomerId customer,
+                 const mocks::CheckingEntry& e) {
+  w.BeginObject().Field("AccountId", account_text);
+  w.Key("TransactionId").Plain([&](std::string* out) {
+    mocks::CardTransaction tx;  // SalaryTransactionId
+    tx.time = e.time;
+    tx.seq = kSalarySeq;
+    AppendTransactionId(out, customer, tx);
+  });
+  w.Field("CreditDebitIndicator", "Credit").Field("Status", "Booked");
+  w.Key("BookingDateTime").Plain([&e](std::string* out) { AppendDateTime(out, e.time); });
+  w.Field("TransactionInformation", "salary");
+  WriteAmount(w, e.amount_cents);
+  w.EndObject();
 }
 
 // A token that Bank::Handle would accept: names a consent of this bank with its secret.
@@ -332,28 +365,33 @@ HttpResponse DataRequest(const Exchange& x, Category category, const std::string
   mocks::ApiResponse r = x.bank_.Fetch(req);
   if (r.status != 200) return Refusal(x, r, consent);
 
-  Json data;
-  const std::string now_text = FormatDateTime(x.bank_.Now());
+  // The answer is written straight into its body (JsonWriter), in the key order the
+  // OBIE document lists the fields.
+  std::string body;
+  body.reserve(category == Category::kTransactions ? 4096 : 512);
+  JsonWriter w(&body);
+  w.BeginObject().Key("Data").BeginObject();
   if (category == Category::kAccounts) {
-    data["Account"] = Json::array();
+    Json accounts = Json::array();
     for (AccountKind kind : {AccountKind::kChecking, AccountKind::kCard}) {
       if (!single_account || kind == account.kind) {
-        data["Account"].push_back(AccountJson(x.bank_, req.subject, kind));
+        accounts.push_back(AccountJson(x.bank_, req.subject, kind));
       }
     }
+    w.Key("Account").Raw(accounts.dump(-1, ' ', false, Json::error_handler_t::replace));
   } else if (category == Category::kBalance) {
     std::int64_t cents =
         account.kind == AccountKind::kCard ? r.balances.card_cents : r.balances.checking_cents;
     x.bank_.NoteAmount(cents, account.customer, Category::kBalance);
-    Json b;
-    b["AccountId"] = account_text;
-    b["CreditDebitIndicator"] = cents < 0 ? "Debit" : "Credit";
-    b["Type"] = "InterimAvailable";
-    b["DateTime"] = now_text;
-    b["Amount"] = {{"Amount", FormatAmount(cents)}, {"Currency", "GBP"}};
-    data["Balance"] = Json::array({b});
+    const SimTime now = x.bank_.Now();
+    w.Key("Balance").BeginArray().BeginObject();
+    w.Field("AccountId", account_text).Field("CreditDebitIndicator", cents < 0 ? "Debit" : "Credit");
+    w.Field("Type", "InterimAvailable");
+    w.Key("DateTime").Plain([now](std::string* out) { AppendDateTime(out, now); });
+    WriteAmount(w, cents);
+    w.EndObject().EndArray();
   } else {
-    Json list = Json::array();
+    w.Key("Transaction").BeginArray();
     if (account.kind == AccountKind::kCard) {  // card transactions live on the card account
       const mocks::LedgerView& ledger = x.bank_.world().population();
       const SimTime now = x.bank_.Now();
@@ -363,7 +401,7 @@ HttpResponse DataRequest(const Exchange& x, Category category, const std::string
         const SimTime booking = pending ? tx.time : booked_at;
         if (booking < from || booking >= to) continue;
         x.bank_.NoteAmount(tx.amount_cents, account.customer, Category::kTransactions);
-        list.push_back(TransactionJson(account_text, account.customer, tx, booked_at, pending));
+        WriteTransaction(w, account_text, account.customer, tx, booked_at, pending);
       }
     } else {  // the checking account: salary credits, booked on payday
       std::vector<mocks::CheckingEntry> entries;
@@ -371,24 +409,16 @@ HttpResponse DataRequest(const Exchange& x, Category category, const std::string
           account.customer, std::max<SimTime>(0, from), std::min(to, x.bank_.Now() + 1), &entries);
       for (const mocks::CheckingEntry& e : entries) {
         x.bank_.NoteAmount(e.amount_cents, account.customer, Category::kTransactions);
-        Json t;
-        t["AccountId"] = account_text;
-        t["TransactionId"] = SalaryTransactionId(account.customer, e.time);
-        t["CreditDebitIndicator"] = "Credit";
-        t["Status"] = "Booked";
-        t["BookingDateTime"] = FormatDateTime(e.time);
-        t["TransactionInformation"] = "salary";
-        t["Amount"] = {{"Amount", FormatAmount(e.amount_cents)}, {"Currency", "GBP"}};
-        list.push_back(std::move(t));
+        WriteSalary(w, account_text, account.customer, e);
       }
     }
-    data["Transaction"] = std::move(list);
+    w.EndArray();
   }
-  Json out;
-  out["Data"] = std::move(data);
-  out["Links"] = x.Links(self);
-  out["Meta"] = Exchange::Meta();
-  return x.Reply(200, out);
+  w.EndObject();
+  w.Key("Links").BeginObject().Field("Self", x.Url(self)).EndObject();
+  w.Key("Meta").BeginObject().Key("TotalPages").Int(1).EndObject();
+  w.EndObject();
+  return x.Reply(200, std::move(body));
 }
 
 }  // namespace
@@ -398,11 +428,12 @@ HttpResponse HandleObie(const HttpRequest& request, LiveBank& bank, std::string*
   *route = "unknown";
   Target t = ParseTarget(request.target());
   // Strip the base path /open-banking/v3.1/aisp.
-  const std::vector<std::string> base = {"open-banking", "v3.1", "aisp"};
-  if (t.segments.size() < 4 || !std::equal(base.begin(), base.end(), t.segments.begin())) {
+  static constexpr std::string_view kBase[] = {"open-banking", "v3.1", "aisp"};
+  if (t.segments.size() < 4 ||
+      !std::equal(std::begin(kBase), std::end(kBase), t.segments.begin())) {
     return x.Reply(404);
   }
-  std::vector<std::string> s(t.segments.begin() + 3, t.segments.end());
+  const std::span<const std::string> s(t.segments.data() + 3, t.segments.size() - 3);
   const http::verb m = request.method();
   auto method_not_allowed = [&] { return x.Reply(405); };
   // Every answer bpsim has is JSON: a client that accepts none gets 406.
