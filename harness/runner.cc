@@ -15,17 +15,13 @@
 #include "harness/invariants/monitor.h"
 #include "harness/invariants/situations.h"
 #include "harness/invariants/tracking.h"
-#include "harness/perfetto_mapper.h"
+#include "harness/trace_outputs.h"
 #include "harness/trace_hash.h"
 #include "mocks/world.h"
 #include "sim/simulator.h"
 
 namespace bpsim::harness {
 namespace {
-
-void FormatEntry(const void* names, const mocks::TraceEntry& e, std::string& out) {
-  mocks::FormatEntryJson(*static_cast<const mocks::TraceNames*>(names), e, out);
-}
 
 std::string FormatNumber(double v, bool duration) {
   if (duration) return DescribeSeconds(v);
@@ -58,13 +54,6 @@ std::string PatternText(const Pattern& p) {
   }
   return s + "}";
 }
-
-struct Closer {
-  void operator()(std::FILE* f) const {
-    if (f != nullptr) std::fclose(f);
-  }
-};
-using File = std::unique_ptr<std::FILE, Closer>;
 
 }  // namespace
 
@@ -143,30 +132,16 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   bus.Subscribe(&hasher);
   if (options.observer != nullptr) bus.Subscribe(options.observer);
 
-  File trace_file;
-  std::unique_ptr<JsonLinesWriter<mocks::TraceEntry>> trace_writer;
-  if (!options.trace_jsonl_path.empty() || options.hash_trace) {
-    if (!options.trace_jsonl_path.empty()) {
-      trace_file.reset(std::fopen(options.trace_jsonl_path.c_str(), "wb"));
-      if (!trace_file) {
-        return fail_setup(options.trace_jsonl_path + ": cannot write: " + std::strerror(errno));
-      }
-    }
-    trace_writer = std::make_unique<JsonLinesWriter<mocks::TraceEntry>>(
-        &FormatEntry, &world.names(), trace_file.get());
-    bus.Subscribe(trace_writer.get());
-  }
-  File perfetto_file;
-  std::unique_ptr<PerfettoMapper> perfetto;
-  if (!options.perfetto_path.empty()) {
-    perfetto_file.reset(std::fopen(options.perfetto_path.c_str(), "wb"));
-    if (!perfetto_file) {
-      return fail_setup(options.perfetto_path + ": cannot write: " + std::strerror(errno));
-    }
-    perfetto = std::make_unique<PerfettoMapper>(perfetto_file.get(), options.perfetto_path,
-                                                &world.names(), spec.world.customers.count);
-    bus.Subscribe(perfetto.get());
-  }
+  TraceOutputs::Options outputs_options;
+  outputs_options.jsonl_path = options.trace_jsonl_path;
+  outputs_options.perfetto_path = options.perfetto_path;
+  outputs_options.format_unwritten = options.hash_trace;
+  outputs_options.filter = options.trace_filter;
+  outputs_options.announce_bytes = options.announce_bytes;
+  outputs_options.announce = options.announce_output;
+  auto outputs = TraceOutputs::Open(std::move(outputs_options), spec, &world.names(), end);
+  if (!outputs.ok()) return fail_setup(outputs.error().message);
+  if (*outputs) bus.Subscribe(outputs->get());
 
   if (options.prefetch_days.value_or(options.async_judging)) world.PrefetchCustomerDays();
   // Run in slices so progress and interruption are seen without touching the hot path.
@@ -196,17 +171,7 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   for (auto& m : monitors) m->Finish(finished_at);
   metrics.Finish();
 
-  std::string write_error;
-  if (trace_writer) {
-    if (!trace_writer->Flush()) write_error = options.trace_jsonl_path + ": write failed";
-  }
-  if (perfetto) {
-    auto finished = perfetto->Finish();
-    if (!finished.ok()) write_error = finished.error().message;
-  }
-  if (trace_file && std::fflush(trace_file.get()) != 0) {
-    write_error = options.trace_jsonl_path + ": write failed: " + std::strerror(errno);
-  }
+  const std::string write_error = *outputs ? (*outputs)->Finish() : std::string();
 
   result.trace_hash = hasher.digest();
   result.wall_seconds =
