@@ -6,9 +6,12 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "harness/cli/cli.h"
+#include "harness/live/endpoints.h"
 
 namespace bpsim::harness::live {
 
@@ -37,6 +40,24 @@ HttpResponse JsonAnswer(const HttpRequest& request, unsigned status, const Json&
 }
 HttpResponse BadRequest(const HttpRequest& request, const std::string& message) {
   return MakeJsonResponse(request, 400, ServerErrorBody("bad_request", message));
+}
+
+// A bank of --banks or of a live.endpoints file.
+Result<PlatformBank> MakePlatformBank(const std::string& id, const std::string& dialect,
+                                      const std::string& url) {
+  PlatformBank bank;
+  bank.id = id;
+  if (dialect == "obie") {
+    bank.dialect = mocks::Dialect::kObie;
+  } else if (dialect == "berlin-group") {
+    bank.dialect = mocks::Dialect::kBerlinGroup;
+  } else {
+    return Error{"dialect '" + dialect + "' of bank '" + id + "' is not obie or berlin-group"};
+  }
+  auto parsed = ParseUrl(url);
+  if (!parsed.ok()) return parsed.error();
+  bank.url = *parsed;
+  return bank;
 }
 
 // The JSON object of a request body, or an error message.
@@ -85,6 +106,7 @@ ReferencePlatform::ReferencePlatform(PlatformOptions options) : options_(std::mo
 ReferencePlatform::~ReferencePlatform() { Stop(); }
 
 Result<std::uint16_t> ReferencePlatform::Start() {
+  endpoints_ready_.store(options_.endpoints_file.empty() || !options_.banks.empty());
   auto server = HttpServer::Start(options_.listen,
                                   [this](const HttpRequest& r) { return Handle(r); });
   if (!server.ok()) return server.error();
@@ -94,12 +116,17 @@ Result<std::uint16_t> ReferencePlatform::Start() {
     threads_.emplace_back([this] { Worker(); });
   }
   if (options_.poll_every_seconds > 0) {
-    threads_.emplace_back([this] { Every(options_.poll_every_seconds, [this] { EnqueuePolls(); }); });
+    threads_.emplace_back([this] {
+      Every(options_.poll_every_seconds, [this] {
+        if (endpoints_ready_.load()) EnqueuePolls();
+      });
+    });
   }
   if (options_.segment_every_seconds > 0) {
     threads_.emplace_back([this] {
-      Every(options_.segment_every_seconds,
-            [this] { Enqueue([this](HttpClient& http) { SegmentJob(http); }); });
+      Every(options_.segment_every_seconds, [this] {
+        if (endpoints_ready_.load()) Enqueue([this](HttpClient& http) { SegmentJob(http); });
+      });
     });
   }
   return server_->port();
@@ -210,6 +237,16 @@ HttpResponse ReferencePlatform::Handle(const HttpRequest& request) {
     }
     return JsonAnswer(request, 200, Json{{"status", "ok"}});
   }
+  if (auto ready = LoadEndpoints(); !ready.ok() || !*ready) {
+    HttpResponse r = MakeJsonResponse(
+        request, 503,
+        ServerErrorBody("no_banks_yet",
+                        ready.ok() ? "waiting for " + options_.endpoints_file +
+                                         " (bpsim serve writes it once its banks listen)"
+                                   : ready.error().message));
+    r.set(http::field::retry_after, "1");
+    return r;
+  }
   for (const Route& r : kRoutes) {
     if (target != r.path) continue;
     if (request.method() != http::verb::post) {
@@ -219,6 +256,40 @@ HttpResponse ReferencePlatform::Handle(const HttpRequest& request) {
   }
   return MakeJsonResponse(request, 404,
                           ServerErrorBody("not_found", "no route " + std::string(target)));
+}
+
+Result<bool> ReferencePlatform::LoadEndpoints() {
+  if (endpoints_ready_.load()) return true;
+  std::lock_guard<std::mutex> lock(endpoints_mu_);
+  if (endpoints_ready_.load()) return true;
+  const std::string& file = options_.endpoints_file;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;  // not written yet (it appears whole: renamed into place)
+  std::stringstream text;
+  text << in.rdbuf();
+  auto endpoints = ParseLiveEndpoints(text.str(), file);
+  if (!endpoints.ok()) return endpoints.error();
+  if (endpoints->messenger.empty()) {
+    return Error{file + ": no messenger line (bpsim serve writes one with --platform)"};
+  }
+  std::vector<PlatformBank> banks;
+  std::string names;
+  for (const LiveEndpoints::Bank& b : endpoints->banks) {
+    auto bank = MakePlatformBank(b.id, mocks::DialectName(b.dialect), b.url);
+    if (!bank.ok()) return Error{file + ": " + bank.error().message};
+    banks.push_back(std::move(bank).value());
+    names += (names.empty() ? "" : ", ") + b.id + " (" + mocks::DialectName(b.dialect) + ") " + b.url;
+  }
+  auto messenger = ParseUrl(endpoints->messenger);
+  if (!messenger.ok()) return Error{file + ": messenger: " + messenger.error().message};
+  options_.banks = std::move(banks);
+  options_.messenger = *messenger;
+  endpoints_ready_.store(true);
+  if (options_.on_endpoints) {
+    options_.on_endpoints("platform: banks from " + file + ": " + names + "; messenger " +
+                          endpoints->messenger);
+  }
+  return true;
 }
 
 HttpResponse ReferencePlatform::Links(const HttpRequest& request) {
@@ -905,6 +976,7 @@ extern "C" void OnPlatformSignal(int) { g_platform_stop.store(true); }
 
 constexpr const char* kPlatformHelp =
     "usage: bpsim platform --banks ID=DIALECT:URL[,...] --messenger URL [options]\n"
+    "       bpsim platform --endpoints FILE [options]\n"
     "\n"
     "Runs bpsim's reference messenger platform as its own process, speaking the\n"
     "platform contract (docs/platform-contract.md) over HTTP: bpsim serve --platform\n"
@@ -917,6 +989,10 @@ constexpr const char* kPlatformHelp =
     "                          berlin-group, URL the base URL bpsim serve printed, e.g.\n"
     "                          northbank=obie:http://127.0.0.1:8080/open-banking/v3.1/aisp\n"
     "  --messenger URL         the messenger sinks (bpsim serve prints it)\n"
+    "  --endpoints FILE        instead of --banks and --messenger: read them from the\n"
+    "                          live.endpoints file bpsim serve writes once its banks\n"
+    "                          listen (requests before that are answered 503), so\n"
+    "                          both can use ephemeral ports (docs/live-mode.md)\n"
     "  --webhook-secret S      HMAC-SHA256 key of webhook signatures (default\n"
     "                          bpsim-live-webhook-secret; the same as bpsim serve's)\n"
     "  --defect NAME           switch on a platform defect (repeatable): \n"
@@ -978,20 +1054,10 @@ int CmdPlatform(const std::vector<std::string>& args) {
         if (eq == std::string::npos || eq == 0 || colon == std::string::npos) {
           return PlatformUsage("--banks: '" + item + "' is not ID=DIALECT:URL");
         }
-        PlatformBank bank;
-        bank.id = item.substr(0, eq);
-        std::string dialect = item.substr(eq + 1, colon - eq - 1);
-        if (dialect == "obie") {
-          bank.dialect = mocks::Dialect::kObie;
-        } else if (dialect == "berlin-group") {
-          bank.dialect = mocks::Dialect::kBerlinGroup;
-        } else {
-          return PlatformUsage("--banks: dialect '" + dialect + "' of bank '" + bank.id +
-                               "' is not obie or berlin-group");
-        }
-        auto url = ParseUrl(item.substr(colon + 1));
-        if (!url.ok()) return PlatformUsage("--banks: " + url.error().message);
-        bank.url = *url;
+        auto made = MakePlatformBank(item.substr(0, eq), item.substr(eq + 1, colon - eq - 1),
+                                     item.substr(colon + 1));
+        if (!made.ok()) return PlatformUsage("--banks: " + made.error().message);
+        PlatformBank bank = std::move(made).value();
         for (const PlatformBank& b : options.banks) {
           if (b.id == bank.id) return PlatformUsage("--banks names bank '" + bank.id + "' twice");
         }
@@ -1031,12 +1097,26 @@ int CmdPlatform(const std::vector<std::string>& args) {
     } else if (a == "--port-file") {
       if (!value()) return PlatformUsage("--port-file needs a file");
       port_file = v;
+    } else if (a == "--endpoints") {
+      if (!value() || v.empty()) return PlatformUsage("--endpoints needs a file");
+      options.endpoints_file = v;
     } else {
       return PlatformUsage("unknown argument '" + a + "'");
     }
   }
-  if (options.banks.empty()) return PlatformUsage("--banks is required");
-  if (!have_messenger) return PlatformUsage("--messenger is required");
+  if (!options.endpoints_file.empty() && (!options.banks.empty() || have_messenger)) {
+    return PlatformUsage("--endpoints gives the banks and the messenger: drop --banks and "
+                         "--messenger");
+  }
+  if (options.endpoints_file.empty()) {
+    if (options.banks.empty()) return PlatformUsage("--banks (or --endpoints) is required");
+    if (!have_messenger) return PlatformUsage("--messenger (or --endpoints) is required");
+  } else {
+    options.on_endpoints = [](const std::string& line) {
+      std::printf("%s\n", line.c_str());
+      std::fflush(stdout);
+    };
+  }
 
   g_platform_stop.store(false);
   std::signal(SIGINT, OnPlatformSignal);
@@ -1057,7 +1137,19 @@ int CmdPlatform(const std::vector<std::string>& args) {
       return kExitInternal;
     }
   }
-  while (!g_platform_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (!options.endpoints_file.empty()) {
+    std::printf("platform: waiting for %s (bpsim serve writes it once its banks listen)\n",
+                options.endpoints_file.c_str());
+    std::fflush(stdout);
+  }
+  while (!g_platform_stop.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (auto ready = platform.LoadEndpoints(); !ready.ok()) {
+      std::fprintf(stderr, "bpsim: %s\n", ready.error().message.c_str());
+      platform.Stop();
+      return kExitUsage;
+    }
+  }
   platform.Stop();
   PlatformCounters c = platform.counters();
   std::printf(
