@@ -259,7 +259,7 @@ HttpResponse ReferencePlatform::Handle(const HttpRequest& request) {
 }
 
 Result<bool> ReferencePlatform::LoadEndpoints() {
-  if (endpoints_ready_.load()) return true;
+  if (endpoints_ready_.load() || options_.endpoints_file.empty()) return true;
   std::lock_guard<std::mutex> lock(endpoints_mu_);
   if (endpoints_ready_.load()) return true;
   const std::string& file = options_.endpoints_file;
