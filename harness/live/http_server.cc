@@ -99,6 +99,8 @@ HttpResponse AnswerRequest(const HttpHandler& handler, const HttpRequest& reques
   *handler_failed = false;
   try {
     response = handler(request);
+  } catch (const ResetConnection&) {
+    throw;
   } catch (const std::exception& e) {
     *handler_failed = true;
     response = MakeJsonResponse(request, 500, ServerErrorBody("internal_error", e.what()));
@@ -147,7 +149,7 @@ struct HttpServer::State {
   std::uint32_t cap = 0;           // max_connections, at most ConnectionBudget()
   std::atomic<std::uint32_t> open_connections{0};
   std::atomic<std::uint64_t> accepted{0}, refused{0}, evicted{0}, requests{0}, bad_requests{0},
-      timeouts{0}, handler_failures{0};
+      timeouts{0}, handler_failures{0}, resets{0};
   // The connections waiting for a request, each list the longest waiting first:
   // [kFresh] those that have not had an answer yet (a new connection reading its
   // first request) and those lingering after their last answer; [kKeptAlive] those
@@ -296,7 +298,13 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     HttpRequest request = parser_->release();
     bool failed = false;
-    HttpResponse response = AnswerRequest(state_->handler, request, &failed);
+    HttpResponse response;
+    try {
+      response = AnswerRequest(state_->handler, request, &failed);
+    } catch (const ResetConnection&) {
+      state_->resets.fetch_add(1);
+      return Reset();
+    }
     if (failed) {
       state_->handler_failures.fetch_add(1);
     } else {
@@ -322,6 +330,14 @@ class Session : public std::enable_shared_from_this<Session> {
     answered_ = true;
     if (close) return DoClose();
     DoRead();
+  }
+
+  // No answer: closes with a TCP reset (SO_LINGER 0), as the kernel of a crashed
+  // process would.
+  void Reset() {
+    beast::error_code ignored;
+    stream_.socket().set_option(net::socket_base::linger(true, 0), ignored);
+    stream_.socket().close(ignored);
   }
 
   // Lingering close: after our last byte, read and discard what the peer still
@@ -493,6 +509,7 @@ ServerStats HttpServer::stats() const {
   s.connections_accepted = state_->accepted.load();
   s.connections_refused = state_->refused.load();
   s.connections_evicted = state_->evicted.load();
+  s.resets = state_->resets.load();
   s.requests = state_->requests.load();
   s.bad_requests = state_->bad_requests.load();
   s.timeouts = state_->timeouts.load();

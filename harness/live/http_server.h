@@ -48,6 +48,12 @@ using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+// Thrown by a handler that must not answer at all: the server resets the connection
+// (no response, a TCP reset), as a peer sees a process that crashed with its request
+// on the wire. Live mode's crashed banks and messenger (docs/live-mode.md,
+// "Crashes").
+struct ResetConnection {};
+
 struct ServerOptions {
   std::string address = "127.0.0.1";  // loopback unless told otherwise
   std::uint16_t port = 0;             // 0 = an ephemeral port; see HttpServer::port()
@@ -70,6 +76,7 @@ struct ServerStats {
   std::uint64_t bad_requests = 0;         // 400 and 413 answered by the server
   std::uint64_t timeouts = 0;
   std::uint64_t handler_failures = 0;  // handler threw: answered 500
+  std::uint64_t resets = 0;            // handler threw ResetConnection: no answer
 };
 
 // How many connections the process's listeners may hold together: its file limit
@@ -90,7 +97,7 @@ std::optional<HttpResponse> ReadErrorResponse(const ServerOptions& options,
 
 // The server's answer to a request it read: the handler's response, or 500 with the
 // server's error body if the handler throws (then *handler_failed is set); a HEAD
-// response loses its body. This is all the server does between reading a request
+// response loses its body. ResetConnection passes through (no answer). This is all the server does between reading a request
 // and writing the answer; the HTTP fuzz target (tests/fuzz/fuzz_http.cc) calls it too.
 HttpResponse AnswerRequest(const HttpHandler& handler, const HttpRequest& request,
                            bool* handler_failed);

@@ -116,7 +116,9 @@ std::map<CustomerId, CanaryHit> ScanCanaries(std::string_view text, mocks::World
   }
   // Amounts: D.CC served over HTTP for exactly one subject; also D.C, as a JSON
   // number with a trailing zero cent prints (Plaid's amounts are JSON numbers:
-  // 12.30 travels as 12.3). A whole amount (12.00 as 12) is not recognisable.
+  // 12.30 travels as 12.3). A whole amount (12.00 as 12) is not recognisable: it
+  // cannot be told from the customer numbers, counts and ids every sink body carries
+  // (docs/live-mode.md, "Canaries").
   for (std::size_t dot = text.find('.'); dot != std::string_view::npos;
        dot = text.find('.', dot + 1)) {
     std::size_t start = dot;
@@ -229,6 +231,8 @@ HttpResponse MessengerSinks::Handle(const HttpRequest& request, std::string* rou
   }
   if (chat) {
     const mocks::Network& network = world_->network();
+    // A crashed chat service answers nothing (docs/live-mode.md, "Crashes").
+    if (network.MessengerDown()) throw ResetConnection{};
     const mocks::OutageState& o = network.outage(mocks::Network::kMessengerTarget);
     bool down = network.faults_enabled() && o.active &&
                 (o.mode == mocks::OutageMode::kUnavailable ||

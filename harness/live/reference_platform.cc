@@ -6,12 +6,15 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "harness/cli/cli.h"
 #include "harness/live/endpoints.h"
+#include "harness/live/jws.h"
+#include "harness/live/plaid.h"
 
 namespace bpsim::harness::live {
 
@@ -51,8 +54,11 @@ Result<PlatformBank> MakePlatformBank(const std::string& id, const std::string& 
     bank.dialect = mocks::Dialect::kObie;
   } else if (dialect == "berlin-group") {
     bank.dialect = mocks::Dialect::kBerlinGroup;
+  } else if (dialect == "plaid") {
+    bank.dialect = mocks::Dialect::kPlaid;
   } else {
-    return Error{"dialect '" + dialect + "' of bank '" + id + "' is not obie or berlin-group"};
+    return Error{"dialect '" + dialect + "' of bank '" + id +
+                 "' is not obie, berlin-group or plaid"};
   }
   auto parsed = ParseUrl(url);
   if (!parsed.ok()) return parsed.error();
@@ -98,6 +104,39 @@ bool Has(const std::vector<std::string>& v, std::string_view x) {
 }
 
 bool Success(unsigned status) { return status >= 200 && status < 300; }
+
+bool IsPlaid(const PlatformBank& b) { return b.dialect == mocks::Dialect::kPlaid; }
+
+// What every call to a Plaid bank carries: the test credentials in Plaid's headers
+// (as Plaid's client library sends them) and the API version.
+std::vector<std::pair<std::string, std::string>> PlaidHeaders() {
+  return {{"PLAID-CLIENT-ID", kPlaidClientId},
+          {"PLAID-SECRET", kPlaidSecret},
+          {"Plaid-Version", kPlaidApiVersion}};
+}
+
+// A Plaid amount (a JSON number) as the platform shows money: two decimals.
+std::string Money(const Json& amount) {
+  if (!amount.is_number()) return {};
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.2f", amount.get<double>());
+  return buf;
+}
+
+// A Plaid error whose code means the Item can no longer be read for the platform
+// (removed, revoked at the bank, expired, a token the bank no longer knows, a
+// product outside the Item's consent) is the other dialects' refusal of a consent:
+// the platform sees it as 403. Other answers keep their status.
+unsigned PlaidVerdict(const ClientResponse& r) {
+  if (Success(r.status)) return r.status;
+  Json error = Json::parse(r.body, nullptr, false);
+  const std::string code = error.is_object() ? StringField(error, "error_code") : std::string();
+  for (const char* over : {"ITEM_NOT_FOUND", "USER_PERMISSION_REVOKED", "ITEM_LOGIN_REQUIRED",
+                           "INVALID_ACCESS_TOKEN", "ADDITIONAL_CONSENT_REQUIRED"}) {
+    if (code == over) return 403;
+  }
+  return r.status;
+}
 
 }  // namespace
 
@@ -246,6 +285,13 @@ HttpResponse ReferencePlatform::Handle(const HttpRequest& request) {
                                    : ready.error().message));
     r.set(http::field::retry_after, "1");
     return r;
+  }
+  constexpr std::string_view kPlaidHooks = "/v1/plaid-webhooks/";
+  if (target.substr(0, kPlaidHooks.size()) == kPlaidHooks) {
+    if (request.method() != http::verb::post) {
+      return MakeJsonResponse(request, 405, ServerErrorBody("method_not_allowed", "use POST"));
+    }
+    return PlaidWebhook(request);
   }
   for (const Route& r : kRoutes) {
     if (target != r.path) continue;
@@ -460,6 +506,133 @@ HttpResponse ReferencePlatform::Webhook(const HttpRequest& request) {
   return JsonAnswer(request, 200, Json{{"accepted", true}});
 }
 
+std::string ReferencePlatform::PlaidWebhookUrl(std::size_t bank) const {
+  std::string host = options_.listen.address;
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(port()) + "/v1/plaid-webhooks/" +
+         options_.banks[bank].id;
+}
+
+Result<std::string> ReferencePlatform::VerifyPlaid(std::size_t bank, std::string_view jwt,
+                                                   std::string_view body) {
+  auto kid = JwtKid(jwt);
+  if (!kid.ok()) return kid.error();
+  std::string jwk;
+  {
+    // Plaid's documentation: take the key id from the JWT's header, fetch that key
+    // with /webhook_verification_key/get and cache it.
+    std::lock_guard<std::mutex> lock(keys_mu_);
+    auto cached = plaid_keys_.find({bank, *kid});
+    if (cached != plaid_keys_.end()) {
+      jwk = cached->second;
+    } else {
+      if (key_http_ == nullptr) key_http_ = std::make_unique<HttpClient>();
+      const PlatformBank& b = options_.banks[bank];
+      auto r = key_http_->Send(b.url, "POST", b.url.path + "/webhook_verification_key/get",
+                               PlaidHeaders(), Json{{"key_id", *kid}}.dump());
+      Json answer = r.ok() && r->status == 200 ? Json::parse(r->body, nullptr, false) : Json();
+      if (!answer.is_object() || !answer.contains("key") || !answer["key"].is_object()) {
+        return Error{"no verification key '" + *kid + "' at " + b.id + ": " +
+                     (r.ok() ? "HTTP " + std::to_string(r->status) : r.error().message)};
+      }
+      if (!answer["key"].value("expired_at", Json()).is_null()) {
+        return Error{"verification key '" + *kid + "' has expired"};
+      }
+      jwk = answer["key"].dump();
+      plaid_keys_[{bank, *kid}] = jwk;
+    }
+  }
+  auto claims_text = VerifyEs256Jwt(jwt, jwk);
+  if (!claims_text.ok()) return claims_text.error();
+  Json claims = Json::parse(*claims_text, nullptr, false);
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  if (!claims.is_object() || !claims.contains("iat") || !claims["iat"].is_number_integer()) {
+    return Error{"the JWT has no iat"};
+  }
+  // Not older than 5 minutes (and not from the future beyond that clock skew).
+  if (std::llabs(now - claims["iat"].get<long long>()) > 300) {
+    return Error{"the JWT was not issued within the last 5 minutes"};
+  }
+  if (!ConstantTimeEquals(StringField(claims, "request_body_sha256"), Sha256Hex(body))) {
+    return Error{"the body's SHA-256 is not the JWT's request_body_sha256"};
+  }
+  return claims_text;
+}
+
+HttpResponse ReferencePlatform::PlaidWebhook(const HttpRequest& request) {
+  const std::string_view target = request.target();
+  const std::string bank_id(target.substr(target.rfind('/') + 1));
+  auto bank = std::find_if(options_.banks.begin(), options_.banks.end(), [&](const PlatformBank& b) {
+    return b.id == bank_id && IsPlaid(b);
+  });
+  if (bank == options_.banks.end()) {
+    return MakeJsonResponse(request, 404,
+                            ServerErrorBody("not_found", "bank '" + bank_id +
+                                                             "' is not a Plaid bank of this platform"));
+  }
+  const std::size_t index = static_cast<std::size_t>(bank - options_.banks.begin());
+  auto header = request.find("Plaid-Verification");
+  Result<std::string> verified =
+      header == request.end()
+          ? Result<std::string>(Error{"there is no Plaid-Verification header"})
+          : VerifyPlaid(index, std::string_view(header->value().data(), header->value().size()),
+                        request.body());
+  if (!verified.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counters_.webhooks_bad_signature;
+    return MakeJsonResponse(request, 401,
+                            ServerErrorBody("bad_signature", "Plaid-Verification does not verify: " +
+                                                                 verified.error().message));
+  }
+  auto body = ParseBody(request);
+  if (!body.ok()) return BadRequest(request, body.error().message);
+  const std::string type = StringField(*body, "webhook_type");
+  const std::string code = StringField(*body, "webhook_code");
+  const std::string item = StringField(*body, "item_id");
+  if (type.empty() || code.empty() || item.empty()) {
+    return BadRequest(request, "webhook_type, webhook_code and item_id are required");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  ++counters_.webhooks;
+  // The link of this Item; a webhook of an Item the platform no longer uses is
+  // accepted and ignored (Plaid retries what is not accepted).
+  auto link = std::find_if(customers_.begin(), customers_.end(), [&](const auto& entry) {
+    return entry.second.bank == index && entry.second.consent_id == item &&
+           entry.second.state == LinkState::kActive;
+  });
+  if (link == customers_.end()) return JsonAnswer(request, 200, Json{{"accepted", true}});
+  const std::uint32_t customer = link->first;
+  const std::uint64_t generation = link->second.generation;
+  const Json error = body->value("error", Json::object());
+  if (type == "TRANSACTIONS" && code == "SYNC_UPDATES_AVAILABLE") {
+    Enqueue([this, customer, generation](HttpClient& http) {
+      (void)FetchSpending(http, customer, generation);
+    });
+  } else if (type == "ITEM" &&
+             (code == "USER_PERMISSION_REVOKED" ||
+              (code == "ERROR" && error.is_object() &&
+               StringField(error, "error_code") == "ITEM_LOGIN_REQUIRED"))) {
+    // Revoked at the bank, or expired (update mode is not modelled: the customer
+    // links again): the link ends and what the platform holds of it is dropped.
+    ConsentEndedLocked(customer);
+  } else if (type == "ITEM" && code == "PENDING_EXPIRATION") {
+    // Plaid asks the platform to send the customer back through Link before the
+    // consent expires: the customer is told in their private chat (no bank data).
+    ++counters_.expiry_notices;
+    const std::string text = "Your link to " + bank_id + " expires on " +
+                             StringField(*body, "consent_expiration_time").substr(0, 10) +
+                             "; link it again in the messenger to keep seeing your balance.";
+    Enqueue([this, customer, m = Json{{"text", text}}.dump()](HttpClient& http) {
+      PostMessenger(http, "/v1/chats/" + std::to_string(customer) + "/messages", m);
+    });
+  }
+  return JsonAnswer(request, 200, Json{{"accepted", true}});
+}
+
 // A fresh X-Request-ID for a Berlin Group call (a UUID, as the standard requires).
 static std::string RequestUuid() {
   static std::atomic<std::uint64_t> next{0};
@@ -481,7 +654,9 @@ Result<ClientResponse> ReferencePlatform::CallBank(HttpClient& http, std::size_t
     if (!link.consent_id.empty()) headers.emplace_back("Consent-ID", link.consent_id);
   }
   if (b.dialect == mocks::Dialect::kObie) headers.emplace_back("x-fapi-financial-id", "bpsim");
+  if (IsPlaid(b)) headers = PlaidHeaders();  // the access token is in the body
   auto r = http.Send(b.url, method, b.url.path + path, headers, body);
+  if (r.ok() && IsPlaid(b)) r.value().status = PlaidVerdict(*r);
   std::lock_guard<std::mutex> lock(mu_);
   ++counters_.bank_calls;
   if (!r.ok() || !Success(r->status)) ++counters_.bank_failures;
@@ -525,6 +700,19 @@ void ReferencePlatform::CreateConsent(HttpClient& http, std::uint32_t customer,
       if (answer.is_object()) headers.emplace_back("Authorization", "Bearer " + StringField(answer, "access_token"));
     }
     path = bank.url.path + "/account-access-consents";
+  } else if (IsPlaid(bank)) {
+    // Plaid: a link token for the customer (user.client_user_id names the test
+    // customer), with this platform's webhook URL for the Item; the Item's id comes
+    // with the link callback, its access token from exchanging the public token.
+    request = {{"client_name", "bpsim platform"},
+               {"language", "en"},
+               {"country_codes", Json::array({"US"})},
+               {"user", {{"client_user_id", std::to_string(customer)}}},
+               {"products", Json::array({Has(link.scopes, "transactions") ? "transactions"
+                                                                          : "balance"})},
+               {"webhook", PlaidWebhookUrl(link.bank)}};
+    headers = PlaidHeaders();
+    path = bank.url.path + "/link/token/create";
   } else {
     Json access = Json::object();
     for (const char* scope : {"accounts", "balances", "transactions"}) {
@@ -542,9 +730,12 @@ void ReferencePlatform::CreateConsent(HttpClient& http, std::uint32_t customer,
   }
   auto r = http.Send(bank.url, "POST", path, headers, request.dump());
   std::string consent_id;
-  if (r.ok() && r->status == 201) {
+  bool created = false;
+  if (r.ok() && r->status == (IsPlaid(bank) ? 200 : 201)) {
     Json answer = Json::parse(r->body, nullptr, false);
-    if (bank.dialect == mocks::Dialect::kObie) {
+    if (IsPlaid(bank)) {
+      created = answer.is_object() && !StringField(answer, "link_token").empty();
+    } else if (bank.dialect == mocks::Dialect::kObie) {
       if (answer.is_object() && answer.contains("Data") && answer["Data"].is_object()) {
         consent_id = StringField(answer["Data"], "ConsentId");
       }
@@ -555,7 +746,7 @@ void ReferencePlatform::CreateConsent(HttpClient& http, std::uint32_t customer,
   std::lock_guard<std::mutex> lock(mu_);
   ++counters_.bank_calls;
   auto it = customers_.find(customer);
-  if (consent_id.empty()) {
+  if (!created && consent_id.empty()) {
     ++counters_.bank_failures;
     std::fprintf(stderr, "platform: consent for customer %u at %s failed: %s\n", customer,
                  bank.id.c_str(),
@@ -568,7 +759,7 @@ void ReferencePlatform::CreateConsent(HttpClient& http, std::uint32_t customer,
   }
   ++counters_.consents_created;
   if (it != customers_.end() && it->second.generation == generation &&
-      it->second.consent_id.empty()) {
+      it->second.consent_id.empty() && !consent_id.empty()) {
     it->second.consent_id = consent_id;
   }
 }
@@ -582,10 +773,14 @@ void ReferencePlatform::ExchangeCode(HttpClient& http, std::uint32_t customer,
     if (it == customers_.end() || it->second.generation != generation) return;
     bank = it->second.bank;
   }
-  const Url& url = options_.banks[bank].url;
-  auto r = http.Send(url, "POST", "/token", {},
-                     "grant_type=authorization_code&code=" + code,
-                     "application/x-www-form-urlencoded");
+  // The code is exchanged for the consent's access token: OAuth's token endpoint on
+  // the listener's root, or Plaid's public token exchange (the same answer field).
+  const PlatformBank& b = options_.banks[bank];
+  auto r = IsPlaid(b) ? http.Send(b.url, "POST", b.url.path + "/item/public_token/exchange",
+                                  PlaidHeaders(), Json{{"public_token", code}}.dump())
+                      : http.Send(b.url, "POST", "/token", {},
+                                  "grant_type=authorization_code&code=" + code,
+                                  "application/x-www-form-urlencoded");
   std::string token;
   if (r.ok() && r->status == 200) {
     Json answer = Json::parse(r->body, nullptr, false);
@@ -632,6 +827,23 @@ std::string AccountOfKind(const Json& answer, bool obie, bool card) {
   return {};
 }
 
+// A Plaid /accounts/balance/get answer: the checking account's id and its current
+// balance (`balance`), and the card account's id.
+void PlaidBalance(const Json& answer, std::string* account, std::string* card,
+                  std::string* amount, std::string* currency) {
+  if (!answer.is_object() || !answer.contains("accounts") || !answer["accounts"].is_array()) {
+    return;
+  }
+  for (const Json& a : answer["accounts"]) {
+    const std::string type = StringField(a, "type");
+    if (type == "credit") *card = StringField(a, "account_id");
+    if (type != "depository" || !a.contains("balances") || !a["balances"].is_object()) continue;
+    *account = StringField(a, "account_id");
+    *amount = Money(a["balances"].value("current", Json()));
+    *currency = StringField(a["balances"], "iso_currency_code");
+  }
+}
+
 }  // namespace
 
 ReferencePlatform::Fetched ReferencePlatform::FetchBalance(HttpClient& http,
@@ -654,7 +866,8 @@ ReferencePlatform::Fetched ReferencePlatform::FetchBalance(HttpClient& http,
     }
   }
   const bool obie = options_.banks[link.bank].dialect == mocks::Dialect::kObie;
-  if (account.empty()) {
+  const bool plaid = IsPlaid(options_.banks[link.bank]);
+  if (account.empty() && !plaid) {  // Plaid lists the accounts with their balances
     auto r = CallBank(http, link.bank, "GET", obie ? "/accounts" : "/v1/accounts", link);
     if (!r.ok() || r->status != 200) {
       out.status = r.ok() ? r->status : 0;
@@ -675,22 +888,25 @@ ReferencePlatform::Fetched ReferencePlatform::FetchBalance(HttpClient& http,
       }
     }
   }
-  auto r = CallBank(http, link.bank, "GET",
-                    (obie ? "/accounts/" : "/v1/accounts/") + account + "/balances", link);
+  auto r = plaid ? CallBank(http, link.bank, "POST", "/accounts/balance/get", link,
+                           Json{{"access_token", link.token}}.dump())
+                 : CallBank(http, link.bank, "GET",
+                            (obie ? "/accounts/" : "/v1/accounts/") + account + "/balances", link);
   if (!r.ok()) return out;
   out.status = r->status;
   if (r->status != 200) return out;
   Json answer = Json::parse(r->body, nullptr, false);
   Balance balance;
-  balance.account = account;
   balance.fetched_at = Clock::now();
+  if (plaid) PlaidBalance(answer, &account, &card, &balance.amount, &balance.currency);
+  balance.account = account;
   if (obie && answer.is_object() && answer.contains("Data") &&
       answer["Data"].contains("Balance") && answer["Data"]["Balance"].is_array() &&
       !answer["Data"]["Balance"].empty()) {
     const Json& amount = answer["Data"]["Balance"][0].value("Amount", Json::object());
     balance.amount = StringField(amount, "Amount");
     balance.currency = StringField(amount, "Currency");
-  } else if (!obie && answer.is_object() && answer.contains("balances") &&
+  } else if (!obie && !plaid && answer.is_object() && answer.contains("balances") &&
              answer["balances"].is_array() && !answer["balances"].empty()) {
     const Json& amount = answer["balances"][0].value("balanceAmount", Json::object());
     balance.amount = StringField(amount, "amount");
@@ -734,6 +950,7 @@ unsigned ReferencePlatform::FetchSpending(HttpClient& http, std::uint32_t custom
       (!Has(link.scopes, "transactions") && !options_.defects.has(Defect::kOverfetchScopes))) {
     return 0;
   }
+  if (IsPlaid(options_.banks[link.bank])) return SyncSpending(http, customer, generation, link);
   const bool obie = options_.banks[link.bank].dialect == mocks::Dialect::kObie;
   auto r = CallBank(http, link.bank, "GET",
                     obie ? "/accounts/" + card + "/transactions"
@@ -768,6 +985,67 @@ unsigned ReferencePlatform::FetchSpending(HttpClient& http, std::uint32_t custom
   auto it = customers_.find(customer);
   if (it != customers_.end() && it->second.generation == generation) {
     held_[customer].spending = std::move(spending);
+  }
+  return 200;
+}
+
+unsigned ReferencePlatform::SyncSpending(HttpClient& http, std::uint32_t customer,
+                                          std::uint64_t generation, const Customer& link) {
+  std::string cursor, card;
+  std::vector<Spend> spending;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto h = held_.find(customer);
+    if (h == held_.end()) return 0;
+    cursor = h->second.cursor;
+    card = h->second.card_account;
+    spending = h->second.spending;
+  }
+  // Pages to the end (has_more false), applying each page's changes in order: a
+  // pending card transaction that posted is removed (its -P id) and added again
+  // (its own id). At most kPages pages a run; the cursor reached is kept either way,
+  // as every change up to it has been applied.
+  constexpr int kPages = 50;
+  bool complete = false;
+  for (int page = 0; page < kPages && !complete; ++page) {
+    Json request = {{"access_token", link.token}, {"count", 100}};
+    if (!cursor.empty()) request["cursor"] = cursor;
+    auto r = CallBank(http, link.bank, "POST", "/transactions/sync", link, request.dump());
+    if (!r.ok() || r->status != 200) return r.ok() ? r->status : 0;
+    Json answer = Json::parse(r->body, nullptr, false);
+    if (!answer.is_object() || !answer.contains("next_cursor")) return 0;
+    auto drop = [&](const std::string& id) {
+      spending.erase(std::remove_if(spending.begin(), spending.end(),
+                                    [&](const Spend& s) { return s.id == id; }),
+                     spending.end());
+    };
+    for (const char* list : {"added", "modified"}) {
+      for (const Json& t : answer.value(list, Json::array())) {
+        if (!t.is_object() || StringField(t, "account_id") != card) continue;
+        const std::string id = StringField(t, "transaction_id");
+        drop(id);
+        spending.push_back({id, Money(t.value("amount", Json())),
+                            StringField(t, "iso_currency_code")});
+      }
+    }
+    for (const Json& t : answer.value("removed", Json::array())) {
+      if (t.is_object()) drop(StringField(t, "transaction_id"));
+    }
+    cursor = StringField(answer, "next_cursor");
+    complete = !answer.value("has_more", false);
+  }
+  // The last few are enough for a feature (the list is in the order of the changes).
+  constexpr std::size_t kKept = 20;
+  if (spending.size() > kKept) {
+    spending.erase(spending.begin(), spending.end() - std::ptrdiff_t(kKept));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = customers_.find(customer);
+  auto h = held_.find(customer);
+  if (it != customers_.end() && it->second.generation == generation && h != held_.end()) {
+    h->second.spending = std::move(spending);
+    h->second.cursor = std::move(cursor);
+    if (complete) ++counters_.syncs;
   }
   return 200;
 }
@@ -927,8 +1205,14 @@ void ReferencePlatform::DeleteConsent(HttpClient& http, std::size_t bank, std::s
   link.consent_id = consent_id;
   link.token = std::move(token);
   const bool obie = options_.banks[bank].dialect == mocks::Dialect::kObie;
-  auto r = CallBank(http, bank, "DELETE",
-                    (obie ? "/account-access-consents/" : "/v1/consents/") + consent_id, link);
+  // Plaid: the platform removes the Item (its access token; a link not yet
+  // exchanged has none, and its link token simply expires).
+  if (IsPlaid(options_.banks[bank]) && link.token.empty()) return;
+  auto r = IsPlaid(options_.banks[bank])
+               ? CallBank(http, bank, "POST", "/item/remove", link,
+                          Json{{"access_token", link.token}}.dump())
+               : CallBank(http, bank, "DELETE",
+                          (obie ? "/account-access-consents/" : "/v1/consents/") + consent_id, link);
   std::lock_guard<std::mutex> lock(mu_);
   ++counters_.deletes_sent;
   (void)r;
@@ -985,9 +1269,11 @@ constexpr const char* kPlatformHelp =
     "\n"
     "options:\n"
     "  --listen HOST:PORT      where to listen (default 127.0.0.1:9090; PORT 0: ephemeral)\n"
-    "  --banks LIST            the banks, comma-separated ID=DIALECT:URL, DIALECT obie or\n"
-    "                          berlin-group, URL the base URL bpsim serve printed, e.g.\n"
-    "                          northbank=obie:http://127.0.0.1:8080/open-banking/v3.1/aisp\n"
+    "  --banks LIST            the banks, comma-separated ID=DIALECT:URL, DIALECT obie,\n"
+    "                          berlin-group or plaid, URL the base URL bpsim serve printed,\n"
+    "                          e.g. northbank=obie:http://127.0.0.1:8080/open-banking/v3.1/aisp\n"
+    "                          or usbank=plaid:http://127.0.0.1:8082 (Plaid's test\n"
+    "                          credentials; Item webhooks to /v1/plaid-webhooks/ID here)\n"
     "  --messenger URL         the messenger sinks (bpsim serve prints it)\n"
     "  --endpoints FILE        instead of --banks and --messenger: read them from the\n"
     "                          live.endpoints file bpsim serve writes once its banks\n"
@@ -1156,14 +1442,15 @@ int CmdPlatform(const std::vector<std::string>& args) {
       "platform: stopped; %llu links, %llu consents, %llu tokens, %llu balance requests, %llu "
       "replies, %llu alerts shown (%llu duplicates dropped), %llu webhooks (%llu bad "
       "signatures), %llu revocations, %llu deletes, %llu bank calls (%llu failed), %llu "
-      "messenger failures\n",
+      "messenger failures, %llu Plaid syncs, %llu expiry notices\n",
       (unsigned long long)c.links_requested, (unsigned long long)c.consents_created,
       (unsigned long long)c.tokens, (unsigned long long)c.balance_requests,
       (unsigned long long)c.replies_sent, (unsigned long long)c.alerts_shown,
       (unsigned long long)c.alerts_duplicate, (unsigned long long)c.webhooks,
       (unsigned long long)c.webhooks_bad_signature, (unsigned long long)c.revocations,
       (unsigned long long)c.deletes_sent, (unsigned long long)c.bank_calls,
-      (unsigned long long)c.bank_failures, (unsigned long long)c.messenger_failures);
+      (unsigned long long)c.bank_failures, (unsigned long long)c.messenger_failures,
+      (unsigned long long)c.syncs, (unsigned long long)c.expiry_notices);
   const ServerStats s = platform.server_stats();
   std::printf(
       "platform: %llu connections accepted, %llu closed to make room at the cap, %llu refused, "

@@ -2,7 +2,8 @@
 // bpsim's reference platform as its own process (`bpsim platform`, issue 5 and
 // docs/platform-contract.md): the messenger platform's connector speaking the
 // platform contract over HTTP. It links accounts (creates consents at the banks in
-// their dialect, exchanges the authorization code for a token), answers balance
+// their dialect, exchanges the authorization code for a token; at a Plaid bank a
+// link token, then the public token exchanged for an Item's access token), answers balance
 // questions in chats, relays fraud alerts from signed webhooks (de-duplicated,
 // retried across messenger outages), honours revocations (stops, drops what it
 // holds, deletes the consent at the bank), polls (balance and card spending), and
@@ -45,7 +46,7 @@ namespace bpsim::harness::live {
 struct PlatformBank {
   std::string id;
   mocks::Dialect dialect = mocks::Dialect::kObie;
-  Url url;  // the dialect's base URL (OBIE: with /open-banking/v3.1/aisp)
+  Url url;  // the dialect's base URL (OBIE: with /open-banking/v3.1/aisp; Plaid: the root)
 };
 
 struct PlatformOptions {
@@ -80,7 +81,9 @@ struct PlatformCounters {
   std::uint64_t alerts_shown = 0;
   std::uint64_t alerts_duplicate = 0;
   std::uint64_t webhooks = 0;
-  std::uint64_t webhooks_bad_signature = 0;
+  std::uint64_t webhooks_bad_signature = 0;  // HMAC or Plaid-Verification
+  std::uint64_t syncs = 0;           // Plaid /transactions/sync runs paged to the end
+  std::uint64_t expiry_notices = 0;  // Plaid ITEM: PENDING_EXPIRATION told to the customer
   std::uint64_t revocations = 0;
   std::uint64_t deletes_sent = 0;
   std::uint64_t bank_calls = 0;
@@ -135,6 +138,7 @@ class ReferencePlatform {
     std::string account, card_account;  // once listed
     std::optional<Balance> balance;
     std::vector<Spend> spending;  // the card transactions of the last fetch
+    std::string cursor;           // Plaid: the Item's /transactions/sync position
   };
   struct Job {
     Clock::time_point due;
@@ -153,6 +157,14 @@ class ReferencePlatform {
   HttpResponse BalanceRequest(const HttpRequest& request);
   HttpResponse Revocation(const HttpRequest& request);
   HttpResponse Webhook(const HttpRequest& request);
+  // POST /v1/plaid-webhooks/{bank}: the Item webhooks of a Plaid bank, each verified
+  // (Plaid-Verification, ES256) before it is acted on.
+  HttpResponse PlaidWebhook(const HttpRequest& request);
+  // The URL this platform gives a Plaid bank for its Items' webhooks.
+  std::string PlaidWebhookUrl(std::size_t bank) const;
+  // The claims of a Plaid-Verification JWT from `bank` if it verifies (the key fetched
+  // once per key id from /webhook_verification_key/get), or why not.
+  Result<std::string> VerifyPlaid(std::size_t bank, std::string_view jwt, std::string_view body);
 
   void Enqueue(std::function<void(HttpClient&)> run, Clock::duration delay = {});
   void Worker();
@@ -179,6 +191,10 @@ class ReferencePlatform {
   // Fetches the card account's transactions (the customer's spending) into what the
   // platform holds, if the consent covers them (or platform.overfetch_scopes).
   unsigned FetchSpending(HttpClient& http, std::uint32_t customer, std::uint64_t generation);
+  // Plaid: pages /transactions/sync from the Item's cursor to the end and applies
+  // added/modified/removed to the spending held. The answer's status as above.
+  unsigned SyncSpending(HttpClient& http, std::uint32_t customer, std::uint64_t generation,
+                        const Customer& link);
   // The platform learnt the consent is over (revocation, its webhook, a 403/401):
   // the link ends and what it holds of the customer is purged. REQUIRES mu_ held.
   void ConsentEndedLocked(std::uint32_t customer);
@@ -201,6 +217,11 @@ class ReferencePlatform {
   std::map<std::uint32_t, Held> held_;
   std::map<std::uint32_t, std::uint64_t> activity_;  // balance questions per customer
   PlatformCounters counters_;
+  // Plaid webhook verification keys (JWK text) by bank and key id, and the client
+  // that fetches them (on the listener's thread, once per key).
+  std::mutex keys_mu_;
+  std::map<std::pair<std::size_t, std::string>, std::string> plaid_keys_;
+  std::unique_ptr<HttpClient> key_http_;
   std::mutex jobs_mu_;
   std::condition_variable jobs_cv_;  // the workers wait here for jobs
   // The poller sleeps here between rounds. Not jobs_cv_: a notify_one meant for a

@@ -191,22 +191,32 @@ HttpResponse LiveService::Handle(mocks::BankIndex index, const HttpRequest& requ
   } else {
     std::lock_guard<std::mutex> lock(world_mu_);
     AdvanceLocked();
-    if (index >= banks_.size()) {
-      response = messenger_->Handle(request, &route);
-      double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      Record(index, route, response.result_int(), seconds);
-      return response;
-    }
-    LiveBank& bank = *banks_[index];
-    if (auto test = bank.HandleTestEndpoint(request, &route)) {
-      response = std::move(*test);
-    } else if (bank.dialect() == mocks::Dialect::kObie) {
+    try {
+      if (index >= banks_.size()) {
+        response = messenger_->Handle(request, &route);
+        double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        Record(index, route, response.result_int(), seconds);
+        return response;
+      }
+      LiveBank& bank = *banks_[index];
+      std::optional<HttpResponse> test = bank.HandleTestEndpoint(request, &route);
+      // A crashed bank answers nothing on its API (docs/live-mode.md, "Crashes");
+      // bpsim's own test endpoints and /metrics are the harness's, and stay up.
+      if (!test && world_->network().BankDown(index)) throw ResetConnection{};
+      if (test) {
+        response = std::move(*test);
+      } else if (bank.dialect() == mocks::Dialect::kObie) {
       response = HandleObie(request, bank, &route);
     } else if (bank.dialect() == mocks::Dialect::kPlaid) {
       response = plaid_->Handle(index, request, &route);
-    } else {
-      response = HandleBerlinGroup(request, bank, &route);
+      } else {
+        response = HandleBerlinGroup(request, bank, &route);
+      }
+    } catch (const ResetConnection&) {
+      // Counted as status 0 under the route "reset" (no route was answered).
+      Record(index, "reset", 0, 0);
+      throw;
     }
   }
   double seconds =
@@ -468,6 +478,30 @@ void AllowGrace(Scenario& scenario, SimTime grace) {
   }
 }
 
+// With --platform the platform is the user's process, which bpsim cannot crash: a
+// crash of it on the timeline (or drawn by perturb.crashes) would silently do
+// nothing, so it is refused, naming where it is written.
+namespace {
+std::optional<std::string> RefuseExternalPlatformCrashes(const std::string& file,
+                                                         const mocks::WorldSpec& spec) {
+  for (const mocks::TimelineEntry& e : spec.timeline) {
+    const auto* crash = std::get_if<mocks::Crash>(&e.action);
+    if (crash == nullptr || crash->target != "platform") continue;
+    return file + ":" + std::to_string(e.line) +
+           ": a crash of the platform cannot be played with --platform: the platform is "
+           "your process, which bpsim does not control (stop and restart it yourself, or "
+           "remove this entry; docs/live-mode.md, \"Crashes\")";
+  }
+  if (spec.perturb.crashes) {
+    return file +
+           ": perturb.crashes draws crashes of the platform, which cannot be played with "
+           "--platform: the platform is your process, which bpsim does not control "
+           "(docs/live-mode.md, \"Crashes\")";
+  }
+  return std::nullopt;
+}
+}  // namespace
+
 int CmdServe(const std::vector<std::string>& args) {
   ServeFlags flags;
   if (auto exit = ParseServeFlags(args, &flags)) return *exit;
@@ -478,6 +512,12 @@ int CmdServe(const std::vector<std::string>& args) {
   }
   Scenario judged = *loaded;
   const Scenario* scenario = &judged;
+  if (!flags.platform.empty()) {
+    if (auto refused = RefuseExternalPlatformCrashes(flags.scenario, judged.spec)) {
+      std::fprintf(stderr, "%s\n", refused->c_str());
+      return kExitUsage;
+    }
+  }
   for (const auto& public_url : flags.public_urls) {
     bool known = false;
     for (const auto& b : scenario->spec.world.banks) known |= b.id == public_url.first;

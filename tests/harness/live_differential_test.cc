@@ -16,6 +16,7 @@
 
 #include <catch2/catch.hpp>
 #include <map>
+#include <regex>
 #include <set>
 #include <string>
 
@@ -29,6 +30,9 @@ namespace {
 using Json = nlohmann::json;
 
 const std::string kScenario = BPSIM_SOURCE_DIR "/scenarios/live/two-dialects.yaml";
+const std::string kThreeDialectsScenario = BPSIM_SOURCE_DIR "/scenarios/live/three-dialects.yaml";
+const LiveBanks kThreeDialects = {
+    {"northbank", "obie"}, {"southbank", "berlin-group"}, {"usbank", "plaid"}};
 // The reference platform's pace at time scale 1800: a poll every simulated hour,
 // the ads audience and partner export every 2.5 simulated hours.
 const std::vector<std::string> kPlatformPace = {"--poll-every", "2", "--segment-every", "5"};
@@ -49,11 +53,12 @@ Json RunSimulated(const std::string& name, const std::string& scenario, const st
 }
 
 // The defect in both platforms: the invariants that fire, simulated and live.
-void RequireSameMistake(const std::string& defect) {
-  Json simulated = RunSimulated(defect, kScenario, "defects: [" + defect + "]\n");
+void RequireSameMistake(const std::string& defect, const std::string& scenario = kScenario,
+                        const LiveBanks& banks = kTwoDialects) {
+  Json simulated = RunSimulated(defect, scenario, "defects: [" + defect + "]\n");
   std::vector<std::string> options = kPlatformPace;
   options.insert(options.end(), {"--defect", defect});
-  LiveRun live = RunLive(defect, kScenario, options);
+  LiveRun live = RunLive(defect, scenario, options, 1800, banks);
   INFO("defect " << defect << "\nserve log:\n"
                  << live.serve_log << "\nplatform log:\n"
                  << live.platform_log);
@@ -64,9 +69,9 @@ void RequireSameMistake(const std::string& defect) {
   CHECK(live.platform_exit == 0);
 }
 
-// A clean live run of two-dialects.yaml: nothing fires and the live path was really
-// exercised.
-void CheckCleanLive(const LiveRun& run) {
+// A clean live run of a scenario with `banks`: nothing fires and the live path was
+// really exercised.
+void CheckCleanLive(const LiveRun& run, const LiveBanks& banks = kTwoDialects) {
   INFO("serve log:\n" << run.serve_log << "\nplatform log:\n" << run.platform_log
                       << "\nreport: " << run.scenario.dump(1).substr(0, 6000));
   CHECK(run.serve_exit == 0);
@@ -74,7 +79,7 @@ void CheckCleanLive(const LiveRun& run) {
   CHECK(run.scenario["verdict"] == "pass");
   CHECK(Fired(run.scenario).empty());
   const Json& m = run.scenario["metrics"];
-  // Consents over both dialects, data requested over HTTP, revocations, labelled
+  // Consents over every dialect, data requested over HTTP, revocations, labelled
   // flows into the messenger, balance replies and fraud alerts shown through the
   // messenger, and every contract call answered.
   CHECK(m["consents_granted"].get<double>() >= 100);
@@ -91,26 +96,42 @@ void CheckCleanLive(const LiveRun& run) {
       CHECK(e["failed"].get<double>() == 0);
     }
   }
-  CHECK(listeners == std::set<std::string>{"northbank", "southbank", "messenger", "platform"});
+  std::set<std::string> expected_listeners = {"messenger", "platform"};
+  std::set<std::string> plaid_banks;
+  for (const auto& [id, dialect] : banks) {
+    expected_listeners.insert(id);
+    if (dialect == "plaid") plaid_banks.insert(id);
+  }
+  CHECK(listeners == expected_listeners);
   // The status metrics are the banks' answers, as their /metrics counters show them
-  // for the data routes (GET .../accounts..., GET /v1/card-accounts...). Berlin Group answers a consent the
-  // bank refuses with 401 where the trace keeps the bank's 403: compare 401 + 403.
-  std::map<std::string, double> http;
+  // for the data routes (GET .../accounts..., GET /v1/card-accounts...; Plaid's POST
+  // /accounts/..., /transactions/...). Berlin Group answers a consent the bank
+  // refuses with 401 where the trace keeps the bank's 403: compare 401 + 403. Plaid
+  // answers every refusal (consent over, not covering, an outage) 400 with its
+  // error code, and refuses a removed Item's token before the bank decides (no
+  // api.served), so its 400s bound the refusals from above.
+  std::map<std::string, double> http, plaid;
   for (const Json& e : run.live["endpoints"]) {
     const std::string route = e["route"];
     const bool data_route = route.rfind("GET /accounts", 0) == 0 ||
                             route.rfind("GET /v1/accounts", 0) == 0 ||
-                            route.rfind("GET /v1/card-accounts", 0) == 0;
+                            route.rfind("GET /v1/card-accounts", 0) == 0 ||
+                            route.rfind("POST /accounts/", 0) == 0 ||
+                            route.rfind("POST /transactions/", 0) == 0;
     if (e["listener"] == "messenger" || e["listener"] == "platform" || !data_route) continue;
-    for (const auto& [status, n] : e["statuses"].items()) http[status] += n.get<double>();
+    auto& counts = plaid_banks.count(e["listener"].get<std::string>()) != 0 ? plaid : http;
+    for (const auto& [status, n] : e["statuses"].items()) counts[status] += n.get<double>();
   }
   CHECK(http["200"] > 100);
-  CHECK(m["api_ok_200"].get<double>() == http["200"]);
-  CHECK(m["api_denied_401"].get<double>() + m["api_denied_403"].get<double>() ==
-        http["401"] + http["403"]);
-  CHECK(m["api_throttled_429"].get<double>() == http["429"]);
-  CHECK(m["api_errors_500"].get<double>() == http["500"]);
-  CHECK(m["api_unavailable_503"].get<double>() == http["503"]);
+  CHECK(plaid_banks.empty() == (plaid["200"] == 0));
+  CHECK(m["api_ok_200"].get<double>() == http["200"] + plaid["200"]);
+  const double refused = m["api_denied_401"].get<double>() + m["api_denied_403"].get<double>() +
+                         m["api_unavailable_503"].get<double>();
+  CHECK(refused >= http["401"] + http["403"] + http["503"]);
+  CHECK(refused <= http["401"] + http["403"] + http["503"] + plaid["400"]);
+  if (plaid_banks.empty()) CHECK(m["api_unavailable_503"].get<double>() == http["503"]);
+  CHECK(m["api_throttled_429"].get<double>() == http["429"] + plaid["429"]);
+  CHECK(m["api_errors_500"].get<double>() == http["500"] + plaid["500"]);
   CHECK(platform_routes == std::set<std::string>{"POST /v1/links", "POST /v1/link-callback",
                                                  "POST /v1/balance-requests",
                                                  "POST /v1/revocations", "POST /v1/webhooks"});
@@ -133,6 +154,43 @@ TEST_CASE("differential: without a defect neither platform breaks an invariant, 
 TEST_CASE("live end to end: a correct platform process at its defaults breaks no invariant at "
           "time scale 600", "[live][e2e]") {
   CheckCleanLive(RunLive("clean600", kScenario, {}, 600));
+}
+
+// One bank per dialect at once (scenarios/live/three-dialects.yaml): bpsim platform
+// links, reads, syncs and removes Plaid Items beside OBIE and Berlin Group consents,
+// verifies the Item webhooks' JWTs, and the scenario's invariants judge it all.
+TEST_CASE("live end to end: three dialects at once, OBIE, Berlin Group and Plaid",
+          "[live][e2e]") {
+  LiveRun run = RunLive("three", kThreeDialectsScenario, kPlatformPace, 1800, kThreeDialects);
+  CheckCleanLive(run, kThreeDialects);
+  INFO("serve log:\n" << run.serve_log << "\nplatform log:\n" << run.platform_log);
+  // Plaid's side of it, as the platform counted it when it stopped: every Item
+  // webhook verified, syncs paged to the end, no call refused for its form.
+  CHECK(run.platform_log.find("(0 bad signatures)") != std::string::npos);
+  std::smatch syncs;
+  REQUIRE(std::regex_search(run.platform_log, syncs, std::regex("([0-9]+) Plaid syncs")));
+  CHECK(std::stoi(syncs[1]) >= 20);
+  std::set<std::string> usbank_routes;
+  for (const Json& e : run.live["endpoints"]) {
+    if (e["listener"] == "usbank") usbank_routes.insert(e["route"].get<std::string>());
+  }
+  CHECK(usbank_routes.count("POST /link/token/create") == 1);
+  CHECK(usbank_routes.count("POST /item/public_token/exchange") == 1);
+  CHECK(usbank_routes.count("POST /accounts/balance/get") == 1);
+  CHECK(usbank_routes.count("POST /transactions/sync") == 1);
+  CHECK(usbank_routes.count("POST /item/remove") == 1);
+  CHECK(usbank_routes.count("POST /webhook_verification_key/get") == 1);
+}
+
+// The same mistakes through a Plaid bank too: an Item the platform goes on reading
+// after USER_PERMISSION_REVOKED or its removal, and transactions synced under
+// balance-only Items.
+TEST_CASE("differential over three dialects: platform.ignores_revocation",
+          "[live][differential]") {
+  RequireSameMistake("platform.ignores_revocation", kThreeDialectsScenario, kThreeDialects);
+}
+TEST_CASE("differential over three dialects: platform.overfetch_scopes", "[live][differential]") {
+  RequireSameMistake("platform.overfetch_scopes", kThreeDialectsScenario, kThreeDialects);
 }
 
 TEST_CASE("differential: platform.ignores_revocation", "[live][differential]") {

@@ -467,6 +467,17 @@ TEST_CASE("the messenger sinks label what reaches them by its canaries", "[live]
     std::string huge = "\"" + std::string(1024 * 1024 + 10, 'a') + "\"";
     CHECK(big.Post("/v1/ads/audiences", huge).status == 413);
   }
+  SECTION("chat routes reset every request while the messenger is crashed") {
+    const std::string chat = "/v1/chats/" + std::to_string(alice) + "/messages";
+    w.world->network().CrashMessenger();
+    CHECK_THROWS(sinks.Post(chat, R"({"text":"hi"})"));
+    CHECK_THROWS(Client(w.messenger_port).Post("/v1/groups/3/messages", R"({"text":"hi"})"));
+    // The other sinks stand for other parties: they keep answering.
+    CHECK(Client(w.messenger_port).Post("/v1/ads/audiences", R"({"segment":[]})").status == 202);
+    w.world->network().RestartMessenger();
+    CHECK(Client(w.messenger_port).Post(chat, R"({"text":"hi"})").status == 202);
+    CHECK(w.service->server_stats(2).resets == 2);
+  }
 }
 
 }  // namespace

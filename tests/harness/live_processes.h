@@ -81,23 +81,33 @@ struct LiveRun {
   std::string serve_log, platform_log;
 };
 
+// A scenario's banks in world.banks order: id and dialect (obie, berlin-group, plaid).
+using LiveBanks = std::vector<std::pair<std::string, std::string>>;
+// One OBIE bank, then one Berlin Group bank, as in scenarios/live/two-dialects.yaml.
+inline const LiveBanks kTwoDialects = {{"northbank", "obie"}, {"southbank", "berlin-group"}};
+
 // `bpsim platform PLATFORM_ARGS` against `bpsim serve SCENARIO --time-scale SCALE`
-// (one OBIE bank, then one Berlin Group bank, as in scenarios/live/), until serve
-// ends; then the platform is stopped.
+// (the scenario's banks `banks`: bank i on the first port + i, the messenger after
+// them), until serve ends; then the platform is stopped.
 inline LiveRun RunLive(const std::string& name, const std::string& scenario,
-                       const std::vector<std::string>& platform_options, int time_scale = 1800) {
+                       const std::vector<std::string>& platform_options, int time_scale = 1800,
+                       const LiveBanks& banks = kTwoDialects) {
   const live_fs::path dir =
       live_fs::temp_directory_path() / ("bpsim-live-" + name + "-" + std::to_string(::getpid()));
   live_fs::remove_all(dir);
   live_fs::create_directories(dir);
-  const int base = FreePorts(3);
+  const int n = static_cast<int>(banks.size());
+  const int base = FreePorts(n + 1);
   const std::string host = "http://127.0.0.1:";
+  std::string bank_list;
+  for (int i = 0; i < n; ++i) {
+    const auto& [id, dialect] = banks[std::size_t(i)];
+    bank_list += (i > 0 ? "," : "") + id + "=" + dialect + ":" + host + std::to_string(base + i) +
+                 (dialect == "obie" ? "/open-banking/v3.1/aisp" : "");
+  }
   std::vector<std::string> platform_args = {
       "platform", "--listen", "127.0.0.1:0", "--port-file", (dir / "platform.port").string(),
-      "--banks",
-      "northbank=obie:" + host + std::to_string(base) + "/open-banking/v3.1/aisp,"
-      "southbank=berlin-group:" + host + std::to_string(base + 1),
-      "--messenger", host + std::to_string(base + 2)};
+      "--banks", bank_list, "--messenger", host + std::to_string(base + n)};
   platform_args.insert(platform_args.end(), platform_options.begin(), platform_options.end());
   LiveRun run;
   pid_t platform = Spawn(platform_args, (dir / "platform.log").string());

@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "harness/live/http_client.h"
+#include "harness/live/jws.h"
+#include "harness/live/plaid.h"
 #include "harness/live/reference_platform.h"
 
 namespace bpsim::harness::live {
@@ -102,8 +104,16 @@ HttpResponse ObieBank(const HttpRequest& r) {
   return MakeJsonResponse(r, 404, "");
 }
 
+// The bank a Rig's platform knows: the OBIE fake above unless a test says otherwise.
+struct RigBank {
+  std::string id = "northbank";
+  mocks::Dialect dialect = mocks::Dialect::kObie;
+  std::function<HttpResponse(const HttpRequest&)> answer = ObieBank;
+  std::string base = kBase;
+};
+
 struct Rig {
-  Fake bank{ObieBank};
+  Fake bank;
   std::atomic<unsigned> messenger_status{202};
   Fake messenger{[this](const HttpRequest& r) {
     return MakeJsonResponse(r, messenger_status.load(), R"({"accepted":true})");
@@ -112,11 +122,14 @@ struct Rig {
   HttpClient client;
   Url url;
 
-  explicit Rig(std::vector<mocks::Defect> defects = {}, double poll_every_seconds = 0) {
+  explicit Rig(std::vector<mocks::Defect> defects = {}, double poll_every_seconds = 0,
+               RigBank rig_bank = {})
+      : bank(rig_bank.answer) {
     PlatformOptions o;
     PlatformBank b;
-    b.id = "northbank";
-    b.url = *ParseUrl("http://127.0.0.1:" + std::to_string(bank.port()) + kBase);
+    b.id = rig_bank.id;
+    b.dialect = rig_bank.dialect;
+    b.url = *ParseUrl("http://127.0.0.1:" + std::to_string(bank.port()) + rig_bank.base);
     o.banks.push_back(b);
     o.messenger = *ParseUrl("http://127.0.0.1:" + std::to_string(messenger.port()));
     o.poll_every_seconds = poll_every_seconds;
@@ -362,6 +375,304 @@ TEST_CASE("bpsim platform honours a revocation, unless it ignores them", "[live]
     CHECK(rig.bank.Count([](const Seen& s) { return s.target.find("/balances") != std::string::npos; }) ==
           balances_before + 1);  // nothing held any more: asked again
   }
+}
+
+namespace {
+
+// A Plaid bank with one customer (17): a link token, public-sandbox-1 exchanged for
+// Item consent-7, two accounts, and /transactions/sync answering from a fixed
+// history (a pending card transaction and a salary credit over two pages, then the
+// card transaction posting: removed -P, added under its own id). `refusal`, when
+// set, is the error code of every data request. Its webhooks are signed with `key`.
+class PlaidFake {
+ public:
+  static constexpr const char* kToken = "access-sandbox-consent-7-00000000000000aa";
+  Es256Key key = Es256Key::Generate(1700000000).value();
+
+  void Refuse(std::string code) {
+    std::lock_guard<std::mutex> lock(mu_);
+    refusal_ = std::move(code);
+  }
+  HttpResponse Answer(const HttpRequest& r) {
+    const std::string t(r.target());
+    Json in = Json::parse(r.body(), nullptr, false);
+    if (!in.is_object()) in = Json::object();
+    if (t == "/link/token/create") return Ok(r, {{"link_token", "link-sandbox-1"}});
+    if (t == "/item/public_token/exchange") {
+      if (in.value("public_token", "") != "public-sandbox-1") return Error(r, "INVALID_PUBLIC_TOKEN");
+      return Ok(r, {{"access_token", kToken}, {"item_id", "consent-7"}});
+    }
+    if (t == "/webhook_verification_key/get") {
+      if (in.value("key_id", "") != key.kid()) return Error(r, "INVALID_WEBHOOK_VERIFICATION_KEY_ID");
+      return Ok(r, {{"key", Json::parse(key.PublicJwk())}});
+    }
+    if (in.value("access_token", "") != kToken) return Error(r, "INVALID_ACCESS_TOKEN");
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!refusal_.empty()) return Error(r, refusal_);
+    }
+    if (t == "/accounts/balance/get") {
+      Json card = {{"account_id", "USBANK-00000017-CARD"}, {"type", "credit"},
+                   {"balances", {{"current", 469.96}, {"iso_currency_code", "USD"}}}};
+      Json checking = {{"account_id", "USBANK-00000017-CHK"}, {"type", "depository"},
+                       {"balances", {{"available", 2671.7}, {"current", 2671.7},
+                                     {"iso_currency_code", "USD"}}}};
+      return Ok(r, {{"accounts", Json::array({card, checking})}});
+    }
+    if (t == "/transactions/sync") {
+      const std::string cursor = in.value("cursor", "");
+      Json out = {{"added", Json::array()}, {"modified", Json::array()},
+                  {"removed", Json::array()}, {"has_more", false}};
+      auto tx = [](const char* id, const char* account, double amount) {
+        return Json{{"transaction_id", id}, {"account_id", account}, {"amount", amount},
+                    {"iso_currency_code", "USD"}};
+      };
+      if (cursor.empty()) {
+        out["added"].push_back(tx("TX-00000017-00000-0001-P", "USBANK-00000017-CARD", 16.48));
+        out["has_more"] = true;
+        out["next_cursor"] = "c1";
+      } else if (cursor == "c1") {
+        out["added"].push_back(tx("TX-00000017-00000-9000", "USBANK-00000017-CHK", -2500));
+        out["next_cursor"] = "c2";
+      } else {
+        if (cursor == "c2") {
+          out["removed"].push_back(Json{{"transaction_id", "TX-00000017-00000-0001-P"}});
+          out["added"].push_back(tx("TX-00000017-00000-0001", "USBANK-00000017-CARD", 16.48));
+        }
+        out["next_cursor"] = "c3";
+      }
+      return Ok(r, out);
+    }
+    if (t == "/item/remove") return Ok(r, Json::object());
+    return Error(r, "NOT_FOUND");
+  }
+
+ private:
+  static HttpResponse Ok(const HttpRequest& r, Json out) {
+    out["request_id"] = "req";
+    return MakeJsonResponse(r, 200, out.dump());
+  }
+  static HttpResponse Error(const HttpRequest& r, const std::string& code) {
+    return MakeJsonResponse(r, 400, Json{{"error_type", "ITEM_ERROR"}, {"error_code", code},
+                                         {"error_message", code}, {"request_id", "req"}}.dump());
+  }
+  std::mutex mu_;
+  std::string refusal_;
+};
+
+struct PlaidRig {
+  PlaidFake fake;
+  Rig rig;
+  explicit PlaidRig(std::vector<mocks::Defect> defects = {})
+      : rig(std::move(defects), 0,
+            RigBank{"usbank", mocks::Dialect::kPlaid,
+                    [this](const HttpRequest& r) { return fake.Answer(r); }, ""}) {}
+  static bool Route(const Seen& s, const std::string& path) { return s.target == path; }
+  std::optional<Seen> WaitFor(const std::string& path) {
+    return rig.bank.WaitFor([&](const Seen& s) { return Route(s, path); });
+  }
+  std::size_t Count(const std::string& path) {
+    return rig.bank.Count([&](const Seen& s) { return Route(s, path); });
+  }
+  void Link(std::vector<std::string> scopes) {
+    REQUIRE(rig.Post("/v1/links", {{"customer", 17}, {"bank", "usbank"}, {"scopes", scopes},
+                                   {"purposes", {"display"}}}) == 202);
+    REQUIRE(WaitFor("/link/token/create"));
+    REQUIRE(rig.Post("/v1/link-callback", {{"customer", 17}, {"bank", "usbank"},
+                                           {"consent_id", "consent-7"},
+                                           {"code", "public-sandbox-1"}}) == 202);
+    REQUIRE(WaitFor("/accounts/balance/get"));
+  }
+  // A webhook as Plaid sends it: the body, and a Plaid-Verification JWT over it
+  // (`signed_body`, `iat` seconds ago, by `key`).
+  unsigned Webhook(const Json& body, const Es256Key* key = nullptr, std::int64_t age = 0,
+                   std::string signed_body = "") {
+    const std::string text = body.dump();
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    Json claims = {{"iat", now - age},
+                   {"request_body_sha256", Sha256Hex(signed_body.empty() ? text : signed_body)}};
+    auto r = rig.client.Send(rig.url, "POST", "/v1/plaid-webhooks/usbank",
+                             {{"Plaid-Verification", (key ? *key : fake.key).SignJwt(claims.dump())}},
+                             text);
+    REQUIRE(r.ok());
+    return r->status;
+  }
+  // The reply to balance question `check` of customer 17.
+  Json Ask(int check) {
+    REQUIRE(rig.Post("/v1/balance-requests", {{"customer", 17}, {"check", check}, {"chat", "private"}}) == 202);
+    const std::string tag = "\"check\":" + std::to_string(check);
+    auto reply = rig.messenger.WaitFor([&](const Seen& s) {
+      return IsChat(s, 17) && s.body.find(tag) != std::string::npos;
+    });
+    REQUIRE(reply);
+    return Json::parse(reply->body);
+  }
+};
+
+Json Item(const char* type, const char* code) {
+  return {{"webhook_type", type}, {"webhook_code", code}, {"item_id", "consent-7"},
+          {"environment", "sandbox"}};
+}
+
+}  // namespace
+
+TEST_CASE("bpsim platform links a Plaid Item, reads its balance and pages /transactions/sync",
+          "[live][platform]") {
+  PlaidRig p;
+  p.Link({"accounts", "balances", "transactions"});
+  auto link = p.WaitFor("/link/token/create");
+  Json body = Json::parse(link->body);
+  CHECK(link->headers["PLAID-CLIENT-ID"] == kPlaidClientId);
+  CHECK(link->headers["PLAID-SECRET"] == kPlaidSecret);
+  CHECK(link->headers["Plaid-Version"] == kPlaidApiVersion);
+  CHECK(body["user"]["client_user_id"] == "17");
+  CHECK(body["products"] == Json::array({"transactions"}));
+  CHECK(body["webhook"] == "http://127.0.0.1:" + p.rig.url.port + "/v1/plaid-webhooks/usbank");
+  CHECK(Json::parse(p.WaitFor("/item/public_token/exchange")->body)["public_token"] ==
+        "public-sandbox-1");
+  CHECK(Json::parse(p.WaitFor("/accounts/balance/get")->body)["access_token"] ==
+        PlaidFake::kToken);
+  // The first sync pages to the end: no cursor, then the first page's.
+  REQUIRE(p.rig.bank.WaitFor([](const Seen& s) {
+    return s.target == "/transactions/sync" && s.body.find("\"cursor\":\"c1\"") != std::string::npos;
+  }));
+  CHECK(p.Count("/transactions/sync") == 2);
+  Json reply = p.Ask(1);
+  CHECK(reply["kind"] == "answered");
+  CHECK(reply["text"] == "Your balance at usbank (USBANK-00000017-CHK): 2671.70 USD");
+  for (int i = 0; i < 200 && p.rig.platform->counters().syncs == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(p.rig.platform->counters().syncs == 1);
+}
+
+TEST_CASE("bpsim platform asks a balance-only Item for no transactions, unless it overfetches",
+          "[live][platform]") {
+  SECTION("correct") {
+    PlaidRig p;
+    p.Link({"accounts", "balances"});
+    CHECK(Json::parse(p.WaitFor("/link/token/create")->body)["products"] == Json::array({"balance"}));
+    CHECK(p.Ask(1)["kind"] == "answered");
+    CHECK(p.Count("/transactions/sync") == 0);
+  }
+  SECTION("platform.overfetch_scopes syncs whatever the products") {
+    PlaidRig p({mocks::Defect::kOverfetchScopes});
+    p.Link({"accounts", "balances"});
+    CHECK(p.WaitFor("/transactions/sync"));
+  }
+}
+
+TEST_CASE("bpsim platform acts on Plaid webhooks only when their JWT verifies",
+          "[live][platform]") {
+  PlaidRig p;
+  p.Link({"accounts", "balances", "transactions"});
+  REQUIRE(p.rig.bank.WaitFor([](const Seen& s) { return s.body.find("\"c1\"") != std::string::npos; }));
+  const Json sync = Item("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE");
+  Es256Key other = Es256Key::Generate(1700000000).value();
+  // Another key (unknown to the bank), a body other than the one signed, a JWT
+  // issued 10 minutes ago, none at all: refused, and nothing is synced.
+  CHECK(p.Webhook(sync, &other) == 401);
+  CHECK(p.Webhook(sync, nullptr, 0, "{}") == 401);
+  CHECK(p.Webhook(sync, nullptr, 600) == 401);
+  auto bare = p.rig.client.Send(p.rig.url, "POST", "/v1/plaid-webhooks/usbank", {}, sync.dump());
+  REQUIRE(bare.ok());
+  CHECK(bare->status == 401);
+  CHECK(Json::parse(bare->body)["error"]["message"] ==
+        "Plaid-Verification does not verify: there is no Plaid-Verification header");
+  CHECK(p.rig.platform->counters().webhooks_bad_signature == 4);
+  // A webhook for a bank that is not a Plaid bank of the platform.
+  auto elsewhere = p.rig.client.Send(p.rig.url, "POST", "/v1/plaid-webhooks/northbank", {}, "{}");
+  REQUIRE(elsewhere.ok());
+  CHECK(elsewhere->status == 404);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(p.Count("/transactions/sync") == 2);
+  // Signed by the bank's key: a sync from the kept cursor, which posts the pending
+  // card transaction. The key was fetched once.
+  CHECK(p.Webhook(sync) == 200);
+  REQUIRE(p.rig.bank.WaitFor([](const Seen& s) { return s.body.find("\"cursor\":\"c2\"") != std::string::npos; }));
+  CHECK(p.Webhook(sync) == 200);
+  REQUIRE(p.rig.bank.WaitFor([](const Seen& s) { return s.body.find("\"cursor\":\"c3\"") != std::string::npos; }));
+  CHECK(p.Count("/webhook_verification_key/get") == 2);  // the other key's kid, then the bank's
+}
+
+TEST_CASE("bpsim platform ends a Plaid link as the Item webhooks and errors say",
+          "[live][platform]") {
+  auto ended = [](PlaidRig& p) {
+    // Nothing is asked of the bank any more; the customer is told to link again.
+    const std::size_t asked = p.Count("/accounts/balance/get");
+    CHECK(p.Ask(5)["kind"] == "not_linked");
+    CHECK(p.Count("/accounts/balance/get") == asked);
+  };
+  SECTION("ITEM: USER_PERMISSION_REVOKED") {
+    PlaidRig p;
+    p.Link({"accounts", "balances"});
+    CHECK(p.Webhook(Item("ITEM", "USER_PERMISSION_REVOKED")) == 200);
+    ended(p);
+    CHECK(p.Count("/item/remove") == 0);  // revoked at the bank: nothing to remove
+  }
+  // ITEM: ERROR carrying Plaid's error object of `type` and `code`.
+  auto item_error = [](const char* type, const char* code) {
+    Json error = Item("ITEM", "ERROR");
+    error["error"] = {{"error_type", type}, {"error_code", code}};
+    return error;
+  };
+  SECTION("ITEM: ERROR with ITEM_LOGIN_REQUIRED") {
+    PlaidRig p;
+    p.Link({"accounts", "balances"});
+    CHECK(p.Webhook(item_error("ITEM_ERROR", "ITEM_LOGIN_REQUIRED")) == 200);
+    ended(p);
+  }
+  SECTION("ITEM: ERROR of another kind ends nothing") {
+    PlaidRig p;
+    p.Link({"accounts", "balances"});
+    CHECK(p.Webhook(item_error("INSTITUTION_ERROR", "INSTITUTION_DOWN")) == 200);
+    CHECK(p.Ask(5)["kind"] == "answered");
+  }
+  SECTION("a read refused with USER_PERMISSION_REVOKED (the webhook was lost)") {
+    PlaidRig p;
+    p.fake.Refuse("USER_PERMISSION_REVOKED");
+    p.Link({"accounts", "balances"});  // its first read is refused: the link ends
+    Json reply = p.Ask(5);
+    CHECK(reply["kind"] == "not_linked");
+    CHECK(p.rig.platform->counters().bank_failures >= 1);
+  }
+  SECTION("ITEM: PENDING_EXPIRATION tells the customer and keeps the link") {
+    PlaidRig p;
+    p.Link({"accounts", "balances"});
+    Json notice = Item("ITEM", "PENDING_EXPIRATION");
+    notice["consent_expiration_time"] = "2025-01-08T00:00:00+00:00";
+    CHECK(p.Webhook(notice) == 200);
+    auto told = p.rig.messenger.WaitFor([](const Seen& s) {
+      return IsChat(s, 17) && s.body.find("expires on") != std::string::npos;
+    });
+    REQUIRE(told);
+    CHECK(Json::parse(told->body) ==
+          Json{{"text", "Your link to usbank expires on 2025-01-08; link it again in the "
+                        "messenger to keep seeing your balance."}});
+    CHECK(p.rig.platform->counters().expiry_notices == 1);
+    CHECK(p.Ask(6)["kind"] == "answered");
+  }
+  SECTION("a webhook of an Item the platform does not use is accepted and ignored") {
+    PlaidRig p;
+    Json other = Item("ITEM", "USER_PERMISSION_REVOKED");
+    other["item_id"] = "consent-99";
+    CHECK(p.Webhook(other) == 200);
+  }
+}
+
+TEST_CASE("bpsim platform removes the Item when the customer revokes in the messenger",
+          "[live][platform]") {
+  PlaidRig p;
+  p.Link({"accounts", "balances"});
+  REQUIRE(p.rig.Post("/v1/revocations", {{"customer", 17}, {"bank", "usbank"},
+                                         {"consent_id", "consent-7"}}) == 202);
+  auto removed = p.WaitFor("/item/remove");
+  REQUIRE(removed);
+  CHECK(Json::parse(removed->body) == Json{{"access_token", PlaidFake::kToken}});
+  CHECK(removed->headers["PLAID-CLIENT-ID"] == kPlaidClientId);
+  CHECK(p.Ask(2)["kind"] == "not_linked");
 }
 
 TEST_CASE("bpsim platform refuses malformed contract calls", "[live][platform]") {

@@ -191,8 +191,8 @@ HttpConsent AuthorisedConsent(Client& client, const std::string& permissions) {
 // Runs the scenario at `path` in live mode with a manual clock starting at 10
 // minutes: `talk` plays the client against the bank's listener, moving `now`, and
 // the run then advances to duration + drain.
-reports::ScenarioResult RunLive(const std::string& path,
-                                const std::function<void(Client&, std::atomic<SimTime>&)>& talk) {
+reports::ScenarioResult RunLiveService(
+    const std::string& path, const std::function<void(LiveService&, std::atomic<SimTime>&)>& talk) {
   Result<Scenario> scenario = LoadScenario(path);
   REQUIRE(scenario.ok());
   RunOptions options;
@@ -201,14 +201,21 @@ reports::ScenarioResult RunLive(const std::string& path,
     LiveService service(
         &world, &sim, [&] { return now.load(); }, 1.0);
     REQUIRE(service.Listen(ServerOptions{}).ok());
-    Client client(service.ports()[0]);
-    talk(client, now);
+    talk(service, now);
     now.store(world.spec().duration + world.spec().drain);
     service.Advance();
     CHECK(service.Finished());
     return true;
   };
   return RunScenario(*scenario, options);
+}
+
+reports::ScenarioResult RunLive(const std::string& path,
+                                const std::function<void(Client&, std::atomic<SimTime>&)>& talk) {
+  return RunLiveService(path, [&](LiveService& service, std::atomic<SimTime>& now) {
+    Client client(service.ports()[0]);
+    talk(client, now);
+  });
 }
 
 TEST_CASE("live traffic is judged by the scenario's monitors in the run's report", "[live]") {
@@ -244,6 +251,63 @@ TEST_CASE("live traffic is judged by the scenario's monitors in the run's report
   CHECK(result.violations[0].time == 30 * kMinute);
   CHECK(result.violations[0].subject == 3);
   CHECK(result.passed);
+}
+
+TEST_CASE("a crashed bank resets every request on its API until it restarts", "[live]") {
+  const std::string path = WriteScenario("crash.yaml",
+                                         "scenario: live/crash\n"
+                                         "duration: 1h\n"
+                                         "drain: 10m\n"
+                                         "world:\n"
+                                         "  banks: [{id: northbank, api: {error_rate: 0}}]\n"
+                                         "  customers: {count: 10, consent: {opt_in: 0}}\n"
+                                         "timeline:\n"
+                                         "  - at: 20m\n"
+                                         "    crash: {target: northbank, down: 10m}\n");
+  reports::ScenarioResult result =
+      RunLiveService(path, [](LiveService& service, std::atomic<SimTime>& now) {
+        const std::uint16_t bank = service.ports()[0];
+        Client client(bank);
+        HttpConsent consent = AuthorisedConsent(client, R"(["ReadBalances"])");
+        const std::string balances =
+            kBase + "/accounts/" + AccountId("northbank", 3, AccountKind::kChecking) + "/balances";
+        CHECK(client.Get(balances, consent.bearer).status == 200);
+        now.store(25 * kMinute);  // down: the kept-alive connection and a new one reset
+        CHECK_THROWS(client.Get(balances, consent.bearer));
+        CHECK_THROWS(Client(bank).Get(balances, consent.bearer));
+        // The harness's own instruments stay up, and count the resets.
+        const std::string metrics = Client(bank).Get("/metrics").body;
+        CHECK(metrics.find("bpsim_http_requests_total{bank=\"northbank\",endpoint=\"reset\","
+                           "status=\"0\"} 2\n") != std::string::npos);
+        now.store(31 * kMinute);  // restarted: the consent was durable
+        CHECK(Client(bank).Get(balances, consent.bearer).status == 200);
+        CHECK(service.server_stats(0).resets == 2);
+      });
+  CHECK(result.error.empty());
+  CHECK_FALSE(result.incomplete);
+}
+
+TEST_CASE("bpsim serve --platform refuses a crash of the platform, which it cannot play",
+          "[live]") {
+  const std::string path = WriteScenario("platform-crash.yaml",
+                                         "scenario: live/platform-crash\n"
+                                         "world:\n"
+                                         "  banks: [{id: a}]\n"
+                                         "timeline:\n"
+                                         "  - at: 1h\n"
+                                         "    crash: {target: a, down: 5m}\n"
+                                         "  - at: 2h\n"
+                                         "    crash: {target: platform, down: 5m}\n");
+  const std::string err = path + ".err";
+  const int rc = std::system((std::string(BPSIM_BINARY) + " serve " + path +
+                              " --platform http://127.0.0.1:9 --out " + path + ".out 2>" + err +
+                              " >/dev/null")
+                                 .c_str());
+  CHECK(WEXITSTATUS(rc) == 2);
+  CHECK(ReadFile(err) ==
+        path + ":7: a crash of the platform cannot be played with --platform: the platform is "
+               "your process, which bpsim does not control (stop and restart it yourself, or "
+               "remove this entry; docs/live-mode.md, \"Crashes\")\n");
 }
 
 // Status counts of the data routes (GET /accounts...) in a listener's /metrics text.
