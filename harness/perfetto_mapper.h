@@ -21,6 +21,7 @@ class PerfettoMapper final : public mocks::WorldTraceSubscriber {
   void OnEntry(const mocks::TraceEntry& e) override;
   // Writes the slices still open, closes the document. The first write error, if any.
   Result<bool> Finish();
+  std::uint64_t bytes_written() const { return writer_.bytes_written(); }
 
  private:
   void Note(const Result<bool>& r);

@@ -15,17 +15,13 @@
 #include "harness/invariants/monitor.h"
 #include "harness/invariants/situations.h"
 #include "harness/invariants/tracking.h"
-#include "harness/perfetto_mapper.h"
+#include "harness/trace_outputs.h"
 #include "harness/trace_hash.h"
 #include "mocks/world.h"
 #include "sim/simulator.h"
 
 namespace bpsim::harness {
 namespace {
-
-void FormatEntry(const void* names, const mocks::TraceEntry& e, std::string& out) {
-  mocks::FormatEntryJson(*static_cast<const mocks::TraceNames*>(names), e, out);
-}
 
 std::string FormatNumber(double v, bool duration) {
   if (duration) return DescribeSeconds(v);
@@ -59,12 +55,159 @@ std::string PatternText(const Pattern& p) {
   return s + "}";
 }
 
-struct Closer {
-  void operator()(std::FILE* f) const {
-    if (f != nullptr) std::fclose(f);
-  }
+// The monitors and the situation tracker of a run (RunScenario's first step).
+struct Judges {
+  std::vector<std::unique_ptr<Monitor>> monitors;  // invariants, then rules
+  std::unique_ptr<SituationTracker> situations;
 };
-using File = std::unique_ptr<std::FILE, Closer>;
+
+// One monitor per enabled invariant and per rule, in the scenario's order, and the
+// tracker of the situations it expects, subscribed to `bus`; the error of a rule or
+// situation that cannot be judged.
+Result<Judges> SubscribeJudges(const Scenario& scenario, const MonitorContext& context,
+                               mocks::WorldTraceBus& bus) {
+  Judges judges;
+  for (const InvariantConfig& config : scenario.invariants) {
+    judges.monitors.push_back(MakeInvariantMonitor(config, context));
+  }
+  for (const Rule& rule : scenario.rules) {
+    auto monitor = MakeRuleMonitor(rule, context);
+    if (!monitor.ok()) return monitor.error();
+    judges.monitors.push_back(std::move(monitor).value());
+  }
+  auto tracker = SituationTracker::Make(scenario.expect.sometimes, context);
+  if (!tracker.ok()) return tracker.error();
+  judges.situations = std::move(tracker).value();
+  for (auto& m : judges.monitors) bus.Subscribe(m.get(), m->type_mask());
+  bus.Subscribe(judges.situations.get(), judges.situations->type_mask());
+  return Result<Judges>(std::move(judges));
+}
+
+// Runs the started world to duration + drain in slices, so that progress and
+// interruption are seen without touching the hot path (or lets options.drive run
+// it); false when the run was cut short.
+bool RunToEnd(mocks::World& world, Simulator& sim, const RunOptions& options) {
+  const mocks::WorldSpec& spec = world.spec();
+  const SimTime end = spec.duration + spec.drain;
+  if (options.prefetch_days.value_or(options.async_judging)) world.PrefetchCustomerDays();
+  world.Start();
+  if (options.drive) return options.drive(world, sim);
+  const SimTime slice = std::max<SimTime>(kMinute, end / 200);
+  bool drained = false;
+  for (SimTime t = 0; t < end;) {
+    SimTime next = std::min(end, t + slice);
+    if (!drained && next >= spec.duration) next = spec.duration;
+    sim.RunUntil(next);
+    t = next;
+    if (!drained && t >= spec.duration) {
+      world.BeginDrain();
+      drained = true;
+    }
+    if (options.progress) options.progress(t, end, sim.events_processed());
+    if (options.interrupted != nullptr && options.interrupted->load()) return false;
+  }
+  return true;
+}
+
+// Every metric of the finished run by name; the per-bank ones ("NAME@BANK") also
+// in *per_bank, in the collector's order.
+std::map<std::string, double> MetricValues(mocks::World& world, const Simulator& sim,
+                                           const MetricsCollector& metrics, const Judges& judges,
+                                           double wall_seconds, std::vector<std::string>* per_bank) {
+  std::map<std::string, double> values;
+  mocks::WorldStats stats = world.stats();
+  values["events"] = double(sim.events_processed());
+  values["customers"] = double(stats.customers);
+  values["card_transactions"] = double(stats.card_transactions);
+  for (const auto& [name, value] : metrics.Metrics()) {
+    values[name] = value;
+    if (name.find('@') != std::string::npos) per_bank->push_back(name);
+  }
+  std::uint64_t violation_total = 0;
+  for (const auto& m : judges.monitors) violation_total += m->violation_count();
+  values["violations"] = double(violation_total);
+  values["wall_seconds"] = wall_seconds;
+  return values;
+}
+
+// One check per monitor (fired as expected or not), per metric bound, per expected
+// situation, and the verdict; the violations into result.
+void JudgeExpectations(const Expectation& expect, const Judges& judges,
+                       const std::map<std::string, double>& values,
+                       reports::ScenarioResult& result) {
+  auto expected_to_fire = [&](const std::string& id) {
+    for (const auto& v : expect.violations) {
+      if (v == id) return true;
+    }
+    return false;
+  };
+  bool any_fired = false;
+  for (const auto& m : judges.monitors) {
+    for (const auto& v : m->violations()) result.violations.push_back(v);
+    reports::Check check;
+    check.name = m->id();
+    check.fired = m->violation_count();
+    any_fired = any_fired || check.fired > 0;
+    bool expected = expected_to_fire(m->id());
+    check.passed = expected ? check.fired > 0 : check.fired == 0;
+    if (expected && check.fired == 0) {
+      check.detail = "expected " + m->id() + " to fire, but it found no violation";
+    } else if (!expected && check.fired > 0) {
+      check.detail = std::to_string(check.fired) + " violation" + (check.fired == 1 ? "" : "s") +
+                     "; first: " + (m->violations().empty() ? "" : m->violations()[0].message);
+    } else {
+      check.detail = expected ? std::to_string(check.fired) + " violations, as expected"
+                              : "no violations";
+    }
+    result.checks.push_back(std::move(check));
+  }
+  for (const MetricBound& bound : expect.metrics) {
+    reports::Check check;
+    check.name = "metric:" + bound.metric;
+    bool duration = IsDurationMetric(bound.metric);
+    auto it = values.find(bound.metric);
+    double v = it == values.end() ? 0 : it->second;
+    check.passed = (!bound.min || v >= *bound.min) && (!bound.max || v <= *bound.max);
+    check.detail = "measured " + FormatNumber(v, duration);
+    if (bound.min) check.detail += ", min " + FormatNumber(*bound.min, duration);
+    if (bound.max) check.detail += ", max " + FormatNumber(*bound.max, duration);
+    result.checks.push_back(std::move(check));
+  }
+  if (judges.situations) {
+    for (std::size_t i = 0; i < expect.sometimes.size(); ++i) {
+      const Situation& s = expect.sometimes[i];
+      reports::Check check;
+      check.name = "sometimes:" + (s.pattern ? PatternText(*s.pattern) : s.name);
+      check.fired = judges.situations->count(i);
+      check.passed = judges.situations->occurred(i);
+      check.detail = check.passed ? "occurred " + std::to_string(check.fired) + " times"
+                                  : "never occurred in this run";
+      result.checks.push_back(std::move(check));
+    }
+  }
+  {
+    reports::Check verdict;
+    verdict.name = "verdict";
+    bool expect_fail = expect.verdict == Expectation::Verdict::kFail;
+    verdict.passed = expect_fail == any_fired;
+    verdict.detail = std::string("expected ") + (expect_fail ? "fail" : "pass") + ", got " +
+                     (any_fired ? "fail" : "pass");
+    result.checks.push_back(std::move(verdict));
+  }
+}
+
+// The metrics into result in kMetricNames order, with the per-bank ones before
+// wall_seconds (which report readers take out of the list and append last).
+void ListMetrics(const std::map<std::string, double>& values,
+                 const std::vector<std::string>& per_bank, reports::ScenarioResult& result) {
+  for (const char* name : kMetricNames) {
+    if (std::string_view(name) == "wall_seconds") {
+      for (const std::string& b : per_bank) result.metrics.emplace_back(b, values.at(b));
+    }
+    auto it = values.find(name);
+    if (it != values.end()) result.metrics.emplace_back(name, it->second);
+  }
+}
 
 }  // namespace
 
@@ -113,23 +256,11 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
     return result;
   };
 
-  // Monitors: one per enabled invariant and per rule, in the scenario's order.
-  std::vector<std::unique_ptr<Monitor>> monitors;
-  std::unique_ptr<SituationTracker> situations;
+  Judges judges;
   if (options.monitors) {
-    for (const InvariantConfig& config : scenario.invariants) {
-      monitors.push_back(MakeInvariantMonitor(config, context));
-    }
-    for (const Rule& rule : scenario.rules) {
-      auto monitor = MakeRuleMonitor(rule, context);
-      if (!monitor.ok()) return fail_setup(scenario.file + ": " + monitor.error().message);
-      monitors.push_back(std::move(monitor).value());
-    }
-    auto tracker = SituationTracker::Make(scenario.expect.sometimes, context);
-    if (!tracker.ok()) return fail_setup(scenario.file + ": " + tracker.error().message);
-    situations = std::move(tracker).value();
-    for (auto& m : monitors) bus.Subscribe(m.get(), m->type_mask());
-    bus.Subscribe(situations.get(), situations->type_mask());
+    auto subscribed = SubscribeJudges(scenario, context, bus);
+    if (!subscribed.ok()) return fail_setup(scenario.file + ": " + subscribed.error().message);
+    judges = std::move(subscribed).value();
   }
   MetricsCollector metrics(end, &world.names(), MetricsCollector::kDefaultBuckets, &cache_items);
   bus.Subscribe(&metrics, MetricsCollector::kTypeMask);
@@ -143,165 +274,38 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   bus.Subscribe(&hasher);
   if (options.observer != nullptr) bus.Subscribe(options.observer);
 
-  File trace_file;
-  std::unique_ptr<JsonLinesWriter<mocks::TraceEntry>> trace_writer;
-  if (!options.trace_jsonl_path.empty() || options.hash_trace) {
-    if (!options.trace_jsonl_path.empty()) {
-      trace_file.reset(std::fopen(options.trace_jsonl_path.c_str(), "wb"));
-      if (!trace_file) {
-        return fail_setup(options.trace_jsonl_path + ": cannot write: " + std::strerror(errno));
-      }
-    }
-    trace_writer = std::make_unique<JsonLinesWriter<mocks::TraceEntry>>(
-        &FormatEntry, &world.names(), trace_file.get());
-    bus.Subscribe(trace_writer.get());
-  }
-  File perfetto_file;
-  std::unique_ptr<PerfettoMapper> perfetto;
-  if (!options.perfetto_path.empty()) {
-    perfetto_file.reset(std::fopen(options.perfetto_path.c_str(), "wb"));
-    if (!perfetto_file) {
-      return fail_setup(options.perfetto_path + ": cannot write: " + std::strerror(errno));
-    }
-    perfetto = std::make_unique<PerfettoMapper>(perfetto_file.get(), options.perfetto_path,
-                                                &world.names(), spec.world.customers.count);
-    bus.Subscribe(perfetto.get());
-  }
+  TraceOutputs::Options outputs_options;
+  outputs_options.jsonl_path = options.trace_jsonl_path;
+  outputs_options.perfetto_path = options.perfetto_path;
+  outputs_options.format_unwritten = options.hash_trace;
+  outputs_options.filter = options.trace_filter;
+  outputs_options.announce_bytes = options.announce_bytes;
+  outputs_options.announce = options.announce_output;
+  auto outputs = TraceOutputs::Open(std::move(outputs_options), spec, &world.names(), end);
+  if (!outputs.ok()) return fail_setup(outputs.error().message);
+  if (*outputs) bus.Subscribe(outputs->get());
 
-  if (options.prefetch_days.value_or(options.async_judging)) world.PrefetchCustomerDays();
-  // Run in slices so progress and interruption are seen without touching the hot path.
-  world.Start();
-  const SimTime slice = std::max<SimTime>(kMinute, end / 200);
-  bool drained = false;
-  if (options.drive) {
-    result.incomplete = !options.drive(world, sim);
-  }
-  for (SimTime t = options.drive ? end : 0; t < end;) {  // the slice loop, unless driven
-    SimTime next = std::min(end, t + slice);
-    if (!drained && next >= spec.duration) next = spec.duration;
-    sim.RunUntil(next);
-    t = next;
-    if (!drained && t >= spec.duration) {
-      world.BeginDrain();
-      drained = true;
-    }
-    if (options.progress) options.progress(t, end, sim.events_processed());
-    if (options.interrupted != nullptr && options.interrupted->load()) {
-      result.incomplete = true;
-      break;
-    }
-  }
+  result.incomplete = !RunToEnd(world, sim, options);
   const SimTime finished_at = sim.Now();
   if (forwarder) forwarder->Finish();
-  for (auto& m : monitors) m->Finish(finished_at);
+  for (auto& m : judges.monitors) m->Finish(finished_at);
   metrics.Finish();
 
-  std::string write_error;
-  if (trace_writer) {
-    if (!trace_writer->Flush()) write_error = options.trace_jsonl_path + ": write failed";
-  }
-  if (perfetto) {
-    auto finished = perfetto->Finish();
-    if (!finished.ok()) write_error = finished.error().message;
-  }
-  if (trace_file && std::fflush(trace_file.get()) != 0) {
-    write_error = options.trace_jsonl_path + ": write failed: " + std::strerror(errno);
-  }
+  const std::string write_error = *outputs ? (*outputs)->Finish() : std::string();
 
   result.trace_hash = hasher.digest();
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
-  // Metrics in kMetricNames order.
-  std::map<std::string, double> values;
-  mocks::WorldStats stats = world.stats();
-  values["events"] = double(sim.events_processed());
-  values["customers"] = double(stats.customers);
-  values["card_transactions"] = double(stats.card_transactions);
   std::vector<std::string> per_bank;  // "NAME@BANK", in the collector's order
-  for (const auto& [name, value] : metrics.Metrics()) {
-    values[name] = value;
-    if (name.find('@') != std::string::npos) per_bank.push_back(name);
-  }
-  std::uint64_t violation_total = 0;
-  for (auto& m : monitors) violation_total += m->violation_count();
-  values["violations"] = double(violation_total);
-  values["wall_seconds"] = result.wall_seconds;
+  const std::map<std::string, double> values =
+      MetricValues(world, sim, metrics, judges, result.wall_seconds, &per_bank);
   result.timeline = metrics.timeline();
   result.alert_latency = metrics.alert_latency();
 
-  // Judge the expectations.
-  const Expectation& expect = scenario.expect;
-  auto expected_to_fire = [&](const std::string& id) {
-    for (const auto& v : expect.violations) {
-      if (v == id) return true;
-    }
-    return false;
-  };
-  bool any_fired = false;
-  for (auto& m : monitors) {
-    for (const auto& v : m->violations()) result.violations.push_back(v);
-    reports::Check check;
-    check.name = m->id();
-    check.fired = m->violation_count();
-    any_fired = any_fired || check.fired > 0;
-    bool expected = expected_to_fire(m->id());
-    check.passed = expected ? check.fired > 0 : check.fired == 0;
-    if (expected && check.fired == 0) {
-      check.detail = "expected " + m->id() + " to fire, but it found no violation";
-    } else if (!expected && check.fired > 0) {
-      check.detail = std::to_string(check.fired) + " violation" + (check.fired == 1 ? "" : "s") +
-                     "; first: " + (m->violations().empty() ? "" : m->violations()[0].message);
-    } else {
-      check.detail = expected ? std::to_string(check.fired) + " violations, as expected"
-                              : "no violations";
-    }
-    result.checks.push_back(std::move(check));
-  }
-  for (const MetricBound& bound : expect.metrics) {
-    reports::Check check;
-    check.name = "metric:" + bound.metric;
-    bool duration = IsDurationMetric(bound.metric);
-    auto it = values.find(bound.metric);
-    double v = it == values.end() ? 0 : it->second;
-    check.passed = (!bound.min || v >= *bound.min) && (!bound.max || v <= *bound.max);
-    check.detail = "measured " + FormatNumber(v, duration);
-    if (bound.min) check.detail += ", min " + FormatNumber(*bound.min, duration);
-    if (bound.max) check.detail += ", max " + FormatNumber(*bound.max, duration);
-    result.checks.push_back(std::move(check));
-  }
-  if (situations) {
-    for (std::size_t i = 0; i < expect.sometimes.size(); ++i) {
-      const Situation& s = expect.sometimes[i];
-      reports::Check check;
-      check.name = "sometimes:" + (s.pattern ? PatternText(*s.pattern) : s.name);
-      check.fired = situations->count(i);
-      check.passed = situations->occurred(i);
-      check.detail = check.passed ? "occurred " + std::to_string(check.fired) + " times"
-                                  : "never occurred in this run";
-      result.checks.push_back(std::move(check));
-    }
-  }
-  {
-    reports::Check verdict;
-    verdict.name = "verdict";
-    bool expect_fail = expect.verdict == Expectation::Verdict::kFail;
-    verdict.passed = expect_fail == any_fired;
-    verdict.detail = std::string("expected ") + (expect_fail ? "fail" : "pass") + ", got " +
-                     (any_fired ? "fail" : "pass");
-    result.checks.push_back(std::move(verdict));
-  }
+  JudgeExpectations(scenario.expect, judges, values, result);
   if (!write_error.empty()) result.error = write_error;
-
-  // kMetricNames order, with the per-bank metrics before wall_seconds (which report
-  // readers take out of the list and append last).
-  for (const char* name : kMetricNames) {
-    if (std::string_view(name) == "wall_seconds") {
-      for (const std::string& b : per_bank) result.metrics.emplace_back(b, values[b]);
-    }
-    auto it = values.find(name);
-    if (it != values.end()) result.metrics.emplace_back(name, it->second);
-  }
+  ListMetrics(values, per_bank, result);
   result.passed = result.error.empty() && !result.incomplete;
   for (const reports::Check& check : result.checks) result.passed = result.passed && check.passed;
   return result;

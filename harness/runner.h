@@ -12,6 +12,8 @@
 #include <string>
 
 #include "harness/scenario/scenario.h"
+#include "harness/trace_filter.h"
+#include "harness/trace_outputs.h"
 #include "mocks/trace.h"
 #include "reports/result.h"
 
@@ -30,6 +32,13 @@ struct RunOptions {
   std::string trace_jsonl_path;       // "" = do not write trace.jsonl
   std::string perfetto_path;          // "" = do not write trace.perfetto.json
   bool monitors = true;               // false: no invariants, rules or situations
+  // What trace.jsonl and trace.perfetto.json keep (everything by default); the
+  // monitors, metrics and the trace hash see every entry regardless.
+  TraceFilter trace_filter;
+  // Called once per trace output on course to pass announce_bytes, with one line to
+  // show a person (harness/trace_outputs.h); on the judging thread.
+  std::function<void(const std::string& line)> announce_output;
+  std::uint64_t announce_bytes = kAnnounceOutputBytes;
   bool hash_trace = false;            // format every entry as JSON (unwritten), e.g. to
                                       // measure the writer; the trace hash is always computed
   // true: the trace's consumers (monitors, metrics, writers) run on a second thread

@@ -14,12 +14,16 @@ std::uint64_t ViolationCount(const ScenarioResult& s) {
 }
 
 bool WithoutSamples(const ScenarioResult& s, std::string_view metric) {
-  const std::string_view base = metric.substr(0, metric.find('@'));
+  const std::size_t at = metric.find('@');
+  const std::string_view base = metric.substr(0, at);
   const char* count = base.rfind("fraud_alert_latency_", 0) == 0  ? "fraud_alerts_displayed"
                       : base.rfind("revocation_latency_", 0) == 0 ? "consents_revoked"
                                                                   : nullptr;
   if (count == nullptr) return false;
-  const double* n = s.FindMetric(count);
+  // A per-bank percentile ("NAME@BANK") has the samples of its bank's count.
+  const std::string counted =
+      at == std::string_view::npos ? std::string(count) : count + std::string(metric.substr(at));
+  const double* n = s.FindMetric(counted);
   return n != nullptr && *n == 0;
 }
 

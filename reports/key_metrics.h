@@ -27,7 +27,9 @@ std::uint64_t ViolationCount(const ScenarioResult& s);
 
 // Whether `metric` is a percentile (or maximum) of latencies of which the run had
 // none: fraud_alert_latency_* with no alert displayed, revocation_latency_* with no
-// consent revoked. Such a value is 0 in report.json and never shown to people.
+// consent revoked; a per-bank one ("NAME@BANK") when its bank's count
+// (fraud_alerts_displayed@BANK) is 0. Such a value is 0 in report.json and never
+// shown to people.
 bool WithoutSamples(const ScenarioResult& s, std::string_view metric);
 
 // A metric's value for people (DescribeMetric), or "-" if the run did not report it

@@ -66,6 +66,7 @@ Result<bool> PerfettoTraceWriter::Put(std::string_view text) {
     error_ = "cannot write " + what_ + ": " + std::strerror(errno != 0 ? errno : EIO);
     return Error{error_};
   }
+  bytes_ += text.size();
   return true;
 }
 

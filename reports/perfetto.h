@@ -57,6 +57,7 @@ class PerfettoTraceWriter {
   Result<bool> Finish();
 
   std::uint64_t events_written() const { return events_; }
+  std::uint64_t bytes_written() const { return bytes_; }
 
  private:
   Result<bool> Emit(const std::string& event_json);
@@ -65,6 +66,7 @@ class PerfettoTraceWriter {
   std::FILE* out_;
   std::string what_;
   std::uint64_t events_ = 0;
+  std::uint64_t bytes_ = 0;
   bool finished_ = false;
   std::string error_;  // non-empty once a write failed
 };

@@ -55,7 +55,7 @@ constexpr const char* kMainHelp =
     "commands:\n"
     "  run [PATH...]           run scenarios (default: the library under scenarios/) and\n"
     "                          write reports\n"
-    "  replay PATH [--seed N] one run with the full trace (trace.jsonl, trace.perfetto.json)\n"
+    "  replay PATH [--seed N] one run with its trace (trace.jsonl, trace.perfetto.json)\n"
     "  validate PATH...        check scenario files; print FILE:LINE:COL errors\n"
     "  list [PATH...]          list scenarios with their tags and descriptions\n"
     "  sweep PATH --seeds A..B one scenario over many seeds on every core (--shard I/N)\n"
@@ -83,9 +83,12 @@ constexpr const char* kRunHelp =
     "options:\n"
     "  --seed N           override every scenario's seed\n"
     "  --out DIR          where reports go (default: out)\n"
-    "  --trace            also write the trace as JSON Lines (trace.jsonl; with several\n"
-    "                     scenarios, traces/<scenario-id>.jsonl)\n"
-    "  --perfetto         also write trace.perfetto.json (opens in ui.perfetto.dev)\n"
+    "  --trace [FILTER]   also write the trace as JSON Lines (trace.jsonl; with several\n"
+    "                     scenarios, traces/<scenario-id>.jsonl); with FILTER\n"
+    "                     (repeatable: customer=, bank=, consent=, type=, window=; see\n"
+    "                     bpsim replay --help) only the entries it keeps\n"
+    "  --perfetto         also write trace.perfetto.json (opens in ui.perfetto.dev);\n"
+    "                     --trace FILTER applies to it too\n"
     "  --baseline FILE    fail (exit 1) when a metric is worse than in this earlier\n"
     "                     report.json beyond the tolerance (scenarios are matched by\n"
     "                     their scenario: name; unmatched ones are reported)\n"
@@ -108,11 +111,30 @@ constexpr const char* kRunHelp =
 
 constexpr const char* kReplayHelp =
     "usage: bpsim replay PATH [--seed N] [--perturb | --swarm] [--out DIR]\n"
+    "                         [--trace [FILTER]]...\n"
     "\n"
     "Runs one scenario with the given seed (default: the scenario's seed), writes\n"
-    "the full trace (trace.jsonl and trace.perfetto.json) with the reports to --out\n"
+    "its trace (trace.jsonl and trace.perfetto.json) with the reports to --out\n"
     "(default: out), and prints every violation with its evidence chain. --perturb and\n"
-    "--swarm reproduce a seed of 'bpsim sweep' run with the same flag.\n";
+    "--swarm reproduce a seed of 'bpsim sweep' run with the same flag.\n"
+    "\n"
+    "By default the trace files keep the first violation's evidence window: from 10m\n"
+    "before its oldest evidence entry to 10m after the violation (the scenario runs\n"
+    "twice, once to find it and once to write; the two must agree). Without a\n"
+    "violation they hold the whole run. A trace file on course to pass 100 MB is\n"
+    "announced on stderr while it is written.\n"
+    "\n"
+    "  --trace            the whole run\n"
+    "  --trace FILTER     only the entries FILTER keeps; repeatable, every key given\n"
+    "                     must hold, the values of one key are alternatives:\n"
+    "                       customer=ID[,ID...]  entries about these customers\n"
+    "                       bank=ID[,ID...]      entries naming these banks\n"
+    "                       consent=ID[,ID...]   entries about these consents\n"
+    "                       type=TYPE[,TYPE...]  these entry types (consent.* a family)\n"
+    "                       window=FROM..TO      simulated time, both ends included, in\n"
+    "                                            the scenario's units: 17h..19h, ..2d, 1d..\n"
+    "                     customer and consent also keep outages, crashes, restarts and\n"
+    "                     the drain's start (docs/trace.md)\n";
 
 constexpr const char* kValidateHelp =
     "usage: bpsim validate PATH...\n"
@@ -240,7 +262,10 @@ struct RunFlags {
   std::string out = "out";
   bool trace = false, perfetto = false, monitors = true, quiet = false;
   bool check_determinism = false;
+  // replay without --trace: the trace files keep the first violation's evidence window
+  bool evidence_window = false;
   SeedVariation variation;
+  TraceFilter trace_filter;  // with trace: what the trace files keep
   std::string pinned;
   std::string baseline;
   std::string tolerance = "10%";
@@ -276,6 +301,44 @@ void PrintBaselineGate(const reports::BaselineGate& gate, const std::string& tol
   for (const std::string& id : gate.not_in_run) {
     std::printf("In the baseline but not in this run: %s%s\n", id.c_str(), consequence);
   }
+}
+
+// How far replay's default trace reaches either side of the first violation's evidence.
+constexpr SimTime kEvidenceMargin = 10 * kMinute;
+
+// replay's first run (no trace files): finds the first violation, and narrows
+// `options`' trace filter to its evidence window. Returns that run's result.
+reports::ScenarioResult FindEvidenceWindow(const Scenario& scenario, RunOptions& options) {
+  RunOptions probe_options = options;
+  probe_options.trace_jsonl_path.clear();
+  probe_options.perfetto_path.clear();
+  reports::ScenarioResult probe = RunScenario(scenario, probe_options);
+  const SimTime end = scenario.spec.duration + scenario.spec.drain;
+  if (auto window = EvidenceWindow(probe, kEvidenceMargin, end)) {
+    options.trace_filter.from = window->first;
+    options.trace_filter.to = window->second;
+  }
+  return probe;
+}
+
+// What the trace files hold, one line: "trace: out/trace.jsonl and ... keep ...".
+std::string TraceNote(const RunOptions& options, bool evidence_window, bool violated, bool replay) {
+  std::string files = options.trace_jsonl_path;
+  if (!options.perfetto_path.empty()) files += " and " + options.perfetto_path;
+  const TraceFilter& f = options.trace_filter;
+  std::string note = (replay ? "trace: " : "      trace: ") + files +
+                     (options.perfetto_path.empty() ? " keeps " : " keep ");
+  if (evidence_window && violated) {
+    return note + "the first violation's evidence window, " + DescribeDuration(*f.from) + " .. " +
+           DescribeDuration(*f.to) + " (--trace for the whole run, --trace FILTER for another " +
+           "part: bpsim replay --help)";
+  }
+  if (f.empty()) {
+    return note + "the whole run" +
+           (evidence_window ? " (no violation; --trace FILTER keeps a part: bpsim replay --help)"
+                            : "");
+  }
+  return note + f.Describe();
 }
 
 int RunScenarios(const RunFlags& flags, const std::string& command, bool print_evidence) {
@@ -363,9 +426,29 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
     const std::uint64_t seed = flags.seed.value_or(scenario.spec.seed);
     std::string drawn;
     const Scenario varied = VaryScenario(scenario, seed, flags.variation, &drawn);
-    reports::ScenarioResult result = flags.check_determinism
-                                         ? RunCheckingDeterminism(varied, options)
-                                         : RunScenario(varied, options);
+    if (flags.trace && (single || print_evidence)) {
+      auto known = CheckTraceFilter(flags.trace_filter, varied.spec, scenario.file);
+      if (!known.ok()) return UsageError(known.error().message, print_evidence ? kReplayHelp : kRunHelp);
+    }
+    options.trace_filter = flags.trace_filter;
+    options.announce_output = AnnounceOutput;
+    std::optional<reports::ScenarioResult> probe;
+    if (flags.evidence_window) probe = FindEvidenceWindow(varied, options);
+    const bool probe_failed = probe && (probe->incomplete || !probe->error.empty());
+    if (probe_failed) {  // no second run, no trace files
+      options.trace_jsonl_path.clear();
+      options.perfetto_path.clear();
+    }
+    reports::ScenarioResult result = probe_failed            ? std::move(*probe)
+                                     : flags.check_determinism ? RunCheckingDeterminism(varied, options)
+                                                               : RunScenario(varied, options);
+    if (probe && probe->error.empty() && !result.incomplete && result.error.empty() &&
+        probe->trace_hash != result.trace_hash) {
+      result.error = "replay ran the scenario twice (to find the evidence window, then to write "
+                     "it) and the traces differ: a determinism bug (bpsim run --check-determinism "
+                     "shows where)";
+      result.passed = false;
+    }
     if (flags.variation.perturb || flags.variation.swarm) {
       result.repro = SweepReproCommand(scenario.file, seed, flags.variation);
     }
@@ -388,6 +471,11 @@ int RunScenarios(const RunFlags& flags, const std::string& command, bool print_e
           std::printf("    %s\n", item.text.c_str());
         }
       }
+    }
+    if (flags.trace && (print_evidence || !options.trace_filter.empty()) &&
+        !options.trace_jsonl_path.empty()) {
+      std::printf("%s\n", TraceNote(options, flags.evidence_window, !result.violations.empty(),
+                                    print_evidence).c_str());
     }
     std::fflush(stdout);
     report.incomplete = report.incomplete || result.incomplete;
@@ -435,7 +523,9 @@ std::optional<int> ParseRunFlags(const std::vector<std::string>& args, const cha
       if (!flags->seed) return UsageError("--seed expects a non-negative integer, got '" + v + "'", help);
     } else if (a == "--out") {
       if (!value(&flags->out)) return UsageError("--out needs a directory", help);
-    } else if (a == "--trace" && !replay) {
+    } else if (auto traced = TakeTraceOption(args, &i, &flags->trace_filter); !traced.ok()) {
+      return UsageError(traced.error().message, help);
+    } else if (*traced) {
       flags->trace = true;
     } else if (a == "--perfetto" && !replay) {
       flags->perfetto = true;
@@ -477,6 +567,7 @@ int CmdReplay(const std::vector<std::string>& args, const std::string& command) 
   RunFlags flags;
   if (auto rc = ParseRunFlags(args, kReplayHelp, true, &flags)) return *rc;
   if (flags.paths.size() != 1) return UsageError("replay takes exactly one scenario file", kReplayHelp);
+  flags.evidence_window = !flags.trace;
   flags.trace = true;
   flags.perfetto = true;
   return RunScenarios(flags, command, true);
@@ -634,6 +725,29 @@ int ExitCodeOf(reports::RunVerdict verdict) {
     case reports::RunVerdict::kError: return kExitUsage;
   }
   return kExitInternal;
+}
+
+Result<bool> TakeTraceOption(const std::vector<std::string>& args, std::size_t* i,
+                             TraceFilter* filter) {
+  const std::string& a = args[*i];
+  std::string term;
+  if (a.rfind("--trace=", 0) == 0) {
+    term = a.substr(8);
+  } else if (a != "--trace") {
+    return false;
+  } else if (*i + 1 < args.size() && IsTraceFilterTerm(args[*i + 1])) {
+    term = args[++*i];
+  } else {
+    return true;
+  }
+  auto added = AddTraceFilterTerm(term, filter);
+  if (!added.ok()) return added.error();
+  return true;
+}
+
+void AnnounceOutput(const std::string& line) {
+  std::fprintf(stderr, "%sbpsim: %s\n", isatty(STDERR_FILENO) != 0 ? "\r\033[K" : "",
+               line.c_str());
 }
 
 bool TakeValue(const std::vector<std::string>& args, std::size_t* i, std::string* out) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "harness/scenario/scenario.h"
+#include "harness/trace_filter.h"
 #include "reports/result.h"
 #include "sim/status.h"
 
@@ -35,6 +36,15 @@ int ExitCodeOf(reports::RunVerdict verdict);
 // The value after the option at args[*i]: moves *i onto it and stores it in *out;
 // false (nothing moved) when the option is the last argument.
 bool TakeValue(const std::vector<std::string>& args, std::size_t* i, std::string* out);
+// Reads a --trace option at args[*i] ("--trace", "--trace TERM", "--trace=TERM"):
+// false if it is not one; true, with the term added to *filter and *i moved past it,
+// if it is; the term's error otherwise. A following argument is a term when it starts
+// with one of the filter's keys (trace_filter.h), so `--trace PATH` keeps its meaning.
+Result<bool> TakeTraceOption(const std::vector<std::string>& args, std::size_t* i,
+                             TraceFilter* filter);
+// Prints an announcement of a large output (RunOptions::announce_output) on stderr,
+// clearing a progress line first on a terminal.
+void AnnounceOutput(const std::string& line);
 // Expands files and directories (searched recursively for *.yaml) into a sorted list
 // of scenario files; an error names a path that does not exist or holds none.
 Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& paths);

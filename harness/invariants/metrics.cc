@@ -279,6 +279,7 @@ std::vector<std::pair<std::string, double>> MetricsCollector::Metrics() const {
   for (std::size_t b = 0; b < bank_latencies_.size(); ++b) {
     const std::string bank =
         names_ != nullptr ? names_->Bank(mocks::BankIndex(b)) : "bank#" + std::to_string(b);
+    out.emplace_back(std::string(kPerBankAlertCount) + "@" + bank, d(bank_latencies_[b].size()));
     out.emplace_back(std::string(kPerBankMetricNames[0]) + "@" + bank,
                      ToSeconds(NearestRank(bank_latencies_[b], 50)));
     out.emplace_back(std::string(kPerBankMetricNames[1]) + "@" + bank,

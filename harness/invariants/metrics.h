@@ -19,6 +19,11 @@
 
 namespace bpsim::harness {
 
+// Reported per bank before that bank's kPerBankMetricNames ("NAME@BANK"): the alerts
+// of its customers displayed, the samples of its latency percentiles; 0 means they
+// have none (reports show "-" for them).
+inline constexpr const char* kPerBankAlertCount = "fraud_alerts_displayed";
+
 class MetricsCollector final : public mocks::WorldTraceSubscriber {
  public:
   static constexpr std::uint64_t kTypeMask = ~0ULL;

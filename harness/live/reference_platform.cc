@@ -7,9 +7,12 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "harness/cli/cli.h"
+#include "harness/live/endpoints.h"
 #include "harness/live/jws.h"
 #include "harness/live/plaid.h"
 
@@ -40,6 +43,27 @@ HttpResponse JsonAnswer(const HttpRequest& request, unsigned status, const Json&
 }
 HttpResponse BadRequest(const HttpRequest& request, const std::string& message) {
   return MakeJsonResponse(request, 400, ServerErrorBody("bad_request", message));
+}
+
+// A bank of --banks or of a live.endpoints file.
+Result<PlatformBank> MakePlatformBank(const std::string& id, const std::string& dialect,
+                                      const std::string& url) {
+  PlatformBank bank;
+  bank.id = id;
+  if (dialect == "obie") {
+    bank.dialect = mocks::Dialect::kObie;
+  } else if (dialect == "berlin-group") {
+    bank.dialect = mocks::Dialect::kBerlinGroup;
+  } else if (dialect == "plaid") {
+    bank.dialect = mocks::Dialect::kPlaid;
+  } else {
+    return Error{"dialect '" + dialect + "' of bank '" + id +
+                 "' is not obie, berlin-group or plaid"};
+  }
+  auto parsed = ParseUrl(url);
+  if (!parsed.ok()) return parsed.error();
+  bank.url = *parsed;
+  return bank;
 }
 
 // The JSON object of a request body, or an error message.
@@ -121,6 +145,7 @@ ReferencePlatform::ReferencePlatform(PlatformOptions options) : options_(std::mo
 ReferencePlatform::~ReferencePlatform() { Stop(); }
 
 Result<std::uint16_t> ReferencePlatform::Start() {
+  endpoints_ready_.store(options_.endpoints_file.empty() || !options_.banks.empty());
   auto server = HttpServer::Start(options_.listen,
                                   [this](const HttpRequest& r) { return Handle(r); });
   if (!server.ok()) return server.error();
@@ -130,12 +155,17 @@ Result<std::uint16_t> ReferencePlatform::Start() {
     threads_.emplace_back([this] { Worker(); });
   }
   if (options_.poll_every_seconds > 0) {
-    threads_.emplace_back([this] { Every(options_.poll_every_seconds, [this] { EnqueuePolls(); }); });
+    threads_.emplace_back([this] {
+      Every(options_.poll_every_seconds, [this] {
+        if (endpoints_ready_.load()) EnqueuePolls();
+      });
+    });
   }
   if (options_.segment_every_seconds > 0) {
     threads_.emplace_back([this] {
-      Every(options_.segment_every_seconds,
-            [this] { Enqueue([this](HttpClient& http) { SegmentJob(http); }); });
+      Every(options_.segment_every_seconds, [this] {
+        if (endpoints_ready_.load()) Enqueue([this](HttpClient& http) { SegmentJob(http); });
+      });
     });
   }
   return server_->port();
@@ -246,6 +276,16 @@ HttpResponse ReferencePlatform::Handle(const HttpRequest& request) {
     }
     return JsonAnswer(request, 200, Json{{"status", "ok"}});
   }
+  if (auto ready = LoadEndpoints(); !ready.ok() || !*ready) {
+    HttpResponse r = MakeJsonResponse(
+        request, 503,
+        ServerErrorBody("no_banks_yet",
+                        ready.ok() ? "waiting for " + options_.endpoints_file +
+                                         " (bpsim serve writes it once its banks listen)"
+                                   : ready.error().message));
+    r.set(http::field::retry_after, "1");
+    return r;
+  }
   constexpr std::string_view kPlaidHooks = "/v1/plaid-webhooks/";
   if (target.substr(0, kPlaidHooks.size()) == kPlaidHooks) {
     if (request.method() != http::verb::post) {
@@ -262,6 +302,40 @@ HttpResponse ReferencePlatform::Handle(const HttpRequest& request) {
   }
   return MakeJsonResponse(request, 404,
                           ServerErrorBody("not_found", "no route " + std::string(target)));
+}
+
+Result<bool> ReferencePlatform::LoadEndpoints() {
+  if (endpoints_ready_.load() || options_.endpoints_file.empty()) return true;
+  std::lock_guard<std::mutex> lock(endpoints_mu_);
+  if (endpoints_ready_.load()) return true;
+  const std::string& file = options_.endpoints_file;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;  // not written yet (it appears whole: renamed into place)
+  std::stringstream text;
+  text << in.rdbuf();
+  auto endpoints = ParseLiveEndpoints(text.str(), file);
+  if (!endpoints.ok()) return endpoints.error();
+  if (endpoints->messenger.empty()) {
+    return Error{file + ": no messenger line (bpsim serve writes one with --platform)"};
+  }
+  std::vector<PlatformBank> banks;
+  std::string names;
+  for (const LiveEndpoints::Bank& b : endpoints->banks) {
+    auto bank = MakePlatformBank(b.id, mocks::DialectName(b.dialect), b.url);
+    if (!bank.ok()) return Error{file + ": " + bank.error().message};
+    banks.push_back(std::move(bank).value());
+    names += (names.empty() ? "" : ", ") + b.id + " (" + mocks::DialectName(b.dialect) + ") " + b.url;
+  }
+  auto messenger = ParseUrl(endpoints->messenger);
+  if (!messenger.ok()) return Error{file + ": messenger: " + messenger.error().message};
+  options_.banks = std::move(banks);
+  options_.messenger = *messenger;
+  endpoints_ready_.store(true);
+  if (options_.on_endpoints) {
+    options_.on_endpoints("platform: banks from " + file + ": " + names + "; messenger " +
+                          endpoints->messenger);
+  }
+  return true;
 }
 
 HttpResponse ReferencePlatform::Links(const HttpRequest& request) {
@@ -1186,6 +1260,7 @@ extern "C" void OnPlatformSignal(int) { g_platform_stop.store(true); }
 
 constexpr const char* kPlatformHelp =
     "usage: bpsim platform --banks ID=DIALECT:URL[,...] --messenger URL [options]\n"
+    "       bpsim platform --endpoints FILE [options]\n"
     "\n"
     "Runs bpsim's reference messenger platform as its own process, speaking the\n"
     "platform contract (docs/platform-contract.md) over HTTP: bpsim serve --platform\n"
@@ -1200,6 +1275,10 @@ constexpr const char* kPlatformHelp =
     "                          or usbank=plaid:http://127.0.0.1:8082 (Plaid's test\n"
     "                          credentials; Item webhooks to /v1/plaid-webhooks/ID here)\n"
     "  --messenger URL         the messenger sinks (bpsim serve prints it)\n"
+    "  --endpoints FILE        instead of --banks and --messenger: read them from the\n"
+    "                          live.endpoints file bpsim serve writes once its banks\n"
+    "                          listen (requests before that are answered 503), so\n"
+    "                          both can use ephemeral ports (docs/live-mode.md)\n"
     "  --webhook-secret S      HMAC-SHA256 key of webhook signatures (default\n"
     "                          bpsim-live-webhook-secret; the same as bpsim serve's)\n"
     "  --defect NAME           switch on a platform defect (repeatable): \n"
@@ -1261,22 +1340,10 @@ int CmdPlatform(const std::vector<std::string>& args) {
         if (eq == std::string::npos || eq == 0 || colon == std::string::npos) {
           return PlatformUsage("--banks: '" + item + "' is not ID=DIALECT:URL");
         }
-        PlatformBank bank;
-        bank.id = item.substr(0, eq);
-        std::string dialect = item.substr(eq + 1, colon - eq - 1);
-        if (dialect == "obie") {
-          bank.dialect = mocks::Dialect::kObie;
-        } else if (dialect == "berlin-group") {
-          bank.dialect = mocks::Dialect::kBerlinGroup;
-        } else if (dialect == "plaid") {
-          bank.dialect = mocks::Dialect::kPlaid;
-        } else {
-          return PlatformUsage("--banks: dialect '" + dialect + "' of bank '" + bank.id +
-                               "' is not obie, berlin-group or plaid");
-        }
-        auto url = ParseUrl(item.substr(colon + 1));
-        if (!url.ok()) return PlatformUsage("--banks: " + url.error().message);
-        bank.url = *url;
+        auto made = MakePlatformBank(item.substr(0, eq), item.substr(eq + 1, colon - eq - 1),
+                                     item.substr(colon + 1));
+        if (!made.ok()) return PlatformUsage("--banks: " + made.error().message);
+        PlatformBank bank = std::move(made).value();
         for (const PlatformBank& b : options.banks) {
           if (b.id == bank.id) return PlatformUsage("--banks names bank '" + bank.id + "' twice");
         }
@@ -1316,12 +1383,26 @@ int CmdPlatform(const std::vector<std::string>& args) {
     } else if (a == "--port-file") {
       if (!value()) return PlatformUsage("--port-file needs a file");
       port_file = v;
+    } else if (a == "--endpoints") {
+      if (!value() || v.empty()) return PlatformUsage("--endpoints needs a file");
+      options.endpoints_file = v;
     } else {
       return PlatformUsage("unknown argument '" + a + "'");
     }
   }
-  if (options.banks.empty()) return PlatformUsage("--banks is required");
-  if (!have_messenger) return PlatformUsage("--messenger is required");
+  if (!options.endpoints_file.empty() && (!options.banks.empty() || have_messenger)) {
+    return PlatformUsage("--endpoints gives the banks and the messenger: drop --banks and "
+                         "--messenger");
+  }
+  if (options.endpoints_file.empty()) {
+    if (options.banks.empty()) return PlatformUsage("--banks (or --endpoints) is required");
+    if (!have_messenger) return PlatformUsage("--messenger (or --endpoints) is required");
+  } else {
+    options.on_endpoints = [](const std::string& line) {
+      std::printf("%s\n", line.c_str());
+      std::fflush(stdout);
+    };
+  }
 
   g_platform_stop.store(false);
   std::signal(SIGINT, OnPlatformSignal);
@@ -1342,7 +1423,19 @@ int CmdPlatform(const std::vector<std::string>& args) {
       return kExitInternal;
     }
   }
-  while (!g_platform_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (!options.endpoints_file.empty()) {
+    std::printf("platform: waiting for %s (bpsim serve writes it once its banks listen)\n",
+                options.endpoints_file.c_str());
+    std::fflush(stdout);
+  }
+  while (!g_platform_stop.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (auto ready = platform.LoadEndpoints(); !ready.ok()) {
+      std::fprintf(stderr, "bpsim: %s\n", ready.error().message.c_str());
+      platform.Stop();
+      return kExitUsage;
+    }
+  }
   platform.Stop();
   PlatformCounters c = platform.counters();
   std::printf(

@@ -53,6 +53,11 @@ struct PlatformOptions {
   ServerOptions listen;
   std::vector<PlatformBank> banks;
   Url messenger;
+  // When set (and banks empty), the banks and the messenger are read from this
+  // live.endpoints file (endpoints.h) once `bpsim serve` has written it: at the first
+  // request, or when LoadEndpoints() finds it. Until then every request is 503.
+  std::string endpoints_file;
+  std::function<void(const std::string& line)> on_endpoints;
   std::string webhook_secret = kDefaultWebhookSecret;
   std::string partner = "adpartner";  // the partner an export goes to (defect)
   mocks::DefectSet defects;
@@ -104,6 +109,11 @@ class ReferencePlatform {
 
   // Answers one contract request (what the listener calls).
   HttpResponse Handle(const HttpRequest& request);
+
+  // With PlatformOptions::endpoints_file: reads it if that was not done yet. true
+  // once the banks are known (the first time, on_endpoints is called with a line
+  // saying which), false while the file does not exist, the error if it is malformed.
+  Result<bool> LoadEndpoints();
 
  private:
   enum class LinkState : std::uint8_t { kNone, kPending, kActive, kEnded };
@@ -196,6 +206,8 @@ class ReferencePlatform {
                                   std::string_view body = {});
 
   PlatformOptions options_;
+  std::mutex endpoints_mu_;              // loading options_.banks and messenger
+  std::atomic<bool> endpoints_ready_{false};  // set once; they never change after
   std::unique_ptr<HttpServer> server_;
   mutable std::mutex mu_;  // customers_, alerts_seen_, held_, activity_, counters_
   // The platform's records.

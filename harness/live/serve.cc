@@ -12,6 +12,7 @@
 #include "bpsim_version.h"
 #include "harness/cli/cli.h"
 #include "harness/live/berlin_group.h"
+#include "harness/live/endpoints.h"
 #include "harness/live/obie.h"
 #include "harness/runner.h"
 #include "harness/scenario/scenario.h"
@@ -306,13 +307,17 @@ extern "C" void OnServeSignal(int) { g_serve_interrupted.store(true); }
 constexpr const char* kServeHelp =
     "usage: bpsim serve SCENARIO [--listen HOST:PORT] [--time-scale N] [--out DIR]\n"
     "                   [--platform URL [--webhook-secret S]] [--public-url BANK=URL]...\n"
-    "                   [--wall-grace S] [--trace] [--perfetto]\n"
+    "                   [--wall-grace S] [--trace [FILTER]]... [--perfetto]\n"
+    "                   [--endpoints FILE]\n"
     "\n"
     "Serves the scenario's mock banks over HTTP/1.1 while its world runs on a scaled\n"
     "wall clock, then writes report.json, junit.xml, summary.md and report.html.\n"
     "Each bank listens on its own port, consecutive from PORT in the order of\n"
     "world.banks (PORT 0: ephemeral ports), and speaks its api.dialect (obie,\n"
-    "berlin-group or plaid). Prints one URL per bank. Stops after duration + drain, or on\n"
+    "berlin-group or plaid). Prints one URL per bank, and writes them (with the\n"
+    "messenger's) to DIR/live.endpoints once every listener is up, for scripts and\n"
+    "'bpsim platform --endpoints' to learn ephemeral ports; removes it when they close.\n"
+    "Stops after duration + drain, or on\n"
     "SIGINT/SIGTERM with the report marked incomplete. See docs/live-mode.md.\n"
     "\n"
     "options:\n"
@@ -331,8 +336,11 @@ constexpr const char* kServeHelp =
     "  --wall-grace S      wall seconds every deadline allows on top of its simulated\n"
     "                      bound, scaled by the time scale (default 2; 0: none): a real\n"
     "                      client cannot answer in zero wall time (docs/live-mode.md)\n"
-    "  --trace             also write the run's trace as JSON Lines (DIR/trace.jsonl)\n"
-    "  --perfetto          also write DIR/trace.perfetto.json (opens in ui.perfetto.dev)\n";
+    "  --trace [FILTER]    also write the run's trace as JSON Lines (DIR/trace.jsonl);\n"
+    "                      with FILTER (customer=, bank=, consent=, type=, window=, as\n"
+    "                      in bpsim replay --help) only the entries it keeps\n"
+    "  --perfetto          also write DIR/trace.perfetto.json (opens in ui.perfetto.dev)\n"
+    "  --endpoints FILE    where the listeners' file goes (default DIR/live.endpoints)\n";
 
 int ServeUsage(const std::string& message) {
   std::fprintf(stderr, "bpsim: %s\n\n%s", message.c_str(), kServeHelp);
@@ -351,6 +359,8 @@ struct ServeFlags {
   bool webhook_secret_set = false;
   std::vector<std::pair<std::string, std::string>> public_urls;  // bank id, URL
   bool trace = false, perfetto = false;
+  TraceFilter trace_filter;
+  std::string endpoints;  // default: out/live.endpoints
 };
 
 std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFlags* flags) {
@@ -410,10 +420,16 @@ std::optional<int> ParseServeFlags(const std::vector<std::string>& args, ServeFl
         return ServeUsage("--public-url expects BANK=http(s)://HOST[:PORT][/PATH], got '" + v + "'");
       }
       flags->public_urls.emplace_back(v.substr(0, eq), url);
-    } else if (a == "--trace") {
+    } else if (auto traced = TakeTraceOption(args, &i, &flags->trace_filter); !traced.ok()) {
+      return ServeUsage(traced.error().message);
+    } else if (*traced) {
       flags->trace = true;
     } else if (a == "--perfetto") {
       flags->perfetto = true;
+    } else if (a == "--endpoints") {
+      if (!value(&flags->endpoints) || flags->endpoints.empty()) {
+        return ServeUsage("--endpoints needs a file");
+      }
     } else if (a.rfind("--", 0) == 0) {
       return ServeUsage("unknown option '" + a + "'");
     } else if (flags->scenario.empty()) {
@@ -510,6 +526,9 @@ int CmdServe(const std::vector<std::string>& args) {
                         "', which the scenario does not have");
     }
   }
+  if (auto known = CheckTraceFilter(flags.trace_filter, scenario->spec, flags.scenario); !known.ok()) {
+    return ServeUsage(known.error().message);
+  }
   const SimTime simulated = scenario->spec.duration + scenario->spec.drain;
   const bool scale_chosen = !flags.time_scale.has_value();
   const double time_scale = flags.time_scale.value_or(DefaultTimeScale(simulated));
@@ -527,8 +546,15 @@ int CmdServe(const std::vector<std::string>& args) {
   std::string listen_error;
   RunOptions options;
   const fs::path out_dir(flags.out);
+  const std::string endpoints_file =
+      flags.endpoints.empty() ? (out_dir / "live.endpoints").string() : flags.endpoints;
+  std::error_code stale;
+  fs::remove(endpoints_file, stale);  // a crashed run's: not these listeners
+
   if (flags.trace) options.trace_jsonl_path = (out_dir / "trace.jsonl").string();
   if (flags.perfetto) options.perfetto_path = (out_dir / "trace.perfetto.json").string();
+  options.trace_filter = flags.trace_filter;
+  options.announce_output = AnnounceOutput;
   PlatformBridge* bridge = nullptr;
   std::map<std::string, CallStats> platform_calls;
   std::vector<LiveService::EndpointSummary> endpoints;
@@ -559,6 +585,26 @@ int CmdServe(const std::vector<std::string>& args) {
       return false;
     }
     const auto& banks = world.spec().world.banks;
+    LiveEndpoints listening;
+    for (std::size_t i = 0; i < urls->size(); ++i) {
+      listening.banks.push_back({banks[i].id, banks[i].api.dialect, (*urls)[i]});
+    }
+    listening.messenger = service.messenger_url();
+    if (auto written = reports::WriteFileAtomically(endpoints_file, FormatLiveEndpoints(listening));
+        !written.ok()) {
+      service.Stop();
+      listen_error = written.error().message;
+      return false;
+    }
+    struct RemoveWhenClosed {
+      const std::string& file;
+      LiveService& service;
+      ~RemoveWhenClosed() {
+        service.Stop();
+        std::error_code ignored;
+        fs::remove(file, ignored);
+      }
+    } remove_when_closed{endpoints_file, service};
     for (std::size_t i = 0; i < urls->size(); ++i) {
       if (bridge != nullptr) {  // the contract's lines, exactly
         std::printf("bank %s (%s): %s\n", banks[i].id.c_str(),
@@ -585,6 +631,7 @@ int CmdServe(const std::vector<std::string>& args) {
     }
     std::printf("deadlines allow a wall grace of %s = %s simulated (--wall-grace)\n",
                 DescribeSeconds(flags.wall_grace).c_str(), DescribeDuration(grace).c_str());
+    std::printf("listeners: %s\n", endpoints_file.c_str());
     std::fflush(stdout);
     while (!service.Finished()) {
       if (g_serve_interrupted.load()) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "harness/invariants/metrics.h"
 #include "harness/scenario/fields.h"
 #include "harness/scenario/pattern.h"
 #include "harness/scenario/scenario.h"
@@ -994,6 +995,14 @@ std::optional<double> ReadMetricBound(Ctx& c, const std::string& metric, const Y
   return std::nullopt;
 }
 
+// The per-bank metrics an expectation may bound: the bank's alert count, then its
+// percentiles, as the metrics collector reports them.
+std::vector<std::string> PerBankMetricNames() {
+  std::vector<std::string> names = {kPerBankAlertCount};
+  for (const char* m : kPerBankMetricNames) names.emplace_back(m);
+  return names;
+}
+
 Field MetricsField() {
   Field f{"metrics"};
   f.read = [](Ctx& c, const YAML::Node& n, Position p, const std::string& path, void* o) {
@@ -1001,7 +1010,7 @@ Field MetricsField() {
     auto pairs = MapPairs(c, n, p, path);
     if (!pairs) return;
     std::vector<std::string> names = Names(kMetricNames);
-    std::vector<std::string> per_bank = Names(kPerBankMetricNames);
+    std::vector<std::string> per_bank = PerBankMetricNames();
     std::vector<std::string> banks = c.bank_ids;
     if (banks.empty()) banks.push_back("bank");  // the default world's one bank
     for (const Pair& pr : *pairs) {
@@ -1074,16 +1083,23 @@ Field MetricsField() {
     Json props = Json::object();
     for (const char* m : kMetricNames) props[m] = bounds(m);
     // NAME@BANK: the bank must be one of the world's, which a schema cannot see.
-    std::string per_bank = "^(";
-    for (const char* m : kPerBankMetricNames) per_bank += std::string(per_bank.size() > 2 ? "|" : "") + m;
-    per_bank += ")@[a-z0-9][a-z0-9_-]*$";
+    // One pattern for the counts, one for the durations.
+    Json per_bank = Json::object();
+    for (bool durations : {false, true}) {
+      std::string names;
+      for (const std::string& m : PerBankMetricNames()) {
+        if (IsDurationMetric(m) == durations) names += (names.empty() ? "" : "|") + m;
+      }
+      per_bank["^(" + names + ")@[a-z0-9][a-z0-9_-]*$"] = bounds(durations ? kPerBankMetricNames[0]
+                                                                             : kPerBankAlertCount);
+    }
     return Described(
         "Bounds on metrics, {min, max} (at least one); duration metrics take durations or "
         "seconds. Per-bank metrics are written NAME@BANK.",
         Json{{"type", "object"},
              {"additionalProperties", false},
              {"properties", props},
-             {"patternProperties", {{per_bank, bounds(kPerBankMetricNames[0])}}}},
+             {"patternProperties", per_bank}},
         std::nullopt, "{}");
   };
   return f;

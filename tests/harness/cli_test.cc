@@ -151,7 +151,7 @@ TEST_CASE("run refuses an unwritable --out before running", "[cli]") {
   CHECK(o.output.find("PASS") == std::string::npos);
 }
 
-TEST_CASE("replay writes the full trace and prints the evidence of each violation", "[cli]") {
+TEST_CASE("replay writes the trace files and prints the evidence of each violation", "[cli]") {
   std::string out = "/tmp/bpsim-cli-test-replay";
   Output o = Bpsim("replay " + Library("data-sharing/defect-group-chat-leak.yaml") +
                    " --seed 56 --out " + out);

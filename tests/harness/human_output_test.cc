@@ -88,6 +88,20 @@ TEST_CASE("The console and summary.md of a run read the same, golden", "[cli][go
   const std::string html = Slurp(dir / "out" / "report.html");
   CHECK(html.find("<dd>1d 1h</dd>") != std::string::npos);  // simulated: duration + drain
   CHECK(html.find(" s</td>") == std::string::npos);          // no "19034.08 s"
+  // Per bank too: the example's southbank displayed no alert, so its percentiles have
+  // no samples; northbank's have (All metrics, "NAME@BANK").
+  auto listed = [&html](const std::string& metric) {
+    const std::string head = "<span class=\"mono\">" + metric + "</span><span>";
+    const std::size_t at = html.find(head);
+    if (at == std::string::npos) return std::string("(not listed)");
+    const std::size_t from = at + head.size();
+    return html.substr(from, html.find("</span>", from) - from);
+  };
+  CHECK(listed("fraud_alerts_displayed@southbank") == "0");
+  CHECK(listed("fraud_alert_latency_p50@southbank") == "-");
+  CHECK(listed("fraud_alert_latency_p99@southbank") == "-");
+  CHECK(listed("fraud_alerts_displayed@northbank") == "6");
+  CHECK(listed("fraud_alert_latency_p99@northbank") == "106.674ms");
   fs::remove_all(dir);
 }
 

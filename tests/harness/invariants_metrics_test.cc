@@ -149,12 +149,16 @@ TEST_CASE("metrics count a small trace exactly", "[invariants]") {
   CHECK(Metric(metrics, "revocation_latency_p99") == 5400.0);  // rank 2
   // Per bank, after the others, in bank order: northbank had alerts 1-4 (and the lost
   // 5), southbank only the withheld 7.
-  REQUIRE(metrics.size() >= 4);
+  REQUIRE(metrics.size() >= 6);
   const std::size_t n = metrics.size();
-  CHECK(metrics[n - 4].first == "fraud_alert_latency_p50@northbank");
-  CHECK(metrics[n - 4].second == 2.0);
-  CHECK(metrics[n - 3].first == "fraud_alert_latency_p99@northbank");
-  CHECK(metrics[n - 3].second == 10.0);
+  CHECK(metrics[n - 6].first == "fraud_alerts_displayed@northbank");
+  CHECK(metrics[n - 6].second == 4);
+  CHECK(metrics[n - 5].first == "fraud_alert_latency_p50@northbank");
+  CHECK(metrics[n - 5].second == 2.0);
+  CHECK(metrics[n - 4].first == "fraud_alert_latency_p99@northbank");
+  CHECK(metrics[n - 4].second == 10.0);
+  CHECK(metrics[n - 3].first == "fraud_alerts_displayed@southbank");
+  CHECK(metrics[n - 3].second == 0);
   CHECK(metrics[n - 2].first == "fraud_alert_latency_p50@southbank");
   CHECK(metrics[n - 2].second == 0.0);
   CHECK(metrics[n - 1].first == "fraud_alert_latency_p99@southbank");

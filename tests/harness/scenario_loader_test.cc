@@ -400,7 +400,7 @@ TEST_CASE("invariants, defects and expectations name only what exists", "[loader
         "fraud_alert_latency_p99, fraud_alert_latency_max, revocation_latency_p50, "
         "revocation_latency_p99, webhooks_sent, webhooks_retried, cache_items_max, cache_puts, "
         "cache_purges, flows, trace_entries, violations, wall_seconds (per bank: NAME@BANK with "
-        "NAME one of: fraud_alert_latency_p50, fraud_alert_latency_p99)");
+        "NAME one of: fraud_alerts_displayed, fraud_alert_latency_p50, fraud_alert_latency_p99)");
   CHECK(ErrorOf("expect:\n  metrics: {api_requests: {}}\n") ==
         "s.yaml:2:27: expect.metrics.api_requests: expected at least one of: min, max");
   CHECK(ErrorOf("expect:\n  sometimes: [revocation_in_flight]\n") ==
@@ -425,7 +425,7 @@ TEST_CASE("per-bank metrics are NAME@BANK for a bank of the world", "[loader]") 
         "'eastbank'; expected one of: northbank");
   CHECK(ErrorOf("expect:\n  metrics: {api_requests@bank: {max: 1}}\n") ==
         "s.yaml:2:13: unknown per-bank metric 'api_requests@bank' in expect.metrics; expected "
-        "NAME@BANK with NAME one of: fraud_alert_latency_p50, fraud_alert_latency_p99");
+        "NAME@BANK with NAME one of: fraud_alerts_displayed, fraud_alert_latency_p50, fraud_alert_latency_p99");
 }
 
 TEST_CASE("duration metrics take durations or seconds, others numbers", "[loader]") {
