@@ -222,21 +222,24 @@ std::string SweepSection(const SweepInfo& info, const std::vector<ScenarioResult
     }
     out += "</tbody></table></div>";
   }
+  // The chart comes right after the metric's name: on a narrow screen the wide
+  // duration columns scroll, not the chart (tests/reports/html_browser_check.mjs).
   out += "<div class=\"table-wrap\"><table class=\"verdicts spread\"><thead><tr><th>Metric</th>"
-         "<th class=\"num\">Seeds</th><th class=\"num\">min</th><th class=\"num\">p50</th>"
-         "<th class=\"num\">p90</th><th class=\"num\">p99</th><th class=\"num\">max</th>"
-         "<th>Distribution</th></tr></thead><tbody>";
+         "<th>Distribution</th><th class=\"num\">Seeds</th><th class=\"num\">min</th>"
+         "<th class=\"num\">p50</th><th class=\"num\">p90</th><th class=\"num\">p99</th>"
+         "<th class=\"num\">max</th></tr></thead><tbody>";
   for (const MetricSpread& m : summary.metrics) {
     std::vector<std::pair<double, bool>> values;
     for (const ScenarioResult& r : results) {
       if (const double* v = r.FindMetric(m.name)) values.emplace_back(*v, r.passed);
     }
-    out += "<tr><td><code>" + E(m.name) + "</code></td><td class=\"num\">" +
+    out += "<tr><td><code>" + E(m.name) + "</code></td><td class=\"dist\">" +
+           MetricDistributionSvg(m.name, values) + "</td><td class=\"num\">" +
            std::to_string(m.runs) + "</td>";
     for (double v : {m.min, m.p50, m.p90, m.p99, m.max}) {
       out += "<td class=\"num\">" + E(DescribeMetric(m.name, v)) + "</td>";
     }
-    out += "<td class=\"dist\">" + MetricDistributionSvg(m.name, values) + "</td></tr>";
+    out += "</tr>";
   }
   out += "</tbody></table></div>";
   if (!summary.first_failures.empty()) {
