@@ -79,7 +79,7 @@ const browser = await puppeteer.launch({
   executablePath: chromium(),
   headless: "shell",
   // CI runs as root, where Chromium's sandbox cannot start.
-  args: ["--no-sandbox", "--disable-gpu"],
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
 });
 try {
   const page = await browser.newPage();
