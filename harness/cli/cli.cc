@@ -18,11 +18,11 @@
 
 #include "bpsim_version.h"
 #include "harness/cli/pin_cmd.h"
+#include "harness/cli/platform_cmd.h"
+#include "harness/cli/serve_cmd.h"
 #include "harness/cli/shrink_cmd.h"
 #include "harness/cli/sweep_cmd.h"
 #include "harness/determinism.h"
-#include "harness/live/reference_platform.h"
-#include "harness/live/serve.h"
 #include "harness/pin.h"
 #include "harness/runner.h"
 #include "harness/scenario/scenario.h"
@@ -642,8 +642,8 @@ int Dispatch(int argc, char** argv) {
   if (cmd == "validate") return CmdValidate(rest);
   if (cmd == "list") return CmdList(rest);
   if (cmd == "schema") return CmdSchema(rest);
-  if (cmd == "serve") return live::CmdServe(rest);
-  if (cmd == "platform") return live::CmdPlatform(rest);
+  if (cmd == "serve") return CmdServe(rest);
+  if (cmd == "platform") return CmdPlatform(rest);
   if (cmd == "sweep") return CmdSweep(rest, command);
   if (cmd == "merge") return CmdMerge(rest, command);
   if (cmd == "shrink") return CmdShrink(rest);

@@ -235,10 +235,9 @@ class ReferencePlatform {
   bool started_ = false, stopped_ = false;
 };
 
-// `bpsim platform --listen HOST:PORT --banks ID=DIALECT:URL[,...] --messenger URL
-// [--webhook-secret S] [--defect NAME]... [--poll-every S] [--cache-ttl S]
-// [--segment-every S] [--partner NAME]`; runs until SIGINT/SIGTERM. Returns the exit
-// code.
-int CmdPlatform(const std::vector<std::string>& args);
+// A bank of --banks or of a live.endpoints file: DIALECT obie, berlin-group or plaid,
+// URL its base URL; an error names the bank and what was wrong.
+Result<PlatformBank> MakePlatformBank(const std::string& id, const std::string& dialect,
+                                      const std::string& url);
 
 }  // namespace bpsim::harness::live
