@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "harness/cli/serve_cmd.h"
 #include "harness/live/canary.h"
 #include "harness/runner.h"
 #include "harness/scenario/scenario.h"
