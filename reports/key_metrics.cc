@@ -24,6 +24,8 @@ bool WithoutSamples(const ScenarioResult& s, std::string_view metric) {
   const std::string counted =
       at == std::string_view::npos ? std::string(count) : count + std::string(metric.substr(at));
   const double* n = s.FindMetric(counted);
+  // A result without per-bank counts (an older report.json): none in all is none in each.
+  if (n == nullptr && at != std::string_view::npos) n = s.FindMetric(count);
   return n != nullptr && *n == 0;
 }
 
