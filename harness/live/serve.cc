@@ -177,24 +177,21 @@ HttpResponse LiveService::Handle(mocks::BankIndex index, const HttpRequest& requ
     try {
       if (index >= banks_.size()) {
         response = messenger_->Handle(request, &route);
-        double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        Record(index, route, response.result_int(), seconds);
-        return response;
-      }
-      LiveBank& bank = *banks_[index];
-      std::optional<HttpResponse> test = bank.HandleTestEndpoint(request, &route);
-      // A crashed bank answers nothing on its API (docs/live-mode.md, "Crashes");
-      // bpsim's own test endpoints and /metrics are the harness's, and stay up.
-      if (!test && world_->network().BankDown(index)) throw ResetConnection{};
-      if (test) {
-        response = std::move(*test);
-      } else if (bank.dialect() == mocks::Dialect::kObie) {
-      response = HandleObie(request, bank, &route);
-    } else if (bank.dialect() == mocks::Dialect::kPlaid) {
-      response = plaid_->Handle(index, request, &route);
       } else {
-        response = HandleBerlinGroup(request, bank, &route);
+        LiveBank& bank = *banks_[index];
+        std::optional<HttpResponse> test = bank.HandleTestEndpoint(request, &route);
+        // A crashed bank answers nothing on its API (docs/live-mode.md, "Crashes");
+        // bpsim's own test endpoints and /metrics are the harness's, and stay up.
+        if (!test && world_->network().BankDown(index)) throw ResetConnection{};
+        if (test) {
+          response = std::move(*test);
+        } else if (bank.dialect() == mocks::Dialect::kObie) {
+          response = HandleObie(request, bank, &route);
+        } else if (bank.dialect() == mocks::Dialect::kPlaid) {
+          response = plaid_->Handle(index, request, &route);
+        } else {
+          response = HandleBerlinGroup(request, bank, &route);
+        }
       }
     } catch (const ResetConnection&) {
       // Counted as status 0 under the route "reset" (no route was answered).
