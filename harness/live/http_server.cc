@@ -159,6 +159,7 @@ struct HttpServer::State {
   std::mutex waiting_mu;
   Session* waiting_head[2] = {nullptr, nullptr};
   Session* waiting_tail[2] = {nullptr, nullptr};
+  std::uint64_t waiting_count = 0;
 
   // At the cap, or the process at its budget: the point where a newcomer needs room.
   bool Full() const {
@@ -244,6 +245,7 @@ class Session : public std::enable_shared_from_this<Session> {
     (prev_ != nullptr ? prev_->next_ : state_->waiting_head[tier]) = this;
     state_->waiting_tail[tier] = this;
     queued_ = true;
+    ++state_->waiting_count;
   }
   void Unqueue() {
     std::lock_guard<std::mutex> lock(state_->waiting_mu);
@@ -255,6 +257,7 @@ class Session : public std::enable_shared_from_this<Session> {
     (next_ != nullptr ? next_->prev_ : state_->waiting_tail[tier_]) = prev_;
     prev_ = next_ = nullptr;
     queued_ = false;
+    --state_->waiting_count;
   }
 
   // The deadline of the wait that starts now.
@@ -514,6 +517,8 @@ ServerStats HttpServer::stats() const {
   s.bad_requests = state_->bad_requests.load();
   s.timeouts = state_->timeouts.load();
   s.handler_failures = state_->handler_failures.load();
+  std::lock_guard<std::mutex> lock(state_->waiting_mu);
+  s.connections_waiting = state_->waiting_count;
   return s;
 }
 

@@ -77,6 +77,11 @@ struct ServerStats {
   std::uint64_t timeouts = 0;
   std::uint64_t handler_failures = 0;  // handler threw: answered 500
   std::uint64_t resets = 0;            // handler threw ResetConnection: no answer
+  // Open now and waiting for a request (new, kept alive or lingering after the last
+  // answer): the connections a newcomer at the cap may displace. A connection
+  // rejoins them when the server has finished writing its answer, which can be a
+  // moment after the client has read it.
+  std::uint64_t connections_waiting = 0;
 };
 
 // How many connections the process's listeners may hold together: its file limit

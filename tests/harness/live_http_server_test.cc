@@ -116,6 +116,17 @@ TEST_CASE("a slow client is disconnected after the read timeout", "[live]") {
   CHECK(server->stats().timeouts == 1);
 }
 
+// The server puts a connection back among those waiting for a request when it has
+// finished writing the answer, which can be a moment after the client has read it
+// (on a busy machine, after the client's next requests on other connections). A
+// test about which waiting connection goes first waits for that.
+void AwaitWaiting(const HttpServer& server, std::uint64_t n) {
+  for (int i = 0; i < 1000 && server.stats().connections_waiting != n; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(server.stats().connections_waiting == n);
+}
+
 TEST_CASE("at the connection limit the connection waiting longest makes room for a newcomer",
           "[live]") {
   ServerOptions options;
@@ -131,12 +142,15 @@ TEST_CASE("at the connection limit the connection waiting longest makes room for
   // a and b have had answers and wait (kept alive); s sends half a header.
   Client a(server->port()), b(server->port());
   CHECK(a.Get("/a").status == 200);
+  AwaitWaiting(*server, 2);  // a waiting, b new
   CHECK(b.Get("/b").status == 200);
+  AwaitWaiting(*server, 2);
   namespace net = boost::asio;
   net::io_context ioc;
   net::ip::tcp::socket slow(ioc);
   slow.connect({net::ip::make_address("127.0.0.1"), server->port()});
   net::write(slow, net::buffer(std::string("GET /slow HTTP/1.1\r\nHost: a\r\n")));
+  AwaitWaiting(*server, 3);
   // A newcomer at the limit: the half-sent request goes first, not the clients
   // that have had answers, though they have waited longer.
   Client c(server->port());
@@ -145,8 +159,11 @@ TEST_CASE("at the connection limit the connection waiting longest makes room for
   boost::system::error_code ec;
   CHECK(slow.read_some(net::buffer(buf), ec) == 0);  // closed without an answer
   CHECK(ec);
+  AwaitWaiting(*server, 3);  // a, b, c (slow is gone)
   CHECK(a.Get("/a2").status == 200);
+  AwaitWaiting(*server, 3);
   CHECK(b.Get("/b2").status == 200);
+  AwaitWaiting(*server, 3);
   // Another newcomer: now every connection has had an answer, so the one that has
   // waited longest for its next request goes: c (a and b have been answered since).
   Client d(server->port());
