@@ -190,10 +190,12 @@ TEST_CASE("at the connection limit a newcomer is closed only when every connecti
     Client a(port);
     CHECK(a.Get("/busy").status == 200);
   });
-  for (int i = 0; i < 400 && (*server)->stats().connections_accepted == 0; ++i) {
+  // a's request has been read and is being answered: a was admitted and is no
+  // longer waiting.
+  for (int i = 0; i < 1000 && (*server)->stats().connections_accepted == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a's request is being answered
+  AwaitWaiting(**server, 0);
   Client b(port);
   CHECK_THROWS(b.Get("/b"));
   release = true;
