@@ -16,8 +16,8 @@ std::unique_ptr<AsyncTraceForwarder::Block> AsyncTraceForwarder::TakeFree() {
     b->reserve(kBlockEntries);
     return b;
   }
-  auto b = std::move(free_.back());
-  free_.pop_back();
+  auto b = std::move(free_.front());
+  free_.pop_front();
   return b;
 }
 

@@ -65,7 +65,11 @@ class AsyncTraceForwarder final : public mocks::WorldTraceSubscriber {
   std::mutex mu_;
   std::condition_variable ready_, space_;
   std::deque<std::unique_ptr<Block>> full_;  // guarded by mu_
-  std::vector<std::unique_ptr<Block>> free_;  // guarded by mu_
+  // Blocks the consumer has finished with, guarded by mu_. The producer takes the
+  // one freed longest ago: its cache lines have had time to leave the consumer's
+  // core, so refilling it does not pull each line back across cores (taking the
+  // most recently freed block instead made the million-customer run 1.26x slower).
+  std::deque<std::unique_ptr<Block>> free_;
   bool done_ = false;                         // guarded by mu_
   std::thread consumer_;
 };
