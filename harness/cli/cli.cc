@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "bpsim_version.h"
 #include "harness/cli/pin_cmd.h"
 #include "harness/cli/platform_cmd.h"
@@ -342,7 +344,7 @@ std::string TraceNote(const RunOptions& options, bool evidence_window, bool viol
 }
 
 int RunScenarios(const RunFlags& flags, const std::string& command, bool print_evidence) {
-  auto files = CollectScenarioFiles(DefaultPaths(flags.paths));
+  auto files = CollectScenarioFiles(DefaultPaths(flags.paths), /*skip_on_demand=*/true);
   if (!files.ok()) {
     std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
     return kExitUsage;
@@ -653,8 +655,25 @@ int Dispatch(int argc, char** argv) {
 
 }  // namespace
 
+namespace {
+// Whether a scenario file's top-level `tags` include `on-demand`. A file that cannot
+// be read or parsed is kept (false): loading it reports the error with its line.
+bool TaggedOnDemand(const std::string& file) {
+  try {
+    const YAML::Node tags = YAML::LoadFile(file)["tags"];
+    if (!tags || !tags.IsSequence()) return false;
+    for (const YAML::Node& t : tags) {
+      if (t.IsScalar() && t.Scalar() == kOnDemandTag) return true;
+    }
+  } catch (const YAML::Exception&) {
+  }
+  return false;
+}
+}  // namespace
+
 // Expands files and directories into a sorted list of scenario files.
-Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& paths) {
+Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& paths,
+                                                      bool skip_on_demand) {
   std::vector<std::string> files;
   for (const std::string& path : paths) {
     std::error_code ec;
@@ -671,7 +690,14 @@ Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::str
       if (ec) return Error{path + ": cannot read directory: " + ec.message()};
       std::sort(found.begin(), found.end());
       if (found.empty()) return Error{path + ": no scenario files (*.yaml) in this directory"};
-      files.insert(files.end(), found.begin(), found.end());
+      for (std::string& file : found) {
+        if (skip_on_demand && TaggedOnDemand(file)) {
+          std::fprintf(stderr, "bpsim: skipping %s (tagged %s: name the file to run it)\n",
+                       file.c_str(), kOnDemandTag);
+          continue;
+        }
+        files.push_back(std::move(file));
+      }
     } else {
       files.push_back(path);
     }
@@ -693,8 +719,9 @@ std::optional<std::vector<Scenario>> LoadAll(const std::vector<std::string>& fil
   return scenarios;
 }
 
-std::optional<std::vector<Scenario>> LoadScenarios(const std::vector<std::string>& paths) {
-  auto files = CollectScenarioFiles(paths);
+std::optional<std::vector<Scenario>> LoadScenarios(const std::vector<std::string>& paths,
+                                                   bool skip_on_demand) {
+  auto files = CollectScenarioFiles(paths, skip_on_demand);
   if (!files.ok()) {
     std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
     return std::nullopt;
