@@ -13,6 +13,20 @@ HandlerId Simulator::Register(HandlerFn fn, void* context, std::string name) {
   return static_cast<HandlerId>(handlers_.size() - 1);
 }
 
+void Simulator::SetPrefetch(HandlerId handler, PrefetchFn fn) {
+  assert(handler < handlers_.size());
+  handlers_[handler].prefetch = fn;
+  queue_.SetRefillObserver(&Simulator::PrefetchBucket, this);
+}
+
+void Simulator::PrefetchBucket(void* self, const Event* events, std::size_t n) {
+  const Simulator& sim = *static_cast<const Simulator*>(self);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Handler& h = sim.handlers_[events[i].handler()];
+    if (h.prefetch != nullptr) h.prefetch(h.context, events[i].arg);
+  }
+}
+
 void Simulator::ShuffleSameInstant(std::uint64_t key) {
   assert(queue_.empty() && next_sequence_ == kNoEvent + 1);
   shuffle_ = true;
