@@ -23,6 +23,7 @@ Platform::Platform(const Env* env, Simulator* sim, const PlatformConfig& config,
       backoff_until_(network->bank_count(), 0), data_(&links_, &cache_, &balance_checks_),
       sinks_(env) {
   poll_ = sim_->Register<&Platform::OnPoll>(this, "platform.poll");
+  sim_->SetPrefetch<&Platform::PrefetchLink, Platform>(poll_);
   retry_fetch_ = sim_->Register<&Platform::OnRetryFetch>(this, "platform.retry_fetch");
   expiry_known_ = sim_->Register<&Platform::OnExpiryKnown>(this, "platform.expiry");
   sweep_ = sim_->Register<&Platform::OnSweep>(this, "platform.cache_sweep");

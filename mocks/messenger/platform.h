@@ -86,6 +86,13 @@ class Platform final : public ApiClient, public PlatformPort {
   void OnExpiryKnown(std::uint64_t arg);   // customer | generation << 32
   void OnSweep(std::uint64_t);
   void OnJob(std::uint64_t index);
+  // What OnPoll reads first: the customer's link (arg: customer in the low 32 bits),
+  // one among millions at random (Simulator::SetPrefetch).
+  void PrefetchLink(std::uint64_t arg) const {
+    const Link* link = &links_[static_cast<CustomerId>(arg & 0xffffffff)];
+    __builtin_prefetch(link);
+    __builtin_prefetch(reinterpret_cast<const char*>(link + 1) - 1);
+  }
   void OnAlertRetry(std::uint64_t arg);   // slot | incarnation << 32
   void OnAlertShow(std::uint64_t arg);    // slot | incarnation << 32
   void OnDeleteConsent(std::uint64_t arg);  // consent | incarnation << 32 | retry << 63
