@@ -344,7 +344,7 @@ std::string TraceNote(const RunOptions& options, bool evidence_window, bool viol
 }
 
 int RunScenarios(const RunFlags& flags, const std::string& command, bool print_evidence) {
-  auto files = CollectScenarioFiles(DefaultPaths(flags.paths), /*skip_on_demand=*/true);
+  auto files = CollectScenarioFiles(DefaultPaths(flags.paths), /*skip_run_when_named=*/true);
   if (!files.ok()) {
     std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
     return kExitUsage;
@@ -656,14 +656,14 @@ int Dispatch(int argc, char** argv) {
 }  // namespace
 
 namespace {
-// Whether a scenario file's top-level `tags` include `on-demand`. A file that cannot
+// Whether a scenario file's top-level `tags` include `run-when-named`. A file that cannot
 // be read or parsed is kept (false): loading it reports the error with its line.
-bool TaggedOnDemand(const std::string& file) {
+bool TaggedRunWhenNamed(const std::string& file) {
   try {
     const YAML::Node tags = YAML::LoadFile(file)["tags"];
     if (!tags || !tags.IsSequence()) return false;
     for (const YAML::Node& t : tags) {
-      if (t.IsScalar() && t.Scalar() == kOnDemandTag) return true;
+      if (t.IsScalar() && t.Scalar() == kRunWhenNamedTag) return true;
     }
   } catch (const YAML::Exception&) {
   }
@@ -673,7 +673,7 @@ bool TaggedOnDemand(const std::string& file) {
 
 // Expands files and directories into a sorted list of scenario files.
 Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& paths,
-                                                      bool skip_on_demand) {
+                                                      bool skip_run_when_named) {
   std::vector<std::string> files;
   for (const std::string& path : paths) {
     std::error_code ec;
@@ -691,9 +691,9 @@ Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::str
       std::sort(found.begin(), found.end());
       if (found.empty()) return Error{path + ": no scenario files (*.yaml) in this directory"};
       for (std::string& file : found) {
-        if (skip_on_demand && TaggedOnDemand(file)) {
+        if (skip_run_when_named && TaggedRunWhenNamed(file)) {
           std::fprintf(stderr, "bpsim: skipping %s (tagged %s: name the file to run it)\n",
-                       file.c_str(), kOnDemandTag);
+                       file.c_str(), kRunWhenNamedTag);
           continue;
         }
         files.push_back(std::move(file));
@@ -720,8 +720,8 @@ std::optional<std::vector<Scenario>> LoadAll(const std::vector<std::string>& fil
 }
 
 std::optional<std::vector<Scenario>> LoadScenarios(const std::vector<std::string>& paths,
-                                                   bool skip_on_demand) {
-  auto files = CollectScenarioFiles(paths, skip_on_demand);
+                                                   bool skip_run_when_named) {
+  auto files = CollectScenarioFiles(paths, skip_run_when_named);
   if (!files.ok()) {
     std::fprintf(stderr, "bpsim: %s\n", files.error().message.c_str());
     return std::nullopt;

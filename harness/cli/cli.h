@@ -47,18 +47,18 @@ Result<bool> TakeTraceOption(const std::vector<std::string>& args, std::size_t* 
 void AnnounceOutput(const std::string& line);
 // Expands files and directories (searched recursively for *.yaml) into a sorted list
 // of scenario files; an error names a path that does not exist or holds none. With
-// `skip_on_demand` (run, pin), a scenario found in a directory whose tags include
-// `on-demand` is left out, and said so on stderr: it runs only when its file is
+// `skip_run_when_named` (run, pin), a scenario found in a directory whose tags include
+// `run-when-named` is left out, and said so on stderr: it runs only when its file is
 // named (scenarios/load/ten-million-customers.yaml: minutes and gigabytes).
-inline constexpr const char* kOnDemandTag = "on-demand";
+inline constexpr const char* kRunWhenNamedTag = "run-when-named";
 Result<std::vector<std::string>> CollectScenarioFiles(const std::vector<std::string>& paths,
-                                                      bool skip_on_demand = false);
+                                                      bool skip_run_when_named = false);
 // Loads every file; prints every error (and ids used twice) to stderr and returns
 // nullopt if any failed.
 std::optional<std::vector<Scenario>> LoadAll(const std::vector<std::string>& files);
 // CollectScenarioFiles, then LoadAll; prints the error and returns nullopt if either
 // fails.
 std::optional<std::vector<Scenario>> LoadScenarios(const std::vector<std::string>& paths,
-                                                   bool skip_on_demand = false);
+                                                   bool skip_run_when_named = false);
 
 }  // namespace bpsim::harness

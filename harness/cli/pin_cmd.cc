@@ -98,7 +98,7 @@ int CmdPin(const std::vector<std::string>& args) {
     }
     for (PinnedTrace& p : std::move(pins).value()) pinned.emplace(p.file, std::move(p));
   }
-  auto scenarios = LoadScenarios(paths, /*skip_on_demand=*/true);
+  auto scenarios = LoadScenarios(paths, /*skip_run_when_named=*/true);
   if (!scenarios) return kExitUsage;
 
   // Each scenario's run is independent: `jobs` threads take them in turn; results

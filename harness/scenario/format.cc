@@ -1221,7 +1221,7 @@ ObjectSpec TopSpec() {
     }
   };
   tags.schema = [](const void*) {
-    return Described("Free-form tags for bpsim list and filtering. A scenario tagged on-demand is "
+    return Described("Free-form tags for bpsim list and filtering. A scenario tagged run-when-named is "
                      "left out when bpsim run or bpsim pin is given its directory; it runs when "
                      "its file is named.",
                      Json{{"type", "array"}, {"items", {{"type", "string"}}}}, std::nullopt, "[]");

@@ -205,21 +205,26 @@ TEST_CASE("The baseline gate fails the run when a gated metric got worse, and pa
   CHECK(worse.output.find("violations rose from 1 to") != std::string::npos);
 }
 
-TEST_CASE("A scenario tagged on-demand runs only when its file is named", "[cli]") {
-  const std::string dir = "/tmp/bpsim-cli-test-on-demand";
+TEST_CASE("A scenario tagged run-when-named runs only when its file is named", "[cli]") {
+  const std::string dir = "/tmp/bpsim-cli-test-run-when-named";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   std::ofstream(dir + "/a-small.yaml") << "scenario: small\nseed: 1\nduration: 1d\n"
                                           "world:\n  customers:\n    count: 20\n";
-  std::ofstream(dir + "/b-big.yaml") << "scenario: big\ntags: [load, on-demand]\nseed: 1\n"
+  std::ofstream(dir + "/b-big.yaml") << "scenario: big\ntags: [load, run-when-named]\nseed: 1\n"
                                         "duration: 1d\nworld:\n  customers:\n    count: 30\n";
+  // Another tag, even one naming a fetch reason, changes nothing.
+  std::ofstream(dir + "/c-fresh.yaml") << "scenario: fresh\ntags: [data-sharing, on-demand]\n"
+                                          "seed: 1\nduration: 1d\nworld:\n  customers:\n"
+                                          "    count: 20\n";
   Output whole = Bpsim("run " + dir + " --out " + dir + "/out-dir");
   CHECK(whole.exit_code == 0);
-  CHECK(whole.output.find("bpsim: skipping " + dir + "/b-big.yaml (tagged on-demand: name the "
+  CHECK(whole.output.find("bpsim: skipping " + dir + "/b-big.yaml (tagged run-when-named: name the "
                           "file to run it)") != std::string::npos);
   CHECK(whole.output.find("PASS  small") != std::string::npos);
   CHECK(whole.output.find("PASS  big") == std::string::npos);
-  CHECK(whole.output.find("Total: 1 scenario, 1 passed") != std::string::npos);
+  CHECK(whole.output.find("PASS  fresh") != std::string::npos);
+  CHECK(whole.output.find("Total: 2 scenarios, 2 passed") != std::string::npos);
   Output named = Bpsim("run " + dir + "/b-big.yaml --out " + dir + "/out-file");
   CHECK(named.exit_code == 0);
   CHECK(named.output.find("skipping") == std::string::npos);
@@ -227,6 +232,6 @@ TEST_CASE("A scenario tagged on-demand runs only when its file is named", "[cli]
   // validate and list still see it.
   Output listed = Bpsim("list " + dir);
   CHECK(listed.exit_code == 0);
-  CHECK(listed.output.find("on-demand") != std::string::npos);
+  CHECK(listed.output.find("run-when-named") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
