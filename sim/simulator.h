@@ -67,7 +67,9 @@ class Simulator final : public Clock {
   // of the handler's object.
   template <auto Method, typename T>
   void SetPrefetch(HandlerId handler) {
-    SetPrefetch(handler, [](void* ctx, std::uint64_t arg) { (static_cast<const T*>(ctx)->*Method)(arg); });
+    SetPrefetch(handler, [](void* ctx, std::uint64_t arg) {
+      (static_cast<const T*>(ctx)->*Method)(arg);
+    });
   }
 
   // Schedules `handler(arg)` at absolute time `at`. REQUIRES: at >= Now().

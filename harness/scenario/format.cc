@@ -1221,9 +1221,9 @@ ObjectSpec TopSpec() {
     }
   };
   tags.schema = [](const void*) {
-    return Described("Free-form tags for bpsim list and filtering. A scenario tagged run-when-named is "
-                     "left out when bpsim run or bpsim pin is given its directory; it runs when "
-                     "its file is named.",
+    return Described("Free-form tags for bpsim list and filtering. A scenario tagged "
+                     "run-when-named is left out when bpsim run or bpsim pin is given its "
+                     "directory; it runs when its file is named.",
                      Json{{"type", "array"}, {"items", {{"type", "string"}}}}, std::nullopt, "[]");
   };
   Field duration = DurationField("duration", &mocks::WorldSpec::duration,
