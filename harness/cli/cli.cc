@@ -16,8 +16,6 @@
 #include <string>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
 #include "bpsim_version.h"
 #include "harness/cli/pin_cmd.h"
 #include "harness/cli/platform_cmd.h"
@@ -656,18 +654,14 @@ int Dispatch(int argc, char** argv) {
 }  // namespace
 
 namespace {
-// Whether a scenario file's top-level `tags` include `run-when-named`. A file that cannot
-// be read or parsed is kept (false): loading it reports the error with its line.
+// Whether a scenario file's `tags` include `run-when-named`, read by the scenario
+// loader (with its limits on size, nesting and aliases). A file that does not load is
+// kept (false): loading it again for the run reports the error with its line.
 bool TaggedRunWhenNamed(const std::string& file) {
-  try {
-    const YAML::Node tags = YAML::LoadFile(file)["tags"];
-    if (!tags || !tags.IsSequence()) return false;
-    for (const YAML::Node& t : tags) {
-      if (t.IsScalar() && t.Scalar() == kRunWhenNamedTag) return true;
-    }
-  } catch (const YAML::Exception&) {
-  }
-  return false;
+  const Result<Scenario> scenario = LoadScenario(file);
+  if (!scenario.ok()) return false;
+  const std::vector<std::string>& tags = scenario.value().tags;
+  return std::find(tags.begin(), tags.end(), kRunWhenNamedTag) != tags.end();
 }
 }  // namespace
 
