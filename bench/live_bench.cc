@@ -1,13 +1,17 @@
 // Live mode's canary scanner (harness/live/messenger.h): bytes/s through
 // ScanCanaries for sink bodies of realistic shape - a chat message, and a partner
-// export listing many customers' rows with account ids, transaction ids and amounts.
+// export listing many customers' rows with account ids, transaction ids and amounts;
+// and the JSON writer of the live answers (harness/live/json_writer.h) on a Berlin
+// Group card transactions page, beside nlohmann's DOM building the same bytes.
 
 #include <benchmark/benchmark.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "harness/live/canary.h"
+#include "harness/live/json_writer.h"
 #include "harness/live/messenger.h"
 
 namespace bpsim::harness::live {
@@ -69,6 +73,97 @@ void BM_ScanPartnerExport(benchmark::State& state) {
   state.counters["body_bytes"] = double(body.size());
 }
 BENCHMARK(BM_ScanPartnerExport)->Arg(10)->Arg(1000)->Arg(7000);
+
+// The Berlin Group card transactions answer's shape (harness/live/berlin_group.cc):
+// 22 booked transactions, built with JsonWriter and the canary appenders, beside the
+// same document built through nlohmann's DOM and dumped: the reference, in the same
+// process. Both give the same bytes (checked once before timing).
+constexpr int kPageTransactions = 22;
+
+mocks::CardTransaction PageTransaction(int i) {
+  mocks::CardTransaction tx;
+  tx.time = (1 + i / 4) * kDay + (i * 3'917 % 86'400) * kSecond;
+  tx.seq = std::uint32_t(i % 4);
+  tx.amount_cents = 125 + i * 4'093 % 90'000;
+  tx.merchant_category = std::uint8_t(i % 5);
+  return tx;
+}
+
+std::string WriterPage(const std::string& masked_pan, const std::string& href) {
+  std::string body;
+  body.reserve(4096);
+  JsonWriter w(&body);
+  w.BeginObject().Key("cardAccount").BeginObject().Field("maskedPan", masked_pan);
+  w.Field("currency", "EUR").EndObject();
+  w.Key("cardTransactions").BeginObject().Key("booked").BeginArray();
+  for (int i = 0; i < kPageTransactions; ++i) {
+    const mocks::CardTransaction tx = PageTransaction(i);
+    const SimTime booked_at = tx.time / kDay * kDay + 2 * kDay + 2 * kHour;
+    w.BeginObject();
+    w.Key("cardTransactionId").Plain([&](std::string* out) { AppendTransactionId(out, 7, tx); });
+    w.Key("transactionDate").Plain([&](std::string* out) { AppendDate(out, tx.time); });
+    w.Key("acceptorTransactionDateTime").Plain([&](std::string* out) {
+      AppendDateTime(out, tx.time);
+    });
+    w.Key("bookingDate").Plain([&](std::string* out) { AppendDate(out, booked_at); });
+    w.Key("transactionAmount").BeginObject().Field("currency", "EUR");
+    w.Key("amount").Plain([&](std::string* out) {
+      out->push_back('-');
+      AppendAmount(out, tx.amount_cents);
+    });
+    w.EndObject();
+    w.Field("merchantCategoryCode", "5411").Field("maskedPAN", masked_pan);
+    w.Field("transactionDetails", "groceries").EndObject();
+  }
+  w.EndArray().EndObject();
+  w.Key("_links").BeginObject().Key("cardAccount").BeginObject().Field("href", href);
+  w.EndObject().EndObject().EndObject();
+  return body;
+}
+
+std::string DomPage(const std::string& masked_pan, const std::string& href) {
+  using Json = nlohmann::ordered_json;
+  Json page;
+  page["cardAccount"] = {{"maskedPan", masked_pan}, {"currency", "EUR"}};
+  Json booked = Json::array();
+  for (int i = 0; i < kPageTransactions; ++i) {
+    const mocks::CardTransaction tx = PageTransaction(i);
+    const SimTime booked_at = tx.time / kDay * kDay + 2 * kDay + 2 * kHour;
+    Json t;
+    t["cardTransactionId"] = TransactionId(7, tx);
+    t["transactionDate"] = FormatDate(tx.time);
+    t["acceptorTransactionDateTime"] = FormatDateTime(tx.time);
+    t["bookingDate"] = FormatDate(booked_at);
+    t["transactionAmount"] = {{"currency", "EUR"}, {"amount", "-" + FormatAmount(tx.amount_cents)}};
+    t["merchantCategoryCode"] = "5411";
+    t["maskedPAN"] = masked_pan;
+    t["transactionDetails"] = "groceries";
+    booked.push_back(std::move(t));
+  }
+  page["cardTransactions"]["booked"] = std::move(booked);
+  page["_links"]["cardAccount"]["href"] = href;
+  return page.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// Arg 0: JsonWriter; arg 1: the nlohmann DOM (the reference).
+void BM_CardTransactionsPage(benchmark::State& state) {
+  const std::string masked_pan = MaskedPan(2, 7);
+  const std::string href = "http://127.0.0.1:18082/v1/card-accounts/EUROBANK-00000007-CARD";
+  if (WriterPage(masked_pan, href) != DomPage(masked_pan, href)) {
+    state.SkipWithError("JsonWriter and nlohmann gave different bytes");
+    return;
+  }
+  const bool dom = state.range(0) == 1;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    std::string body = dom ? DomPage(masked_pan, href) : WriterPage(masked_pan, href);
+    bytes = body.size();
+    benchmark::DoNotOptimize(body.data());
+  }
+  state.SetBytesProcessed(std::int64_t(state.iterations()) * std::int64_t(bytes));
+  state.SetLabel(dom ? "nlohmann DOM (reference)" : "JsonWriter");
+}
+BENCHMARK(BM_CardTransactionsPage)->Arg(0)->Arg(1);
 
 }  // namespace
 }  // namespace bpsim::harness::live

@@ -1,5 +1,6 @@
 #include "harness/live/canary.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -43,16 +44,37 @@ bool Digits(std::string_view text, std::size_t* pos, int n, unsigned* out) {
   return true;
 }
 
-// v in decimal, with leading zeros to at least `width` digits (printf's %0*llu).
-void AppendPadded(std::string* out, std::uint64_t v, int width) {
+// v in decimal, with leading zeros to at least `width` digits (printf's %0*llu),
+// written at p; returns the end. At most max(width, 20) characters.
+char* PutPadded(char* p, std::uint64_t v, int width) {
   char buf[24];
   int n = 0;
   do {
     buf[n++] = static_cast<char>('0' + v % 10);
     v /= 10;
   } while (v != 0);
-  for (int i = n; i < width; ++i) out->push_back('0');
-  while (n > 0) out->push_back(buf[--n]);
+  for (int i = n; i < width; ++i) *p++ = '0';
+  while (n > 0) *p++ = buf[--n];
+  return p;
+}
+
+// Exactly two digits of v < 100.
+char* PutTwo(char* p, unsigned v) {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+  return p + 2;
+}
+
+// "YYYY-MM-DD" (10 characters) of t >= 0.
+char* PutDate(char* p, SimTime t) {
+  int y;
+  unsigned m, d;
+  CivilFromDays(kEpochDays + t / kDay, &y, &m, &d);
+  p = PutPadded(p, static_cast<unsigned>(y), 4);  // 1900..2200 (ParseDateTime's range)
+  *p++ = '-';
+  p = PutTwo(p, m);
+  *p++ = '-';
+  return PutTwo(p, d);
 }
 
 }  // namespace
@@ -90,14 +112,19 @@ std::optional<AccountRef> ParseAccountId(std::string_view bank_id, std::string_v
 
 void AppendTransactionId(std::string* out, mocks::CustomerId customer,
                          const mocks::CardTransaction& tx) {
-  out->append("TX-");
-  AppendPadded(out, customer, 8);
-  out->push_back('-');
+  char buf[64];  // "TX-" 10 digits '-' 20 digits '-' 10 digits at most
+  char* p = buf;
+  *p++ = 'T';
+  *p++ = 'X';
+  *p++ = '-';
+  p = PutPadded(p, customer, 8);
+  *p++ = '-';
   const std::int64_t day = tx.time / kDay;
-  if (day < 0) out->push_back('-');  // as printf's %05lld writes it
-  AppendPadded(out, day < 0 ? std::uint64_t(-(day + 1)) + 1 : std::uint64_t(day), day < 0 ? 4 : 5);
-  out->push_back('-');
-  AppendPadded(out, tx.seq, 4);
+  if (day < 0) *p++ = '-';  // as printf's %05lld writes it
+  p = PutPadded(p, day < 0 ? std::uint64_t(-(day + 1)) + 1 : std::uint64_t(day), day < 0 ? 4 : 5);
+  *p++ = '-';
+  p = PutPadded(p, tx.seq, 4);
+  out->append(buf, std::size_t(p - buf));
 }
 
 std::string TransactionId(mocks::CustomerId customer, const mocks::CardTransaction& tx) {
@@ -185,9 +212,11 @@ std::optional<mocks::CustomerId> ParseMaskedPan(mocks::BankIndex bank, std::stri
 
 void AppendAmount(std::string* out, std::int64_t cents) {
   std::uint64_t a = cents < 0 ? std::uint64_t(-(cents + 1)) + 1 : std::uint64_t(cents);
-  AppendPadded(out, a / 100, 1);
-  out->push_back('.');
-  AppendPadded(out, a % 100, 2);
+  char buf[32];
+  char* p = PutPadded(buf, a / 100, 1);
+  *p++ = '.';
+  p = PutTwo(p, unsigned(a % 100));
+  out->append(buf, std::size_t(p - buf));
 }
 
 std::string FormatAmount(std::int64_t cents) {
@@ -197,28 +226,23 @@ std::string FormatAmount(std::int64_t cents) {
 }
 
 void AppendDate(std::string* out, SimTime t) {
-  if (t < 0) t = 0;
-  int y;
-  unsigned m, d;
-  CivilFromDays(kEpochDays + t / kDay, &y, &m, &d);
-  AppendPadded(out, static_cast<unsigned>(y), 4);  // 1900..2200 (ParseDateTime's range)
-  out->push_back('-');
-  AppendPadded(out, m, 2);
-  out->push_back('-');
-  AppendPadded(out, d, 2);
+  char buf[16];
+  out->append(buf, std::size_t(PutDate(buf, std::max<SimTime>(t, 0)) - buf));
 }
 
 void AppendDateTime(std::string* out, SimTime t) {
   if (t < 0) t = 0;
-  AppendDate(out, t);
+  char buf[32];  // "YYYY-MM-DDThh:mm:ss+00:00": 25
+  char* p = PutDate(buf, t);
   const std::int64_t s = (t % kDay) / kSecond;
-  out->push_back('T');
-  AppendPadded(out, static_cast<std::uint64_t>(s / 3600), 2);
-  out->push_back(':');
-  AppendPadded(out, static_cast<std::uint64_t>(s / 60 % 60), 2);
-  out->push_back(':');
-  AppendPadded(out, static_cast<std::uint64_t>(s % 60), 2);
-  out->append("+00:00");
+  *p++ = 'T';
+  p = PutTwo(p, unsigned(s / 3600));
+  *p++ = ':';
+  p = PutTwo(p, unsigned(s / 60 % 60));
+  *p++ = ':';
+  p = PutTwo(p, unsigned(s % 60));
+  for (char c : {'+', '0', '0', ':', '0', '0'}) *p++ = c;
+  out->append(buf, std::size_t(p - buf));
 }
 
 std::string FormatDateTime(SimTime t) {

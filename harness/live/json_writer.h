@@ -25,15 +25,12 @@ class JsonWriter {
   JsonWriter& EndArray() { return Close(']'); }
   // "key": (the value follows).
   JsonWriter& Key(std::string_view key) {
-    Separate();
-    AppendString(key);
-    out_->push_back(':');
+    Quoted(key, ':');
     comma_ = false;
     return *this;
   }
   JsonWriter& String(std::string_view value) {
-    Separate();
-    AppendString(value);
+    Quoted(value, '\0');
     comma_ = true;
     return *this;
   }
@@ -49,22 +46,29 @@ class JsonWriter {
   // makes), appended by append(std::string*) between the quotes.
   template <typename Append>
   JsonWriter& Plain(Append&& append) {
-    Separate();
-    out_->push_back('"');
+    if (comma_) {
+      out_->append(",\"", 2);
+    } else {
+      out_->push_back('"');
+    }
     append(out_);
     out_->push_back('"');
     comma_ = true;
     return *this;
   }
   // Key(key).String(value).
-  JsonWriter& Field(std::string_view key, std::string_view value) { return Key(key).String(value); }
+  JsonWriter& Field(std::string_view key, std::string_view value);
 
   std::string& out() { return *out_; }
 
  private:
   JsonWriter& Open(char c) {
-    Separate();
-    out_->push_back(c);
+    if (comma_) {
+      const char two[2] = {',', c};
+      out_->append(two, 2);
+    } else {
+      out_->push_back(c);
+    }
     comma_ = false;
     return *this;
   }
@@ -76,6 +80,9 @@ class JsonWriter {
   void Separate() {
     if (comma_) out_->push_back(',');
   }
+  // [','] then s as a JSON string, then `after` unless it is '\0'; in one append
+  // when s is short and needs no escaping (the hot case).
+  void Quoted(std::string_view s, char after);
   // A JSON string: printable ASCII without '"' and '\' as is, anything else
   // escaped (and invalid UTF-8 replaced) as nlohmann's dump does it.
   void AppendString(std::string_view s);

@@ -67,6 +67,48 @@ TEST_CASE("JsonWriter: strings are escaped, and invalid UTF-8 replaced, as nlohm
   }
 }
 
+TEST_CASE("JsonWriter: a character needing escape is found at any position of any length",
+          "[live]") {
+  // The plainness check reads eight bytes at a time, the last eight overlapping:
+  // every position of strings from 0 to 40 bytes, each character class at the edges
+  // of the plain range, against nlohmann's dump.
+  const char specials[] = {'\x00', '\x1f', '"', '\\', '\x7f', '\x80', '\xff', ' ', '~', '!', '#', '['};
+  for (std::size_t n = 0; n <= 40; ++n) {
+    for (std::size_t at = 0; at < n; ++at) {
+      for (char c : specials) {
+        std::string s(n, 'a');
+        s[at] = c;
+        std::string out;
+        JsonWriter w(&out);
+        w.BeginObject().Field(s, s).Key(s).String(s).EndObject();
+        Json expected;
+        expected[s] = s;
+        const std::string one = Dump(expected);
+        INFO("length " << n << ", position " << at << ", character " << int(c));
+        CHECK(out == one.substr(0, one.size() - 1) + "," + one.substr(1));
+      }
+    }
+  }
+}
+
+TEST_CASE("the formatters' exact text", "[live]") {
+  CHECK(FormatAmount(0) == "0.00");
+  CHECK(FormatAmount(5) == "0.05");
+  CHECK(FormatAmount(-123456789) == "1234567.89");
+  CHECK(FormatAmount(INT64_MIN) == "92233720368547758.08");
+  CHECK(FormatAmount(INT64_MAX) == "92233720368547758.07");
+  CHECK(FormatDate(0) == "2025-01-01");
+  CHECK(FormatDate(-5) == "2025-01-01");
+  CHECK(FormatDate(59 * kDay) == "2025-03-01");
+  CHECK(FormatDate(SimTime{365 + 59} * kDay) == "2026-03-01");
+  CHECK(FormatDateTime(SimTime{1460} * kDay + 23 * kHour + 59 * kMinute + 59 * kSecond) ==
+        "2028-12-31T23:59:59+00:00");
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginArray().Int(0).Int(-1).Int(INT64_MIN).Int(INT64_MAX).EndArray();
+  CHECK(out == "[0,-1,-9223372036854775808,9223372036854775807]");
+}
+
 TEST_CASE("the appenders write what the formatters return", "[live]") {
   for (std::int64_t cents : {std::int64_t{0}, std::int64_t{5}, std::int64_t{-5}, std::int64_t{1234},
                              std::int64_t{-123456789}, INT64_MIN, INT64_MAX}) {
