@@ -171,10 +171,13 @@ void Population::ChargeFraud(CustomerId c, std::uint32_t day, SimTime from,
 
 std::pair<const CardTransaction*, const CardTransaction*> Population::CardDayView(
     CustomerId c, std::uint32_t day, std::vector<CardTransaction>* scratch) const {
+  scratch->clear();
   for (const DayArena* a : {&today_, &yesterday_}) {
     if (a->Holds(day)) {
-      const CardTransaction* base = a->txs.data();
-      return {base + a->begin[c], base + a->begin[c + 1]};
+      for (std::uint32_t i = a->begin[c]; i < a->begin[c + 1]; ++i) {
+        scratch->push_back(a->txs.at(i, day, i - a->begin[c]));
+      }
+      return {scratch->data(), scratch->data() + scratch->size()};
     }
   }
   CardDay(c, day, scratch);
@@ -373,12 +376,11 @@ void Population::StartDay(std::uint32_t day, bool customers_act, DayListener* li
       k.day_checking_delta -= k.statement_owed_cents;
       k.day_card_delta += k.statement_owed_cents;
     }
-    const CardTransaction* first = draws.txs.data() + draws.begin[c];
-    const CardTransaction* last = draws.txs.data() + draws.begin[c + 1];
-    card_transactions_ += std::uint64_t(last - first);
-    for (const CardTransaction* tx = first; tx != last; ++tx) {
-      k.day_card_delta -= tx->amount_cents;
-      if (tx->flagged) listener->OnFlaggedTransaction(c, *tx);
+    card_transactions_ += draws.begin[c + 1] - draws.begin[c];
+    for (std::uint32_t i = draws.begin[c]; i < draws.begin[c + 1]; ++i) {
+      const CardTransaction tx = draws.txs.at(i, day, i - draws.begin[c]);
+      k.day_card_delta -= tx.amount_cents;
+      if (tx.flagged) listener->OnFlaggedTransaction(c, tx);
     }
     for (; next_check < draws.checks.size() && draws.checks[next_check].customer == c;
          ++next_check) {
