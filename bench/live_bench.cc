@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "harness/live/berlin_group.h"
 #include "harness/live/canary.h"
 #include "harness/live/json_writer.h"
 #include "harness/live/messenger.h"
@@ -75,9 +76,9 @@ void BM_ScanPartnerExport(benchmark::State& state) {
 BENCHMARK(BM_ScanPartnerExport)->Arg(10)->Arg(1000)->Arg(7000);
 
 // The Berlin Group card transactions answer's shape (harness/live/berlin_group.cc):
-// 22 booked transactions, built with JsonWriter and the canary appenders, beside the
-// same document built through nlohmann's DOM and dumped: the reference, in the same
-// process. Both give the same bytes (checked once before timing).
+// 22 booked transactions, each written by the answer's own WriteCardTransaction,
+// beside the same document built through nlohmann's DOM and dumped: the reference, in
+// the same process. Both give the same bytes (checked once before timing).
 constexpr int kPageTransactions = 22;
 
 mocks::CardTransaction PageTransaction(int i) {
@@ -89,6 +90,10 @@ mocks::CardTransaction PageTransaction(int i) {
   return tx;
 }
 
+SimTime PageBookedAt(const mocks::CardTransaction& tx) {
+  return tx.time / kDay * kDay + 2 * kDay + 2 * kHour;
+}
+
 std::string WriterPage(const std::string& masked_pan, const std::string& href) {
   std::string body;
   body.reserve(4096);
@@ -98,22 +103,7 @@ std::string WriterPage(const std::string& masked_pan, const std::string& href) {
   w.Key("cardTransactions").BeginObject().Key("booked").BeginArray();
   for (int i = 0; i < kPageTransactions; ++i) {
     const mocks::CardTransaction tx = PageTransaction(i);
-    const SimTime booked_at = tx.time / kDay * kDay + 2 * kDay + 2 * kHour;
-    w.BeginObject();
-    w.Key("cardTransactionId").Plain([&](std::string* out) { AppendTransactionId(out, 7, tx); });
-    w.Key("transactionDate").Plain([&](std::string* out) { AppendDate(out, tx.time); });
-    w.Key("acceptorTransactionDateTime").Plain([&](std::string* out) {
-      AppendDateTime(out, tx.time);
-    });
-    w.Key("bookingDate").Plain([&](std::string* out) { AppendDate(out, booked_at); });
-    w.Key("transactionAmount").BeginObject().Field("currency", "EUR");
-    w.Key("amount").Plain([&](std::string* out) {
-      out->push_back('-');
-      AppendAmount(out, tx.amount_cents);
-    });
-    w.EndObject();
-    w.Field("merchantCategoryCode", "5411").Field("maskedPAN", masked_pan);
-    w.Field("transactionDetails", "groceries").EndObject();
+    WriteCardTransaction(w, 7, masked_pan, tx, PageBookedAt(tx), /*pending=*/false);
   }
   w.EndArray().EndObject();
   w.Key("_links").BeginObject().Key("cardAccount").BeginObject().Field("href", href);
@@ -128,16 +118,15 @@ std::string DomPage(const std::string& masked_pan, const std::string& href) {
   Json booked = Json::array();
   for (int i = 0; i < kPageTransactions; ++i) {
     const mocks::CardTransaction tx = PageTransaction(i);
-    const SimTime booked_at = tx.time / kDay * kDay + 2 * kDay + 2 * kHour;
     Json t;
     t["cardTransactionId"] = TransactionId(7, tx);
     t["transactionDate"] = FormatDate(tx.time);
     t["acceptorTransactionDateTime"] = FormatDateTime(tx.time);
-    t["bookingDate"] = FormatDate(booked_at);
+    t["bookingDate"] = FormatDate(PageBookedAt(tx));
     t["transactionAmount"] = {{"currency", "EUR"}, {"amount", "-" + FormatAmount(tx.amount_cents)}};
-    t["merchantCategoryCode"] = "5411";
+    t["merchantCategoryCode"] = MerchantCategoryCode(tx.merchant_category);
     t["maskedPAN"] = masked_pan;
-    t["transactionDetails"] = "groceries";
+    t["transactionDetails"] = mocks::kMerchantCategories[tx.merchant_category];
     booked.push_back(std::move(t));
   }
   page["cardTransactions"]["booked"] = std::move(booked);

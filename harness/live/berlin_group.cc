@@ -413,28 +413,6 @@ void WriteSignedAmount(JsonWriter& w, std::string_view key, std::int64_t cents_c
   w.EndObject();
 }
 
-// `masked_pan`: the card's (MaskedPan), the same for every transaction of an answer.
-void WriteCardTransaction(JsonWriter& w, mocks::CustomerId customer, const std::string& masked_pan,
-                          const mocks::CardTransaction& tx, SimTime booked_at, bool pending) {
-  w.BeginObject();
-  w.Key("cardTransactionId").Plain([&](std::string* out) {
-    AppendTransactionId(out, customer, tx);
-    if (pending) out->append("-P");  // PendingTransactionId
-  });
-  w.Key("transactionDate").Plain([&tx](std::string* out) { AppendDate(out, tx.time); });
-  w.Key("acceptorTransactionDateTime").Plain([&tx](std::string* out) {
-    AppendDateTime(out, tx.time);
-  });
-  if (!pending) {
-    w.Key("bookingDate").Plain([booked_at](std::string* out) { AppendDate(out, booked_at); });
-  }
-  WriteSignedAmount(w, "transactionAmount", -tx.amount_cents);
-  w.Field("merchantCategoryCode", kMerchantCategoryCodes[tx.merchant_category]);
-  w.Field("maskedPAN", masked_pan);
-  w.Field("transactionDetails", mocks::kMerchantCategories[tx.merchant_category]);
-  w.EndObject();
-}
-
 void WriteSalary(JsonWriter& w, const std::string& transaction_id, const mocks::CheckingEntry& e) {
   w.BeginObject().Field("transactionId", transaction_id);
   w.Key("bookingDate").Plain([&e](std::string* out) { AppendDate(out, e.time); });
@@ -739,6 +717,31 @@ HttpResponse Consents(const Exchange& x, const std::vector<std::string>& s, std:
 }
 
 }  // namespace
+
+void WriteCardTransaction(JsonWriter& w, mocks::CustomerId customer, const std::string& masked_pan,
+                          const mocks::CardTransaction& tx, SimTime booked_at, bool pending) {
+  w.BeginObject();
+  w.Key("cardTransactionId").Plain([&](std::string* out) {
+    AppendTransactionId(out, customer, tx);
+    if (pending) out->append("-P");  // PendingTransactionId
+  });
+  w.Key("transactionDate").Plain([&tx](std::string* out) { AppendDate(out, tx.time); });
+  w.Key("acceptorTransactionDateTime").Plain([&tx](std::string* out) {
+    AppendDateTime(out, tx.time);
+  });
+  if (!pending) {
+    w.Key("bookingDate").Plain([booked_at](std::string* out) { AppendDate(out, booked_at); });
+  }
+  WriteSignedAmount(w, "transactionAmount", -tx.amount_cents);
+  w.Field("merchantCategoryCode", MerchantCategoryCode(tx.merchant_category));
+  w.Field("maskedPAN", masked_pan);
+  w.Field("transactionDetails", mocks::kMerchantCategories[tx.merchant_category]);
+  w.EndObject();
+}
+
+const char* MerchantCategoryCode(std::uint8_t category) {
+  return kMerchantCategoryCodes[category];
+}
 
 HttpResponse HandleBerlinGroup(const HttpRequest& request, LiveBank& bank, std::string* route) {
   Exchange x(request, bank);

@@ -26,10 +26,20 @@
 #include <string>
 
 #include "harness/live/http_server.h"
+#include "harness/live/json_writer.h"
 #include "harness/live/live_bank.h"
 
 namespace bpsim::harness::live {
 
 HttpResponse HandleBerlinGroup(const HttpRequest& request, LiveBank& bank, std::string* route);
+
+// One entry of a card transactions answer's booked or pending list, as the answer
+// writes it (also timed by bench/live_bench.cc). `masked_pan` is the card's
+// (MaskedPan), the same for every transaction of an answer.
+void WriteCardTransaction(JsonWriter& w, mocks::CustomerId customer, const std::string& masked_pan,
+                          const mocks::CardTransaction& tx, SimTime booked_at, bool pending);
+// The merchant category code (ISO 18245) of a ledger category
+// (< mocks::kMerchantCategoryCount).
+const char* MerchantCategoryCode(std::uint8_t category);
 
 }  // namespace bpsim::harness::live

@@ -46,11 +46,7 @@ class JsonWriter {
   // makes), appended by append(std::string*) between the quotes.
   template <typename Append>
   JsonWriter& Plain(Append&& append) {
-    if (comma_) {
-      out_->append(",\"", 2);
-    } else {
-      out_->push_back('"');
-    }
+    SeparateThen('"');
     append(out_);
     out_->push_back('"');
     comma_ = true;
@@ -63,12 +59,7 @@ class JsonWriter {
 
  private:
   JsonWriter& Open(char c) {
-    if (comma_) {
-      const char two[2] = {',', c};
-      out_->append(two, 2);
-    } else {
-      out_->push_back(c);
-    }
+    SeparateThen(c);
     comma_ = false;
     return *this;
   }
@@ -79,6 +70,15 @@ class JsonWriter {
   }
   void Separate() {
     if (comma_) out_->push_back(',');
+  }
+  // Separate(), then c, in one append.
+  void SeparateThen(char c) {
+    if (comma_) {
+      const char two[2] = {',', c};
+      out_->append(two, 2);
+    } else {
+      out_->push_back(c);
+    }
   }
   // [','] then s as a JSON string, then `after` unless it is '\0'; in one append
   // when s is short and needs no escaping (the hot case).
