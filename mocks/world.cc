@@ -56,6 +56,7 @@ World::World(const WorldSpec& spec, Simulator* sim, WorldTraceBus* bus,
 
   day_start_ = sim_->Register<&World::OnDayStart>(this, "customers.day_start");
   ask_balance_ = sim_->Register<&World::OnAskBalance>(this, "customers.ask_balance");
+  sim_->SetPrefetch<&World::PrefetchAskBalance, World>(ask_balance_);
   compromise_ = sim_->Register<&World::OnCompromiseNow>(this, "customers.card_compromised");
   detection_ = sim_->Register<&World::OnDetection>(this, "bank.fraud_detection");
   link_ = sim_->Register<&World::OnLink>(this, "customers.link");

@@ -92,6 +92,9 @@ class World final : private DayListener {
   // Events.
   void OnDayStart(std::uint64_t day);
   void OnAskBalance(std::uint64_t arg);     // customer | j << 32 | in_group << 40
+  void PrefetchAskBalance(std::uint64_t arg) const {
+    platform_->PrefetchBalanceCheck(static_cast<CustomerId>(arg & 0xffffffff));
+  }
   void OnCompromiseNow(std::uint64_t c);
   void OnDetection(std::uint64_t arg);      // customer | flagged slot << 32
   void OnLink(std::uint64_t arg);           // customer | epoch << 32

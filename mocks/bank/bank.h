@@ -58,6 +58,12 @@ class Bank {
   // Decides a data request at Now() into `response` (reusing its storage). `rng`
   // draws the injected errors (error_rate, outage mode errors).
   void Handle(const ApiRequest& request, Rng& rng, ApiResponse* response);
+  // A hint that Handle(request, ...) comes soon (Simulator::SetPrefetch): the
+  // consent its token names and the subject's ledger. Changes nothing.
+  void PrefetchHandle(const ApiRequest& request) const {
+    consents_->Prefetch(request.token_consent);
+    ledger_->Prefetch(request.subject);
+  }
 
   // Outages (docs/world.md, network/): the bank's API answers according to the mode
   // until ClearOutage with the same id.

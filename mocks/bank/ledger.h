@@ -62,6 +62,9 @@ class LedgerView {
   // (fraud declined after the card was blocked is not included).
   virtual void TransactionsIn(CustomerId customer, SimTime from, SimTime to,
                               std::vector<CardTransaction>* out) const = 0;
+  // A hint that `customer`'s ledger is read soon: what every read touches first may be
+  // fetched into the cache now (Simulator::SetPrefetch). Changes nothing.
+  virtual void Prefetch(CustomerId /*customer*/) const {}
 };
 
 }  // namespace bpsim::mocks

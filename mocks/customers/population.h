@@ -107,6 +107,7 @@ class Population final : public LedgerView {
 
   // LedgerView.
   Balances BalanceAt(CustomerId c, SimTime t) const override;
+  void Prefetch(CustomerId c) const override;
   void TransactionsIn(CustomerId c, SimTime from, SimTime to,
                       std::vector<CardTransaction>* out) const override;
   SimTime CardBookedAt(CustomerId c, const CardTransaction& tx) const override;

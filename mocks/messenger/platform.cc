@@ -435,6 +435,11 @@ void Platform::OnBalanceCheck(CustomerId c, bool in_group, std::uint32_t group) 
   Fetch(c, Category::kBalance, RequestReason::kOnDemand, std::int64_t(check), in_group, group);
 }
 
+void Platform::PrefetchBalanceCheck(CustomerId c) const {
+  PrefetchLink(c);
+  cache_.Prefetch(c, kBalanceSlot);
+}
+
 void Platform::ShowBalance(const BankDatum& balance, std::uint64_t check, bool in_group,
                            std::uint32_t group) {
   // Correct: the balance goes to its owner's private chat, and a question asked in a

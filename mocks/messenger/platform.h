@@ -60,6 +60,9 @@ class Platform final : public ApiClient, public PlatformPort {
   void OnCustomerRevoke(CustomerId c) override;
   // A customer asks for their balance in their chat or in group `group`.
   void OnBalanceCheck(CustomerId c, bool in_group, std::uint32_t group) override;
+  // What OnBalanceCheck reads of `c` at random among millions: the link and the cached
+  // balance.
+  void PrefetchBalanceCheck(CustomerId c) const override;
 
   // ApiClient / WebhookReceiver.
   void OnApiResponse(const InFlightRequest& request, const ApiResponse& response) override;

@@ -53,6 +53,9 @@ class PlatformPort : public WebhookReceiver {
   virtual void OnCustomerRevoke(CustomerId c) = 0;
   // A customer asks for their balance in their chat or in group `group`.
   virtual void OnBalanceCheck(CustomerId c, bool in_group, std::uint32_t group) = 0;
+  // A hint that OnBalanceCheck(c, ...) comes soon: what it will read may be fetched
+  // into the cache now (Simulator::SetPrefetch). Changes nothing.
+  virtual void PrefetchBalanceCheck(CustomerId /*c*/) const {}
 
   // Whether the platform's process is down (crashed, not yet restarted). Only the
   // simulated platform crashes; the world holds back what customers do meanwhile.

@@ -13,6 +13,7 @@ Network::Network(const Env* env, Simulator* sim, std::vector<Bank*> banks)
     latency_.push_back(LogNormalParams::Of(double(l.median), double(l.p99)));
   }
   arrive_at_bank_ = sim_->Register<&Network::OnArriveAtBank>(this, "network.arrive_at_bank");
+  sim_->SetPrefetch<&Network::PrefetchArrival, Network>(arrive_at_bank_);
   answer_arrives_ = sim_->Register<&Network::OnAnswerArrives>(this, "network.answer_arrives");
   timeout_ = sim_->Register<&Network::OnTimeout>(this, "network.timeout");
 }
@@ -70,6 +71,11 @@ void Network::SendRequest(InFlightRequest r) {
     slots_[slot].pending_events = 1;
   }
   sim_->After(req.latency / 2, arrive_at_bank_, slot);
+}
+
+void Network::PrefetchArrival(std::uint64_t s) const {
+  const InFlightRequest& req = slots_[static_cast<std::uint32_t>(s)].request;
+  banks_[req.bank]->PrefetchHandle(req.request);
 }
 
 void Network::OnArriveAtBank(std::uint64_t s) {

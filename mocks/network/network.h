@@ -104,6 +104,8 @@ class Network {
 
  private:
   void OnArriveAtBank(std::uint64_t slot);
+  // What OnArriveAtBank will read besides the slot (Simulator::SetPrefetch).
+  void PrefetchArrival(std::uint64_t slot) const;
   void OnAnswerArrives(std::uint64_t slot);
   void OnTimeout(std::uint64_t slot);
   std::uint32_t Allocate(InFlightRequest r);
