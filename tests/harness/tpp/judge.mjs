@@ -43,14 +43,26 @@ export function processes(dir, timeoutS) {
       child.stdout.on("data", (d) => (child.output += d));
       return child;
     },
-    async freePort() {
-      return new Promise((resolve) => {
+    // The first of `count` consecutive loopback ports that all accept a listener now.
+    // Chosen below the kernel's ephemeral range (ip_local_port_range, 32768 and up
+    // by default): a port handed out by `listen(0)` is an ephemeral one, and after a
+    // suite that opened tens of thousands of loopback connections the client sockets
+    // in TIME-WAIT hold ports there, so the next one up is often refused.
+    async freePort(count = 1) {
+      const [low] = ephemeralRange();
+      const bottom = 10000, top = Math.max(bottom + 1000, low) - count;
+      const listens = (port) => new Promise((resolve) => {
         const s = net.createServer();
-        s.listen(0, "127.0.0.1", () => {
-          const { port } = s.address();
-          s.close(() => resolve(port));
-        });
+        s.once("error", () => resolve(false));
+        s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
       });
+      for (let attempt = 0; attempt < 200; ++attempt) {
+        const base = bottom + Math.floor(Math.random() * (top - bottom));
+        let all = true;
+        for (let i = 0; i < count && all; ++i) all = await listens(base + i);
+        if (all) return base;
+      }
+      throw new Error(`no ${count} consecutive free loopback ports between ${bottom} and ${top + count}`);
     },
     async waitFor(what, ok, seconds = 30) {
       for (let i = 0; i < seconds * 10; ++i) {
@@ -60,6 +72,17 @@ export function processes(dir, timeoutS) {
       throw new Error(`${what} did not start within ${seconds} s`);
     },
   };
+}
+
+// The kernel's ephemeral port range ([32768, 60999] where it cannot be read).
+function ephemeralRange() {
+  try {
+    const [low, high] = fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    if (low > 0 && high >= low) return [low, high];
+  } catch {
+    // not Linux: the default below
+  }
+  return [32768, 60999];
 }
 
 // Starts Prism (`prism` on PATH, scripts/setup) as a validating proxy holding

@@ -412,11 +412,11 @@ async function main() {
   // which Prism (ajv-formats) refuses for loopback addresses and for host names
   // without a top-level domain. This client resolves *.localhost to the loopback
   // address, as RFC 6761 says and browsers do.
-  // Two consecutive ports (one per bank): another process may take the second one
-  // first, then bpsim exits at once and another pair is tried.
+  // Two consecutive ports (one per bank), both free when chosen: another process may
+  // still take one first, then bpsim exits at once and another pair is tried.
   let serve;
   for (let attempt = 0; attempt < 5 && !serve; ++attempt) {
-    const servePort = judged ? await freePort() : 0;  // 0: each bank its own ephemeral port
+    const servePort = judged ? await freePort(2) : 0;  // 0: each bank its own ephemeral port
     const publicUrls = judged ? ["--public-url", `northbank=http://northbank.localhost:${servePort}`, "--public-url", `southbank=http://southbank.localhost:${servePort + 1}`] : [];
     const child = start(bpsim, ["serve", path.join(here, "world.yaml"), "--listen", `127.0.0.1:${servePort}`, "--time-scale", "86400", "--out", path.join(tmp, "out"), ...publicUrls], `serve-${attempt}.log`);
     await waitFor("bpsim serve", () => /serving /.test(child.output) || child.exitCode !== null);
