@@ -480,7 +480,7 @@ void Population::TransactionsIn(CustomerId c, SimTime from, SimTime to,
   std::uint32_t last_day = std::min<std::uint32_t>(day_, std::uint32_t((to - 1) / kDay));
   if (first_idle_day_ != ~0u) last_day = std::min(last_day, first_idle_day_ - 1);
   std::uint32_t first_day = std::uint32_t(std::max<SimTime>(0, from) / kDay);
-  std::vector<CardTransaction> day_txs;
+  std::vector<CardTransaction>& day_txs = day_scratch_;
   for (std::uint32_t d = first_day; d <= last_day; ++d) {
     auto [first, last] = CardDayView(c, d, &day_txs);
     if (k.compromised_at != kSimTimeMax) {

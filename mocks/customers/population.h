@@ -222,7 +222,11 @@ class Population final : public LedgerView {
   std::uint32_t payday_days_ = 14;
   std::uint64_t card_transactions_ = 0;
   std::uint64_t fraud_transactions_ = 0;
+  // Scratch space of the const reads (BalanceAt, TransactionsIn), kept so that a read
+  // does not allocate: the simulation thread's, or in live mode the caller's, who
+  // holds the world's lock. TransactionsIn uses both at once.
   mutable std::vector<CardTransaction> scratch_;
+  mutable std::vector<CardTransaction> day_scratch_;
 };
 
 }  // namespace bpsim::mocks
