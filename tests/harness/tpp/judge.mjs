@@ -25,7 +25,14 @@ export function processes(dir, timeoutS) {
     for (const c of children) {
       if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
     }
-    fs.rmSync(dir, { recursive: true, force: true });
+    // A child stopped just now may still be writing into `dir` (bpsim serve writes
+    // its reports when told to stop): rmdir then fails with ENOTEMPTY, so retry
+    // for a few seconds; the run's verdict does not depend on the clean-up.
+    try {
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch (e) {
+      console.error(`note: could not remove ${dir}: ${e.message}`);
+    }
   };
   const deadline = setTimeout(() => {
     console.error(`FAIL: not finished within ${timeoutS} s`);
