@@ -89,7 +89,7 @@ void DatumCache::Sweep(SimTime ttl, bool skip, const LocalClock& clock) {
   while (!expiries_.empty() && clock.Local(expiries_.front().put_at) + ttl <= now) {
     if (expiries_.size() > kAhead) {
       const Expiry& far = expiries_[kAhead];
-      __builtin_prefetch(&at(far.customer, far.slot));
+      Prefetch(far.customer, far.slot);
     }
     Expiry x = expiries_.front();
     expiries_.pop_front();

@@ -38,7 +38,8 @@ class DatumCache {
   SimTime put_at(CustomerId c, int slot) const { return at(c, slot).put_at; }
   ConsentId consent(CustomerId c, int slot) const { return at(c, slot).consent; }
   std::uint64_t items() const { return items_; }
-  // Asks the CPU for the line of `c`'s `slot` ahead of a read (Simulator::SetPrefetch).
+  // Asks the CPU for the line of `c`'s `slot` ahead of a read (Simulator::SetPrefetch,
+  // Sweep).
   [[gnu::always_inline]] void Prefetch(CustomerId c, int slot) const {
     __builtin_prefetch(&at(c, slot));
   }
