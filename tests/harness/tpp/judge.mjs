@@ -56,8 +56,7 @@ export function processes(dir, timeoutS) {
     // suite that opened tens of thousands of loopback connections the client sockets
     // in TIME-WAIT hold ports there, so the next one up is often refused.
     async freePort(count = 1) {
-      const [low] = ephemeralRange();
-      const bottom = 10000, top = Math.max(bottom + 1000, low) - count;
+      const bottom = 10000, top = Math.max(bottom + 1000, firstEphemeralPort()) - count;
       const listens = (port) => new Promise((resolve) => {
         const s = net.createServer();
         s.once("error", () => resolve(false));
@@ -81,15 +80,15 @@ export function processes(dir, timeoutS) {
   };
 }
 
-// The kernel's ephemeral port range ([32768, 60999] where it cannot be read).
-function ephemeralRange() {
+// The first port of the kernel's ephemeral range (32768 where it cannot be read).
+function firstEphemeralPort() {
   try {
-    const [low, high] = fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
-    if (low > 0 && high >= low) return [low, high];
+    const low = Number(fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    if (low > 0) return low;
   } catch {
     // not Linux: the default below
   }
-  return [32768, 60999];
+  return 32768;
 }
 
 // Starts Prism (`prism` on PATH, scripts/setup) as a validating proxy holding
