@@ -589,6 +589,21 @@ HttpResponse DataRequest(const Exchange& x, const Resource& what) {
     return x.Fail(404, "RESOURCE_UNKNOWN",
                   "no transaction '" + what.transaction_text + "' on account " + what.account_text);
   }
+  // A card page written before for the same request, ledger and bookings is sent
+  // again (page_cache.h); its amounts are noted as a new page's would be.
+  const bool card = account.kind == AccountKind::kCard;
+  const CardPageCache::Query page_query{account.customer, q.from, q.to, q.booked, q.pending};
+  if (card) {
+    if (const CardPageCache::Page* page = x.bank.card_pages().Find(
+            page_query, x.Base(), what.account_text, r.transactions, now)) {
+      for (std::int64_t cents : page->amounts) {
+        x.bank.NoteAmount(cents, account.customer, Category::kTransactions);
+      }
+      return x.Reply(200, page->body);
+    }
+  }
+  CardPageCache::Page page;
+  page.changes_at = kSimTimeMax;
   body.reserve(4096);
   w.BeginObject().Key(account_key);
   WriteAccountReference(w, x.bank, account.customer, account.kind);
@@ -598,16 +613,18 @@ HttpResponse DataRequest(const Exchange& x, const Resource& what) {
   std::string pending_body;
   JsonWriter pending(&pending_body);
   pending.BeginArray();
-  if (account.kind == AccountKind::kCard) {
+  if (card) {
     const std::string masked_pan = MaskedPan(x.bank.index(), account.customer);
     for (const mocks::CardTransaction& tx : r.transactions) {
       const SimTime booked_at = ledger.CardBookedAt(account.customer, tx);
       const bool is_pending = booked_at > now;
+      if (is_pending) page.changes_at = std::min(page.changes_at, booked_at);
       // Booked: by booking date; pending: by entry date (the standard's dateFrom).
       const SimTime date = (is_pending ? tx.time : booked_at) / kDay * kDay;
       if (is_pending ? !q.pending : !q.booked) continue;
       if (date < q.from || date >= q.to) continue;
       x.bank.NoteAmount(tx.amount_cents, account.customer, Category::kTransactions);
+      page.amounts.push_back(tx.amount_cents);
       WriteCardTransaction(is_pending ? pending : w, account.customer, masked_pan, tx, booked_at,
                            is_pending);
     }
@@ -623,6 +640,15 @@ HttpResponse DataRequest(const Exchange& x, const Resource& what) {
   w.Key("_links").BeginObject().Key(what.card ? "cardAccount" : "account").BeginObject();
   w.Field("href", x.Base() + self).EndObject().EndObject();
   w.EndObject().EndObject();
+  if (card && x.bank.card_pages().enabled()) {
+    page.query = page_query;
+    page.base = x.Base();
+    page.account_text = what.account_text;
+    page.ledger = r.transactions;
+    page.written_at = now;
+    page.body = body;
+    x.bank.card_pages().Keep(std::move(page));
+  }
   return x.Reply(200, std::move(body));
 }
 

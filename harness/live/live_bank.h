@@ -46,6 +46,7 @@
 #include <string_view>
 
 #include "harness/live/http_server.h"
+#include "harness/live/page_cache.h"
 #include "harness/live/served.h"
 #include "mocks/world.h"
 #include "sim/status.h"
@@ -203,6 +204,9 @@ class LiveBank {
   void set_served(ServedRegistry* served) { served_ = served; }
   // Records an amount a dialect put in a response body for `c` (a canary).
   void NoteAmount(std::int64_t cents, mocks::CustomerId c, mocks::Category category);
+  // Card transaction pages kept for the next identical request (page_cache.h).
+  CardPageCache& card_pages() { return card_pages_; }
+  const CardPageCache& card_pages() const { return card_pages_; }
 
   // A one-time authorization code for an Authorised consent of this bank
   // ("ac-N-<16 hex>"; at a Plaid bank a public token, "public-sandbox-<UUID>"),
@@ -255,6 +259,7 @@ class LiveBank {
   std::map<std::string, mocks::ConsentId, std::less<>> aliases_;
   std::string public_url_, local_address_ = "127.0.0.1";
   Rng uuids_;
+  CardPageCache card_pages_;
 };
 
 // True if the request's Accept header (absent: anything) admits application/json.

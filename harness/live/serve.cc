@@ -274,6 +274,18 @@ std::string LiveService::MetricsText(mocks::BankIndex index) const {
     out += "bpsim_http_request_duration_seconds_count{" + labels + "} " + std::to_string(s.count) +
            "\n";
   }
+  // A Berlin Group bank's card pages (page_cache.h); the counters are atomic: no world
+  // mutex needed.
+  if (index < banks_.size() && banks_[index]->dialect() == mocks::Dialect::kBerlinGroup) {
+    const CardPageCache& pages = banks_[index]->card_pages();
+    out += "# HELP bpsim_card_pages_total Card transaction pages sent, by source: written for "
+           "the request, or kept from an identical one.\n";
+    out += "# TYPE bpsim_card_pages_total counter\n";
+    out += "bpsim_card_pages_total{bank=\"" + bank + "\",source=\"written\"} " +
+           std::to_string(pages.misses()) + "\n";
+    out += "bpsim_card_pages_total{bank=\"" + bank + "\",source=\"kept\"} " +
+           std::to_string(pages.hits()) + "\n";
+  }
   return out;
 }
 

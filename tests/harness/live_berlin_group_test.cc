@@ -425,6 +425,80 @@ TEST_CASE("berlin group: validUntil is clamped to the bank's maximum consent lif
         "2025-06-30");
 }
 
+// bpsim_card_pages_total of the Berlin Group bank of LiveWorld, from its /metrics:
+// {written, kept}.
+std::pair<std::uint64_t, std::uint64_t> CardPages(Client& client) {
+  const std::string text = client.Get("/metrics").body;
+  auto count = [&text](const std::string& source) -> std::uint64_t {
+    const std::string line = "bpsim_card_pages_total{bank=\"southbank\",source=\"" + source + "\"} ";
+    const std::size_t at = text.find(line);
+    if (at == std::string::npos) return ~std::uint64_t(0);
+    return std::stoull(text.substr(at + line.size()));
+  };
+  return {count("written"), count("kept")};
+}
+
+TEST_CASE("berlin group: a card page is sent again only while nothing on it has changed",
+          "[live]") {
+  // One world keeps pages (page_cache.h); a second, of the same seed and asked at the
+  // same instants, answers from its own first page each time: the bytes must agree.
+  LiveWorld kept, fresh;
+  kept.now.store(3 * kDay);
+  fresh.now.store(3 * kDay);
+  const mocks::CustomerId alice = kept.Customers(1).first;
+  Client a(kept.bg_port), b(fresh.bg_port);
+  const std::string id_a = Create(a, alice), token_a = Authorise(a, id_a);
+  const std::string id_b = Create(b, alice), token_b = Authorise(b, id_b);
+  const std::string card = AccountId("southbank", alice, AccountKind::kCard);
+  // Days -92..2: the window is closed, so only bookings can change the page.
+  const std::string path = "/v1/card-accounts/" + card +
+                           "/transactions?bookingStatus=both&dateFrom=2024-10-01&dateTo=2025-01-03";
+
+  auto first = a.Get(path, Headers(id_a, token_a));
+  REQUIRE(first.status == 200);
+  const std::size_t pending_first = first.json()["cardTransactions"]["pending"].size();
+  REQUIRE(pending_first > 0);
+  auto again = a.Get(path, Headers(id_a, token_a));
+  CHECK(again.status == 200);
+  CHECK(again.body == first.body);
+  CHECK(again.header("X-Request-ID") != first.header("X-Request-ID"));  // headers are per request
+  CHECK(CardPages(a) == std::pair<std::uint64_t, std::uint64_t>{1, 1});
+  CHECK(b.Get(path, Headers(id_b, token_b)).body == first.body);
+
+  // The earliest booking among the transactions pending at day 3.
+  std::vector<mocks::CardTransaction> all;
+  kept.world->population().TransactionsIn(alice, 0, 3 * kDay, &all);
+  SimTime earliest = kSimTimeMax;
+  for (const mocks::CardTransaction& tx : all) {
+    const SimTime booked_at = kept.world->population().CardBookedAt(alice, tx);
+    if (booked_at > 3 * kDay) earliest = std::min(earliest, booked_at);
+  }
+  REQUIRE(earliest != kSimTimeMax);
+
+  kept.now.store(earliest - 1);  // nothing booked yet: the same page, kept
+  CHECK(a.Get(path, Headers(id_a, token_a)).body == first.body);
+  CHECK(CardPages(a) == std::pair<std::uint64_t, std::uint64_t>{1, 2});
+
+  kept.now.store(earliest);  // one (or more) booked now: written anew
+  fresh.now.store(earliest);
+  auto later = a.Get(path, Headers(id_a, token_a));
+  REQUIRE(later.status == 200);
+  CHECK(later.body != first.body);
+  CHECK(later.json()["cardTransactions"]["pending"].size() < pending_first);
+  CHECK(later.body == b.Get(path, Headers(id_b, token_b)).body);
+  CHECK(CardPages(a) == std::pair<std::uint64_t, std::uint64_t>{2, 2});
+  CHECK(a.Get(path, Headers(id_a, token_a)).body == later.body);
+  CHECK(CardPages(a) == std::pair<std::uint64_t, std::uint64_t>{2, 3});
+
+  // Another period: its own page.
+  auto week = a.Get("/v1/card-accounts/" + card +
+                        "/transactions?bookingStatus=booked&dateFrom=2025-01-01&dateTo=2025-01-02",
+                    Headers(id_a, token_a));
+  REQUIRE(week.status == 200);
+  CHECK(week.body != later.body);
+  CHECK(CardPages(a) == std::pair<std::uint64_t, std::uint64_t>{3, 3});
+}
+
 TEST_CASE("berlin group: payment account transactions, and one by its id", "[live]") {
   LiveWorld w;
   w.now.store(20 * kDay);  // every customer has had a payday (every 14 days)
