@@ -338,7 +338,7 @@ ObjectSpec CustomersSpec() {
       NumberField("compromise_rate_per_year", &CustomerFraudConfig::compromise_rate_per_year,
                   NumberBound::kNonNegative, "Hazard of a card compromise, per customer-year."),
       NumberField("fraud_tx_per_day", &CustomerFraudConfig::fraud_tx_per_day,
-                  NumberBound::kNonNegative,
+                  NumberBound::kPerDay,
                   "Card transactions per day by the fraudster once compromised."),
   };
   ObjectSpec s;
@@ -346,8 +346,8 @@ ObjectSpec CustomersSpec() {
       IntegerField("count", &CustomersConfig::count, 1, 10'000'000,
                    "Number of synthetic customers."),
       CustomerBanksField(),
-      NumberField("card_tx_per_day", &CustomersConfig::card_tx_per_day,
-                  NumberBound::kNonNegative, "Card transactions per customer per day."),
+      NumberField("card_tx_per_day", &CustomersConfig::card_tx_per_day, NumberBound::kPerDay,
+                  "Card transactions per customer per day."),
       ObjectField("card_amount", &CustomersConfig::card_amount, amount,
                   "Log-normal card transaction amounts."),
       IntegerField("salary_cents", &CustomersConfig::salary_cents_median, 1, kI64Max,

@@ -186,6 +186,7 @@ std::string ExpectedNumber(NumberBound bound) {
     case NumberBound::kAny: return "a number";
     case NumberBound::kNonNegative: return "a number >= 0";
     case NumberBound::kFraction: return "a fraction in [0, 1]";
+    case NumberBound::kPerDay: return "a number in [0, 200] (a day's transactions are numbered below 1000)";
   }
   return "a number";
 }
@@ -244,7 +245,9 @@ std::optional<double> ReadNumber(Ctx& c, const YAML::Node& n, Position pos,
       return std::nullopt;
     case NumberParse::kOk: break;
   }
-  bool ok = bound == NumberBound::kAny || (value >= 0 && (bound != NumberBound::kFraction || value <= 1));
+  bool ok = bound == NumberBound::kAny ||
+            (value >= 0 && (bound != NumberBound::kFraction || value <= 1) &&
+             (bound != NumberBound::kPerDay || value <= kMaxPerDay));
   if (!ok) {
     c.Fail(pos, path, "expected " + expected + ", got " + n.Scalar());
     return std::nullopt;
@@ -437,6 +440,7 @@ Json NumberSchema(NumberBound bound) {
   s["type"] = "number";
   if (bound != NumberBound::kAny) s["minimum"] = 0;
   if (bound == NumberBound::kFraction) s["maximum"] = 1;
+  if (bound == NumberBound::kPerDay) s["maximum"] = kMaxPerDay;
   return s;
 }
 

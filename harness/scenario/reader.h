@@ -77,7 +77,12 @@ std::optional<std::vector<Item>> ListItems(Ctx& c, const YAML::Node& node, Posit
                                            const std::string& path);
 
 enum class DurationBound { kNonNegative, kPositive };
-enum class NumberBound { kAny, kNonNegative, kFraction };
+// kPerDay: a mean count of card transactions a customer makes in a day, in
+// [0, kMaxPerDay]. A day's transactions are numbered from 0 and the fraudster's from
+// 1000 (mocks/customers/population.cc), so a mean of 200 (1.2x that under a swarm)
+// never reaches a thousand in a day; a larger mean would give two transactions one id.
+enum class NumberBound { kAny, kNonNegative, kFraction, kPerDay };
+inline constexpr int kMaxPerDay = 200;
 
 std::optional<SimTime> ReadDuration(Ctx& c, const YAML::Node& n, Position pos,
                                     const std::string& path, DurationBound bound);

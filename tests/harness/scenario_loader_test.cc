@@ -290,17 +290,28 @@ TEST_CASE("values out of range say what was expected and what was found", "[load
         "maximum is 18446744073709551615)");
   CHECK(ErrorOf("seed: 2.5\n") ==
         "s.yaml:1:7: seed: expected an integer >= 0, got 2.5 (not an integer)");
+  CHECK(ErrorOf("world: {customers: {card_tx_per_day: 201}}\n") ==
+        "s.yaml:1:38: world.customers.card_tx_per_day: expected a number in [0, 200] (a day's "
+        "transactions are numbered below 1000), got 201");
+  CHECK(ErrorOf("world:\n  customers:\n    fraud: {fraud_tx_per_day: 5000}\n") ==
+        "s.yaml:3:31: world.customers.fraud.fraud_tx_per_day: expected a number in [0, 200] (a "
+        "day's transactions are numbered below 1000), got 5000");
+  CHECK(ErrorOf("world: {customers: {card_tx_per_day: 200}}\n").empty());
   CHECK(ErrorOf("world: {customers: {card_tx_per_day: .nan}}\n") ==
-        "s.yaml:1:38: world.customers.card_tx_per_day: expected a number >= 0, got .nan (not a "
+        "s.yaml:1:38: world.customers.card_tx_per_day: expected a number in [0, 200] (a day's transactions are "
+        "numbered below 1000), got .nan (not a "
         "finite number)");
   CHECK(ErrorOf("world: {customers: {card_tx_per_day: 1e999}}\n") ==
-        "s.yaml:1:38: world.customers.card_tx_per_day: expected a number >= 0, got 1e999 (not a "
+        "s.yaml:1:38: world.customers.card_tx_per_day: expected a number in [0, 200] (a day's transactions are "
+        "numbered below 1000), got 1e999 (not a "
         "finite number)");
   CHECK(ErrorOf("world: {customers: {card_tx_per_day: -.inf}}\n") ==
-        "s.yaml:1:38: world.customers.card_tx_per_day: expected a number >= 0, got -.inf (not a "
+        "s.yaml:1:38: world.customers.card_tx_per_day: expected a number in [0, 200] (a day's transactions are "
+        "numbered below 1000), got -.inf (not a "
         "finite number)");
   CHECK(ErrorOf("world: {customers: {card_tx_per_day: \"2\"}}\n") ==
-        "s.yaml:1:38: world.customers.card_tx_per_day: expected a number >= 0, got the string '2'");
+        "s.yaml:1:38: world.customers.card_tx_per_day: expected a number in [0, 200] (a day's transactions are "
+        "numbered below 1000), got the string '2'");
 }
 
 TEST_CASE("explicit core tags type a scalar, quotes and !!str make it a string", "[loader]") {
@@ -326,7 +337,8 @@ TEST_CASE("durations and rates reuse the kernel's messages", "[loader]") {
 
 TEST_CASE("wrong types name both kinds", "[loader]") {
   CHECK(ErrorOf("world: {customers: {card_tx_per_day: [1]}}\n") ==
-        "s.yaml:1:38: world.customers.card_tx_per_day: expected a number >= 0, got a list");
+        "s.yaml:1:38: world.customers.card_tx_per_day: expected a number in [0, 200] (a day's transactions are "
+        "numbered below 1000), got a list");
   CHECK(ErrorOf("world: {customers: fast}\n") ==
         "s.yaml:1:20: world.customers: expected a mapping, got a string");
   CHECK(ErrorOf("tags: consent\n") == "s.yaml:1:7: tags: expected a list, got a string");
