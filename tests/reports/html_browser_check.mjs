@@ -9,12 +9,13 @@
 //
 //   node tests/reports/html_browser_check.mjs BPSIM_BINARY [--out DIR] [--timeout SECONDS]
 
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+
+import { npmModule } from "../npm_module.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -35,16 +36,7 @@ setTimeout(() => {
 }, timeoutMs).unref();
 
 // puppeteer-core is installed globally by scripts/setup (npm install -g).
-const require = createRequire(import.meta.url);
-function globalModule(name) {
-  try {
-    return require.resolve(name);
-  } catch {
-    const npmRoot = execFileSync("npm", ["root", "-g"], { encoding: "utf8" }).trim();
-    return require.resolve(path.join(npmRoot, name));
-  }
-}
-const puppeteer = (await import(pathToFileURL(globalModule("puppeteer-core")).href)).default;
+const puppeteer = (await import(pathToFileURL(npmModule("puppeteer-core")).href)).default;
 
 function chromium() {
   for (const name of ["chromium-headless-shell", "chromium"]) {

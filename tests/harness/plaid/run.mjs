@@ -31,14 +31,13 @@
 // longer than --timeout (default 120 s).
 
 import crypto from "node:crypto";
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
+import { npmModule, requireModule } from "../../npm_module.mjs";
 import { processes, startJudge, violations } from "../tpp/judge.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -53,24 +52,10 @@ if (!bpsim || (judgeArg >= 0 && !judgeDocument)) {
   process.exit(2);
 }
 
-// The client libraries, installed globally by scripts/setup (or next to this file).
-const require = createRequire(import.meta.url);
-function resolve(name) {
-  try {
-    return require.resolve(name);
-  } catch {
-    const root = execFileSync("npm", ["root", "-g"], { encoding: "utf8" }).trim();
-    try {
-      return require.resolve(name, { paths: [root] });
-    } catch {
-      console.error(`${name} is not installed: run scripts/setup`);
-      process.exit(1);
-    }
-  }
-}
-const { Configuration, PlaidApi } = require(resolve("plaid"));
-const plaidVersion = JSON.parse(fs.readFileSync(path.join(path.dirname(resolve("plaid")), "..", "package.json"), "utf8")).version;
-const jose = await import(pathToFileURL(resolve("jose")).href);
+// The client libraries, installed globally by scripts/setup (or next to the tests).
+const { Configuration, PlaidApi } = requireModule("plaid");
+const plaidVersion = JSON.parse(fs.readFileSync(path.join(path.dirname(npmModule("plaid")), "..", "package.json"), "utf8")).version;
+const jose = await import(pathToFileURL(npmModule("jose")).href);
 
 // ---- checks -----------------------------------------------------------------------
 let failures = 0;
