@@ -9,6 +9,10 @@
 #include <utility>
 
 namespace bpsim::mocks {
+
+// A million customers pay for every byte: ended_fraud fits in what was padding.
+static_assert(sizeof(Customer) == 72, "Customer grew (issue 16: peak memory no higher)");
+
 namespace {
 
 constexpr SimTime kPaydayTime = 9 * kHour;
@@ -362,7 +366,9 @@ void Population::StartDay(std::uint32_t day, bool customers_act, DayListener* li
     k.statement_owed_cents = 0;
     k.payday_today = false;
     if (k.blocked_at != kSimTimeMax && k.blocked_at < day_start) {
-      // A blocked card was replaced: the fraudster has nothing left to use.
+      // A blocked card was replaced: the fraudster has nothing left to use. What was
+      // charged stays in the card's history.
+      EndFraudWindow(c, k);
       k.compromised_at = kSimTimeMax;
       k.blocked_at = kSimTimeMax;
     }
@@ -404,9 +410,34 @@ void Population::StartDay(std::uint32_t day, bool customers_act, DayListener* li
 void Population::Compromise(CustomerId c, SimTime at, DayListener* listener) {
   Customer& k = customers_[c];
   if (k.compromised_at != kSimTimeMax && k.blocked_at > at) return;  // already in use
+  if (k.compromised_at != kSimTimeMax) EndFraudWindow(c, k);  // blocked, not yet replaced
   k.compromised_at = at;
   k.blocked_at = kSimTimeMax;
   ChargeFraud(c, static_cast<std::uint32_t>(at / kDay), at, listener);
+}
+
+void Population::EndFraudWindow(CustomerId c, Customer& k) {
+  if (k.compromised_at >= k.blocked_at) return;  // blocked before anything was charged
+  ended_fraud_[c].emplace_back(k.compromised_at, k.blocked_at);
+  k.ended_fraud = true;
+}
+
+const std::vector<std::pair<SimTime, SimTime>>* Population::EndedFraud(CustomerId c,
+                                                                      const Customer& k) const {
+  if (!k.ended_fraud) return nullptr;
+  auto it = ended_fraud_.find(c);
+  return it == ended_fraud_.end() ? nullptr : &it->second;
+}
+
+bool Population::FraudCharged(const Customer& k,
+                              const std::vector<std::pair<SimTime, SimTime>>* ended, SimTime t) {
+  if (t >= k.compromised_at && t < k.blocked_at) return true;
+  if (ended != nullptr) {
+    for (const auto& [from, to] : *ended) {
+      if (t >= from && t < to) return true;
+    }
+  }
+  return false;
 }
 
 void Population::Prefetch(CustomerId c) const {
@@ -438,11 +469,14 @@ Balances Population::BalanceAt(CustomerId c, SimTime t) const {
     if (tx->time > t) break;
     b.card_cents -= tx->amount_cents;
   }
-  if (k.compromised_at != kSimTimeMax) {
+  const std::vector<std::pair<SimTime, SimTime>>* ended = EndedFraud(c, k);
+  if (k.compromised_at != kSimTimeMax || ended != nullptr) {
+    // Today's fraud so far: a window that ended today (blocked, then compromised
+    // again before the replacement) was charged too.
     FraudDay(c, day_, &scratch_);
     for (const CardTransaction& tx : scratch_) {
       if (tx.time > t) break;
-      if (tx.time >= k.compromised_at && tx.time < k.blocked_at) b.card_cents -= tx.amount_cents;
+      if (FraudCharged(k, ended, tx.time)) b.card_cents -= tx.amount_cents;
     }
   }
   return b;
@@ -481,14 +515,15 @@ void Population::TransactionsIn(CustomerId c, SimTime from, SimTime to,
   if (first_idle_day_ != ~0u) last_day = std::min(last_day, first_idle_day_ - 1);
   std::uint32_t first_day = std::uint32_t(std::max<SimTime>(0, from) / kDay);
   std::vector<CardTransaction>& day_txs = day_scratch_;
+  const std::vector<std::pair<SimTime, SimTime>>* ended = EndedFraud(c, k);
   for (std::uint32_t d = first_day; d <= last_day; ++d) {
     auto [first, last] = CardDayView(c, d, &day_txs);
-    if (k.compromised_at != kSimTimeMax) {
+    if (k.compromised_at != kSimTimeMax || ended != nullptr) {
       // Merge in the fraud charged that day, in time order.
       if (first != day_txs.data()) day_txs.assign(first, last);
       FraudDay(c, d, &scratch_);
       for (const CardTransaction& tx : scratch_) {
-        if (tx.time >= k.compromised_at && tx.time < k.blocked_at) day_txs.push_back(tx);
+        if (FraudCharged(k, ended, tx.time)) day_txs.push_back(tx);
       }
       std::sort(day_txs.begin(), day_txs.end(),
                 [](const CardTransaction& a, const CardTransaction& b) {

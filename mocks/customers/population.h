@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -33,6 +34,7 @@ struct Customer {
   std::uint8_t payday_phase = 0;   // days until the first payday
   std::uint8_t statement_day = 0;  // day within each 30-day statement cycle
   bool payday_today = false;
+  bool ended_fraud = false;  // has ended compromise windows (Population::ended_fraud_)
 };
 
 // What a customer decides about linking their bank, for one linking round (`epoch`
@@ -129,6 +131,15 @@ class Population final : public LedgerView {
  private:
   // Fraud charged on c's card between [from, to) of `day`, given its state.
   void ChargeFraud(CustomerId c, std::uint32_t day, SimTime from, DayListener* listener);
+  // Before c's compromise window is cleared (card replaced) or replaced (compromised
+  // again): keeps it, so the fraud it charged stays in TransactionsIn's history.
+  void EndFraudWindow(CustomerId c, Customer& k);
+  // c's ended compromise windows, or null if none.
+  const std::vector<std::pair<SimTime, SimTime>>* EndedFraud(CustomerId c, const Customer& k) const;
+  // True if a fraud transaction at `t` was charged to c's card: in the current window
+  // or in an ended one (`ended` may be null).
+  static bool FraudCharged(const Customer& k, const std::vector<std::pair<SimTime, SimTime>>* ended,
+                           SimTime t);
 
   // The draws of one whole day for every customer (DrawDay). Its card transactions
   // are kept for the current day and the one before so that balance and transaction
@@ -227,6 +238,11 @@ class Population final : public LedgerView {
   // holds the world's lock. TransactionsIn uses both at once.
   mutable std::vector<CardTransaction> scratch_;
   mutable std::vector<CardTransaction> day_scratch_;
+  // The ended compromise windows [compromised_at, blocked_at) of customers whose
+  // compromised card was replaced or compromised again, in the order they ended: a
+  // few customers in a thousand a month, so a map beside the customers rather than
+  // two more fields in each.
+  std::unordered_map<CustomerId, std::vector<std::pair<SimTime, SimTime>>> ended_fraud_;
 };
 
 }  // namespace bpsim::mocks

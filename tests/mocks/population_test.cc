@@ -172,6 +172,72 @@ TEST_CASE("Card transactions book in the nightly run one to three days after aut
   CHECK(double(by_delay[3]) / double(total) == Approx(0.1).margin(0.05));
 }
 
+TEST_CASE("Fraud charged to a card stays in its history after the card is replaced",
+          "[mocks][population][ledger]") {
+  // Every fraudulent attempt is detected, 30 s later the card is blocked, and at the
+  // next midnight it is replaced; the fraud charged before the block was money spent.
+  Ledger l(R"(
+duration: 4d
+world:
+  banks: [{id: northbank, fraud: {detection_rate: 0.2, detect_delay: 2h}}]
+  customers:
+    count: 20
+    card_tx_per_day: 4
+    fraud: {compromise_rate_per_year: 0, fraud_tx_per_day: 48}
+)",
+           0);
+  Population& p = l.population;
+  const CustomerId c = 3;
+  auto fraud_in = [&p, c](SimTime from, SimTime to) {
+    std::vector<CardTransaction> txs, fraud;
+    p.TransactionsIn(c, from, to, &txs);
+    for (const CardTransaction& tx : txs) {
+      if (tx.fraudulent) fraud.push_back(tx);
+    }
+    return fraud;
+  };
+  auto same = [](const std::vector<CardTransaction>& a, const std::vector<CardTransaction>& b) {
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](const auto& x, const auto& y) {
+             return x.time == y.time && x.seq == y.seq && x.amount_cents == y.amount_cents;
+           });
+  };
+
+  p.Compromise(c, kHour, &l.counter);
+  REQUIRE(p.at(c).blocked_at < kDay);  // detected and blocked on day 0
+  const std::vector<CardTransaction> charged = fraud_in(0, kDay);
+  REQUIRE_FALSE(charged.empty());
+  for (const CardTransaction& tx : charged) {
+    CHECK(tx.time >= kHour);
+    CHECK(tx.time < p.at(c).blocked_at);
+  }
+  const std::int64_t card_before = p.BalanceAt(c, kDay - 1).card_cents;
+
+  p.StartDay(1, true, &l.counter);  // the card is replaced
+  CHECK(p.at(c).compromised_at == kSimTimeMax);
+  CHECK(same(fraud_in(0, kDay), charged));
+  CHECK(p.BalanceAt(c, kDay).card_cents <= card_before);  // day 1's spending only lowers it
+
+  // Compromised again, blocked again, and compromised once more before the second
+  // replacement: all three windows' fraud stays.
+  p.Compromise(c, kDay + kHour, &l.counter);
+  REQUIRE(p.at(c).blocked_at < 2 * kDay);
+  const std::vector<CardTransaction> second = fraud_in(kDay, 2 * kDay);
+  REQUIRE_FALSE(second.empty());
+  const SimTime third_at = std::max(p.at(c).blocked_at, kDay + 20 * kHour);
+  p.Compromise(c, third_at, &l.counter);
+  const std::vector<CardTransaction> both = fraud_in(kDay, 2 * kDay);
+  CHECK(both.size() >= second.size());
+  for (const CardTransaction& tx : second) {
+    CHECK(std::any_of(both.begin(), both.end(),
+                      [&tx](const CardTransaction& t) { return t.time == tx.time && t.seq == tx.seq; }));
+  }
+  p.StartDay(2, true, &l.counter);
+  p.StartDay(3, true, &l.counter);
+  CHECK(same(fraud_in(0, kDay), charged));
+  CHECK(same(fraud_in(kDay, 2 * kDay), both));
+}
+
 TEST_CASE("The checking account's entries are the salary credits on paydays",
           "[mocks][population][ledger]") {
   Ledger l("duration: 20d\nworld:\n  customers: {count: 5, payday_every: 7d}\n", 15);
