@@ -11,8 +11,9 @@
 // So a kept page is sent again only when every one of these is the same:
 //   - the same query, base and account id (compared, not hashed);
 //   - the same transactions, field by field: the ledger is read on every request
-//     (Bank::Handle still decides and traces it), so a history the ledger rewrites
-//     (a compromise window reset) is never answered from an old page;
+//     (Bank::Handle still decides and traces it), so a period whose transactions
+//     changed (today's new ones, fraud charged since) is never answered from an old
+//     page, whatever the reason for the change;
 //   - now in [written_at, changes_at): changes_at is the earliest booking instant
 //     among the transactions still pending when the page was written, so no
 //     transaction has moved from pending to booked since.

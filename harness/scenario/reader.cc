@@ -186,7 +186,8 @@ std::string ExpectedNumber(NumberBound bound) {
     case NumberBound::kAny: return "a number";
     case NumberBound::kNonNegative: return "a number >= 0";
     case NumberBound::kFraction: return "a fraction in [0, 1]";
-    case NumberBound::kPerDay: return "a number in [0, 200] (a day's transactions are numbered below 1000)";
+    case NumberBound::kPerDay:
+      return "a number in [0, 200] (a day's transactions are numbered below 1000)";
   }
   return "a number";
 }
