@@ -187,8 +187,8 @@ world:
 )",
            0);
   Population& p = l.population;
-  const CustomerId c = 3;
-  auto fraud_in = [&p, c](SimTime from, SimTime to) {
+  constexpr CustomerId c = 3;
+  auto fraud_in = [&p](SimTime from, SimTime to) {
     std::vector<CardTransaction> txs, fraud;
     p.TransactionsIn(c, from, to, &txs);
     for (const CardTransaction& tx : txs) {
