@@ -1,17 +1,6 @@
 #include "harness/live/page_cache.h"
 
-#include <algorithm>
-
 namespace bpsim::harness::live {
-namespace {
-
-bool Same(const mocks::CardTransaction& a, const mocks::CardTransaction& b) {
-  return a.time == b.time && a.amount_cents == b.amount_cents &&
-         a.merchant_category == b.merchant_category && a.fraudulent == b.fraudulent &&
-         a.flagged == b.flagged && a.seq == b.seq;
-}
-
-}  // namespace
 
 std::size_t CardPageCache::SlotOf(const Query& query) {
   std::uint64_t h = query.customer;
@@ -33,10 +22,9 @@ const CardPageCache::Page* CardPageCache::Find(const Query& query, std::string_v
   }
   const std::size_t slot = SlotOf(query);
   const Page& p = slots_[slot];
-  const bool hit = used_[slot] && p.query == query && p.written_at <= now &&
-                   now < p.changes_at && p.base == base && p.account_text == account_text &&
-                   p.ledger.size() == ledger.size() &&
-                   std::equal(ledger.begin(), ledger.end(), p.ledger.begin(), Same);
+  // An empty slot's page has changes_at 0: valid at no instant.
+  const bool hit = p.written_at <= now && now < p.changes_at && p.query == query &&
+                   p.base == base && p.account_text == account_text && p.ledger == ledger;
   (hit ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
   return hit ? &p : nullptr;
 }
@@ -45,7 +33,6 @@ void CardPageCache::Keep(Page&& page) {
   if (!enabled_ || page.body.size() > kMaxBody) return;
   const std::size_t slot = SlotOf(page.query);
   slots_[slot] = std::move(page);
-  used_[slot] = true;
 }
 
 }  // namespace bpsim::harness::live

@@ -49,16 +49,13 @@ class CardPageCache {
     mocks::CustomerId customer = 0;
     SimTime from = 0, to = 0;
     bool booked = true, pending = false;
-    bool operator==(const Query& o) const {
-      return customer == o.customer && from == o.from && to == o.to && booked == o.booked &&
-             pending == o.pending;
-    }
+    bool operator==(const Query&) const = default;
   };
   struct Page {
     Query query;
     std::string base, account_text;
     std::vector<mocks::CardTransaction> ledger;  // what the ledger returned
-    SimTime written_at = 0, changes_at = 0;
+    SimTime written_at = 0, changes_at = 0;  // valid in [written_at, changes_at)
     std::vector<std::int64_t> amounts;           // as noted, in order
     std::string body;
   };
@@ -81,8 +78,7 @@ class CardPageCache {
  private:
   static std::size_t SlotOf(const Query& query);
 
-  std::vector<Page> slots_;
-  std::vector<bool> used_ = std::vector<bool>(kSlots, false);
+  std::vector<Page> slots_;  // an empty slot: a default Page, valid at no instant
   bool enabled_ = true;
   std::atomic<std::uint64_t> hits_{0}, misses_{0};
 };

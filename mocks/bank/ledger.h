@@ -23,6 +23,8 @@ struct CardTransaction {
   bool fraudulent = false;
   bool flagged = false;            // the fraud engine's false-positive flag (legit only)
   std::uint32_t seq = 0;           // position within its day, for ids
+
+  bool operator==(const CardTransaction&) const = default;  // every field
 };
 
 // An entry on the checking account: a salary credit (positive cents) on payday at
