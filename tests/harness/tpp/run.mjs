@@ -399,9 +399,11 @@ async function berlinGroup(d) {
   check(gone.json?.tppMessages?.[0]?.code === "CONSENT_INVALID", `bg: terminated consent ${gone.text}`);
   await d.call("DELETE", `/v1/consents/${bob}`, { headers: h(), expect: 409 });
 
-  // Expired: valid until the end of today (simulated); a day passes in a wall second.
-  const today = simDate((await d.call("GET", `/v1/consents/${alice}/status`, { headers: h(), expect: 200 })).simTime).slice(0, 10);
-  const short = await authorised({ allPsd2: "allAccounts" }, { validUntil: today });
+  // Expired: valid until the end of tomorrow (simulated); a day passes in a wall
+  // second. Not today: under load the simulated midnight can pass between reading
+  // the date and the consent's arrival, which the bank then refuses as in the past.
+  const now = (await d.call("GET", `/v1/consents/${alice}/status`, { headers: h(), expect: 200 })).simTime;
+  const short = await authorised({ allPsd2: "allAccounts" }, { validUntil: simDate(now + DAY).slice(0, 10) });
   let expired;
   for (let i = 0; i < 50; ++i) {
     expired = await d.call("GET", "/v1/accounts", { headers: as(short), expect: [200, 401] });
