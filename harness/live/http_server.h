@@ -107,6 +107,14 @@ std::optional<HttpResponse> ReadErrorResponse(const ServerOptions& options,
 HttpResponse AnswerRequest(const HttpHandler& handler, const HttpRequest& request,
                            bool* handler_failed);
 
+// The bytes Beast's serializer writes before the body of `response` (status line,
+// fields, blank line), appended to *out: the session writes them and the body as two
+// buffers of one gathered write, which costs less than Beast's serializer (its
+// buffer-sequence adaptors were ~8 % of the server's samples per answer). Only for a
+// response without Transfer-Encoding (the session uses Beast's serializer for
+// others). tests/harness/live_http_server_test.cc checks the bytes against Beast's.
+void AppendResponseHead(const HttpResponse& response, std::string* out);
+
 // "HOST:PORT" (PORT 0-65535, 0 = ephemeral) into options.address and options.port;
 // false if malformed. Used by --listen of bpsim serve and bpsim platform.
 bool ParseListenAddress(const std::string& text, ServerOptions* options);

@@ -2,8 +2,11 @@
 
 #include <catch2/catch.hpp>
 #include <atomic>
+#include <sstream>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "harness/live/http_server.h"
 #include "tests/harness/live_client.h"
@@ -23,6 +26,48 @@ std::unique_ptr<HttpServer> StartEcho(ServerOptions options = {}) {
   auto server = HttpServer::Start(options, Echo);
   REQUIRE(server.ok());
   return std::move(server).value();
+}
+
+// What Beast's own serializer writes for `response`: the reference for the session's
+// gathered write of AppendResponseHead's bytes and the body.
+std::string BeastBytes(const HttpResponse& response) {
+  std::ostringstream out;
+  out << response;
+  return out.str();
+}
+
+TEST_CASE("the response head is written byte for byte as Beast's serializer writes it",
+          "[live]") {
+  namespace http = boost::beast::http;
+  std::vector<HttpResponse> responses;
+  HttpRequest get{http::verb::get, "/x", 11};
+  responses.push_back(MakeJsonResponse(get, 200, R"({"a":1})"));
+  responses.push_back(MakeJsonResponse(get, 429, ""));
+  HttpRequest old{http::verb::get, "/x", 10};
+  old.keep_alive(false);
+  responses.push_back(MakeJsonResponse(old, 404, R"({"error":{}})"));
+  HttpResponse custom{http::status::created, 11};
+  custom.set(http::field::location, "http://127.0.0.1:1/v1/consents/c-1");
+  custom.set("X-Request-ID", "6f1c2a3e-5b4d-4c7e-9a8b-0d1e2f3a4b5c");
+  custom.insert("Set-Cookie", "a=1");
+  custom.insert("Set-Cookie", "b=2");
+  custom.set("x-empty", "");
+  custom.keep_alive(false);
+  custom.body() = std::string(70000, 'x');
+  custom.prepare_payload();
+  responses.push_back(custom);
+  HttpResponse head_answer = MakeJsonResponse(get, 200, "{}");
+  head_answer.body().clear();  // as AnswerRequest leaves a HEAD's: Content-Length kept
+  responses.push_back(head_answer);
+  HttpResponse unknown{static_cast<http::status>(299), 11};
+  unknown.prepare_payload();
+  responses.push_back(unknown);
+  for (const HttpResponse& r : responses) {
+    std::string bytes;
+    AppendResponseHead(r, &bytes);
+    bytes += r.body();
+    CHECK(bytes == BeastBytes(r));
+  }
 }
 
 TEST_CASE("a server on port 0 reports the ephemeral port it bound", "[live]") {
