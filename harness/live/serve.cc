@@ -33,6 +33,10 @@ LiveService::LiveService(mocks::World* world, Simulator* sim, std::function<SimT
     banks_.push_back(std::make_unique<LiveBank>(world, mocks::BankIndex(i), time_scale));
   }
   metrics_.resize(n + 1);  // the banks', then the messenger's
+  // Clients ask for the same weeks of card transactions again and again: keep the
+  // past days TransactionsIn draws (population.h), under the world's lock like every
+  // read. 4096 customer-days, a few hundred KiB.
+  world_->population().KeepPastCardDays(4096);
 }
 
 void LiveService::AttachPlatform(PlatformBridge* bridge) {

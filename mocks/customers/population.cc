@@ -184,8 +184,22 @@ std::pair<const CardTransaction*, const CardTransaction*> Population::CardDayVie
       return {scratch->data(), scratch->data() + scratch->size()};
     }
   }
+  if (!past_card_days_.empty()) {
+    const std::uint64_t key = (std::uint64_t(c) << 32 | day) * 0x9E3779B97F4A7C15ULL;
+    PastCardDay& slot = past_card_days_[(key >> 32) % past_card_days_.size()];
+    if (slot.customer != c || slot.day != day) {
+      CardDay(c, day, &slot.txs);
+      slot.customer = c;
+      slot.day = day;
+    }
+    return {slot.txs.data(), slot.txs.data() + slot.txs.size()};
+  }
   CardDay(c, day, scratch);
   return {scratch->data(), scratch->data() + scratch->size()};
+}
+
+void Population::KeepPastCardDays(std::size_t slots) {
+  past_card_days_.assign(slots, PastCardDay{});
 }
 
 void Population::DayArena::Clear(std::uint32_t d) {

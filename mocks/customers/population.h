@@ -123,6 +123,16 @@ class Population final : public LedgerView {
   // compromise and block times), with `flagged` = the engine would detect it.
   void FraudDay(CustomerId c, std::uint32_t day, std::vector<CardTransaction>* out) const;
 
+  // Keeps the legitimate card transactions of up to `slots` (customer, day) pairs that
+  // TransactionsIn regenerated (days neither arena holds), so that reading the same
+  // days again copies them instead of drawing them anew: a pure function of the
+  // pair (CardDay), so what is read is unchanged. Direct-mapped by the pair; 0 (the
+  // default) keeps nothing. For live mode, where a client asks for the same weeks
+  // again and again (issue 16: drawing them was ~9 % of a Berlin Group card page);
+  // a batch run reads past days of a million customers at random and would only
+  // thrash it. REQUIRES: the same thread as the reads (the world's lock in live mode).
+  void KeepPastCardDays(std::size_t slots);
+
   std::uint64_t card_transactions() const { return card_transactions_; }
   std::uint64_t fraud_transactions() const { return fraud_transactions_; }
   // Bank index of each customer, for tests of the shares.
@@ -207,8 +217,9 @@ class Population final : public LedgerView {
   bool DrawDay(std::uint32_t day, DayArena* out, const std::atomic<bool>* cancel) const;
   // The draws of `day` in today_: taken from the prefetcher, or drawn now.
   void TakeDay(std::uint32_t day);
-  // The legitimate transactions of c on `day`, from an arena if it holds that day,
-  // else regenerated; either way in `scratch`.
+  // The legitimate transactions of c on `day`: from an arena if it holds that day
+  // (copied into `scratch`), else from KeepPastCardDays' slot (a view of it, valid
+  // until the next call), else regenerated into `scratch`.
   std::pair<const CardTransaction*, const CardTransaction*> CardDayView(
       CustomerId c, std::uint32_t day, std::vector<CardTransaction>* scratch) const;
 
@@ -238,6 +249,13 @@ class Population final : public LedgerView {
   // holds the world's lock. TransactionsIn uses both at once.
   mutable std::vector<CardTransaction> scratch_;
   mutable std::vector<CardTransaction> day_scratch_;
+  // KeepPastCardDays' slots: CardDay(customer, day) for the pair in `txs`.
+  struct PastCardDay {
+    CustomerId customer = 0;
+    std::uint32_t day = ~0u;  // ~0u: empty (no day that far is ever read)
+    std::vector<CardTransaction> txs;
+  };
+  mutable std::vector<PastCardDay> past_card_days_;
   // The ended compromise windows [compromised_at, blocked_at) of customers whose
   // compromised card was replaced or compromised again, in the order they ended: a
   // few customers in a thousand a month, so a map beside the customers rather than
