@@ -355,14 +355,15 @@ class Session : public std::enable_shared_from_this<Session> {
   // One response in flight per connection (requests are read one at a time), so the
   // session owns it and its head's bytes: no allocation per response once head_ has
   // grown. The head and the body go out in one gathered write (AppendResponseHead);
-  // a chunked response, which no handler makes today, through Beast's serializer.
+  // a response with Transfer-Encoding (chunked among them), which no handler makes
+  // today, through Beast's serializer.
   void Send(HttpResponse&& response, bool close) {
     response_ = std::move(response);
     stream_.expires_after(Deadline());
     auto done = [self = shared_from_this(), close](beast::error_code ec, std::size_t) {
       self->OnWrite(close, ec);
     };
-    if (response_.chunked() || response_.count(http::field::transfer_encoding) != 0) {
+    if (response_.count(http::field::transfer_encoding) != 0) {
       http::async_write(stream_, response_, std::move(done));
       return;
     }
