@@ -243,12 +243,14 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
     world_bus.Subscribe(forwarder.get());
   }
   mocks::WorldTraceBus& bus = forwarder ? forwarder->consumer_bus() : world_bus;
-  // One table of cache items for every monitor and the metrics; subscribed after
-  // them (below), so they read it as it was before each entry.
+  // One table of cache items and one of consents for every monitor and the metrics;
+  // subscribed after them (below), so they read each as it was before each entry.
   CacheItemTable cache_items;
+  ConsentTable consents;
   MonitorContext context;
   context.names = &world.names();
   context.cache_items = &cache_items;
+  context.consents = &consents;
 
   auto fail_setup = [&](std::string message) {
     result.error = std::move(message);
@@ -262,10 +264,14 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
     if (!subscribed.ok()) return fail_setup(scenario.file + ": " + subscribed.error().message);
     judges = std::move(subscribed).value();
   }
-  MetricsCollector metrics(end, &world.names(), MetricsCollector::kDefaultBuckets, &cache_items);
+  MetricsCollector metrics(end, &world.names(), MetricsCollector::kDefaultBuckets, &cache_items,
+                           &consents);
   bus.Subscribe(&metrics, MetricsCollector::kTypeMask);
   bus.Subscribe(&cache_items, CacheItemTable::kTypeMask);  // after every reader
+  bus.Subscribe(&consents, ConsentTable::kTypeMask);       // after every reader
   if (forwarder) {
+    // Only cache items: prefetching the consent record of each request and labelled
+    // flow as well made the million-customer run 1.07x slower (bench/README.md).
     forwarder->SetLookahead(CacheItemTable::kTypeMask, [&cache_items](const mocks::TraceEntry& e) {
       cache_items.Prefetch(e.ref);
     });

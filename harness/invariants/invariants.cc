@@ -103,11 +103,11 @@ class ConsentBeforeAccess final : public InvariantMonitor {
 
   void OnEntry(const TraceEntry& e) override {
     if (e.type != EntryType::kFlow) {
-      consents_.OnEntry(e);
+      consents_.AfterEntry(e);
       return;
     }
     if (!IsBankRelease(e)) return;
-    const ConsentRecord* c = consents_.Find(e.consent);
+    const ConsentRecord* c = consents_->Find(e.consent);
     std::string why;
     if (e.consent == 0) {
       why = "no consent";
@@ -130,7 +130,7 @@ class ConsentBeforeAccess final : public InvariantMonitor {
       return;
     }
     std::vector<reports::EvidenceItem> ev;
-    consents_.AppendEvidence(context().names, e.consent, true, ev);
+    consents_->AppendEvidence(context().names, e.consent, true, ev);
     if (c != nullptr && c->state == ConsentRecord::kAuthorised && e.time >= c->expiry) {
       ev.push_back({c->expiry, mocks::FormatInstant(c->expiry) + " consent " +
                                    std::to_string(e.consent) + " reached its expiry"});
@@ -143,7 +143,7 @@ class ConsentBeforeAccess final : public InvariantMonitor {
   }
 
  private:
-  ConsentTable consents_;
+  ConsentTables consents_{context().consents};
 };
 
 // 2. revocation-honoured
@@ -183,7 +183,7 @@ class RevocationHonoured final : public InvariantMonitor {
         if (IsDisplayOfKeptData(e)) OnDisplay(e);
         return;
       default:
-        consents_.OnEntry(e);
+        consents_.AfterEntry(e);
         if (e.type == EntryType::kConsentAuthorised && e.consent != 0) {
           State& s = state(e.consent);
           if (!s.deadline_passed && s.told_entry < 0) {
@@ -212,7 +212,7 @@ class RevocationHonoured final : public InvariantMonitor {
   }
   // When the platform knew the consent was over: the first notice or the expiry.
   SimTime ToldTime(mocks::ConsentId id) {
-    const ConsentRecord* r = consents_.Find(id);
+    const ConsentRecord* r = consents_->Find(id);
     SimTime expiry = r != nullptr && r->authorised_seen() ? r->expiry : kSimTimeMax;
     return std::min(state(id).told, expiry);
   }
@@ -230,7 +230,7 @@ class RevocationHonoured final : public InvariantMonitor {
   // Evidence: granted, told, then `last`.
   std::vector<reports::EvidenceItem> Chain(mocks::ConsentId id) {
     std::vector<reports::EvidenceItem> ev;
-    consents_.AppendEvidence(context().names, id, false, ev);
+    consents_->AppendEvidence(context().names, id, false, ev);
     const State& s = state(id);
     SimTime told = ToldTime(id);
     if (s.told_entry >= 0 && s.told == told) {
@@ -336,7 +336,7 @@ class RevocationHonoured final : public InvariantMonitor {
     }
   }
 
-  ConsentTable consents_;
+  ConsentTables consents_{context().consents};
   std::vector<State> states_;
   std::vector<TraceEntry> told_entries_;
   CacheItems items_{context().cache_items};
@@ -423,13 +423,13 @@ class DataMinimisation final : public InvariantMonitor {
       : InvariantMonitor(c, x, ConsentTable::kTypeMask | TypeBit(EntryType::kApiRequest)) {}
   void OnEntry(const TraceEntry& e) override {
     if (e.type != EntryType::kApiRequest) {
-      consents_.OnEntry(e);
+      consents_.AfterEntry(e);
       return;
     }
-    const ConsentRecord* c = consents_.Find(e.consent);
+    const ConsentRecord* c = consents_->Find(e.consent);
     if (c != nullptr && c->Covers(e.categories)) return;
     std::vector<reports::EvidenceItem> ev;
-    consents_.AppendEvidence(context().names, e.consent, false, ev);
+    consents_->AppendEvidence(context().names, e.consent, false, ev);
     ev.push_back(Ev(e));
     std::string what =
         c == nullptr ? "consent " + std::to_string(e.consent) + ", which the bank never created"
@@ -442,7 +442,7 @@ class DataMinimisation final : public InvariantMonitor {
   }
 
  private:
-  ConsentTable consents_;
+  ConsentTables consents_{context().consents};
 };
 
 // 7. retention-limit
@@ -567,7 +567,7 @@ class FraudAlertDelivery final : public InvariantMonitor {
   }
 
  private:
-  AlertDeliveryTracker tracker_;
+  AlertDeliveryTracker tracker_{context().consents};
 };
 
 // 9. audit-complete

@@ -57,10 +57,12 @@ std::vector<double> MetricsCollector::LatencyBoundsSeconds() {
 }
 
 MetricsCollector::MetricsCollector(SimTime end, const mocks::TraceNames* names, std::size_t buckets,
-                                   const CacheItemTable* cache_items)
+                                   const CacheItemTable* cache_items,
+                                   const ConsentTable* consents)
     : end_(end),
       names_(names),
       buckets_(std::max<std::size_t>(buckets, 1)),
+      alerts_(consents),
       cache_items_(cache_items) {
   timeline_.end = end;
   timeline_.bucket_width = std::max<SimTime>(1, (end + SimTime(buckets_) - 1) / SimTime(buckets_));

@@ -37,10 +37,11 @@ class MetricsCollector final : public mocks::WorldTraceSubscriber {
   // width ceil(end / buckets). `names` (borrowed, may be null) names outage targets.
   // `cache_items` (borrowed, may be null: then the collector keeps its own) is the
   // shared cache-item table, applied by its owner after this collector sees each
-  // entry (tracking.h).
+  // entry (tracking.h); `consents` (the same) is the shared consent table.
   MetricsCollector(SimTime end, const mocks::TraceNames* names,
                    std::size_t buckets = kDefaultBuckets,
-                   const CacheItemTable* cache_items = nullptr);
+                   const CacheItemTable* cache_items = nullptr,
+                   const ConsentTable* consents = nullptr);
 
   void OnEntry(const mocks::TraceEntry& e) override;
   void Finish();

@@ -18,6 +18,7 @@
 namespace bpsim::harness {
 
 class CacheItemTable;
+class ConsentTable;
 
 struct MonitorContext {
   const mocks::TraceNames* names = nullptr;  // borrowed; outlives the monitor
@@ -26,6 +27,9 @@ struct MonitorContext {
   // monitor). Its owner applies each cache.put / cache.purge after every monitor
   // has seen it (tracking.h). nullptr: each such monitor keeps its own table.
   const CacheItemTable* cache_items = nullptr;
+  // The consent table shared the same way (tracking.h), applied after every monitor
+  // has seen each consent life-cycle entry. nullptr: each reader keeps its own.
+  const ConsentTable* consents = nullptr;
 };
 
 class Monitor : public mocks::WorldTraceSubscriber {

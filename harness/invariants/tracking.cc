@@ -106,7 +106,7 @@ void ConsentTable::AppendEvidence(const mocks::TraceNames* names, mocks::Consent
 AlertDeliveryTracker::Outcome AlertDeliveryTracker::OnEntry(const TraceEntry& e,
                                                             const Alert** alert) {
   if (e.type == EntryType::kFraudDetected) {
-    const ConsentRecord* c = consents_.Find(e.consent);
+    const ConsentRecord* c = consents_->Find(e.consent);
     bool alertable = c != nullptr && c->ActiveAt(e.time) && c->subject == e.subject &&
                      (c->purposes & mocks::kPurposeFraudAlerts);
     if (alertable) {
@@ -141,7 +141,7 @@ AlertDeliveryTracker::Outcome AlertDeliveryTracker::OnEntry(const TraceEntry& e,
       return Outcome::kNone;
     }
     Alert& a = alerts_[it->second];
-    const ConsentRecord* c = consents_.Find(a.detected.consent);
+    const ConsentRecord* c = consents_->Find(a.detected.consent);
     const bool consent_over = c == nullptr || !c->ActiveAt(e.time);
     if (consent_over && a.displays == 0 && !a.withheld) {
       a.withheld = true;
@@ -149,7 +149,7 @@ AlertDeliveryTracker::Outcome AlertDeliveryTracker::OnEntry(const TraceEntry& e,
     }
     return Outcome::kNone;
   }
-  consents_.OnEntry(e);
+  consents_.AfterEntry(e);
   return Outcome::kNone;
 }
 

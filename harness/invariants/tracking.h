@@ -51,7 +51,13 @@ struct ConsentRecord {
   bool Covers(mocks::CategorySet categories) const;
 };
 
-class ConsentTable {
+// What the bank said about each consent. One table serves every reader
+// (consent-before-access, revocation-honoured, data-minimisation,
+// fraud-alert-delivery and the alert metrics), as CacheItemTable does for cache
+// items: readers see it as it was before the entry they are handling, and its owner
+// applies each life-cycle entry after every reader (ConsentTables below). One record
+// per consent, not one per reader: the readers of an entry share its memory miss.
+class ConsentTable final : public mocks::WorldTraceSubscriber {
  public:
   static constexpr std::uint64_t kTypeMask = mocks::TypeBit(mocks::EntryType::kConsentCreated) |
                                              mocks::TypeBit(mocks::EntryType::kConsentAuthorised) |
@@ -59,7 +65,7 @@ class ConsentTable {
                                              mocks::TypeBit(mocks::EntryType::kConsentRevoked) |
                                              mocks::TypeBit(mocks::EntryType::kConsentExpired);
 
-  void OnEntry(const mocks::TraceEntry& e);
+  void OnEntry(const mocks::TraceEntry& e) override;
   // nullptr if the bank never published a life-cycle entry for `id`.
   const ConsentRecord* Find(mocks::ConsentId id) const {
     if (id == 0 || id >= records_.size() || records_[id].state == ConsentRecord::kUnknown) {
@@ -74,6 +80,29 @@ class ConsentTable {
 
  private:
   std::vector<ConsentRecord> records_;
+};
+
+// The consent table a reader consults: the shared one if it was given one
+// (MonitorContext::consents, borrowed), else one of its own, which the reader applies
+// with AfterEntry() once it has handled each entry (a monitor or tracker used alone,
+// as in tests and benchmarks). Either way the reader sees the table as it was before
+// the current entry.
+class ConsentTables {
+ public:
+  explicit ConsentTables(const ConsentTable* shared)
+      : own_(shared == nullptr ? std::make_unique<ConsentTable>() : nullptr),
+        table_(shared != nullptr ? shared : own_.get()) {}
+  const ConsentTable* operator->() const { return table_; }
+  const ConsentTable& operator*() const { return *table_; }
+  // REQUIRES: called once per entry of ConsentTable::kTypeMask, after the reader has
+  // handled it.
+  void AfterEntry(const mocks::TraceEntry& e) {
+    if (own_ != nullptr) own_->OnEntry(e);
+  }
+
+ private:
+  std::unique_ptr<ConsentTable> own_;
+  const ConsentTable* table_;
 };
 
 // Fraud alerts, as the fraud-alert-delivery invariant defines them. A detection is
@@ -100,10 +129,14 @@ class AlertDeliveryTracker {
   };
   enum class Outcome { kNone, kFirstDisplay, kDuplicate };
 
+  // `consents` (borrowed, may be null: then the tracker keeps its own) is the shared
+  // consent table (MonitorContext::consents).
+  explicit AlertDeliveryTracker(const ConsentTable* consents = nullptr) : consents_(consents) {}
+
   // Returns what `e` did; for kFirstDisplay / kDuplicate, *alert is the alert.
   Outcome OnEntry(const mocks::TraceEntry& e, const Alert** alert = nullptr);
 
-  const ConsentTable& consents() const { return consents_; }
+  const ConsentTable& consents() const { return *consents_; }
   // Alertable detections, in detection order (non-alertable ones are not kept).
   const std::vector<Alert>& alerts() const { return alerts_; }
   std::uint64_t displayed() const { return displayed_; }
@@ -116,7 +149,7 @@ class AlertDeliveryTracker {
   std::vector<SimTime> SortedLatencies() const;
 
  private:
-  ConsentTable consents_;
+  ConsentTables consents_;
   std::vector<Alert> alerts_;
   std::unordered_map<std::uint64_t, std::size_t> index_by_ref_;
   std::uint64_t displayed_ = 0;
