@@ -19,7 +19,6 @@
 #include "reports/junit.h"
 #include "reports/report_files.h"
 #include "reports/summary.h"
-#include "sim/percentile.h"
 
 namespace bpsim::harness {
 
@@ -416,10 +415,9 @@ int CmdServe(const std::vector<std::string>& args) {
   }
   for (auto& entry : platform_calls) {
     CallStats& calls = entry.second;
-    std::sort(calls.seconds.begin(), calls.seconds.end());
     report.live_endpoints->push_back({"platform", entry.first, calls.count, calls.failed,
-                                      NearestRank(calls.seconds, 50), NearestRank(calls.seconds, 90),
-                                      NearestRank(calls.seconds, 99), {}});
+                                      calls.seconds.Percentile(50), calls.seconds.Percentile(90),
+                                      calls.seconds.Percentile(99), {}});
   }
   const bool passed = result.passed;
   std::printf("%s: %s%s; reports in %s/\n", scenario->id.c_str(), passed ? "pass" : "FAIL",

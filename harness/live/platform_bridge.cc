@@ -260,7 +260,7 @@ void PlatformBridge::Apply(const Call& call) {
     CallStats& s = stats_[call.route];
     ++s.count;
     if (!ok) failed = ++s.failed;
-    s.seconds.push_back(call.seconds);
+    s.seconds.Add(call.seconds);
   }
   if (!ok && failed <= 3) {  // the first few per route; the report has the counts
     std::fprintf(stderr, "bpsim: platform: %s failed: %s\n", call.route.c_str(),

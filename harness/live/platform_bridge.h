@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "harness/live/http_client.h"
+#include "harness/live/latency.h"
 #include "harness/live/live_bank.h"
 #include "harness/live/served.h"
 #include "mocks/messenger/platform_port.h"
@@ -57,7 +58,7 @@ std::string WebhookSignature(const std::string& secret, const std::string& body)
 struct CallStats {
   std::uint64_t count = 0;
   std::uint64_t failed = 0;  // no answer, or not 2xx
-  std::vector<double> seconds;
+  LatencyRecorder seconds;  // round trips, for the report's percentiles
 };
 
 class PlatformBridge final : public mocks::PlatformPort, public ConsentHooks {

@@ -5,7 +5,6 @@
 
 #include "harness/live/berlin_group.h"
 #include "harness/live/obie.h"
-#include "sim/percentile.h"
 
 namespace bpsim::harness::live {
 
@@ -217,7 +216,7 @@ void LiveService::Record(mocks::BankIndex index, const std::string& route, unsig
   ++s.by_status[status];
   ++s.count;
   s.seconds_sum += seconds;
-  s.samples.push_back(seconds);
+  s.latency.Add(seconds);
   for (std::size_t b = 0; b < kBucketCount; ++b) {
     if (seconds <= kBucketBounds[b]) {
       ++s.buckets[b];
@@ -236,11 +235,9 @@ std::vector<LiveService::EndpointSummary> LiveService::EndpointSummaries() const
       e.route = route;
       e.count = s.count;
       e.statuses.assign(s.by_status.begin(), s.by_status.end());
-      std::vector<double> v = s.samples;
-      std::sort(v.begin(), v.end());
-      e.p50 = NearestRank(v, 50);
-      e.p90 = NearestRank(v, 90);
-      e.p99 = NearestRank(v, 99);
+      e.p50 = s.latency.Percentile(50);
+      e.p90 = s.latency.Percentile(90);
+      e.p99 = s.latency.Percentile(99);
       out.push_back(std::move(e));
     }
   }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "harness/live/http_server.h"
+#include "harness/live/latency.h"
 #include "harness/live/live_bank.h"
 #include "harness/live/messenger.h"
 #include "harness/live/plaid.h"
@@ -100,7 +101,7 @@ class LiveService {
     std::vector<std::uint64_t> buckets;  // cumulative later; per-bucket counts here
     double seconds_sum = 0;
     std::uint64_t count = 0;
-    std::vector<double> samples;  // for the report's percentiles
+    LatencyRecorder latency;  // for the report's percentiles (bounded memory)
   };
   void AdvanceLocked();
   void Record(mocks::BankIndex index, const std::string& route, unsigned status, double seconds);
