@@ -29,7 +29,7 @@ std::int64_t DrawCents(Rng& rng, const LogNormalParams& amount) {
 // One day of card activity drawn from `rng`, appended to `out`: a Poisson number of
 // transactions at uniform times, log-normal amounts, a merchant category, and the
 // fraud engine's flag drawn with probability `flag_rate`.
-template <typename Transactions>  // std::vector or HugeVector of CardTransaction
+template <typename Transactions>  // push_back(CardTransaction): a vector, or an arena appender
 void AppendCardActivity(Rng& rng, std::uint32_t day, const PoissonParams& count,
                         const LogNormalParams& amount, double flag_rate, bool fraudulent,
                         std::uint32_t first_seq, Transactions* out);
@@ -120,7 +120,7 @@ CustomerId Population::Friend(CustomerId c, std::uint32_t i) const {
 
 namespace {
 
-template <typename Transactions>  // std::vector or HugeVector of CardTransaction
+template <typename Transactions>  // push_back(CardTransaction): a vector, or an arena appender
 void AppendCardActivity(Rng& rng, std::uint32_t day, const PoissonParams& count,
                         const LogNormalParams& amount, double flag_rate, bool fraudulent,
                         std::uint32_t first_seq, Transactions* out) {
@@ -178,9 +178,8 @@ std::pair<const CardTransaction*, const CardTransaction*> Population::CardDayVie
   scratch->clear();
   for (const DayArena* a : {&today_, &yesterday_}) {
     if (a->Holds(day)) {
-      for (std::uint32_t i = a->begin[c]; i < a->begin[c + 1]; ++i) {
-        scratch->push_back(a->txs.at(i, day, i - a->begin[c]));
-      }
+      const std::uint32_t n = a->txs.count(c);
+      for (std::uint32_t k = 0; k < n; ++k) scratch->push_back(a->txs.at(c, k, day));
       return {scratch->data(), scratch->data() + scratch->size()};
     }
   }
@@ -205,7 +204,6 @@ void Population::KeepPastCardDays(std::size_t slots) {
 void Population::DayArena::Clear(std::uint32_t d) {
   day = d;
   txs.clear();
-  begin.clear();
   checks.clear();
   compromises.clear();
 }
@@ -217,16 +215,16 @@ bool Population::DrawDay(std::uint32_t day, DayArena* out,
   const bool groups = config_.group_chats > 0;
   const auto n = static_cast<CustomerId>(bank_of_.size());
   out->Clear(~0u);
-  out->begin.resize(std::size_t(n) + 1);
+  out->txs.Reset(n);
   static thread_local std::vector<SimTime> times;
   for (CustomerId c = 0; c < n; ++c) {
     if (cancel != nullptr && c % 4096 == 0 && cancel->load(std::memory_order_relaxed)) {
       return false;
     }
-    out->begin[c] = static_cast<std::uint32_t>(out->txs.size());
     Rng card = env_->Stream("customer.cardtx", c, day);
+    DayTransactions::CustomerAppender append{&out->txs, c};
     AppendCardActivity(card, day, card_count_, card_amount_, fp_rate_by_bank_[bank_of_[c]], false,
-                       0, &out->txs);
+                       0, &append);
     // The day stream: balance checks, then the compromise hazard. The hazard only
     // matters for a card not compromised at the day's start (StartDay decides), but
     // it is the stream's last draw, so drawing it always changes no other value.
@@ -242,7 +240,6 @@ bool Population::DrawDay(std::uint32_t day, DayArena* out,
       out->compromises.emplace_back(c, day_start + static_cast<SimTime>(rng.Below(kDay)));
     }
   }
-  out->begin[n] = static_cast<std::uint32_t>(out->txs.size());
   out->day = day;
   return true;
 }
@@ -396,9 +393,10 @@ void Population::StartDay(std::uint32_t day, bool customers_act, DayListener* li
       k.day_checking_delta -= k.statement_owed_cents;
       k.day_card_delta += k.statement_owed_cents;
     }
-    card_transactions_ += draws.begin[c + 1] - draws.begin[c];
-    for (std::uint32_t i = draws.begin[c]; i < draws.begin[c + 1]; ++i) {
-      const CardTransaction tx = draws.txs.at(i, day, i - draws.begin[c]);
+    const std::uint32_t day_count = draws.Holds(day) ? draws.txs.count(c) : 0;
+    card_transactions_ += day_count;
+    for (std::uint32_t i = 0; i < day_count; ++i) {
+      const CardTransaction tx = draws.txs.at(c, i, day);
       k.day_card_delta -= tx.amount_cents;
       if (tx.flagged) listener->OnFlaggedTransaction(c, tx);
     }
@@ -459,9 +457,7 @@ void Population::Prefetch(CustomerId c) const {
   // yesterday's arena: three lines among millions.
   if (c >= customers_.size()) return;
   __builtin_prefetch(&customers_[c]);
-  for (const DayArena* a : {&today_, &yesterday_}) {
-    if (c < a->begin.size()) __builtin_prefetch(&a->begin[c]);
-  }
+  for (const DayArena* a : {&today_, &yesterday_}) a->txs.Prefetch(c);
 }
 
 Balances Population::BalanceAt(CustomerId c, SimTime t) const {

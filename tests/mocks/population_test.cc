@@ -432,3 +432,26 @@ world:
   }
   CHECK(read > 40 * 5 * 10);
 }
+
+TEST_CASE("A day's card transactions read from its arena exactly as regenerated, however many",
+          "[mocks][population][ledger]") {
+  // Four a day on average: customers with none, with the three a customer's line
+  // holds, and with more (the rest in the arena's overflow, after other customers').
+  Ledger l("duration: 5d\nworld:\n  customers: {count: 300, card_tx_per_day: 4, fraud: "
+           "{compromise_rate_per_year: 0}}\n",
+           3);
+  std::vector<CardTransaction> from_arena, regenerated;
+  std::size_t none = 0, inline_only = 0, overflowing = 0;
+  for (CustomerId c = 0; c < 300; ++c) {
+    for (std::uint32_t day : {2u, 3u}) {  // yesterday's arena, then today's
+      l.population.TransactionsIn(c, SimTime(day) * kDay, SimTime(day + 1) * kDay, &from_arena);
+      l.population.CardDay(c, day, &regenerated);
+      REQUIRE(from_arena == regenerated);
+      for (std::size_t k = 0; k < regenerated.size(); ++k) CHECK(regenerated[k].seq == k);
+      (regenerated.empty() ? none : regenerated.size() <= 3 ? inline_only : overflowing) += 1;
+    }
+  }
+  CHECK(none > 0);
+  CHECK(inline_only > 0);
+  CHECK(overflowing > 50);
+}
