@@ -82,28 +82,32 @@ class ConsentTable final : public mocks::WorldTraceSubscriber {
   std::vector<ConsentRecord> records_;
 };
 
-// The consent table a reader consults: the shared one if it was given one
-// (MonitorContext::consents, borrowed), else one of its own, which the reader applies
-// with AfterEntry() once it has handled each entry (a monitor or tracker used alone,
-// as in tests and benchmarks). Either way the reader sees the table as it was before
-// the current entry.
-class ConsentTables {
+// The table a reader consults: the shared one if it was given one (MonitorContext's
+// consents or cache_items, borrowed), else one of its own, which the reader applies
+// with AfterEntry() once it has handled each entry (a monitor or metrics collector
+// used alone, as in tests and benchmarks). Either way the reader sees the table as it
+// was before the current entry.
+template <typename Table>
+class SharedOrOwn {
  public:
-  explicit ConsentTables(const ConsentTable* shared)
-      : own_(shared == nullptr ? std::make_unique<ConsentTable>() : nullptr),
+  explicit SharedOrOwn(const Table* shared)
+      : own_(shared == nullptr ? std::make_unique<Table>() : nullptr),
         table_(shared != nullptr ? shared : own_.get()) {}
-  const ConsentTable* operator->() const { return table_; }
-  const ConsentTable& operator*() const { return *table_; }
-  // REQUIRES: called once per entry of ConsentTable::kTypeMask, after the reader has
-  // handled it.
+  const Table* operator->() const { return table_; }
+  const Table& operator*() const { return *table_; }
+  // REQUIRES: called once for each entry the reader handles (the table ignores types
+  // outside its kTypeMask), after the reader has handled it.
   void AfterEntry(const mocks::TraceEntry& e) {
     if (own_ != nullptr) own_->OnEntry(e);
   }
 
  private:
-  std::unique_ptr<ConsentTable> own_;
-  const ConsentTable* table_;
+  std::unique_ptr<Table> own_;
+  const Table* table_;
 };
+
+// The consent table a reader consults (MonitorContext::consents).
+using ConsentTables = SharedOrOwn<ConsentTable>;
 
 // Fraud alerts, as the fraud-alert-delivery invariant defines them. A detection is
 // "alertable" if the consent named in its fraud.detected entry is, at that
@@ -224,26 +228,9 @@ class CacheItemTable final : public mocks::WorldTraceSubscriber {
 };
 static_assert(sizeof(CacheItemTable::Item) == 24);
 
-// The cache-item table a reader consults: the shared one if it was given one
-// (MonitorContext::cache_items, borrowed), else one of its own, which the reader
-// applies with AfterEntry() once it has handled each entry (a monitor or metrics
-// collector used alone, as in tests and benchmarks). Either way the reader sees
-// the table as it was before the current entry.
-class CacheItems {
- public:
-  explicit CacheItems(const CacheItemTable* shared)
-      : own_(shared == nullptr ? std::make_unique<CacheItemTable>() : nullptr),
-        table_(shared != nullptr ? shared : own_.get()) {}
-  const CacheItemTable* operator->() const { return table_; }
-  // REQUIRES: called once per entry, after the reader has handled it.
-  void AfterEntry(const mocks::TraceEntry& e) {
-    if (own_ != nullptr) own_->OnEntry(e);
-  }
-
- private:
-  std::unique_ptr<CacheItemTable> own_;
-  const CacheItemTable* table_;
-};
+// The cache-item table a reader consults (MonitorContext::cache_items; see
+// SharedOrOwn).
+using CacheItems = SharedOrOwn<CacheItemTable>;
 
 // A min-queue of (deadline, payload) with a stable order for equal deadlines.
 template <typename Payload>

@@ -100,28 +100,14 @@ Judged Judge(const std::vector<const char*>& ids, bool shared, SimTime end) {
   MonitorContext context = Context();
   if (shared) context.cache_items = &table;
   mocks::WorldTraceBus bus;
-  std::vector<std::unique_ptr<Monitor>> monitors;
-  for (const char* id : ids) {
-    InvariantConfig c;
-    c.id = id;
-    c.max = kHour;
-    c.slack = kMinute;
-    c.grace = 0;
-    c.purge_within = kHour;
-    monitors.push_back(MakeInvariantMonitor(c, context));
-    bus.Subscribe(monitors.back().get(), monitors.back()->type_mask());
-  }
+  std::vector<std::unique_ptr<Monitor>> monitors = SubscribeInvariants(ids, context, bus);
   MetricsCollector metrics(end, &Names(), MetricsCollector::kDefaultBuckets,
                            shared ? &table : nullptr);
   bus.Subscribe(&metrics, MetricsCollector::kTypeMask);
   if (shared) bus.Subscribe(&table, CacheItemTable::kTypeMask);
   for (const TraceEntry& e : OrderSensitiveTrace()) bus.Publish(e);
   Judged j;
-  for (auto& m : monitors) {
-    m->Finish(end);
-    j.count += m->violation_count();
-    j.violations.insert(j.violations.end(), m->violations().begin(), m->violations().end());
-  }
+  j.violations = FinishAll(monitors, end, &j.count);
   metrics.Finish();
   j.cache_items_max = CacheItemsMax(metrics);
   return j;
@@ -130,20 +116,7 @@ Judged Judge(const std::vector<const char*>& ids, bool shared, SimTime end) {
 void RequireSame(const Judged& a, const Judged& b) {
   CHECK(a.count == b.count);
   CHECK(a.cache_items_max == b.cache_items_max);
-  REQUIRE(a.violations.size() == b.violations.size());
-  for (std::size_t i = 0; i < a.violations.size(); ++i) {
-    const reports::Violation& x = a.violations[i];
-    const reports::Violation& y = b.violations[i];
-    CHECK(x.invariant == y.invariant);
-    CHECK(x.time == y.time);
-    CHECK(x.subject == y.subject);
-    CHECK(x.message == y.message);
-    REQUIRE(x.evidence.size() == y.evidence.size());
-    for (std::size_t k = 0; k < x.evidence.size(); ++k) {
-      CHECK(x.evidence[k].time == y.evidence[k].time);
-      CHECK(x.evidence[k].text == y.evidence[k].text);
-    }
-  }
+  RequireSameViolations(a.violations, b.violations);
 }
 
 TEST_CASE("monitors sharing one cache item table judge as monitors with their own",

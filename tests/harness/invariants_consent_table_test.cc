@@ -82,16 +82,7 @@ Judged Judge(const std::vector<const char*>& ids, bool shared, SimTime end) {
   MonitorContext context = Context();
   if (shared) context.consents = &table;
   mocks::WorldTraceBus bus;
-  std::vector<std::unique_ptr<Monitor>> monitors;
-  for (const char* id : ids) {
-    InvariantConfig c;
-    c.id = id;
-    c.grace = 0;
-    c.purge_within = kHour;
-    c.max = kHour;
-    monitors.push_back(MakeInvariantMonitor(c, context));
-    bus.Subscribe(monitors.back().get(), monitors.back()->type_mask());
-  }
+  std::vector<std::unique_ptr<Monitor>> monitors = SubscribeInvariants(ids, context, bus);
   MetricsCollector metrics(end, &Names(), MetricsCollector::kDefaultBuckets, nullptr,
                            shared ? &table : nullptr);
   bus.Subscribe(&metrics, MetricsCollector::kTypeMask);
@@ -101,11 +92,7 @@ Judged Judge(const std::vector<const char*>& ids, bool shared, SimTime end) {
                    [](const TraceEntry& a, const TraceEntry& b) { return a.time < b.time; });
   for (const TraceEntry& e : trace) bus.Publish(e);
   Judged j;
-  for (auto& m : monitors) {
-    m->Finish(end);
-    j.count += m->violation_count();
-    j.violations.insert(j.violations.end(), m->violations().begin(), m->violations().end());
-  }
+  j.violations = FinishAll(monitors, end, &j.count);
   metrics.Finish();
   for (const auto& [name, value] : metrics.Metrics()) j.metrics[name] = value;
   return j;
@@ -114,20 +101,7 @@ Judged Judge(const std::vector<const char*>& ids, bool shared, SimTime end) {
 void RequireSame(const Judged& a, const Judged& b) {
   CHECK(a.count == b.count);
   CHECK(a.metrics == b.metrics);
-  REQUIRE(a.violations.size() == b.violations.size());
-  for (std::size_t i = 0; i < a.violations.size(); ++i) {
-    const reports::Violation& x = a.violations[i];
-    const reports::Violation& y = b.violations[i];
-    CHECK(x.invariant == y.invariant);
-    CHECK(x.time == y.time);
-    CHECK(x.subject == y.subject);
-    CHECK(x.message == y.message);
-    REQUIRE(x.evidence.size() == y.evidence.size());
-    for (std::size_t k = 0; k < x.evidence.size(); ++k) {
-      CHECK(x.evidence[k].time == y.evidence[k].time);
-      CHECK(x.evidence[k].text == y.evidence[k].text);
-    }
-  }
+  RequireSameViolations(a.violations, b.violations);
 }
 
 const std::vector<const char*> kReaders = {"consent-before-access", "revocation-honoured",

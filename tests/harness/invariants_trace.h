@@ -5,6 +5,8 @@
 #include <memory>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "harness/invariants/monitor.h"
 #include "mocks/trace.h"
 
@@ -182,6 +184,55 @@ inline std::unique_ptr<Monitor> Invariant(const char* id) {
   InvariantConfig c;
   c.id = id;
   return MakeInvariantMonitor(c, Context());
+}
+
+// The built-in invariants `ids` for short hand-made traces (max 1h, slack 1m, grace 0,
+// purge_within 1h), each subscribed to `bus` for its types.
+inline std::vector<std::unique_ptr<Monitor>> SubscribeInvariants(
+    const std::vector<const char*>& ids, const MonitorContext& context, mocks::WorldTraceBus& bus) {
+  std::vector<std::unique_ptr<Monitor>> monitors;
+  for (const char* id : ids) {
+    InvariantConfig c;
+    c.id = id;
+    c.max = kHour;
+    c.slack = kMinute;
+    c.grace = 0;
+    c.purge_within = kHour;
+    monitors.push_back(MakeInvariantMonitor(c, context));
+    bus.Subscribe(monitors.back().get(), monitors.back()->type_mask());
+  }
+  return monitors;
+}
+
+// Finishes each monitor at `end`; their violations in monitor order, and how many.
+inline std::vector<reports::Violation> FinishAll(std::vector<std::unique_ptr<Monitor>>& monitors,
+                                                 SimTime end, std::uint64_t* count) {
+  std::vector<reports::Violation> all;
+  for (auto& m : monitors) {
+    m->Finish(end);
+    *count += m->violation_count();
+    all.insert(all.end(), m->violations().begin(), m->violations().end());
+  }
+  return all;
+}
+
+// The same violations, in the same order, with the same evidence.
+inline void RequireSameViolations(const std::vector<reports::Violation>& a,
+                                  const std::vector<reports::Violation>& b) {
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const reports::Violation& x = a[i];
+    const reports::Violation& y = b[i];
+    CHECK(x.invariant == y.invariant);
+    CHECK(x.time == y.time);
+    CHECK(x.subject == y.subject);
+    CHECK(x.message == y.message);
+    REQUIRE(x.evidence.size() == y.evidence.size());
+    for (std::size_t k = 0; k < x.evidence.size(); ++k) {
+      CHECK(x.evidence[k].time == y.evidence[k].time);
+      CHECK(x.evidence[k].text == y.evidence[k].text);
+    }
+  }
 }
 
 inline std::vector<TraceEntry> Concat(std::vector<std::vector<TraceEntry>> parts) {
