@@ -393,7 +393,7 @@ void Population::StartDay(std::uint32_t day, bool customers_act, DayListener* li
       k.day_checking_delta -= k.statement_owed_cents;
       k.day_card_delta += k.statement_owed_cents;
     }
-    const std::uint32_t day_count = draws.Holds(day) ? draws.txs.count(c) : 0;
+    const std::uint32_t day_count = draws.txs.count(c);  // customers act: TakeDay drew `day`
     card_transactions_ += day_count;
     for (std::uint32_t i = 0; i < day_count; ++i) {
       const CardTransaction tx = draws.txs.at(c, i, day);
