@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sim/huge_pages.h"
+#include "sim/prefetch.h"
 
 namespace bpsim::harness {
 
@@ -38,7 +39,7 @@ class FlatMap {
   // inlined: GCC 12 judges an out-of-line function whose only effect is a prefetch
   // to be pure and deletes the calls to it.
   [[gnu::always_inline]] void Prefetch(std::uint64_t key) const {
-    __builtin_prefetch(slots_.data() + Home(key));
+    bpsim::Prefetch(slots_.data() + Home(key));
   }
 
   // The value for `key`, default-constructed if absent.

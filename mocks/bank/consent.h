@@ -11,6 +11,7 @@
 #include "mocks/clock.h"
 #include "mocks/env.h"
 #include "sim/huge_pages.h"
+#include "sim/prefetch.h"
 
 namespace bpsim::mocks {
 
@@ -71,7 +72,7 @@ class ConsentStore {
   // A hint that consent `id` will be read soon. Always inlined: GCC 12 judges a
   // function whose only effect is a prefetch to be pure and deletes the calls to it.
   [[gnu::always_inline]] void Prefetch(ConsentId id) const {
-    if (Exists(id)) __builtin_prefetch(&consents_[id]);
+    if (Exists(id)) bpsim::Prefetch(&consents_[id]);
   }
   // The customer's most recent consent (0 if none): the one the bank consults for
   // fraud alerts.

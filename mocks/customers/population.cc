@@ -456,7 +456,7 @@ void Population::Prefetch(CustomerId c) const {
   // The customer, and where their card transactions start in today's and
   // yesterday's arena: three lines among millions.
   if (c >= customers_.size()) return;
-  __builtin_prefetch(&customers_[c]);
+  bpsim::Prefetch(&customers_[c]);
   for (const DayArena* a : {&today_, &yesterday_}) a->txs.Prefetch(c);
 }
 

@@ -18,6 +18,7 @@
 #include "mocks/bank/ledger.h"
 #include "mocks/env.h"
 #include "sim/huge_pages.h"
+#include "sim/prefetch.h"
 
 namespace bpsim::mocks {
 
@@ -214,7 +215,7 @@ class Population final : public LedgerView {
                     k);
     }
     void Prefetch(CustomerId c) const {
-      if (c < lines_.size()) __builtin_prefetch(&lines_[c]);
+      if (c < lines_.size()) bpsim::Prefetch(&lines_[c]);
     }
 
    private:

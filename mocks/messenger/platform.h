@@ -27,8 +27,9 @@
 #include "mocks/messenger/cache.h"
 #include "mocks/messenger/jobs.h"
 #include "mocks/messenger/platform_port.h"
-#include "sim/huge_pages.h"
 #include "mocks/network/network.h"
+#include "sim/huge_pages.h"
+#include "sim/prefetch.h"
 #include "sim/simulator.h"
 
 namespace bpsim::mocks {
@@ -93,8 +94,8 @@ class Platform final : public ApiClient, public PlatformPort {
   // one among millions at random (Simulator::SetPrefetch).
   void PrefetchLink(std::uint64_t arg) const {
     const Link* link = &links_[static_cast<CustomerId>(arg & 0xffffffff)];
-    __builtin_prefetch(link);
-    __builtin_prefetch(reinterpret_cast<const char*>(link + 1) - 1);
+    bpsim::Prefetch(link);
+    bpsim::Prefetch(reinterpret_cast<const char*>(link + 1) - 1);
   }
   void OnAlertRetry(std::uint64_t arg);   // slot | incarnation << 32
   void OnAlertShow(std::uint64_t arg);    // slot | incarnation << 32

@@ -1,0 +1,21 @@
+#pragma once
+// Asking the memory system for a cache line that will be read soon.
+//
+// Not __builtin_prefetch: g++ 12 at -O2 silently deletes a __builtin_prefetch that
+// sits under a condition when its address needs a load the condition does not
+// (`if (b >= next) __builtin_prefetch(&heads_[b])` compiles to nothing; clang keeps
+// it), and the event queue's push pipeline was measured doing nothing because of it
+// (bench/README.md). An asm statement is never deleted. The instruction never
+// faults, so `p` may point anywhere.
+
+namespace bpsim {
+
+inline void Prefetch(const void* p) {
+#if defined(__x86_64__) || defined(__i386__)
+  asm volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
+#else
+  __builtin_prefetch(p);
+#endif
+}
+
+}  // namespace bpsim
