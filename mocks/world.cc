@@ -130,7 +130,12 @@ void World::BeginDrain() {
 // ---- Customers ------------------------------------------------------------------------
 
 void World::OnDayStart(std::uint64_t day) {
-  population_->StartDay(static_cast<std::uint32_t>(day), customers_act_, this);
+  {
+    // The day's balance checks, detections and compromises, scheduled at times
+    // scattered over the day: pushed through the queue's pipeline.
+    Simulator::Batch batch(*sim_);
+    population_->StartDay(static_cast<std::uint32_t>(day), customers_act_, this);
+  }
   SimTime next = SimTime(day + 1) * kDay;
   if (next < spec_.duration + spec_.drain) sim_->At(next, day_start_, day + 1);
 }

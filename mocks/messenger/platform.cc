@@ -253,20 +253,28 @@ void Platform::OnPoll(std::uint64_t arg) {
     SchedulePoll(c, backoff_until_[link.bank] - now + SimTime(rng_.Below(kSecond)));
     return;
   }
+  // The next poll's time first (the platform's stream, which the fetches below do
+  // not draw from, so the draws are the ones of drawing it last): the queue's slot
+  // for it is scattered over hours of buckets, and asking for it now overlaps that
+  // memory miss with the fetches.
+  SimTime next_poll = -1;
+  if (config_.poll_interval > 0) {
+    // Jitter of +-10% keeps a population's polls from synchronising.
+    SimTime jitter = SimTime(rng_.Below(std::uint64_t(config_.poll_interval / 5 + 1)));
+    next_poll = now + config_.poll_interval - config_.poll_interval / 10 + jitter;
+    sim_->PrefetchAtHead(next_poll);
+  }
   // The account list changes rarely: fetched when not cached (first poll, or after
   // the TTL evicted it).
   if ((link.scopes & kScopeAccounts) && !cache_.Has(c, kAccountsSlot)) {
     Fetch(c, Category::kAccounts, RequestReason::kPoll);
   }
+  if (next_poll >= 0) sim_->PrefetchAtChunk(next_poll);
   if (link.scopes & kScopeBalances) Fetch(c, Category::kBalance, RequestReason::kPoll);
   if ((link.scopes & kScopeTransactions) || env_->defects.has(Defect::kOverfetchScopes)) {
     Fetch(c, Category::kTransactions, RequestReason::kPoll);
   }
-  if (config_.poll_interval > 0) {
-    // Jitter of +-10% keeps a population's polls from synchronising.
-    SimTime jitter = SimTime(rng_.Below(std::uint64_t(config_.poll_interval / 5 + 1)));
-    SchedulePoll(c, config_.poll_interval - config_.poll_interval / 10 + jitter);
-  }
+  if (next_poll >= 0) SchedulePoll(c, next_poll - now);
 }
 
 void Platform::OnRetryFetch(std::uint64_t arg) {

@@ -246,3 +246,57 @@ TEST_CASE("SetPrefetch sees each bucket's events before they run and changes not
   CHECK(announced.size() == 20000);
   CHECK(std::adjacent_find(announced.begin(), announced.end()) == announced.end());
 }
+
+TEST_CASE("A Batch gives its events the same ids and runs them in the same order",
+          "[sim][simulator]") {
+  // One handler schedules thousands of events at scattered times (ties included),
+  // inside nested Batches or without one: the ids At returns, the events run and
+  // their order are the same.
+  struct Spawner {
+    Simulator& sim;
+    bool batched;
+    HandlerId spawn = 0, record = 0;
+    std::vector<EventId> ids;
+    Seen seen;
+    Spawner(Simulator& s, bool b) : sim(s), batched(b) {
+      spawn = sim.Register<&Spawner::OnSpawn>(this, "spawn");
+      record = sim.Register<&Spawner::OnRecord>(this, "record");
+    }
+    void Schedule(std::uint64_t from, std::uint64_t to) {
+      for (std::uint64_t i = from; i < to; ++i) {
+        const std::uint64_t x = (i * 0x9E3779B97F4A7C15ULL) >> 30;
+        const SimTime delay = i % 5 == 0 ? 0 : SimTime(x % (SimTime(1) << (20 + i % 24)));
+        ids.push_back(sim.After(delay, record, i));
+      }
+    }
+    void OnSpawn(std::uint64_t) {
+      if (!batched) {
+        Schedule(0, 6000);
+        return;
+      }
+      Simulator::Batch outer(sim);
+      Schedule(0, 3000);
+      {
+        Simulator::Batch inner(sim);
+        Schedule(3000, 3005);
+      }
+      Schedule(3005, 6000);
+    }
+    void OnRecord(std::uint64_t arg) { seen.emplace_back(sim.Now(), arg); }
+  };
+  auto run = [](bool batched) {
+    Simulator sim;
+    Spawner s(sim, batched);
+    // Events already pending at the same instants as some of the spawned ones.
+    for (std::uint64_t i = 0; i < 100; ++i) sim.At(SimTime(1000 + i), s.record, 10000 + i);
+    sim.At(1000, s.spawn);
+    REQUIRE(sim.RunUntil(SimTime(1) << 45));
+    CHECK(sim.pending() == 0);
+    return std::make_pair(s.ids, s.seen);
+  };
+  const auto plain = run(false);
+  const auto batched = run(true);
+  CHECK(plain.second.size() == 6100);
+  CHECK(batched.first == plain.first);
+  CHECK(batched.second == plain.second);
+}
