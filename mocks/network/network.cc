@@ -55,6 +55,10 @@ void Network::SendRequest(InFlightRequest r) {
               (faults_enabled_ && link.loss > 0 && rng_.Bernoulli(link.loss));
   std::uint32_t slot = Allocate(std::move(r));
   InFlightRequest& req = slots_[slot].request;
+  // The arrival is tens of milliseconds away, usually inside the queue's current
+  // bucket, where the bucket prefetch (PrefetchArrival) never sees it: ask for what
+  // the bank will read now, a few events ahead.
+  banks_[req.bank]->PrefetchHandle(req.request);
   if (lost) {
     req.lost = true;
     slots_[slot].pending_events = 1;
