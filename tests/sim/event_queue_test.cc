@@ -174,6 +174,47 @@ TEST_CASE("EventQueue pops pipelined pushes exactly as plain ones, across every 
       /*pipelined=*/true);
 }
 
+TEST_CASE("EventQueue widens its buckets while many events are pushed past the ring",
+          "[sim][event_queue]") {
+  // Dense events a second ahead (about 20 per initial 16.8 ms bucket: no reason to
+  // widen by density) and, half as often, events a day ahead, past the 2.4-hour
+  // ring, into the overflow heap. The buckets widen 4x twice (a day then fits in
+  // the ring) and stay there: a few hundred events per bucket is not enough to
+  // narrow them again. Every pop is checked against the model.
+  Rng rng(7, StreamKey("test.queue.overflow"));
+  EventQueue q;
+  const int initial_shift = q.bucket_shift();
+  std::multimap<std::pair<SimTime, std::uint64_t>, std::uint64_t> model;
+  std::uint64_t sequence = 0;
+  SimTime now = 0;
+  auto push = [&](SimTime t) {
+    q.push(MakeEvent(t, sequence, 0, 0));
+    model.emplace(std::make_pair(t, sequence), 0);
+    ++sequence;
+  };
+  constexpr SimTime kSecond = 1'000'000'000;
+  for (int i = 0; i < 1'200; ++i) push(static_cast<SimTime>(rng.Below(kSecond)));
+  std::vector<int> shifts{q.bucket_shift()};
+  for (int op = 0; op < 1'200'000; ++op) {
+    auto expected = model.begin();
+    Event e = q.pop();
+    INFO("operation " << op);
+    REQUIRE(e.time == expected->first.first);
+    REQUIRE(e.sequence() == expected->first.second);
+    now = e.time;
+    model.erase(expected);
+    push(now + static_cast<SimTime>(rng.Below(kSecond)));
+    if (rng.Below(2) == 0) push(now + 86'400 * kSecond + static_cast<SimTime>(rng.Below(kSecond)));
+    if (shifts.back() != q.bucket_shift()) shifts.push_back(q.bucket_shift());
+  }
+  CHECK(shifts == std::vector<int>{initial_shift, initial_shift + 2, initial_shift + 4});
+  while (!model.empty()) {
+    REQUIRE(q.pop().sequence() == model.begin()->first.second);
+    model.erase(model.begin());
+  }
+  CHECK(q.empty());
+}
+
 TEST_CASE("EventQueue adapts its bucket width to dense and sparse events in order",
           "[sim][event_queue]") {
   // Sparse phases (events minutes apart) widen the buckets; each change re-buckets
