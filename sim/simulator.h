@@ -88,6 +88,12 @@ class Simulator final : public Clock {
     return id;
   }
 
+  // Schedules after `delay` from now. REQUIRES: 0 <= delay <= kSimTimeMax - Now().
+  EventId After(SimTime delay, HandlerId handler, std::uint64_t arg = 0) {
+    assert(delay >= 0 && delay <= kSimTimeMax - now_);
+    return At(now_ + delay, handler, arg);
+  }
+
   // For a handler that will schedule an event at `at` when it ends: warms the cache
   // for that push in two steps, some work apart (the queue's list head for `at`,
   // then the chunk it names; EventQueue::PrefetchHead). Changes nothing else.
@@ -112,11 +118,7 @@ class Simulator final : public Clock {
    private:
     Simulator& sim_;
   };
-  // Schedules after `delay` from now. REQUIRES: 0 <= delay <= kSimTimeMax - Now().
-  EventId After(SimTime delay, HandlerId handler, std::uint64_t arg = 0) {
-    assert(delay >= 0 && delay <= kSimTimeMax - now_);
-    return At(now_ + delay, handler, arg);
-  }
+
   // The event will not run; cancelling twice, or cancelling kNoEvent, is a no-op.
   // Its queue entry is discarded when it reaches the front, without moving Now().
   // REQUIRES: it has not run yet (entities that may hold a stale id should use a

@@ -69,8 +69,8 @@ class ConsentStore {
   bool RecordAccess(ConsentId id, std::uint32_t per_day_limit);
 
   bool Exists(ConsentId id) const { return id > 0 && id < consents_.size(); }
-  // A hint that consent `id` will be read soon. Always inlined: GCC 12 judges a
-  // function whose only effect is a prefetch to be pure and deletes the calls to it.
+  // A hint that consent `id` will be read soon. Always inlined: a hint should not
+  // cost a call.
   [[gnu::always_inline]] void Prefetch(ConsentId id) const {
     if (Exists(id)) bpsim::Prefetch(&consents_[id]);
   }
