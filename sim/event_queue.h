@@ -236,13 +236,11 @@ class EventQueue {
   // the near heap or the overflow needs neither. Changes nothing the queue holds.
   void PrefetchHead(SimTime t) const {
     const std::uint64_t b = Bucket(t);
-    if (b >= next_bucket_ && b - next_bucket_ < kRingBuckets) {
-      Prefetch(&heads_[b & (kRingBuckets - 1)]);
-    }
+    if (InRing(b)) Prefetch(&heads_[b & (kRingBuckets - 1)]);
   }
   void PrefetchChunk(SimTime t) const {
     const std::uint64_t b = Bucket(t);
-    if (b < next_bucket_ || b - next_bucket_ >= kRingBuckets) return;
+    if (!InRing(b)) return;
     const std::uint32_t head = heads_[b & (kRingBuckets - 1)];
     if (head == kNil) return;
     const char* chunk = reinterpret_cast<const char*>(&chunks_[head]);
@@ -265,6 +263,10 @@ class EventQueue {
 
  private:
   std::uint64_t Bucket(SimTime t) const { return static_cast<std::uint64_t>(t) >> shift_; }
+  // Whether bucket b is held in the ring (rather than the near heap or the overflow).
+  bool InRing(std::uint64_t b) const {
+    return b >= next_bucket_ && b - next_bucket_ < kRingBuckets;
+  }
 
   void PushOldestPiped() {
     push(piped_[piped_out_ % kPipeline]);
