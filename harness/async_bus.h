@@ -61,8 +61,12 @@ class AsyncTraceForwarder final : public mocks::WorldTraceSubscriber {
   mocks::WorldTraceBus consumer_bus_;
   std::uint64_t lookahead_mask_ = 0;
   std::function<void(const mocks::TraceEntry&)> lookahead_;
-  std::unique_ptr<Block> current_;
-  std::mutex mu_;
+  // The producer's block on a cache line of its own: the consumer thread bumps its
+  // bus's entry counter on every entry, and when that counter shared this line each
+  // OnEntry waited for the line to come back from the other core (half of OnEntry's
+  // samples on the simulation thread).
+  alignas(64) std::unique_ptr<Block> current_;
+  alignas(64) std::mutex mu_;
   std::condition_variable ready_, space_;
   std::deque<std::unique_ptr<Block>> full_;  // guarded by mu_
   // Blocks the consumer has finished with, guarded by mu_. The producer takes the
