@@ -139,7 +139,7 @@ void MetricsCollector::OnEntry(const TraceEntry& e) {
       break;
     case EntryType::kApiRequest:
       ++api_requests_;
-      if (e.consent < revocations_.size() && revocations_[e.consent].requested >= 0) {
+      if (RevocationAsked(e.consent)) {
         revocations_[e.consent].last = e.time;
       }
       break;
@@ -149,6 +149,8 @@ void MetricsCollector::OnEntry(const TraceEntry& e) {
         revocations_.resize(std::max<std::size_t>(e.consent + 1, revocations_.size() * 2));
       }
       if (revocations_[e.consent].requested < 0) revocations_[e.consent] = {e.time, e.time};
+      if (e.consent >= revocation_asked_.size()) revocation_asked_.resize(revocations_.size());
+      revocation_asked_[e.consent] = true;
       break;
     // Statuses are the banks' answers (api.served), which live mode records as the
     // simulation does even when the platform is a black box; a timeout is the
@@ -181,7 +183,7 @@ void MetricsCollector::OnEntry(const TraceEntry& e) {
     case EntryType::kCachePurge:
       ++cache_purges_;
       cache_items_.AfterEntry(e);
-      if (e.consent < revocations_.size() && revocations_[e.consent].requested >= 0) {
+      if (RevocationAsked(e.consent)) {
         revocations_[e.consent].last = e.time;
       }
       break;

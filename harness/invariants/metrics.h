@@ -91,6 +91,12 @@ class MetricsCollector final : public mocks::WorldTraceSubscriber {
     SimTime last = -1;
   };
   std::vector<Revocation> revocations_;  // by consent id
+  // Whether revocations_[id].requested is set: a bit per consent, so the check on
+  // every request stays in cache (the 16-byte records missed on nearly every one).
+  std::vector<bool> revocation_asked_;
+  bool RevocationAsked(mocks::ConsentId id) const {
+    return id < revocation_asked_.size() && revocation_asked_[id];
+  }
   std::vector<SimTime> revocation_latencies_;  // filled by Finish(), ascending
   std::vector<std::vector<SimTime>> bank_latencies_;  // by bank, filled by Finish(), ascending
 };

@@ -41,6 +41,12 @@ class Monitor : public mocks::WorldTraceSubscriber {
   virtual std::uint64_t type_mask() const = 0;
   // Called once, after the last entry, with the end of the run (duration + drain).
   virtual void Finish(SimTime end) = 0;
+  // The entry types Ahead() wants to see (0: none), and a hint, on the judging thread,
+  // that `entry` will be handed to OnEntry soon (AsyncTraceForwarder::SetLookahead):
+  // a monitor may prefetch what it will touch for it, and must not change anything
+  // it reads.
+  virtual std::uint64_t lookahead_mask() const { return 0; }
+  virtual void Ahead(const mocks::TraceEntry& /*entry*/) const {}
 
   // The first max_reported violations, in the order found, with their evidence.
   const std::vector<reports::Violation>& violations() const { return violations_; }

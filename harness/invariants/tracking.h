@@ -19,7 +19,9 @@
 #include "harness/invariants/flat_map.h"
 #include "mocks/trace.h"
 #include "reports/result.h"
+#include "sim/huge_pages.h"
 #include "sim/percentile.h"
+#include "sim/prefetch.h"
 #include "sim/time.h"
 
 namespace bpsim::harness {
@@ -73,13 +75,17 @@ class ConsentTable final : public mocks::WorldTraceSubscriber {
     }
     return &records_[id];
   }
+  // A hint that an entry under consent `id` comes soon (AsyncTraceForwarder::SetLookahead).
+  [[gnu::always_inline]] void Prefetch(mocks::ConsentId id) const {
+    if (id < records_.size()) bpsim::Prefetch(records_.data() + id);
+  }
   // The life-cycle entries of a consent as evidence, oldest first: created,
   // authorised, and the final one (rejected/revoked/expired) if `with_end` and seen.
   void AppendEvidence(const mocks::TraceNames* names, mocks::ConsentId id, bool with_end,
                       std::vector<reports::EvidenceItem>& out) const;
 
  private:
-  std::vector<ConsentRecord> records_;
+  HugeVector<ConsentRecord> records_;  // by id, read at random: on huge pages
 };
 
 // The table a reader consults: the shared one if it was given one (MonitorContext's
