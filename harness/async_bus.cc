@@ -1,9 +1,13 @@
 #include "harness/async_bus.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace bpsim::harness {
 
 AsyncTraceForwarder::AsyncTraceForwarder() : current_(std::make_unique<Block>()) {
-  current_->reserve(kBlockEntries);
+  next_ = current_->entries.get();
+  end_ = next_ + kBlockEntries;
   consumer_ = std::thread([this] { Consume(); });
 }
 
@@ -11,19 +15,29 @@ AsyncTraceForwarder::~AsyncTraceForwarder() { Finish(); }
 
 std::unique_ptr<AsyncTraceForwarder::Block> AsyncTraceForwarder::TakeFree() {
   // REQUIRES: mu_ held.
-  if (free_.empty()) {
-    auto b = std::make_unique<Block>();
-    b->reserve(kBlockEntries);
-    return b;
-  }
+  if (free_.empty()) return std::make_unique<Block>();
   auto b = std::move(free_.front());
   free_.pop_front();
   return b;
 }
 
-void AsyncTraceForwarder::Hand() {
+mocks::TraceEntry* AsyncTraceForwarder::Refill() {
+  if (next_ == nullptr) {  // Finish() cleared it: the entry would be lost
+    std::fputs("bpsim: internal error: a trace entry published after the judging finished\n",
+               stderr);
+    std::abort();
+  }
+  Hand(kBlockEntries);
+  mocks::TraceEntry* first = current_->entries.get();
+  next_ = first + 1;
+  end_ = first + kBlockEntries;
+  return first;
+}
+
+void AsyncTraceForwarder::Hand(std::size_t size) {
   std::unique_lock<std::mutex> lock(mu_);
   space_.wait(lock, [this] { return full_.size() < kMaxBlocksInFlight; });
+  current_->size = size;
   full_.push_back(std::move(current_));
   current_ = TakeFree();
   ready_.notify_one();
@@ -40,8 +54,8 @@ void AsyncTraceForwarder::Consume() {
       full_.pop_front();
       space_.notify_one();
     }
-    const std::size_t n = block->size();
-    const mocks::TraceEntry* entries = block->data();
+    const std::size_t n = block->size;
+    const mocks::TraceEntry* entries = block->entries.get();
     for (std::size_t i = 0; i < n; ++i) {
       if (i + kLookahead < n) {
         const mocks::TraceEntry& ahead = entries[i + kLookahead];
@@ -49,7 +63,7 @@ void AsyncTraceForwarder::Consume() {
       }
       consumer_bus_.Publish(entries[i]);
     }
-    block->clear();
+    block->size = 0;
     std::lock_guard<std::mutex> lock(mu_);
     free_.push_back(std::move(block));
   }
@@ -59,10 +73,13 @@ void AsyncTraceForwarder::Finish() {
   if (!consumer_.joinable()) return;
   {
     std::unique_lock<std::mutex> lock(mu_);
-    if (current_ && !current_->empty()) {
+    const auto written = std::size_t(next_ - current_->entries.get());
+    if (written > 0) {
+      current_->size = written;
       full_.push_back(std::move(current_));
       current_ = std::make_unique<Block>();
     }
+    next_ = end_ = nullptr;  // a publish after this aborts (Refill) instead of vanishing
     done_ = true;
     ready_.notify_one();
   }

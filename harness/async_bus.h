@@ -1,11 +1,12 @@
 #pragma once
 // Runs the trace's consumers (monitors, metrics, writers) on a second thread: the
-// simulation publishes entries into blocks that this forwarder hands to a consumer
-// thread, which republishes them, in the same order, on its own bus. Consumers see
-// exactly the sequence they would see synchronously, so results are unchanged; the
-// simulation and the judging just overlap on two cores.
+// simulation's bus writes entries into blocks (this forwarder is its sink,
+// TraceBus::SetSink) that are handed to a consumer thread, which republishes them,
+// in the same order, on its own bus. Consumers see exactly the sequence they would
+// see synchronously, so results are unchanged; the simulation and the judging just
+// overlap on two cores.
 //
-// Thread safety: OnEntry is called by the simulation thread only; subscribers of
+// Thread safety: the sink is filled by the simulation thread only; subscribers of
 // consumer_bus() run on the consumer thread only. Finish() joins; after it the
 // consumers' results may be read from the calling thread.
 
@@ -22,7 +23,7 @@
 
 namespace bpsim::harness {
 
-class AsyncTraceForwarder final : public mocks::WorldTraceSubscriber {
+class AsyncTraceForwarder final : public EntrySink<mocks::TraceEntry> {
  public:
   AsyncTraceForwarder();
   ~AsyncTraceForwarder() override;
@@ -40,31 +41,35 @@ class AsyncTraceForwarder final : public mocks::WorldTraceSubscriber {
     lookahead_ = std::move(ahead);
   }
 
-  void OnEntry(const mocks::TraceEntry& e) override {
-    current_->push_back(e);
-    if (current_->size() == kBlockEntries) Hand();
-  }
-
-  // Delivers everything published so far and stops the consumer thread.
+  // Delivers everything published so far and stops the consumer thread. The bus
+  // must not publish into this sink afterwards.
   void Finish();
 
  private:
   static constexpr std::size_t kBlockEntries = 4096;
   static constexpr std::size_t kMaxBlocksInFlight = 64;  // bounds memory (~20 MB)
   static constexpr std::size_t kLookahead = 16;
-  using Block = std::vector<mocks::TraceEntry>;
+  // kBlockEntries slots; `size` of them written.
+  struct Block {
+    std::unique_ptr<mocks::TraceEntry[]> entries{new mocks::TraceEntry[kBlockEntries]};
+    std::size_t size = 0;
+  };
 
-  void Hand();
+  mocks::TraceEntry* Refill() override;  // hands the full block, takes a free one
+  void Hand(std::size_t size);
   void Consume();
   std::unique_ptr<Block> TakeFree();
 
-  mocks::WorldTraceBus consumer_bus_;
+  // The consumer thread's; off the line of next_ and end_, which the simulation
+  // thread writes on every entry.
+  alignas(64) mocks::WorldTraceBus consumer_bus_;
   std::uint64_t lookahead_mask_ = 0;
   std::function<void(const mocks::TraceEntry&)> lookahead_;
-  // The producer's block on a cache line of its own: the consumer thread bumps its
-  // bus's entry counter on every entry, and when that counter shared this line each
-  // OnEntry waited for the line to come back from the other core (half of OnEntry's
-  // samples on the simulation thread).
+  // The producer's block on a cache line of its own (with the sink's next_ and
+  // end_, at the object's start, which no member here shares a line with): the
+  // consumer thread bumps its bus's entry counter on every entry, and when that
+  // counter shared this line each entry waited for the line to come back from the
+  // other core (half of the hand-off's samples on the simulation thread).
   alignas(64) std::unique_ptr<Block> current_;
   alignas(64) std::mutex mu_;
   std::condition_variable ready_, space_;

@@ -240,7 +240,7 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   std::unique_ptr<AsyncTraceForwarder> forwarder;
   if (options.async_judging) {
     forwarder = std::make_unique<AsyncTraceForwarder>();
-    world_bus.Subscribe(forwarder.get());
+    world_bus.SetSink(forwarder.get());
   }
   mocks::WorldTraceBus& bus = forwarder ? forwarder->consumer_bus() : world_bus;
   // One table of cache items and one of consents for every monitor and the metrics;

@@ -27,6 +27,26 @@ class TraceSubscriber {
   virtual void OnEntry(const Entry& entry) = 0;
 };
 
+// Memory that takes every entry a bus publishes (TraceBus::SetSink): a block handed to
+// another thread, say. The bus writes each entry straight into Slot(), inline, so a
+// publisher's entry is built in place instead of on the stack and then copied
+// through a virtual call (whose 16-byte loads of the just-stored fields stall on
+// store forwarding: a tenth of the simulation thread at a million customers).
+template <typename Entry>
+class EntrySink {
+ public:
+  virtual ~EntrySink() = default;
+  // Where the next entry goes.
+  Entry* Slot() { return next_ != end_ ? next_++ : Refill(); }
+
+ protected:
+  // Called when [next_, end_) is used up: sets a fresh non-empty range and returns
+  // its first slot, which counts as taken.
+  virtual Entry* Refill() = 0;
+  Entry* next_ = nullptr;
+  Entry* end_ = nullptr;
+};
+
 template <typename Entry>
 class TraceBus {
  public:
@@ -47,21 +67,34 @@ class TraceBus {
     for (auto& subscribers : by_type_) std::erase(subscribers, subscriber);
   }
 
-  // Calls OnEntry of each subscriber to entry.type, in subscription order.
-  // REQUIRES: entry.type < 64.
+  // Writes every entry into `sink` too, before the subscribers see it; nullptr
+  // detaches. The bus borrows the sink. REQUIRES: not called from inside OnEntry.
+  void SetSink(EntrySink<Entry>* sink) { sink_ = sink; }
+
+  // Writes `entry` into the sink, if any, then calls OnEntry of each subscriber to
+  // entry.type, in subscription order. REQUIRES: entry.type < 64.
+  //
+  // The subscribers get a copy on this frame, never `entry` itself: that keeps the
+  // caller's entry from escaping, so an inlined caller builds it field by field
+  // right in the sink's slot.
   void Publish(const Entry& entry) {
     assert(static_cast<unsigned>(entry.type) < 64);
     ++published_;
-    for (TraceSubscriber<Entry>* s : by_type_[static_cast<unsigned>(entry.type) & 63]) {
-      s->OnEntry(entry);
-    }
+    if (sink_ != nullptr) *sink_->Slot() = entry;
+    const auto& subscribers = by_type_[static_cast<unsigned>(entry.type) & 63];
+    if (subscribers.empty()) return;
+    const Entry copy = entry;
+    for (TraceSubscriber<Entry>* s : subscribers) s->OnEntry(copy);
   }
 
-  bool HasSubscribers(unsigned type) const { return !by_type_[type & 63].empty(); }
+  bool HasSubscribers(unsigned type) const {
+    return sink_ != nullptr || !by_type_[type & 63].empty();
+  }
   std::uint64_t published() const { return published_; }
 
  private:
   std::vector<TraceSubscriber<Entry>*> by_type_[64];
+  EntrySink<Entry>* sink_ = nullptr;
   std::uint64_t published_ = 0;
 };
 

@@ -18,6 +18,7 @@
 #include "mocks/env.h"
 #include "mocks/provenance.h"
 #include "sim/huge_pages.h"
+#include "sim/prefetch.h"
 
 namespace bpsim::mocks {
 
@@ -41,7 +42,7 @@ class DatumCache {
   // Asks the CPU for the line of `c`'s `slot` ahead of a read (Simulator::SetPrefetch,
   // Sweep).
   [[gnu::always_inline]] void Prefetch(CustomerId c, int slot) const {
-    __builtin_prefetch(&at(c, slot));
+    bpsim::Prefetch(&at(c, slot));
   }
 
   // Stores `datum` (a category the cache keeps) at Now(), replacing the slot's item.

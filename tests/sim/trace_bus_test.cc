@@ -28,7 +28,53 @@ void FormatTest(const void* context, const TestEntry& e, std::string& out) {
   out += "\":" + std::to_string(e.type) + ",\"value\":" + std::to_string(e.value) + "}";
 }
 
+// A sink of small fixed regions, so Refill runs several times.
+struct RegionSink final : EntrySink<TestEntry> {
+  std::vector<std::vector<TestEntry>> regions;
+  int refills = 0;
+  TestEntry* Refill() override {
+    ++refills;
+    regions.emplace_back(3);
+    next_ = regions.back().data() + 1;
+    end_ = regions.back().data() + 3;
+    return regions.back().data();
+  }
+  // Every slot taken so far, in order.
+  std::vector<std::string> Written() const {
+    std::vector<std::string> out;
+    for (std::size_t r = 0; r < regions.size(); ++r) {
+      const TestEntry* last = r + 1 < regions.size() ? regions[r].data() + 3 : next_;
+      for (const TestEntry* e = regions[r].data(); e != last; ++e) {
+        out.push_back(std::to_string(e->type) + ":" + std::to_string(e->value));
+      }
+    }
+    return out;
+  }
+};
+
 }  // namespace
+
+TEST_CASE("TraceBus writes every entry into its sink, in order, besides the subscribers",
+          "[sim][trace_bus]") {
+  TraceBus<TestEntry> bus;
+  RegionSink sink;
+  Collector twos;
+  bus.SetSink(&sink);
+  bus.Subscribe(&twos, 1ULL << 2);
+  CHECK(bus.HasSubscribers(5));  // the sink takes every type
+  for (int i = 0; i < 10; ++i) bus.Publish(TestEntry{static_cast<unsigned>(i % 3), i});
+  CHECK(sink.refills == 4);  // regions of 3 slots: 3 + 3 + 3 + 1
+  CHECK(sink.Written() == std::vector<std::string>{"0:0", "1:1", "2:2", "0:3", "1:4", "2:5",
+                                                   "0:6", "1:7", "2:8", "0:9"});
+  CHECK(twos.seen == std::vector<std::string>{"2:2", "2:5", "2:8"});
+  CHECK(bus.published() == 10);
+
+  bus.SetSink(nullptr);
+  bus.Publish(TestEntry{2, 10});
+  CHECK(sink.Written().size() == 10);
+  CHECK(twos.seen.back() == "2:10");
+  CHECK_FALSE(bus.HasSubscribers(5));
+}
 
 TEST_CASE("TraceBus delivers only subscribed types, in publication order", "[sim][trace_bus]") {
   TraceBus<TestEntry> bus;
