@@ -1,5 +1,6 @@
 // The nine built-in invariant monitors (docs/invariants.md).
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <unordered_map>
@@ -206,12 +207,24 @@ class RevocationHonoured final : public InvariantMonitor {
 
  private:
   using Item = CacheItemTable::Item;
-  struct State {
+  using KeyGeneration = std::pair<std::uint64_t, std::uint64_t>;
+  // One consent's state, on one cache line. The cache items put under the consent
+  // that may still be live: the latest generation of each key, in the order of
+  // those puts (an earlier put under the same key is dead: the table holds one item
+  // per key), so a deadline reports them in the order it always did. The simulated
+  // platform caches at most kInlineItems items per customer and a consent is one
+  // customer's, so they fit here; a consent with more keys moves its list to
+  // spilled_ (appended, and pruned of dead items as the list doubles).
+  static constexpr std::uint8_t kInlineItems = 3;
+  static constexpr std::uint8_t kSpilled = 0xff;  // `count`: the list is in spilled_
+  struct alignas(64) State {
     SimTime told = kSimTimeMax;    // explicit notice
-    std::int64_t told_entry = -1;  // index into told_entries_
+    std::int32_t told_entry = -1;  // index into told_entries_
     bool deadline_passed = false;  // purge deadline judged; later puts are late at once
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> items;  // (key, generation)
+    std::uint8_t count = 0;        // items used, or kSpilled
+    KeyGeneration items[kInlineItems];
   };
+  static_assert(sizeof(State) == 64);
 
   State& state(mocks::ConsentId id) {
     if (id >= states_.size()) states_.resize(std::max<std::size_t>(id + 1, states_.size() * 2));
@@ -234,7 +247,7 @@ class RevocationHonoured final : public InvariantMonitor {
     if (e.consent >= noticed_.size()) noticed_.resize(states_.size());
     noticed_[e.consent] = true;
     s.told = e.time;
-    s.told_entry = std::int64_t(told_entries_.size());
+    s.told_entry = std::int32_t(told_entries_.size());  // one per consent: far below 2^31
     told_entries_.push_back(e);
     if (!s.deadline_passed) markers_.Push(AddSat(e.time, config_.purge_within), e.consent);
   }
@@ -306,10 +319,29 @@ class RevocationHonoured final : public InvariantMonitor {
                  e.time);
       return;
     }
-    s.items.emplace_back(e.ref, generation);
-    std::size_t n = s.items.size();
+    if (s.count != kSpilled) {
+      const KeyGeneration put{e.ref, generation};
+      KeyGeneration* end = s.items + s.count;
+      KeyGeneration* same =
+          std::find_if(s.items, end, [&](const KeyGeneration& ki) { return ki.first == e.ref; });
+      if (same != end) {  // the key's earlier put is dead now: this one goes last
+        std::copy(same + 1, end, same);
+        end[-1] = put;
+        return;
+      }
+      if (s.count < kInlineItems) {
+        *end = put;
+        ++s.count;
+        return;
+      }
+      spilled_[e.consent].assign(s.items, end);
+      s.count = kSpilled;
+    }
+    std::vector<KeyGeneration>& list = spilled_[e.consent];
+    list.emplace_back(e.ref, generation);
+    std::size_t n = list.size();
     if (n >= 16 && (n & (n - 1)) == 0) {  // drop keys purged or replaced since
-      std::erase_if(s.items, [&](const auto& ki) {
+      std::erase_if(list, [&](const KeyGeneration& ki) {
         return ki.second != generation && !items_->Live(ki.first, ki.second);
       });
     }
@@ -341,16 +373,27 @@ class RevocationHonoured final : public InvariantMonitor {
       State& s = state(id);
       if (s.deadline_passed || deadline != AddSat(ToldTime(id), config_.purge_within)) continue;
       s.deadline_passed = true;
-      for (const auto& [key, generation] : s.items) {
-        if (items_->Live(key, generation)) ReportItem(key, *items_->Find(key), deadline);
+      std::vector<KeyGeneration> spilled;
+      if (s.count == kSpilled) {
+        auto it = spilled_.find(id);
+        spilled = std::move(it->second);
+        spilled_.erase(it);
       }
-      std::vector<std::pair<std::uint64_t, std::uint64_t>>().swap(s.items);
+      const KeyGeneration* first = s.count == kSpilled ? spilled.data() : s.items;
+      const KeyGeneration* last = s.count == kSpilled ? first + spilled.size() : s.items + s.count;
+      s.count = 0;  // later puts are reported at once (deadline_passed)
+      for (const KeyGeneration* ki = first; ki != last; ++ki) {
+        if (items_->Live(ki->first, ki->second)) {
+          ReportItem(ki->first, *items_->Find(ki->first), deadline);
+        }
+      }
     }
   }
 
   ConsentTables consents_{context().consents};
   HugeVector<State> states_;  // by consent id, read at random: on huge pages
   std::vector<bool> noticed_;  // by consent id: states_[id].told is set
+  std::unordered_map<mocks::ConsentId, std::vector<KeyGeneration>> spilled_;
   std::vector<TraceEntry> told_entries_;
   CacheItems items_{context().cache_items};
   DeadlineQueue<mocks::ConsentId> markers_;

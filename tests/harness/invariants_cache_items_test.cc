@@ -3,6 +3,7 @@
 // sharing one table, applied after them as the runner does, judge exactly as
 // readers that each keep their own.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "harness/invariants/metrics.h"
@@ -164,6 +165,50 @@ TEST_CASE("a shared cache item table serves whichever readers are enabled",
     RequireSame(Judge(ids, false, end), Judge(ids, true, end));
   }
   CHECK(Judge({}, true, end).cache_items_max == 3);  // metrics alone (--no-monitors)
+}
+
+// revocation-honoured keeps, per consent, the latest put of each key in the order of
+// those puts: three keys inline, more in a list of their own. At the purge deadline
+// it reports the live ones in that order, whichever way they were kept.
+TEST_CASE("revocation-honoured reports a consent's live items in the order of their latest puts",
+          "[invariants][cache]") {
+  const SimTime told = 10 * kMinute;  // purge deadline told + 1h = 1h 10m
+  const std::vector<TraceEntry> trace =
+      Concat({Granted(0, 1, 7),
+              Granted(0, 2, 8),
+              {CachePut(1 * kMinute, 7, 1, 500),
+               CachePut(2 * kMinute, 7, 1, 501),
+               CachePut(3 * kMinute, 7, 1, 502),
+               CachePut(4 * kMinute, 7, 1, 500),  // replaces: 501, 502, 500
+               CachePut(5 * kMinute, 7, 1, 503),  // a fourth key: 501, 502, 500, 503
+               CachePurge(6 * kMinute, 7, 1, 502, 3 * kMinute),
+               CachePut(7 * kMinute, 7, 1, 501),  // 500, 503, 501 live
+               CachePut(1 * kMinute, 8, 2, 600),
+               CachePut(2 * kMinute, 8, 2, 601),
+               CachePut(3 * kMinute, 8, 2, 600),  // inline only: 601, 600
+               RevokeRequested(told, 7, 1),
+               RevokeRequested(told, 8, 2)}});
+  std::vector<TraceEntry> in_time_order = trace;
+  std::stable_sort(in_time_order.begin(), in_time_order.end(),
+                   [](const TraceEntry& a, const TraceEntry& b) { return a.time < b.time; });
+  CacheItemTable table;
+  MonitorContext context = Context();
+  context.cache_items = &table;
+  mocks::WorldTraceBus bus;
+  std::vector<std::unique_ptr<Monitor>> monitors =
+      SubscribeInvariants({"revocation-honoured"}, context, bus);
+  bus.Subscribe(&table, CacheItemTable::kTypeMask);
+  for (const TraceEntry& e : in_time_order) bus.Publish(e);
+  std::uint64_t count = 0;
+  const std::vector<reports::Violation> found = FinishAll(monitors, 2 * kHour, &count);
+  std::vector<std::string> items;
+  for (const auto& v : found) {
+    CHECK(v.time == told + kHour);
+    items.push_back(v.message.substr(0, v.message.find(' ', std::string("cache item ").size())));
+  }
+  CHECK(items == std::vector<std::string>{"cache item #500", "cache item #503", "cache item #501",
+                                          "cache item #601", "cache item #600"});
+  CHECK(count == 5);
 }
 
 }  // namespace
