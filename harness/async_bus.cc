@@ -61,7 +61,7 @@ void AsyncTraceForwarder::Consume() {
         const mocks::TraceEntry& ahead = entries[i + kLookahead];
         if (lookahead_mask_ & mocks::TypeBit(ahead.type)) lookahead_(ahead);
       }
-      consumer_bus_.Publish(entries[i]);
+      consumer_bus_.PublishStored(entries[i]);
     }
     block->size = 0;
     std::lock_guard<std::mutex> lock(mu_);

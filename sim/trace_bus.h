@@ -87,6 +87,18 @@ class TraceBus {
     for (TraceSubscriber<Entry>* s : subscribers) s->OnEntry(copy);
   }
 
+  // Publish for an entry that already lives in memory and stays put while the
+  // subscribers run (a block being republished on another thread): they read it
+  // where it is, without Publish's copy, which only helps an entry being built.
+  void PublishStored(const Entry& entry) {
+    assert(static_cast<unsigned>(entry.type) < 64);
+    ++published_;
+    if (sink_ != nullptr) *sink_->Slot() = entry;
+    for (TraceSubscriber<Entry>* s : by_type_[static_cast<unsigned>(entry.type) & 63]) {
+      s->OnEntry(entry);
+    }
+  }
+
   bool HasSubscribers(unsigned type) const {
     return sink_ != nullptr || !by_type_[type & 63].empty();
   }

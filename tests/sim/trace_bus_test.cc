@@ -69,10 +69,16 @@ TEST_CASE("TraceBus writes every entry into its sink, in order, besides the subs
   CHECK(twos.seen == std::vector<std::string>{"2:2", "2:5", "2:8"});
   CHECK(bus.published() == 10);
 
-  bus.SetSink(nullptr);
-  bus.Publish(TestEntry{2, 10});
-  CHECK(sink.Written().size() == 10);
+  const TestEntry stored{2, 10};
+  bus.PublishStored(stored);  // the same deliveries, without the copy
+  CHECK(sink.Written().back() == "2:10");
   CHECK(twos.seen.back() == "2:10");
+  CHECK(bus.published() == 11);
+
+  bus.SetSink(nullptr);
+  bus.Publish(TestEntry{2, 11});
+  CHECK(sink.Written().size() == 11);
+  CHECK(twos.seen.back() == "2:11");
   CHECK_FALSE(bus.HasSubscribers(5));
 }
 
