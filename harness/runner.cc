@@ -271,7 +271,7 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
   bus.Subscribe(&consents, ConsentTable::kTypeMask);       // after every reader
   if (forwarder) {
     // Cache items, the consent record of each request, and whatever a monitor asks
-    // for (revocation-honoured: its state of the request's consent): one memory miss
+    // for (revocation-honoured: its state of a cache put's consent): one memory miss
     // each otherwise. Prefetching the record of each labelled flow as well made the
     // million-customer run 1.07x slower (bench/README.md).
     std::uint64_t mask =
