@@ -65,8 +65,8 @@ class AsyncTraceForwarder final : public EntrySink<mocks::TraceEntry> {
   alignas(64) mocks::WorldTraceBus consumer_bus_;
   std::uint64_t lookahead_mask_ = 0;
   std::function<void(const mocks::TraceEntry&)> lookahead_;
-  // The producer's block on a cache line of its own (with the sink's next_ and
-  // end_, at the object's start, which no member here shares a line with): the
+  // The producer's block on a cache line of its own (the sink's next_ and end_ have
+  // the object's first line, which consumer_bus_'s alignment leaves to them): the
   // consumer thread bumps its bus's entry counter on every entry, and when that
   // counter shared this line each entry waited for the line to come back from the
   // other core (half of the hand-off's samples on the simulation thread).

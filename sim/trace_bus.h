@@ -78,10 +78,7 @@ class TraceBus {
   // caller's entry from escaping, so an inlined caller builds it field by field
   // right in the sink's slot.
   void Publish(const Entry& entry) {
-    assert(static_cast<unsigned>(entry.type) < 64);
-    ++published_;
-    if (sink_ != nullptr) *sink_->Slot() = entry;
-    const auto& subscribers = by_type_[static_cast<unsigned>(entry.type) & 63];
+    const auto& subscribers = Record(entry);
     if (subscribers.empty()) return;
     const Entry copy = entry;
     for (TraceSubscriber<Entry>* s : subscribers) s->OnEntry(copy);
@@ -91,12 +88,7 @@ class TraceBus {
   // subscribers run (a block being republished on another thread): they read it
   // where it is, without Publish's copy, which only helps an entry being built.
   void PublishStored(const Entry& entry) {
-    assert(static_cast<unsigned>(entry.type) < 64);
-    ++published_;
-    if (sink_ != nullptr) *sink_->Slot() = entry;
-    for (TraceSubscriber<Entry>* s : by_type_[static_cast<unsigned>(entry.type) & 63]) {
-      s->OnEntry(entry);
-    }
+    for (TraceSubscriber<Entry>* s : Record(entry)) s->OnEntry(entry);
   }
 
   bool HasSubscribers(unsigned type) const {
@@ -105,6 +97,15 @@ class TraceBus {
   std::uint64_t published() const { return published_; }
 
  private:
+  // What both publishes do before the subscribers: count the entry, write it into
+  // the sink; returns the entry's subscribers.
+  const std::vector<TraceSubscriber<Entry>*>& Record(const Entry& entry) {
+    assert(static_cast<unsigned>(entry.type) < 64);
+    ++published_;
+    if (sink_ != nullptr) *sink_->Slot() = entry;
+    return by_type_[static_cast<unsigned>(entry.type) & 63];
+  }
+
   std::vector<TraceSubscriber<Entry>*> by_type_[64];
   EntrySink<Entry>* sink_ = nullptr;
   std::uint64_t published_ = 0;
