@@ -7,9 +7,10 @@
 // 754 requires sqrt to be correctly rounded and the others are exact, so every
 // conforming implementation gives the same bits.
 //
-// Log and Exp are table-driven, like the C library's own: a small table (built once,
-// in double-double precision, from the same basic operations) and a short polynomial,
-// so a draw costs about what it did with libm (bench/rng_bench.cc compares them).
+// Log and Exp are table-driven, like the C library's own: a small table (built at
+// compile time, in double-double precision, from the same basic operations) and a
+// short polynomial, so a draw costs about what it did with libm (bench/rng_bench.cc
+// compares them).
 // Accuracy: within one ulp of the true value (tests/sim/math_test.cc checks them
 // against the C library's over millions of arguments); LogFactorial within a few.
 // They are not correctly rounded, only the same everywhere. The build keeps the
@@ -51,15 +52,25 @@ struct LogEntry {
   double c, inv_c;
   Pair log_c;
 };
-const LogEntry* LogTable();  // kLogTableSize = 2^kLogTableBits + 1 entries (math.cc)
+inline constexpr int kLogTableSize = (1 << kLogTableBits) + 1;
 
 // Exp's table: 2^(j/32) in double-double, j = 0..31.
 inline constexpr int kExpTableBits = 5;
-const Pair* ExpTable();
 
-// log(k!) for k < kLogFactorialTable (math.cc).
+// log(k!) for k < kLogFactorialTable.
 inline constexpr int kLogFactorialTable = 256;
-const double* LogFactorialTable();
+
+// The three tables, computed at compile time (sim/math_tables.h; constinit in
+// math.cc): a draw reads them at a fixed address, where functions returning lazily
+// built tables cost a call and an initialisation check per Log or Exp (close to half
+// of their time; bench/README.md). tests/sim/math_test.cc builds them again
+// at run time and checks that both give the same bits.
+struct Tables {
+  LogEntry log[kLogTableSize];
+  Pair exp[1 << kExpTableBits];
+  double log_factorial[kLogFactorialTable];
+};
+extern const Tables kTables;
 
 // x * 2^e for e in [-1075, 1024] and x in [1/2, 2] (in two factors when 2^e leaves
 // the normal range: the result is subnormal or near the top).
@@ -97,7 +108,7 @@ inline double Log(double x) {
   const double m = FromBits((bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
   // The nearest center: the mantissa's top 7 bits, rounded to 6.
   const auto j = static_cast<int>(((bits >> (51 - kLogTableBits)) & ((1u << (kLogTableBits + 1)) - 1)) + 1) >> 1;
-  const LogEntry& t = LogTable()[j];
+  const LogEntry& t = kTables.log[j];
   const double r = (m - t.c) * t.inv_c;
   const double r2 = r * r;
   const double r4 = r2 * r2;
@@ -136,7 +147,7 @@ inline double Exp(double x) {
                    k5 = 0x1.1111111111111p-7, k6 = 0x1.6c16c16c16c17p-10;
   const double r2 = r * r;
   const double p = r + r2 * ((0.5 + r * k3) + r2 * ((k4 + r * k5) + r2 * k6));  // e^r - 1
-  const Pair& t = ExpTable()[j];
+  const Pair& t = kTables.exp[j];
   return Scale(t.hi + (t.hi * p + t.lo), e);
 }
 
@@ -145,7 +156,7 @@ inline double Exp(double x) {
 // beyond (the next term is below 2^-60 there).
 inline double LogFactorial(std::uint64_t k) {
   using namespace internal;
-  if (k < static_cast<std::uint64_t>(kLogFactorialTable)) return LogFactorialTable()[k];
+  if (k < static_cast<std::uint64_t>(kLogFactorialTable)) return kTables.log_factorial[k];
   const double n = static_cast<double>(k) + 1.0;  // lgamma(n)
   const double inv = 1.0 / n;
   const double inv2 = inv * inv;

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/math_tables.h"
 #include "sim/rng.h"
 
 using namespace bpsim;
@@ -116,4 +117,22 @@ TEST_CASE("math functions give pinned bits", "[sim][math]") {
   CHECK(BitsOf(math::Exp(0.1)) == 0x3ff1aec7b35a00d4ULL);
   CHECK(BitsOf(math::Exp(-12.345)) == 0x3ed240572f47cb82ULL);
   CHECK(BitsOf(math::LogFactorial(300)) == 0x40961b9f9720c499ULL);
+}
+
+TEST_CASE("math tables evaluated by the compiler equal the same builders run at run time",
+          "[sim][math]") {
+  // sim/math.cc has the compiler evaluate the tables (constinit). Called through a
+  // pointer the compiler cannot see through, the same builders run as machine code
+  // here: the two must give the same bits, or the draws would depend on where the
+  // tables were computed.
+  math::internal::Tables (*volatile build)() = &math::internal::build::BuildTables;
+  const math::internal::Tables at_run_time = build();
+  CHECK(std::memcmp(&at_run_time.log, &math::internal::kTables.log, sizeof at_run_time.log) == 0);
+  CHECK(std::memcmp(&at_run_time.exp, &math::internal::kTables.exp, sizeof at_run_time.exp) == 0);
+  CHECK(std::memcmp(&at_run_time.log_factorial, &math::internal::kTables.log_factorial,
+                    sizeof at_run_time.log_factorial) == 0);
+  // Spot values, so that a table of zeros on both sides cannot pass.
+  CHECK(math::internal::kTables.log[64].log_c.hi == 0x1.62e42fefa39efp-1);
+  CHECK(math::internal::kTables.exp[0].hi == 1.0);
+  CHECK(math::internal::kTables.log_factorial[3] == Approx(std::log(6.0)).epsilon(1e-15));
 }

@@ -1,0 +1,100 @@
+#pragma once
+// How the tables of sim/math.h are built: double-double arithmetic (Dekker, Knuth)
+// from IEEE 754 basic operations alone, so each table value is right to far more
+// than 53 bits before it is rounded. Everything here is constexpr: math.cc evaluates
+// BuildTables() at compile time (constinit), and tests/sim/math_test.cc runs it at
+// run time to check that compile-time evaluation gave the same bits. Included by
+// those two files only.
+
+#include "sim/math.h"
+
+namespace bpsim::math::internal::build {
+
+constexpr Pair TwoSum(double a, double b) {
+  const double s = a + b;
+  const double bb = s - a;
+  return {s, (a - (s - bb)) + (b - bb)};
+}
+constexpr Pair Split(double a) {
+  const double c = 0x1.0000002p+27 * a;  // 2^27 + 1
+  const double hi = c - (c - a);
+  return {hi, a - hi};
+}
+constexpr Pair TwoProd(double a, double b) {
+  const double p = a * b;
+  const Pair x = Split(a), y = Split(b);
+  return {p, ((x.hi * y.hi - p) + x.hi * y.lo + x.lo * y.hi) + x.lo * y.lo};
+}
+constexpr Pair Normalize(double hi, double lo) { return TwoSum(hi, lo); }
+constexpr Pair Add(Pair a, Pair b) {
+  const Pair s = TwoSum(a.hi, b.hi);
+  return Normalize(s.hi, s.lo + a.lo + b.lo);
+}
+constexpr Pair Mul(Pair a, Pair b) {
+  const Pair p = TwoProd(a.hi, b.hi);
+  return Normalize(p.hi, p.lo + a.hi * b.lo + a.lo * b.hi);
+}
+constexpr Pair DivBy(Pair a, double d) {
+  const double q1 = a.hi / d;
+  const Pair p = TwoProd(q1, d);
+  const double rest = ((a.hi - p.hi) - p.lo) + a.lo;
+  return Normalize(q1, rest / d);
+}
+
+// e^y for |y| < 1 by its Taylor series, in double-double.
+constexpr Pair ExpDD(Pair y) {
+  Pair sum{1, 0}, term{1, 0};
+  for (int n = 1; n < 40; ++n) {
+    term = DivBy(Mul(term, y), n);
+    sum = Add(sum, term);
+  }
+  return sum;
+}
+
+inline constexpr Pair kLn2 = {0x1.62e42fefa39efp-1, 0x1.abc9e3b39803fp-56};
+
+// log(c) for c in [1, 2], in double-double: Newton's method on e^y = c from the
+// series 2 atanh(s), s = (c - 1) / (c + 1), summed in double.
+constexpr Pair LogDD(double c) {
+  const double s = (c - 1) / (c + 1);
+  double y = 0, power = s;
+  for (int n = 1; n < 80; n += 2) {
+    y += power / n;
+    power *= s * s;
+  }
+  Pair estimate{2 * y, 0};
+  for (int step = 0; step < 3; ++step) {
+    // y <- y + c e^-y - 1
+    const Pair correction = Add(Mul({c, 0}, ExpDD({-estimate.hi, -estimate.lo})), {-1, 0});
+    estimate = Add(estimate, correction);
+  }
+  return estimate;
+}
+
+constexpr Tables BuildTables() {
+  Tables t{};
+  for (int j = 0; j < kLogTableSize; ++j) {
+    const double c = 1 + static_cast<double>(j) / (1 << kLogTableBits);
+    t.log[j] = {c, 1 / c, j == 0 ? Pair{0, 0} : j == (1 << kLogTableBits) ? kLn2 : LogDD(c)};
+  }
+  for (int j = 0; j < (1 << kExpTableBits); ++j) {
+    t.exp[j] = ExpDD(DivBy(Mul(kLn2, {static_cast<double>(j), 0}), 1 << kExpTableBits));
+  }
+  // log(k!) = sum of log(i) for i <= k, accumulated in double-double, so the table
+  // is as accurate as the logarithms it sums.
+  Pair sum{0, 0};
+  t.log_factorial[0] = 0;
+  for (int i = 1; i < kLogFactorialTable; ++i) {
+    const double x = static_cast<double>(i);
+    // log(i) = k ln 2 + log(i / 2^k), i / 2^k in [1, 2).
+    int k = 0;
+    while (x / static_cast<double>(1ULL << (k + 1)) >= 1) ++k;
+    const Pair log_i =
+        Add(Mul(kLn2, {static_cast<double>(k), 0}), LogDD(x / static_cast<double>(1ULL << k)));
+    sum = Add(sum, log_i);
+    t.log_factorial[i] = sum.hi + sum.lo;
+  }
+  return t;
+}
+
+}  // namespace bpsim::math::internal::build
