@@ -15,15 +15,28 @@ void Join(Label& into, const Label& from) {
   into.served_at = std::min(into.served_at, from.served_at);
 }
 
+// Writes d's label into `into` field by field. A Label built as a value and then
+// copied was stored in 8-byte pieces and reloaded as a 16-byte one, which store
+// forwarding cannot serve: a stall on every cache put's flow (most of Merge's time).
+void WriteLabelOf(const BankDatum& d, Label& into) {
+  into.served_at = d.served_at();
+  into.consent = d.consent();
+  into.subject = d.subject();
+  into.bank = d.bank();
+  into.categories = CategoryBit(d.category());
+  into.consent_purposes = d.consent_purposes();
+}
+
 Label LabelOf(const BankDatum& d) {
-  return Label{d.served_at(), d.consent(), d.subject(), d.bank(), CategoryBit(d.category()),
-               d.consent_purposes()};
+  Label l;
+  WriteLabelOf(d, l);
+  return l;
 }
 
 }  // namespace
 
 Provenance::Provenance(const BankDatum& datum) {
-  if (datum.valid()) labels_.push_back(LabelOf(datum));
+  if (datum.valid()) WriteLabelOf(datum, AppendLabel());
 }
 
 void Provenance::Merge(const Label& l) {
@@ -40,13 +53,24 @@ void Provenance::Merge(const Label& l) {
   }
 }
 
+Label& Provenance::AppendLabel() {
+  // (emplace_back() of boost's small_vector trips gcc 12's -Wstringop-overflow.)
+  labels_.push_back(Label{});
+  return labels_.back();
+}
+
 Provenance& Provenance::operator|=(const Provenance& other) {
   for (const Label& l : other.labels_) Merge(l);
   return *this;
 }
 
 Provenance& Provenance::operator|=(const BankDatum& datum) {
-  if (datum.valid()) Merge(LabelOf(datum));
+  if (!datum.valid()) return *this;
+  if (labels_.empty()) {  // the common case: a payload of one datum
+    WriteLabelOf(datum, AppendLabel());
+  } else {
+    Merge(LabelOf(datum));
+  }
   return *this;
 }
 

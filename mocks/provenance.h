@@ -99,6 +99,7 @@ class Provenance {
 
  private:
   void Merge(const Label& label);
+  Label& AppendLabel();  // a new last label, to be written
 
   boost::container::small_vector<Label, 1> labels_;
 };
