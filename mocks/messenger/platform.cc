@@ -295,22 +295,7 @@ void Platform::Fetch(CustomerId c, Category category, RequestReason reason, std:
     if (check >= 0) Reply(c, std::uint64_t(check), ChatEndpoint(c), ReplyKind::kNotLinked);
     return;
   }
-  InFlightRequest r;
-  r.request.token_consent = link.consent;
-  r.request.token_secret = link.token_secret;
-  r.request.subject = c;
-  r.request.category = category;
-  r.request.request_id = next_request_id_++;
-  r.request.window_from = link.tx_window_start;
-  r.request.window_to = sim_->Now();
-  r.bank = link.bank;
-  r.customer = c;
-  r.reason = reason;
-  r.link_generation = link.generation;
-  r.incarnation = incarnation_;
-  r.balance_check = check;
-  r.check_in_group = in_group;
-  r.check_chat = chat;
+  const std::uint64_t request_id = next_request_id_++;
   ++requests_sent_;
   TraceEntry e;
   e.type = EntryType::kApiRequest;
@@ -320,10 +305,26 @@ void Platform::Fetch(CustomerId c, Category category, RequestReason reason, std:
   e.bank = link.bank;
   e.consent = link.consent;
   e.categories = CategoryBit(category);
-  e.ref = r.request.request_id;
+  e.ref = request_id;
   e.reason = static_cast<std::uint8_t>(reason);
   env_->Emit(e);
-  network_->SendRequest(std::move(r));
+  network_->SendRequest([&](InFlightRequest& r) {
+    r.request.token_consent = link.consent;
+    r.request.token_secret = link.token_secret;
+    r.request.subject = c;
+    r.request.category = category;
+    r.request.request_id = request_id;
+    r.request.window_from = link.tx_window_start;
+    r.request.window_to = sim_->Now();
+    r.bank = link.bank;
+    r.customer = c;
+    r.reason = reason;
+    r.link_generation = link.generation;
+    r.incarnation = incarnation_;
+    r.balance_check = check;
+    r.check_in_group = in_group;
+    r.check_chat = chat;
+  });
 }
 
 void Platform::OnApiResponse(const InFlightRequest& r, const ApiResponse& response) {

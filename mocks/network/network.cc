@@ -18,7 +18,7 @@ Network::Network(const Env* env, Simulator* sim, std::vector<Bank*> banks)
   timeout_ = sim_->Register<&Network::OnTimeout>(this, "network.timeout");
 }
 
-std::uint32_t Network::Allocate(InFlightRequest r) {
+std::uint32_t Network::Allocate() {
   std::uint32_t slot;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
@@ -27,7 +27,7 @@ std::uint32_t Network::Allocate(InFlightRequest r) {
     slot = static_cast<std::uint32_t>(slots_.size());
     slots_.emplace_back();
   }
-  slots_[slot].request = std::move(r);
+  slots_[slot].request = InFlightRequest{};
   slots_[slot].in_use = true;
   return slot;
 }
@@ -46,15 +46,14 @@ SimTime Network::DrawLatency(BankIndex b) {
   return std::max<SimTime>(t, 2);
 }
 
-void Network::SendRequest(InFlightRequest r) {
-  r.sent_at = sim_->Now();
-  r.bank_epoch = bank_epoch_[r.bank];
-  r.latency = DrawLatency(r.bank);
-  const NetworkLinkConfig& link = banks_[r.bank]->config().link;
-  bool lost = BankPartitioned(r.bank) || MessengerPartitioned() ||
-              (faults_enabled_ && link.loss > 0 && rng_.Bernoulli(link.loss));
-  std::uint32_t slot = Allocate(std::move(r));
+void Network::Send(std::uint32_t slot) {
   InFlightRequest& req = slots_[slot].request;
+  req.sent_at = sim_->Now();
+  req.bank_epoch = bank_epoch_[req.bank];
+  req.latency = DrawLatency(req.bank);
+  const NetworkLinkConfig& link = banks_[req.bank]->config().link;
+  bool lost = BankPartitioned(req.bank) || MessengerPartitioned() ||
+              (faults_enabled_ && link.loss > 0 && rng_.Bernoulli(link.loss));
   // The arrival is tens of milliseconds away, usually inside the queue's current
   // bucket, where the bucket prefetch (PrefetchArrival) never sees it: ask for what
   // the bank will read now, a few events ahead.

@@ -63,8 +63,17 @@ class Network {
   Network(const Env* env, Simulator* sim, std::vector<Bank*> banks);
   void set_client(ApiClient* client) { client_ = client; }
 
-  // Sends a request; the platform has published its api.request already.
-  void SendRequest(InFlightRequest request);
+  // Sends the request `fill` writes (fill(InFlightRequest&), given a default one);
+  // the platform has published its api.request already. The request is written
+  // straight into its in-flight slot: built on the stack and copied, its copy read
+  // the fields just stored in wider loads than they were stored with, which store
+  // forwarding cannot serve (a stall per request).
+  template <typename Fill>
+  void SendRequest(Fill&& fill) {
+    const std::uint32_t slot = Allocate();
+    fill(slots_[slot].request);
+    Send(slot);
+  }
 
   // Outages by target: a bank index, or kMessengerTarget.
   static constexpr std::uint32_t kMessengerTarget = 0xffff;
@@ -108,7 +117,8 @@ class Network {
   void PrefetchArrival(std::uint64_t slot) const;
   void OnAnswerArrives(std::uint64_t slot);
   void OnTimeout(std::uint64_t slot);
-  std::uint32_t Allocate(InFlightRequest r);
+  std::uint32_t Allocate();  // a slot in use, holding a default request
+  void Send(std::uint32_t slot);
   void Free(std::uint32_t slot);
   void Release(std::uint32_t slot);  // one of the slot's events is done
   SimTime DrawLatency(BankIndex b);
