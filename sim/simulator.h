@@ -79,11 +79,11 @@ class Simulator final : public Clock {
     assert(handler < handlers_.size());
     EventId id = next_sequence_++;
     assert(id <= Event::kMaxSequence);
-    const Event e{at, (TieBreak(id) << Event::kHandlerBits) | handler, arg};
+    const std::uint64_t seq_handler = (TieBreak(id) << Event::kHandlerBits) | handler;
     if (batches_ != 0) {
-      queue_.PushPipelined(e);
+      queue_.PushPipelined(Event{at, seq_handler, arg});
     } else {
-      queue_.push(e);
+      queue_.push(at, seq_handler, arg);
     }
     return id;
   }
