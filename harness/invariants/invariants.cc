@@ -518,7 +518,10 @@ class RetentionLimit final : public InvariantMonitor {
     }
     if (e.type == EntryType::kCachePut) {
       // aux: when the bank served the cached datum.
-      deadlines_.Push(Limit(e.aux), {e.ref, items_->next_generation()});
+      deadlines_.PushWith(Limit(e.aux), [&](Due& d) {
+        d.key = e.ref;
+        d.generation = items_->next_generation();
+      });
     }
     items_.AfterEntry(e);
   }

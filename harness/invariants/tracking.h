@@ -248,15 +248,28 @@ class DeadlineQueue {
   // the entry's, such as when a bank served a datum), inserted in place; others go
   // to a heap. Pop takes the earlier of the two fronts, ties in push order.
   void Push(SimTime deadline, const Payload& p) {
-    Item item{deadline, seq_++, p};
+    PushWith(deadline, [&p](Payload& to) { to = p; });
+  }
+  // The same, the payload written by fill(Payload&) where it is kept: in the common
+  // case straight into the FIFO's new last item, field by field. (An item built on
+  // the stack and then copied was read back by loads wider than the stores that
+  // wrote it, which store forwarding cannot serve: a stall per push, a quarter of
+  // retention-limit's time.)
+  template <typename Fill>
+  void PushWith(SimTime deadline, Fill&& fill) {
     if (fifo_head_ == fifo_.size()) {
       fifo_.clear();
       fifo_head_ = 0;
     }
     if (fifo_head_ == fifo_.size() || deadline >= fifo_.back().deadline) {
-      fifo_.push_back(item);
+      Item& to = fifo_.emplace_back();
+      to.deadline = deadline;
+      to.seq = seq_++;
+      fill(to.payload);
       return;
     }
+    Item item{deadline, seq_++, Payload{}};
+    fill(item.payload);
     // After the last queued deadline <= this one, if that is near the back.
     std::size_t at = fifo_.size() - 1;  // fifo_[at].deadline > deadline
     for (std::size_t steps = 1; at > fifo_head_ && fifo_[at - 1].deadline > deadline; --at) {
