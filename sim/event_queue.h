@@ -84,15 +84,7 @@ class EventHeap {
   Event pop() {
     assert(!heap_.empty());
     Event result = heap_[0];
-    // Field by field: the last entry may have been written moments ago by 8-byte
-    // stores (a push), and one 16-byte load across two of them cannot be served by
-    // store forwarding. (The empty asm keeps the compiler from fusing the loads.)
-    const Event& back = heap_.back();
-    Event last;
-    last.time = back.time;
-    last.seq_handler = back.seq_handler;
-    asm volatile("" ::: "memory");
-    last.arg = back.arg;
+    Event last = heap_.back();
     heap_.pop_back();
     const std::size_t n = heap_.size();
     if (n == 0) return result;
