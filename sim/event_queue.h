@@ -65,7 +65,7 @@ class EventHeap {
 
   void push(const Event& e) {
     std::size_t hole = heap_.size();
-    heap_.emplace_back();  // the room; SiftUp writes e where it belongs
+    heap_.push_back(e);
     SiftUp(hole, e);
   }
 
@@ -197,14 +197,9 @@ class EventQueue {
   }
 
   // REQUIRES: e.time >= 0.
-  void push(const Event& e) { push(e.time, e.seq_handler, e.arg); }
-  // The same, for an event in registers. Simulator::At calls this one: an Event built
-  // on the stack and read back by a 16-byte load that spans its 8-byte stores is a
-  // store-forwarding stall on every push (a fifth of push's time on the near heap).
-  void push(SimTime time, std::uint64_t seq_handler, std::uint64_t arg) {
-    assert(time >= 0);
-    const Event e{time, seq_handler, arg};
-    const std::uint64_t b = Bucket(time);
+  void push(const Event& e) {
+    assert(e.time >= 0);
+    const std::uint64_t b = Bucket(e.time);
     if (b < next_bucket_) {
       near_.push(e);
     } else if (b - next_bucket_ < kRingBuckets) {
@@ -303,10 +298,7 @@ class EventQueue {
       occupied_[slot / 64] |= std::uint64_t{1} << (slot % 64);
     }
     Chunk& c = chunks_[head];
-    Event& to = c.events[c.count++];
-    to.time = e.time;
-    to.seq_handler = e.seq_handler;
-    to.arg = e.arg;
+    c.events[c.count++] = e;
     ++ring_count_;
   }
 

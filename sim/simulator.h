@@ -79,11 +79,11 @@ class Simulator final : public Clock {
     assert(handler < handlers_.size());
     EventId id = next_sequence_++;
     assert(id <= Event::kMaxSequence);
-    const std::uint64_t seq_handler = (TieBreak(id) << Event::kHandlerBits) | handler;
+    const Event e{at, (TieBreak(id) << Event::kHandlerBits) | handler, arg};
     if (batches_ != 0) {
-      queue_.PushPipelined(Event{at, seq_handler, arg});
+      queue_.PushPipelined(e);
     } else {
-      queue_.push(at, seq_handler, arg);
+      queue_.push(e);
     }
     return id;
   }
