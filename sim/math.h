@@ -62,9 +62,10 @@ inline constexpr int kLogFactorialTable = 256;
 
 // The three tables, computed at compile time (sim/math_tables.h; constinit in
 // math.cc): a draw reads them at a fixed address, where functions returning lazily
-// built tables cost a call and an initialisation check per Log or Exp (close to half
-// of their time; bench/README.md). tests/sim/math_test.cc builds them again
-// at run time and checks that both give the same bits.
+// built tables cost a call and an initialisation check per Log or Exp (a card
+// amount's draw 0.85x the time without them; bench/README.md, 2026-12-07).
+// tests/sim/math_test.cc builds them again at run time and checks that both give
+// the same bits.
 struct Tables {
   LogEntry log[kLogTableSize];
   Pair exp[1 << kExpTableBits];
