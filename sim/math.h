@@ -60,7 +60,15 @@ inline constexpr int kExpTableBits = 5;
 // log(k!) for k < kLogFactorialTable.
 inline constexpr int kLogFactorialTable = 256;
 
-// The three tables, computed at compile time (sim/math_tables.h; constinit in
+// The standard normal's ziggurat (Marsaglia and Tsang, 2000) of 256 layers of equal
+// area kZigguratArea: the tail starts at kZigguratR; the layers' edges x[0..256]
+// (x[0] = area / f(r), the base's width; x[1] = r; x[256] = 0) and f[i] =
+// exp(-x[i]^2 / 2). Rng::Normal reads them.
+inline constexpr int kZigguratLayers = 256;
+inline constexpr double kZigguratR = 3.6541528853610088;
+inline constexpr double kZigguratArea = 0.00492867323399;
+
+// The four tables, computed at compile time (sim/math_tables.h; constinit in
 // math.cc): a draw reads them at a fixed address, where functions returning lazily
 // built tables cost a call and an initialisation check per Log or Exp (a card
 // amount's draw 0.85x the time without them; bench/README.md, 2026-12-07).
@@ -70,6 +78,8 @@ struct Tables {
   LogEntry log[kLogTableSize];
   Pair exp[1 << kExpTableBits];
   double log_factorial[kLogFactorialTable];
+  double ziggurat_x[kZigguratLayers + 1];
+  double ziggurat_f[kZigguratLayers + 1];
 };
 extern const Tables kTables;
 

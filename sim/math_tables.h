@@ -71,6 +71,43 @@ constexpr Pair LogDD(double c) {
   return estimate;
 }
 
+// e^y for y in [-16, 0], in double-double: the series of e^(y/16), squared four times.
+constexpr Pair ExpNegativeDD(Pair y) {
+  Pair e = ExpDD({y.hi / 16, y.lo / 16});
+  for (int i = 0; i < 4; ++i) e = Mul(e, e);
+  return e;
+}
+
+// log(z) for z > 0, in double-double: k ln 2 + log(z / 2^k), z / 2^k in [1, 2).
+constexpr Pair LogPositiveDD(double z) {
+  int k = 0;
+  while (z < 1) z *= 2, --k;
+  while (z >= 2) z /= 2, ++k;
+  return Add(Mul(kLn2, {static_cast<double>(k), 0}), LogDD(z));
+}
+
+// The square root of w > 0: Newton's method in double from above (it decreases until
+// it can no more), then one step in double-double.
+constexpr Pair SqrtDD(Pair w) {
+  double y = w.hi > 1 ? w.hi : 1;
+  while (true) {
+    const double next = 0.5 * (y + w.hi / y);
+    if (!(next < y)) break;
+    y = next;
+  }
+  // y + (w - y^2) / 2y
+  const Pair square = TwoProd(y, y);
+  const Pair rest = Add(w, {-square.hi, -square.lo});
+  return Add({y, 0}, DivBy(rest, 2 * y));
+}
+
+// exp(-x^2 / 2), rounded to double.
+constexpr double NormalDensityShape(double x) {
+  const Pair square = TwoProd(x, x);
+  const Pair e = ExpNegativeDD({-square.hi / 2, -square.lo / 2});
+  return e.hi + e.lo;
+}
+
 constexpr Tables BuildTables() {
   Tables t{};
   for (int j = 0; j < kLogTableSize; ++j) {
@@ -94,6 +131,19 @@ constexpr Tables BuildTables() {
     sum = Add(sum, log_i);
     t.log_factorial[i] = sum.hi + sum.lo;
   }
+  // The ziggurat: x[i+1] = sqrt(-2 log(area / x[i] + f(x[i]))), so that each layer
+  // between x[i+1] and x[i] has the same area.
+  double* x = t.ziggurat_x;
+  x[0] = kZigguratArea / NormalDensityShape(kZigguratR);
+  x[1] = kZigguratR;
+  for (int i = 1; i < kZigguratLayers - 1; ++i) {
+    const Pair z = Add(Pair{kZigguratArea / x[i], 0}, {NormalDensityShape(x[i]), 0});
+    const Pair log_z = LogPositiveDD(z.hi + z.lo);
+    const Pair root = SqrtDD({-2 * log_z.hi, -2 * log_z.lo});
+    x[i + 1] = root.hi + root.lo;
+  }
+  x[kZigguratLayers] = 0;
+  for (int i = 0; i <= kZigguratLayers; ++i) t.ziggurat_f[i] = NormalDensityShape(x[i]);
   return t;
 }
 

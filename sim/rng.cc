@@ -4,6 +4,18 @@
 
 namespace bpsim {
 
+double Rng::NormalTail(bool negative) {
+  // Marsaglia (1964): r + a with a exponential of rate r, kept with probability
+  // exp(-a^2 / 2).
+  const double r = math::internal::kZigguratR;
+  double a, b;
+  do {
+    a = -math::Log(UniformPositive()) / r;
+    b = -math::Log(UniformPositive());
+  } while (b + b < a * a);
+  return negative ? -(r + a) : r + a;
+}
+
 std::uint64_t Rng::Below(std::uint64_t n) {
   assert(n > 0);
   unsigned __int128 m = static_cast<unsigned __int128>(Next()) * n;

@@ -131,8 +131,38 @@ TEST_CASE("math tables evaluated by the compiler equal the same builders run at 
   CHECK(std::memcmp(&at_run_time.exp, &math::internal::kTables.exp, sizeof at_run_time.exp) == 0);
   CHECK(std::memcmp(&at_run_time.log_factorial, &math::internal::kTables.log_factorial,
                     sizeof at_run_time.log_factorial) == 0);
+  CHECK(std::memcmp(&at_run_time.ziggurat_x, &math::internal::kTables.ziggurat_x,
+                    sizeof at_run_time.ziggurat_x) == 0);
+  CHECK(std::memcmp(&at_run_time.ziggurat_f, &math::internal::kTables.ziggurat_f,
+                    sizeof at_run_time.ziggurat_f) == 0);
   // Spot values, so that a table of zeros on both sides cannot pass.
   CHECK(math::internal::kTables.log[64].log_c.hi == 0x1.62e42fefa39efp-1);
   CHECK(math::internal::kTables.exp[0].hi == 1.0);
   CHECK(math::internal::kTables.log_factorial[3] == Approx(std::log(6.0)).epsilon(1e-15));
+}
+
+TEST_CASE("the normal's ziggurat has layers of equal area down to zero", "[sim][math]") {
+  // Marsaglia and Tsang's published edges for 256 layers (x[0] = v / f(r), x[1] = r,
+  // ...), and what makes them a ziggurat: every layer i (between x[i+1] and x[i]) has
+  // the area v, and the recursion lands on 0 after the last.
+  const double* x = math::internal::kTables.ziggurat_x;
+  const double* f = math::internal::kTables.ziggurat_f;
+  const double v = math::internal::kZigguratArea;
+  CHECK(x[0] == Approx(3.910757959537090045).epsilon(1e-12));
+  CHECK(x[1] == math::internal::kZigguratR);
+  CHECK(x[2] == Approx(3.449278298560964462).epsilon(1e-12));
+  CHECK(x[255] == Approx(0.215241895984875).epsilon(1e-9));
+  CHECK(x[256] == 0);
+  CHECK(f[256] == 1);
+  for (int i = 0; i <= 256; ++i) {
+    INFO("layer " << i);
+    CHECK(f[i] == Approx(std::exp(-0.5 * x[i] * x[i])).epsilon(1e-14));
+    if (i < 256) CHECK(x[i] > x[i + 1]);
+    // The layer above edge i: a rectangle of width x[i] from f[i] to f[i+1].
+    if (i >= 1 && i < 256) CHECK(x[i] * (f[i + 1] - f[i]) == Approx(v).epsilon(1e-8));
+  }
+  // The base: the rectangle under f(r) plus the tail beyond r.
+  const double r = math::internal::kZigguratR;
+  CHECK(r * f[1] + std::sqrt(std::acos(-1.0) / 2) * std::erfc(r / std::sqrt(2.0)) ==
+        Approx(v).epsilon(1e-10));
 }

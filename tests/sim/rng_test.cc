@@ -190,6 +190,34 @@ TEST_CASE("Normal has mean 0 and variance 1", "[sim][rng]") {
   CHECK(m.variance == Approx(1).margin(0.023));
 }
 
+TEST_CASE("Normal gives each interval the standard normal's probability, wedges and tails too",
+          "[sim][rng]") {
+  // The ziggurat's three paths: layer interiors (most draws), the wedges between
+  // layers (a second draw and an exp) and the tails beyond its base, |x| > r = 3.654
+  // (0.026 % of draws). A wrong table or a wrong wedge test skews the frequencies of
+  // the intervals below; the outermost two are the tails alone.
+  const double r = math::internal::kZigguratR;
+  const std::vector<double> cuts = {-r, -3, -2, -1, -0.5, 0, 0.5, 1, 2, 3, r};
+  std::vector<int> counts(cuts.size() + 1, 0);
+  constexpr int kMany = 4'000'000;
+  Rng rng(1, StreamKey("test.normal.intervals"));
+  for (int i = 0; i < kMany; ++i) {
+    const double x = rng.Normal();
+    ++counts[static_cast<std::size_t>(std::upper_bound(cuts.begin(), cuts.end(), x) - cuts.begin())];
+  }
+  auto cdf = [](double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); };
+  for (std::size_t k = 0; k < counts.size(); ++k) {
+    const double lo = k == 0 ? 0 : cdf(cuts[k - 1]);
+    const double hi = k == cuts.size() ? 1 : cdf(cuts[k]);
+    const double p = hi - lo;
+    // Binomial SE of a frequency: sqrt(p (1 - p) / n); the tails' p = 1.29e-4 gives
+    // about 516 draws each, SE 23.
+    const double se = std::sqrt(p * (1 - p) / kMany);
+    INFO("interval " << k << " expected " << p * kMany << " got " << counts[k]);
+    CHECK(static_cast<double>(counts[k]) / kMany == Approx(p).margin(5 * se));
+  }
+}
+
 TEST_CASE("Poisson has mean and variance equal to its mean on both algorithm branches",
           "[sim][rng]") {
   // 0.3 and 4 use the product method, 50 and 1000 use PTRS.
