@@ -23,8 +23,8 @@ struct Env {
     e.time = clock->Now();
     bus->Publish(e);
   }
-  Rng Stream(std::string_view process, std::uint64_t entity = 0, std::uint64_t epoch = 0) const {
-    return Rng(seed, StreamKey(process, entity, epoch));
+  Rng Stream(StreamName process, std::uint64_t entity = 0, std::uint64_t epoch = 0) const {
+    return Rng(seed, StreamKeyOf(process.hash, entity, epoch));
   }
 };
 
