@@ -10,6 +10,7 @@
 // Thread safety: an Rng is a value; use one per thread of control.
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -121,7 +122,7 @@ class Rng {
   double Exponential(double mean) { return -mean * math::Log(UniformPositive()); }
   // Standard normal: Marsaglia and Tsang's ziggurat of 256 layers (sim/math.h). One
   // 64-bit draw gives the layer (its low 8 bits) and a signed uniform (its top 53);
-  // 98.8 % of values need nothing more, the wedges draw once more and the tail
+  // 98.5 % of values need nothing more, the wedges draw once more and the tail
   // (beyond 3.65, 0.03 %) by Marsaglia's method. Until 2026-12-07 this was Marsaglia's
   // polar method, at three times the cost per log-normal draw (bench/README.md).
   double Normal() {
