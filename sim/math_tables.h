@@ -122,13 +122,7 @@ constexpr Tables BuildTables() {
   Pair sum{0, 0};
   t.log_factorial[0] = 0;
   for (int i = 1; i < kLogFactorialTable; ++i) {
-    const double x = static_cast<double>(i);
-    // log(i) = k ln 2 + log(i / 2^k), i / 2^k in [1, 2).
-    int k = 0;
-    while (x / static_cast<double>(1ULL << (k + 1)) >= 1) ++k;
-    const Pair log_i =
-        Add(Mul(kLn2, {static_cast<double>(k), 0}), LogDD(x / static_cast<double>(1ULL << k)));
-    sum = Add(sum, log_i);
+    sum = Add(sum, LogPositiveDD(static_cast<double>(i)));
     t.log_factorial[i] = sum.hi + sum.lo;
   }
   // The ziggurat: x[i+1] = sqrt(-2 log(area / x[i] + f(x[i]))), so that each layer
