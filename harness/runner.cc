@@ -89,7 +89,6 @@ Result<Judges> SubscribeJudges(const Scenario& scenario, const MonitorContext& c
 bool RunToEnd(mocks::World& world, Simulator& sim, const RunOptions& options) {
   const mocks::WorldSpec& spec = world.spec();
   const SimTime end = spec.duration + spec.drain;
-  if (options.prefetch_days.value_or(options.async_judging)) world.PrefetchCustomerDays();
   world.Start();
   if (options.drive) return options.drive(world, sim);
   const SimTime slice = std::max<SimTime>(kMinute, end / 200);
@@ -230,7 +229,10 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
 
   Simulator sim;
   mocks::WorldTraceBus world_bus;
-  mocks::World world(spec, &sim, &world_bus, options.platform);
+  // Days drawn ahead when judging runs on its own thread (a core is spare), from
+  // before the platform is built: the first day's draws overlap the construction.
+  const bool prefetch_days = options.prefetch_days.value_or(options.async_judging);
+  mocks::World world(spec, &sim, &world_bus, options.platform, prefetch_days);
   if (!world.perturbation().empty()) {
     result.description +=
         (result.description.empty() ? "[perturbed: " : " [perturbed: ") + world.perturbation() + "]";

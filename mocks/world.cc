@@ -8,7 +8,7 @@
 namespace bpsim::mocks {
 
 World::World(const WorldSpec& spec, Simulator* sim, WorldTraceBus* bus,
-             const PlatformFactory& external)
+             const PlatformFactory& external, bool prefetch_days)
     : spec_(spec), sim_(sim) {
   // Schedule perturbation (mocks/perturb.h) is drawn before any party is built.
   if (spec_.perturb.knobs) perturbation_ = PerturbKnobs(&spec_.world, spec_.seed);
@@ -29,6 +29,7 @@ World::World(const WorldSpec& spec, Simulator* sim, WorldTraceBus* bus,
 
   consents_ = std::make_unique<ConsentStore>(&env_);
   population_ = std::make_unique<Population>(&env_, spec_.world.customers, spec_.world.banks);
+  if (prefetch_days) PrefetchCustomerDays();
   std::vector<Bank*> bank_ptrs;
   for (std::size_t i = 0; i < spec_.world.banks.size(); ++i) {
     banks_.push_back(std::make_unique<Bank>(&env_, static_cast<BankIndex>(i), spec_.world.banks[i],

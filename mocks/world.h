@@ -43,9 +43,12 @@ using PlatformFactory = std::function<std::unique_ptr<PlatformPort>(World& world
 
 class World final : private DayListener {
  public:
-  // Without `external`, the world runs the simulated Platform.
+  // Without `external`, the world runs the simulated Platform. With `prefetch_days`,
+  // PrefetchCustomerDays() is called as soon as the population exists, so that the
+  // first day is drawn on the second core while the rest of the world (the
+  // platform's cache, the queue's first events) is built on this one.
   World(const WorldSpec& spec, Simulator* sim, WorldTraceBus* bus,
-        const PlatformFactory& external = nullptr);
+        const PlatformFactory& external = nullptr, bool prefetch_days = false);
   ~World() override;
 
   void Start();
