@@ -5,20 +5,28 @@
 // (sequence numbers only grow), which makes a run a pure function of its inputs.
 //
 // Three tiers by time (a calendar queue with a heap on each end):
-//   near      a 4-ary min-heap of every event earlier than the current bucket's end;
+//   near      every event earlier than the current bucket's end: the bucket's
+//             events sorted when it became current (the run), and a 4-ary min-heap
+//             of those pushed into it since; a pop takes the earlier of the two;
 //   ring      kRingBuckets unsorted buckets of 2^shift ns each (the width adapts
 //             to the density of events: a few to a few hundred per bucket);
 //   overflow  a 4-ary min-heap of everything later.
-// When the near heap runs dry the next non-empty bucket becomes the near heap
-// (heapified in place) and overflow entries that now fall inside the ring move into
-// their buckets. Every event in `near` is earlier than every event elsewhere, so the
-// pop order is exactly the (time, sequence) order of one heap; the tiers only make
-// it cheaper: most events (network round trips, alerts, retries) are scheduled a few
-// milliseconds to minutes ahead, so they are appended to a bucket in O(1) and popped
-// from a heap of a few entries, instead of walking a heap of a million entries.
+// When the near tier runs dry the next non-empty bucket is sorted into the run and
+// overflow entries that now fall inside the ring move into their buckets. Every
+// event in `near` is earlier than every event elsewhere, so the pop order is exactly
+// the (time, sequence) order of one heap; the tiers only make it cheaper: most
+// events (network round trips, alerts, retries) are scheduled a few milliseconds to
+// minutes ahead, so they are appended to a bucket in O(1) and popped from a sorted
+// run or a heap of a few entries, instead of walking a heap of a million entries.
+// (The run was a heap, heapified in place, until buckets of hundreds of events at
+// ten million customers made its sift-downs a fifth of the simulation thread:
+// one sort of a bucket costs about half the comparisons of popping it from a
+// heap, and each pop from the run is one load; bench/README.md.)
 //
 // Not thread-safe; one queue per simulator.
 
+#include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cstdint>
 #include <vector>
@@ -93,28 +101,6 @@ class EventHeap {
     return result;
   }
 
-  // Replaces the contents by `events` (any order) and restores the heap order in
-  // O(n); `events` receives the old storage (cleared), keeping both capacities.
-  void Assign(HugeVector<Event>& events) {
-    heap_.swap(events);
-    events.clear();
-    const std::size_t n = heap_.size();
-    if (n < 2) return;
-    Event* h = heap_.data();
-    for (std::size_t i = (n - 2) / kArity + 1; i-- > 0;) {
-      Event e = h[i];
-      std::size_t hole = SiftDownToLeaf(i, n);
-      // Sift `e` up from the leaf, but not above where it started.
-      while (hole > i) {
-        std::size_t parent = (hole - 1) / kArity;
-        if (!EarlierThan(e, h[parent])) break;
-        h[hole] = h[parent];
-        hole = parent;
-      }
-      h[hole] = e;
-    }
-  }
-
  private:
   static constexpr std::size_t kArity = 4;
 
@@ -173,14 +159,15 @@ class EventQueue {
 
   bool empty() const { return size() == 0; }
   std::size_t size() const {
-    return near_.size() + ring_count_ + overflow_.size() + (piped_in_ - piped_out_);
+    return (run_.size() - run_pos_) + near_.size() + ring_count_ + overflow_.size() +
+           (piped_in_ - piped_out_);
   }
   void reserve(std::size_t n) { overflow_.reserve(n); }
   // The current bucket width, log2 ns (for tests and benchmarks).
   int bucket_shift() const { return shift_; }
 
   // Called with each bucket's events (in no particular order) as the bucket becomes
-  // the near heap, before any of them is popped: a chance to prefetch what they will
+  // the current one, before any of them is popped: a chance to prefetch what they will
   // touch (Simulator::SetPrefetch). Must not change the queue. Null: none.
   using RefillObserver = void (*)(void* context, const Event* events, std::size_t n);
   void SetRefillObserver(RefillObserver fn, void* context) {
@@ -188,12 +175,12 @@ class EventQueue {
     observer_context_ = context;
   }
 
-  // The earliest event. Non-const: it may move the next bucket into the near heap.
+  // The earliest event. Non-const: it may move the next bucket into the near tier.
   // REQUIRES: !empty(), nothing in the push pipeline (Flush).
   const Event& top() {
     assert(piped_in_ == piped_out_);
-    if (near_.empty()) Refill();
-    return near_.top();
+    if (NearEmpty()) Refill();
+    return FromRun() ? run_[run_pos_] : near_.top();
   }
 
   // REQUIRES: e.time >= 0.
@@ -257,13 +244,21 @@ class EventQueue {
   // pipeline (Flush).
   Event pop() {
     assert(piped_in_ == piped_out_);
-    if (near_.empty()) Refill();
+    if (NearEmpty()) Refill();
+    if (FromRun()) return run_[run_pos_++];
     return near_.pop();
   }
 
  private:
+  bool NearEmpty() const { return run_pos_ == run_.size() && near_.empty(); }
+  // Whether the near tier's earliest event is the run's next one (else the heap's
+  // top). REQUIRES: !NearEmpty().
+  bool FromRun() const {
+    return run_pos_ != run_.size() && (near_.empty() || EarlierThan(run_[run_pos_], near_.top()));
+  }
+
   std::uint64_t Bucket(SimTime t) const { return static_cast<std::uint64_t>(t) >> shift_; }
-  // Whether bucket b is held in the ring (rather than the near heap or the overflow).
+  // Whether bucket b is held in the ring (rather than the near tier or the overflow).
   bool InRing(std::uint64_t b) const {
     return b >= next_bucket_ && b - next_bucket_ < kRingBuckets;
   }
@@ -279,7 +274,7 @@ class EventQueue {
   // kChunkEvents events, not one per event (each link a memory miss once the pool
   // is hundreds of megabytes, at ten million customers). Freed chunks are reused
   // last-in first-out, so a push usually writes a chunk still in cache. The order of
-  // events within a bucket does not matter: the near heap orders them.
+  // events within a bucket does not matter: it is sorted as it becomes current.
   void AddToRing(std::uint64_t b, const Event& e) {
     const std::size_t slot = b & (kRingBuckets - 1);
     std::uint32_t head = heads_[slot];
@@ -330,14 +325,14 @@ class EventQueue {
   // on average (scanning and refilling near-empty buckets costs more than it saves),
   // or fewer than 256 while more than an eighth as many events as the buckets held
   // were pushed past the ring into the overflow heap; narrows them 4x above 1,024
-  // (the near heap grows). The overflow rule is for ten million customers: their
+  // (the run grows). The overflow rule is for ten million customers: their
   // density kept the buckets 67 ms wide and the ring 9.8 hours long, so the polls
   // and balance checks scheduled up to a day ahead (3.5 million events) sat in the
   // overflow heap, each pop a dozen levels of dependent memory misses; 4x wider
-  // buckets hold them all in the ring, a few hundred events per bucket, a near heap
-  // that stays in cache (bench/README.md). Narrowing waits for 1,024 so that a
+  // buckets hold them all in the ring, a few hundred events per bucket, a run that
+  // stays in cache (bench/README.md). Narrowing waits for 1,024 so that a
   // widening (below 256, hence below 1,024 after) is not undone by the next round.
-  // REQUIRES: near_ empty.
+  // REQUIRES: the near tier empty.
   void Adapt() {
     constexpr std::uint32_t kAdaptEvery = 4096;
     if (++refills_ < kAdaptEvery) return;
@@ -351,7 +346,7 @@ class EventQueue {
     if (mean > 1024 && shift_ - 2 >= kMinShift) shift -= 2;
     if (shift == shift_) return;
     // Re-bucket the ring: every entry is at or after the old boundary, so with the
-    // near heap empty the new boundary is that instant rounded down.
+    // near tier empty the new boundary is that instant rounded down.
     const SimTime boundary = static_cast<SimTime>(next_bucket_ << shift_);
     HugeVector<Event> moved;
     moved.reserve(ring_count_);
@@ -366,10 +361,10 @@ class EventQueue {
     PullOverflow();
   }
 
-  // REQUIRES: near_ empty, queue not empty. Makes the earliest non-empty bucket the
-  // near heap and advances the ring past it.
+  // REQUIRES: the near tier empty, queue not empty. Makes the earliest non-empty
+  // bucket the run, sorted, and advances the ring past it.
   void Refill() {
-    assert(near_.empty() && !empty());
+    assert(NearEmpty() && !empty());
     Adapt();
     if (ring_count_ == 0) {
       // Nothing within the ring: jump to the overflow's earliest bucket.
@@ -394,13 +389,73 @@ class EventQueue {
     const std::uint64_t bucket =
         next_bucket_ + ((slot - start) & (kRingBuckets - 1));  // distance in the ring
     const std::size_t before = ring_count_;
-    TakeSlot(slot, scratch_);
+    run_.clear();
+    run_pos_ = 0;
+    TakeSlot(slot, run_);
     refilled_events_ += before - ring_count_;
-    if (observer_ != nullptr) observer_(observer_context_, scratch_.data(), scratch_.size());
-    near_.Assign(scratch_);
+    if (observer_ != nullptr) observer_(observer_context_, run_.data(), run_.size());
+    SortBucket(static_cast<SimTime>(bucket << shift_));
     next_bucket_ = bucket + 1;
     PullOverflow();
   }
+
+  // Sorts run_, one bucket's events (times in [start, start + 2^shift_)), by (time,
+  // sequence). Keys are unique (sequence numbers), so any correct sort gives the
+  // same order. A large bucket is first distributed over about n/4 sub-ranges of its
+  // width by time (one counting pass, one scattering pass), each then sorted by
+  // insertion: O(n) for the evenly spread times of a dense world, where a
+  // comparison sort of thousands of events cost as much as the heap it replaced.
+  // Sub-ranges that happen to be crowded (many events at one instant) fall back to
+  // std::sort.
+  void SortBucket(SimTime start) {
+    auto earlier = [](const Event& a, const Event& b) { return EarlierThan(a, b); };
+    const std::size_t n = run_.size();
+    if (n <= kInsertionSortMax) {
+      InsertionSort(run_.data(), run_.data() + n);
+      return;
+    }
+    const int bits = std::min<int>(std::min(kMaxSubRangeBits, shift_), std::bit_width(n / 4) - 1);
+    const int down = shift_ - bits;
+    const std::size_t ranges = std::size_t{1} << bits;
+    sub_range_starts_.assign(ranges + 1, 0);
+    const SimTime width = SimTime{1} << shift_;
+    auto range_of = [start, width, down](const Event& e) {
+      assert(e.time >= start && e.time - start < width);
+      (void)width;
+      return static_cast<std::size_t>(static_cast<std::uint64_t>(e.time - start) >> down);
+    };
+    for (const Event& e : run_) ++sub_range_starts_[range_of(e) + 1];
+    for (std::size_t r = 0; r < ranges; ++r) sub_range_starts_[r + 1] += sub_range_starts_[r];
+    scratch_.resize(n);
+    {
+      // Scatter, keeping sub_range_starts_ intact: `next` counts within each range.
+      sub_range_next_.assign(sub_range_starts_.begin(), sub_range_starts_.end() - 1);
+      for (const Event& e : run_) {
+        scratch_[sub_range_next_[range_of(e)]++] = e;
+      }
+    }
+    run_.swap(scratch_);
+    Event* const data = run_.data();
+    for (std::size_t r = 0; r < ranges; ++r) {
+      Event* const first = data + sub_range_starts_[r];
+      Event* const last = data + sub_range_starts_[r + 1];
+      if (last - first <= std::ptrdiff_t{kInsertionSortMax}) {
+        InsertionSort(first, last);
+      } else {
+        std::sort(first, last, earlier);
+      }
+    }
+  }
+  static void InsertionSort(Event* first, Event* last) {
+    for (Event* i = first + (first != last); i < last; ++i) {
+      const Event e = *i;
+      Event* hole = i;
+      for (; hole != first && EarlierThan(e, hole[-1]); --hole) *hole = hole[-1];
+      *hole = e;
+    }
+  }
+  static constexpr std::size_t kInsertionSortMax = 16;
+  static constexpr int kMaxSubRangeBits = 14;
 
   static constexpr std::uint32_t kChunkEvents = 5;
   struct Chunk {
@@ -411,11 +466,15 @@ class EventQueue {
   static_assert(sizeof(Chunk) == 128, "a chunk is two cache lines");
   static constexpr std::uint32_t kNil = ~std::uint32_t{0};
 
-  EventHeap near_;
+  // The near tier: run_[run_pos_ ..] and near_.
+  HugeVector<Event> run_;  // the current bucket's events as it became current, sorted
+  std::size_t run_pos_ = 0;
+  EventHeap near_;         // events pushed into the current bucket since
   HugeVector<Chunk> chunks_;
   HugeVector<std::uint32_t> heads_;  // per ring slot: first node, or kNil
   std::uint32_t free_ = kNil;         // free chunks, linked through `next`
-  HugeVector<Event> scratch_;        // a bucket on its way into near_
+  HugeVector<Event> scratch_;         // SortBucket's second buffer
+  std::vector<std::size_t> sub_range_starts_, sub_range_next_;  // SortBucket's counts
   std::vector<std::uint64_t> occupied_;  // one bit per ring slot: non-empty
   std::size_t ring_count_ = 0;
   int shift_ = kInitialShift;
