@@ -159,8 +159,8 @@ class EventQueue {
 
   bool empty() const { return size() == 0; }
   std::size_t size() const {
-    return (run_.size() - run_pos_) + near_.size() + ring_count_ + overflow_.size() +
-           (piped_in_ - piped_out_);
+    return static_cast<std::size_t>(run_end_ - run_next_) + near_.size() + later_in_bucket_ +
+           ring_count_ + overflow_.size() + (piped_in_ - piped_out_);
   }
   void reserve(std::size_t n) { overflow_.reserve(n); }
   // The current bucket width, log2 ns (for tests and benchmarks).
@@ -179,8 +179,8 @@ class EventQueue {
   // REQUIRES: !empty(), nothing in the push pipeline (Flush).
   const Event& top() {
     assert(piped_in_ == piped_out_);
-    if (NearEmpty()) Refill();
-    return FromRun() ? run_[run_pos_] : near_.top();
+    if (NearEmpty() && !NextSubRange()) Refill();
+    return FromRun() ? *run_next_ : near_.top();
   }
 
   // REQUIRES: e.time >= 0.
@@ -188,7 +188,7 @@ class EventQueue {
     assert(e.time >= 0);
     const std::uint64_t b = Bucket(e.time);
     if (b < next_bucket_) {
-      near_.push(e);
+      PushIntoBucket(e);
     } else if (b - next_bucket_ < kRingBuckets) {
       AddToRing(b, e);
     } else {
@@ -244,17 +244,17 @@ class EventQueue {
   // pipeline (Flush).
   Event pop() {
     assert(piped_in_ == piped_out_);
-    if (NearEmpty()) Refill();
-    if (FromRun()) return run_[run_pos_++];
+    if (NearEmpty() && !NextSubRange()) Refill();
+    if (FromRun()) return *run_next_++;
     return near_.pop();
   }
 
  private:
-  bool NearEmpty() const { return run_pos_ == run_.size() && near_.empty(); }
+  bool NearEmpty() const { return run_next_ == run_end_ && near_.empty(); }
   // Whether the near tier's earliest event is the run's next one (else the heap's
   // top). REQUIRES: !NearEmpty().
   bool FromRun() const {
-    return run_pos_ != run_.size() && (near_.empty() || EarlierThan(run_[run_pos_], near_.top()));
+    return run_next_ != run_end_ && (near_.empty() || EarlierThan(*run_next_, near_.top()));
   }
 
   std::uint64_t Bucket(SimTime t) const { return static_cast<std::uint64_t>(t) >> shift_; }
@@ -277,7 +277,21 @@ class EventQueue {
   // events within a bucket does not matter: it is sorted as it becomes current.
   void AddToRing(std::uint64_t b, const Event& e) {
     const std::size_t slot = b & (kRingBuckets - 1);
-    std::uint32_t head = heads_[slot];
+    AddToList(heads_[slot], e);
+    occupied_[slot / 64] |= std::uint64_t{1} << (slot % 64);
+    ++ring_count_;
+  }
+
+  // Appends the events of ring slot `slot` to `out`, empties the slot and frees its
+  // chunks.
+  void TakeSlot(std::size_t slot, HugeVector<Event>& out) {
+    ring_count_ -= TakeList(heads_[slot], out);
+    occupied_[slot / 64] &= ~(std::uint64_t{1} << (slot % 64));
+  }
+
+  // Appends `e` to the chunk list that starts at `head` (a ring slot's, or a
+  // sub-range's of the current bucket).
+  void AddToList(std::uint32_t& head, const Event& e) {
     if (head == kNil || chunks_[head].count == kChunkEvents) {
       std::uint32_t chunk;
       if (free_ != kNil) {
@@ -289,28 +303,27 @@ class EventQueue {
       }
       chunks_[chunk].next = head;
       chunks_[chunk].count = 0;
-      heads_[slot] = head = chunk;
-      occupied_[slot / 64] |= std::uint64_t{1} << (slot % 64);
+      head = chunk;
     }
     Chunk& c = chunks_[head];
     c.events[c.count++] = e;
-    ++ring_count_;
   }
 
-  // Appends the events of ring slot `slot` to `out`, empties the slot and frees its
-  // chunks.
-  void TakeSlot(std::size_t slot, HugeVector<Event>& out) {
-    for (std::uint32_t n = heads_[slot]; n != kNil;) {
+  // Appends the events of the list at `head` to `out`, frees its chunks and empties
+  // it; returns how many.
+  std::size_t TakeList(std::uint32_t& head, HugeVector<Event>& out) {
+    std::size_t taken = 0;
+    for (std::uint32_t n = head; n != kNil;) {
       Chunk& c = chunks_[n];
       out.insert(out.end(), c.events, c.events + c.count);
-      ring_count_ -= c.count;
+      taken += c.count;
       const std::uint32_t next = c.next;
       c.next = free_;
       free_ = n;
       n = next;
     }
-    heads_[slot] = kNil;
-    occupied_[slot / 64] &= ~(std::uint64_t{1} << (slot % 64));
+    head = kNil;
+    return taken;
   }
 
   // Moves overflow entries whose bucket now falls inside the ring into it.
@@ -389,62 +402,98 @@ class EventQueue {
     const std::uint64_t bucket =
         next_bucket_ + ((slot - start) & (kRingBuckets - 1));  // distance in the ring
     const std::size_t before = ring_count_;
-    run_.clear();
-    run_pos_ = 0;
-    TakeSlot(slot, run_);
+    scratch_.clear();
+    TakeSlot(slot, scratch_);
     refilled_events_ += before - ring_count_;
-    if (observer_ != nullptr) observer_(observer_context_, run_.data(), run_.size());
-    SortBucket(static_cast<SimTime>(bucket << shift_));
+    if (observer_ != nullptr) observer_(observer_context_, scratch_.data(), scratch_.size());
+    SplitBucket(static_cast<SimTime>(bucket << shift_));
     next_bucket_ = bucket + 1;
     PullOverflow();
+    const bool loaded = NextSubRange();
+    assert(loaded);
+    (void)loaded;
   }
 
-  // Sorts run_, one bucket's events (times in [start, start + 2^shift_)), by (time,
-  // sequence). Keys are unique (sequence numbers), so any correct sort gives the
-  // same order. A large bucket is first distributed over about n/4 sub-ranges of its
-  // width by time (one counting pass, one scattering pass), each then sorted by
-  // insertion: O(n) for the evenly spread times of a dense world, where a
-  // comparison sort of thousands of events cost as much as the heap it replaced.
-  // Sub-ranges that happen to be crowded (many events at one instant) fall back to
-  // std::sort.
-  void SortBucket(SimTime start) {
-    auto earlier = [](const Event& a, const Event& b) { return EarlierThan(a, b); };
-    const std::size_t n = run_.size();
-    if (n <= kInsertionSortMax) {
-      InsertionSort(run_.data(), run_.data() + n);
-      return;
-    }
-    const int bits = std::min<int>(std::min(kMaxSubRangeBits, shift_), std::bit_width(n / 4) - 1);
-    const int down = shift_ - bits;
+  // The current bucket is a second, finer calendar: SplitBucket spreads its events
+  // (scratch_; times in [start, start + 2^shift_)) over about n/4 sub-ranges of its
+  // width by time, one counting pass and one scattering pass into bucket_; the pops
+  // then take one sub-range at a time, sorted (NextSubRange), and an event pushed
+  // into a later sub-range of the bucket meanwhile joins that sub-range's list
+  // (PushIntoBucket). A pop is then a read of a sorted run or of a heap of a few
+  // events, whatever the bucket holds: thousands of events at ten million customers,
+  // where popping them from one heap was a fifth of the simulation thread, and
+  // sorting them whole with std::sort made PHOLD slower (bench/README.md).
+  void SplitBucket(SimTime start) {
+    const std::size_t n = scratch_.size();
+    const int bits = n <= kInsertionSortMax
+                         ? 0
+                         : std::min<int>(std::min(kMaxSubRangeBits, shift_),
+                                         std::bit_width(n / 4) - 1);
+    bucket_start_ = start;
+    sub_range_down_ = shift_ - bits;
     const std::size_t ranges = std::size_t{1} << bits;
     sub_range_starts_.assign(ranges + 1, 0);
-    const SimTime width = SimTime{1} << shift_;
-    auto range_of = [start, width, down](const Event& e) {
-      assert(e.time >= start && e.time - start < width);
-      (void)width;
-      return static_cast<std::size_t>(static_cast<std::uint64_t>(e.time - start) >> down);
-    };
-    for (const Event& e : run_) ++sub_range_starts_[range_of(e) + 1];
+    for (const Event& e : scratch_) ++sub_range_starts_[SubRange(e.time) + 1];
     for (std::size_t r = 0; r < ranges; ++r) sub_range_starts_[r + 1] += sub_range_starts_[r];
-    scratch_.resize(n);
-    {
-      // Scatter, keeping sub_range_starts_ intact: `next` counts within each range.
-      sub_range_next_.assign(sub_range_starts_.begin(), sub_range_starts_.end() - 1);
-      for (const Event& e : run_) {
-        scratch_[sub_range_next_[range_of(e)]++] = e;
+    bucket_.resize(n);
+    // Scatter, keeping sub_range_starts_ intact: `next` counts within each range.
+    sub_range_next_.assign(sub_range_starts_.begin(), sub_range_starts_.end() - 1);
+    for (const Event& e : scratch_) bucket_[sub_range_next_[SubRange(e.time)]++] = e;
+    later_heads_.assign(ranges, kNil);
+    run_next_ = run_end_ = nullptr;  // bucket_ may have moved
+    next_sub_range_ = 0;
+    later_in_bucket_ = n;
+  }
+  // The sub-range of the current bucket that time t falls in. REQUIRES: t in it.
+  std::size_t SubRange(SimTime t) const {
+    assert(t >= bucket_start_ && t - bucket_start_ < (SimTime{1} << shift_));
+    return static_cast<std::size_t>(static_cast<std::uint64_t>(t - bucket_start_) >>
+                                    sub_range_down_);
+  }
+  // An event before the current bucket's end: into its sub-range's list if that is
+  // still to come, else (the current sub-range, or a time already passed, which the
+  // simulator never pushes) into the heap beside the run.
+  void PushIntoBucket(const Event& e) {
+    if (e.time >= bucket_start_) {
+      const std::size_t r = SubRange(e.time);
+      if (r >= next_sub_range_) {
+        AddToList(later_heads_[r], e);
+        ++later_in_bucket_;
+        return;
       }
     }
-    run_.swap(scratch_);
-    Event* const data = run_.data();
-    for (std::size_t r = 0; r < ranges; ++r) {
-      Event* const first = data + sub_range_starts_[r];
-      Event* const last = data + sub_range_starts_[r + 1];
-      if (last - first <= std::ptrdiff_t{kInsertionSortMax}) {
-        InsertionSort(first, last);
+    near_.push(e);
+  }
+  // REQUIRES: the run consumed and near_ empty. Makes the current bucket's next
+  // sub-range with events the run, sorted; false when the bucket has none left.
+  bool NextSubRange() {
+    if (later_in_bucket_ == 0) return false;
+    while (next_sub_range_ < later_heads_.size()) {
+      const std::size_t r = next_sub_range_++;
+      const std::size_t first = sub_range_starts_[r], last = sub_range_starts_[r + 1];
+      if (first == last && later_heads_[r] == kNil) continue;
+      Event* begin = bucket_.data() + first;
+      Event* end = bucket_.data() + last;
+      if (later_heads_[r] != kNil) {
+        // Events pushed into it since the split: the run is a copy with them.
+        later_.assign(begin, end);
+        TakeList(later_heads_[r], later_);
+        begin = later_.data();
+        end = begin + later_.size();
+      }
+      later_in_bucket_ -= static_cast<std::size_t>(end - begin);
+      if (end - begin <= std::ptrdiff_t{kInsertionSortMax}) {
+        InsertionSort(begin, end);
       } else {
-        std::sort(first, last, earlier);
+        // Crowded (many events at one instant, or a bucket of few sub-ranges).
+        std::sort(begin, end, [](const Event& a, const Event& b) { return EarlierThan(a, b); });
       }
+      run_next_ = begin;
+      run_end_ = end;
+      return true;
     }
+    assert(false && "later_in_bucket_ counts events the sub-ranges do not hold");
+    return false;
   }
   static void InsertionSort(Event* first, Event* last) {
     for (Event* i = first + (first != last); i < last; ++i) {
@@ -466,15 +515,24 @@ class EventQueue {
   static_assert(sizeof(Chunk) == 128, "a chunk is two cache lines");
   static constexpr std::uint32_t kNil = ~std::uint32_t{0};
 
-  // The near tier: run_[run_pos_ ..] and near_.
-  HugeVector<Event> run_;  // the current bucket's events as it became current, sorted
-  std::size_t run_pos_ = 0;
-  EventHeap near_;         // events pushed into the current bucket since
+  // The near tier, the current bucket: the run [run_next_, run_end_), near_, and the
+  // sub-ranges from next_sub_range_ on (bucket_'s and later_heads_' events,
+  // later_in_bucket_ in all).
+  const Event* run_next_ = nullptr;  // the current sub-range's events, sorted: in
+  const Event* run_end_ = nullptr;   // bucket_, or in later_ if pushes joined them
+  HugeVector<Event> later_;
+  EventHeap near_;         // events pushed into the current sub-range since
+  HugeVector<Event> bucket_;  // the bucket's events by sub-range (SplitBucket)
+  std::vector<std::size_t> sub_range_starts_, sub_range_next_;  // bucket_'s offsets
+  std::vector<std::uint32_t> later_heads_;  // per sub-range: events pushed since
+  std::size_t next_sub_range_ = 0;
+  std::size_t later_in_bucket_ = 0;
+  SimTime bucket_start_ = 0;
+  int sub_range_down_ = 0;  // sub-range = (time - bucket_start_) >> this
   HugeVector<Chunk> chunks_;
   HugeVector<std::uint32_t> heads_;  // per ring slot: first node, or kNil
   std::uint32_t free_ = kNil;         // free chunks, linked through `next`
-  HugeVector<Event> scratch_;         // SortBucket's second buffer
-  std::vector<std::size_t> sub_range_starts_, sub_range_next_;  // SortBucket's counts
+  HugeVector<Event> scratch_;         // a bucket on its way into bucket_
   std::vector<std::uint64_t> occupied_;  // one bit per ring slot: non-empty
   std::size_t ring_count_ = 0;
   int shift_ = kInitialShift;
