@@ -5,23 +5,24 @@
 // (sequence numbers only grow), which makes a run a pure function of its inputs.
 //
 // Three tiers by time (a calendar queue with a heap on each end):
-//   near      every event earlier than the current bucket's end: the bucket's
-//             events sorted when it became current (the run), and a 4-ary min-heap
-//             of those pushed into it since; a pop takes the earlier of the two;
+//   near      every event earlier than the current bucket's end, as a finer
+//             calendar: the bucket split by time into sub-ranges, the current one
+//             sorted (the run), later ones waiting with the events pushed into them
+//             since, and a 4-ary min-heap of events pushed into the current one; a
+//             pop takes the earlier of the run's head and the heap's top;
 //   ring      kRingBuckets unsorted buckets of 2^shift ns each (the width adapts
 //             to the density of events: a few to a few hundred per bucket);
 //   overflow  a 4-ary min-heap of everything later.
-// When the near tier runs dry the next non-empty bucket is sorted into the run and
+// When the near tier runs dry the next non-empty bucket is split into it and
 // overflow entries that now fall inside the ring move into their buckets. Every
 // event in `near` is earlier than every event elsewhere, so the pop order is exactly
 // the (time, sequence) order of one heap; the tiers only make it cheaper: most
 // events (network round trips, alerts, retries) are scheduled a few milliseconds to
 // minutes ahead, so they are appended to a bucket in O(1) and popped from a sorted
 // run or a heap of a few entries, instead of walking a heap of a million entries.
-// (The run was a heap, heapified in place, until buckets of hundreds of events at
-// ten million customers made its sift-downs a fifth of the simulation thread:
-// one sort of a bucket costs about half the comparisons of popping it from a
-// heap, and each pop from the run is one load; bench/README.md.)
+// (The current bucket was one heap, heapified in place, until buckets of hundreds
+// to thousands of events at ten million customers made its sift-downs a fifth of
+// the simulation thread; see SplitBucket.)
 //
 // Not thread-safe; one queue per simulator.
 
