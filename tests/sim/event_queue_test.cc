@@ -158,9 +158,10 @@ TEST_CASE("EventQueue keeps (time, sequence) order across its buckets and overfl
 
 TEST_CASE("EventQueue orders crowded buckets of spread and tied times", "[sim][event_queue]") {
   // Tens of thousands of events within a few buckets: a bucket becoming current is
-  // distributed over sub-ranges of its width and each sorted (EventQueue::SortBucket),
-  // with an eighth of the events tied on round instants (crowded sub-ranges) and
-  // pushes landing in the current bucket while it is being popped.
+  // split into sub-ranges of its width, each sorted as the pops reach it
+  // (EventQueue::SplitBucket), with an eighth of the events tied on round instants
+  // (crowded sub-ranges) and pushes landing in the current bucket's current and
+  // later sub-ranges while it is being popped.
   Rng rng(7, StreamKey("test.queue.crowded"));
   CheckAgainstModel(rng, 300'000, 60, [](Rng& r, SimTime now) {
     if (r.Below(8) == 0) return (now / 1'000'000 + 1) * 1'000'000;
