@@ -339,12 +339,12 @@ class EventQueue {
   // on average (scanning and refilling near-empty buckets costs more than it saves),
   // or fewer than 256 while more than an eighth as many events as the buckets held
   // were pushed past the ring into the overflow heap; narrows them 4x above 1,024
-  // (the run grows). The overflow rule is for ten million customers: their
+  // (each refill's split grows). The overflow rule is for ten million customers: their
   // density kept the buckets 67 ms wide and the ring 9.8 hours long, so the polls
   // and balance checks scheduled up to a day ahead (3.5 million events) sat in the
   // overflow heap, each pop a dozen levels of dependent memory misses; 4x wider
-  // buckets hold them all in the ring, a few hundred events per bucket, a run that
-  // stays in cache (bench/README.md). Narrowing waits for 1,024 so that a
+  // buckets hold them all in the ring, a few hundred events per bucket, a current
+  // bucket that stays in cache (bench/README.md). Narrowing waits for 1,024 so that a
   // widening (below 256, hence below 1,024 after) is not undone by the next round.
   // REQUIRES: the near tier empty.
   void Adapt() {
@@ -376,7 +376,8 @@ class EventQueue {
   }
 
   // REQUIRES: the near tier empty, queue not empty. Makes the earliest non-empty
-  // bucket the run, sorted, and advances the ring past it.
+  // bucket the current one (SplitBucket), loads its first sub-range into the run,
+  // and advances the ring past it.
   void Refill() {
     assert(NearEmpty() && !empty());
     Adapt();
