@@ -434,13 +434,20 @@ class EventQueue {
     bucket_start_ = start;
     sub_range_down_ = shift_ - bits;
     const std::size_t ranges = std::size_t{1} << bits;
-    sub_range_starts_.assign(ranges + 1, 0);
-    for (const Event& e : scratch_) ++sub_range_starts_[SubRange(e.time) + 1];
-    for (std::size_t r = 0; r < ranges; ++r) sub_range_starts_[r + 1] += sub_range_starts_[r];
-    bucket_.resize(n);
-    // Scatter, keeping sub_range_starts_ intact: `next` counts within each range.
-    sub_range_next_.assign(sub_range_starts_.begin(), sub_range_starts_.end() - 1);
-    for (const Event& e : scratch_) bucket_[sub_range_next_[SubRange(e.time)]++] = e;
+    if (ranges == 1) {
+      // One sub-range (a bucket of a few events, the common case at a million
+      // customers): the bucket as it came, swapped in rather than counted and copied.
+      sub_range_starts_.assign({std::size_t{0}, n});
+      bucket_.swap(scratch_);
+    } else {
+      sub_range_starts_.assign(ranges + 1, 0);
+      for (const Event& e : scratch_) ++sub_range_starts_[SubRange(e.time) + 1];
+      for (std::size_t r = 0; r < ranges; ++r) sub_range_starts_[r + 1] += sub_range_starts_[r];
+      bucket_.resize(n);
+      // Scatter, keeping sub_range_starts_ intact: `next` counts within each range.
+      sub_range_next_.assign(sub_range_starts_.begin(), sub_range_starts_.end() - 1);
+      for (const Event& e : scratch_) bucket_[sub_range_next_[SubRange(e.time)]++] = e;
+    }
     later_heads_.assign(ranges, kNil);
     run_next_ = run_end_ = nullptr;  // bucket_ may have moved
     next_sub_range_ = 0;
