@@ -39,7 +39,9 @@ class FlatMap {
   // inlined: GCC 12 judges an out-of-line function whose only effect is a prefetch
   // to be pure and deletes the calls to it.
   [[gnu::always_inline]] void Prefetch(std::uint64_t key) const {
-    bpsim::Prefetch(slots_.data() + Home(key));
+    const Slot* home = slots_.data() + Home(key);
+    bpsim::Prefetch(home);
+    bpsim::Prefetch(reinterpret_cast<const char*>(home) + 64);
   }
 
   // The value for `key`, default-constructed if absent.
