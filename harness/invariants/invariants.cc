@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "harness/invariants/monitor.h"
+#include "harness/invariants/paged_vector.h"
 #include "harness/invariants/tracking.h"
 
 namespace bpsim::harness {
@@ -202,7 +203,7 @@ class RevocationHonoured final : public InvariantMonitor {
   // the state is fetched while the entry waits in the forwarder.
   std::uint64_t lookahead_mask() const override { return TypeBit(EntryType::kCachePut); }
   void Ahead(const TraceEntry& e) const override {
-    if (e.consent < states_.size()) bpsim::Prefetch(states_.data() + e.consent);
+    if (e.consent < states_.size()) bpsim::Prefetch(&states_[e.consent]);
   }
 
  private:
@@ -227,7 +228,7 @@ class RevocationHonoured final : public InvariantMonitor {
   static_assert(sizeof(State) == 64);
 
   State& state(mocks::ConsentId id) {
-    if (id >= states_.size()) states_.resize(std::max<std::size_t>(id + 1, states_.size() * 2));
+    states_.GrowTo(std::size_t(id) + 1);
     return states_[id];
   }
   // When the platform knew the consent was over: the first notice or the expiry.
@@ -391,7 +392,7 @@ class RevocationHonoured final : public InvariantMonitor {
   }
 
   ConsentTables consents_{context().consents};
-  HugeVector<State> states_;  // by consent id, read at random: on huge pages
+  PagedVector<State> states_;  // by consent id, read at random: on huge pages
   std::vector<bool> noticed_;  // by consent id: states_[id].told is set
   std::unordered_map<mocks::ConsentId, std::vector<KeyGeneration>> spilled_;
   std::vector<TraceEntry> told_entries_;

@@ -40,9 +40,7 @@ bool ConsentRecord::Covers(mocks::CategorySet categories) const {
 
 void ConsentTable::OnEntry(const TraceEntry& e) {
   if (!(kTypeMask & mocks::TypeBit(e.type)) || e.consent == 0) return;
-  if (e.consent >= records_.size()) {
-    records_.resize(std::max<std::size_t>(e.consent + 1, records_.size() * 2));
-  }
+  records_.GrowTo(std::size_t(e.consent) + 1);
   ConsentRecord& r = records_[e.consent];
   r.subject = e.subject;
   r.bank = e.bank;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "harness/invariants/flat_map.h"
+#include "harness/invariants/paged_vector.h"
 #include "mocks/trace.h"
 #include "reports/result.h"
 #include "sim/huge_pages.h"
@@ -77,7 +78,7 @@ class ConsentTable final : public mocks::WorldTraceSubscriber {
   }
   // A hint that an entry under consent `id` comes soon (AsyncTraceForwarder::SetLookahead).
   [[gnu::always_inline]] void Prefetch(mocks::ConsentId id) const {
-    if (id < records_.size()) bpsim::Prefetch(records_.data() + id);
+    if (id < records_.size()) bpsim::Prefetch(&records_[id]);
   }
   // The life-cycle entries of a consent as evidence, oldest first: created,
   // authorised, and the final one (rejected/revoked/expired) if `with_end` and seen.
@@ -85,7 +86,7 @@ class ConsentTable final : public mocks::WorldTraceSubscriber {
                       std::vector<reports::EvidenceItem>& out) const;
 
  private:
-  HugeVector<ConsentRecord> records_;  // by id, read at random: on huge pages
+  PagedVector<ConsentRecord> records_;  // by id, read at random: on huge pages
 };
 
 // The table a reader consults: the shared one if it was given one (MonitorContext's
