@@ -46,27 +46,12 @@ void AsyncTraceForwarder::Hand(std::size_t size) {
   if (full_.size() >= kWakeBatch) ready_.notify_one();
 }
 
-void AsyncTraceForwarder::RunFirst(std::function<void()> task) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    first_task_ = std::move(task);
-  }
-  ready_.notify_one();
-}
-
 void AsyncTraceForwarder::Consume() {
   while (true) {
     std::unique_ptr<Block> block;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      ready_.wait(lock, [this] { return !full_.empty() || done_ || first_task_; });
-      if (first_task_) {
-        std::function<void()> task = std::move(first_task_);
-        first_task_ = nullptr;
-        lock.unlock();
-        task();
-        continue;
-      }
+      ready_.wait(lock, [this] { return !full_.empty() || done_; });
       if (full_.empty()) return;  // done and drained
       block = std::move(full_.front());
       full_.pop_front();

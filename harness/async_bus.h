@@ -41,11 +41,6 @@ class AsyncTraceForwarder final : public EntrySink<mocks::TraceEntry> {
     lookahead_ = std::move(ahead);
   }
 
-  // Runs `task` on the consumer thread before it delivers any entry (set-up the
-  // consumers would otherwise do on the simulation thread, or on their first entry).
-  // REQUIRES: called at most once, before the first entry.
-  void RunFirst(std::function<void()> task);
-
   // Delivers everything published so far and stops the consumer thread. The bus
   // must not publish into this sink afterwards.
   void Finish();
@@ -86,7 +81,6 @@ class AsyncTraceForwarder final : public EntrySink<mocks::TraceEntry> {
   // most recently freed block instead made the million-customer run 1.26x slower).
   std::deque<std::unique_ptr<Block>> free_;
   bool done_ = false;                         // guarded by mu_
-  std::function<void()> first_task_;          // guarded by mu_
   std::thread consumer_;
 };
 

@@ -229,24 +229,6 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
 
   Simulator sim;
   mocks::WorldTraceBus world_bus;
-  // One table of cache items and one of consents for every monitor and the metrics;
-  // subscribed after them (below), so they read each as it was before each entry.
-  // Declared before the forwarder, whose thread may still be sizing the first.
-  CacheItemTable cache_items;
-  ConsentTable consents;
-  // Every consumer of the trace runs on a second thread (harness/async_bus.h), or
-  // inline on this one when asked (RunOptions::async_judging). The cache-item table
-  // starts with room for one item per customer, sized on the judging thread while
-  // this one builds the world (in the million-customer month it doubled its way up
-  // in the first seconds instead, on fresh memory, and the simulation waited).
-  std::unique_ptr<AsyncTraceForwarder> forwarder;
-  const std::size_t expected_items = spec.world.customers.count;
-  if (options.async_judging) {
-    forwarder = std::make_unique<AsyncTraceForwarder>();
-    forwarder->RunFirst([&cache_items, expected_items] { cache_items.Reserve(expected_items); });
-  } else {
-    cache_items.Reserve(expected_items);
-  }
   // Days drawn ahead when judging runs on its own thread (a core is spare), from
   // before the platform is built: the first day's draws overlap the construction.
   const bool prefetch_days = options.prefetch_days.value_or(options.async_judging);
@@ -255,8 +237,18 @@ reports::ScenarioResult RunScenario(const Scenario& scenario, const RunOptions& 
     result.description +=
         (result.description.empty() ? "[perturbed: " : " [perturbed: ") + world.perturbation() + "]";
   }
-  if (forwarder) world_bus.SetSink(forwarder.get());
+  // Every consumer of the trace runs on a second thread (harness/async_bus.h), or
+  // inline on this one when asked (RunOptions::async_judging).
+  std::unique_ptr<AsyncTraceForwarder> forwarder;
+  if (options.async_judging) {
+    forwarder = std::make_unique<AsyncTraceForwarder>();
+    world_bus.SetSink(forwarder.get());
+  }
   mocks::WorldTraceBus& bus = forwarder ? forwarder->consumer_bus() : world_bus;
+  // One table of cache items and one of consents for every monitor and the metrics;
+  // subscribed after them (below), so they read each as it was before each entry.
+  CacheItemTable cache_items;
+  ConsentTable consents;
   MonitorContext context;
   context.names = &world.names();
   context.cache_items = &cache_items;

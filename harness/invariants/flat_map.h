@@ -24,15 +24,6 @@ class FlatMap {
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
-  // Makes room for n keys without growing (a table that is still empty only: its
-  // slots are allocated afresh, not rehashed).
-  void Reserve(std::size_t n) {
-    if (size_ != 0) return;
-    std::size_t slots = 16;
-    while (slots < 2 * n) slots *= 2;
-    if (slots > slots_.size()) HugeVector<Slot>(slots).swap(slots_);
-  }
-
   // nullptr if absent. The pointer is valid until the next insert or erase.
   V* find(std::uint64_t key) {
     if (key == kEmpty) return has_max_ ? &max_value_ : nullptr;

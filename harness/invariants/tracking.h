@@ -213,10 +213,6 @@ class CacheItemTable final : public mocks::WorldTraceSubscriber {
     }
   }
 
-  // Room for n live items from the start (the run's customer count: the month holds
-  // 0.88 per customer at most), so the table does not double its way up through
-  // twice its final memory in the run's first seconds. REQUIRES: no put yet.
-  void Reserve(std::size_t n) { items_.Reserve(n); }
   // A hint that an entry for `key` comes soon (AsyncTraceForwarder::SetLookahead).
   [[gnu::always_inline]] void Prefetch(std::uint64_t key) const { items_.Prefetch(key); }
   // nullptr if no item is cached under `key`.
