@@ -35,13 +35,17 @@ class FlatMap {
   const V* find(std::uint64_t key) const { return const_cast<FlatMap*>(this)->find(key); }
   bool contains(std::uint64_t key) const { return find(key) != nullptr; }
 
-  // A hint that `key` will be looked up soon: starts loading its home slot. Always
-  // inlined: GCC 12 judges an out-of-line function whose only effect is a prefetch
-  // to be pure and deletes the calls to it.
+  // A hint that `key` will be looked up soon: starts loading its home slot's line
+  // and the next (an insert probes on to an empty slot and an erase shifts the probe
+  // run back, so about half cross into it at load 0.4). The next line's address is
+  // formed as an integer: past the table's end for its last slots, where a prefetch
+  // is harmless but pointer arithmetic is not. Always inlined: GCC 12 judges an
+  // out-of-line function whose only effect is a prefetch to be pure and deletes the
+  // calls to it.
   [[gnu::always_inline]] void Prefetch(std::uint64_t key) const {
     const Slot* home = slots_.data() + Home(key);
     bpsim::Prefetch(home);
-    bpsim::Prefetch(reinterpret_cast<const char*>(home) + 64);
+    bpsim::Prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(home) + 64));
   }
 
   // The value for `key`, default-constructed if absent.

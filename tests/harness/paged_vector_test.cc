@@ -36,8 +36,8 @@ TEST_CASE("PagedVector matches a std::vector as it grows over many pages", "[inv
       REQUIRE(paged[model.size()].pad[8190] == 0);
       model.push_back(0);
     }
-    // Past the first page (32 elements) every page but the last is whole: from then
-    // on no element moves.
+    // Past 32 elements the first page is whole, and every later page is whole from
+    // the start: from then on no element moves.
     if (n > 32) {
       while (addresses.size() < n) addresses.push_back(&paged[addresses.size()]);
     }
@@ -54,7 +54,7 @@ TEST_CASE("PagedVector matches a std::vector as it grows over many pages", "[inv
   }
 }
 
-TEST_CASE("PagedVector's first page grows in place up to a whole page", "[invariants][paged_vector]") {
+TEST_CASE("PagedVector's first page grows to a whole page, then stays put", "[invariants][paged_vector]") {
   PagedVector<std::uint32_t> small;  // 2^19 to a page
   small.GrowTo(3);
   small[2] = 7;
