@@ -11,7 +11,6 @@ constexpr SimTime kInitialTransactionWindow = 7 * kDay;
 constexpr SimTime kRetryAfterFailure = kMinute;
 constexpr SimTime kDeleteRetry = kMinute;
 constexpr SimTime kSegmentJobOffset = 3 * kHour;
-constexpr int kAccountsSlot = 0, kBalanceSlot = 1;
 
 }  // namespace
 
@@ -23,7 +22,7 @@ Platform::Platform(const Env* env, Simulator* sim, const PlatformConfig& config,
       backoff_until_(network->bank_count(), 0), data_(&links_, &cache_, &balance_checks_),
       sinks_(env) {
   poll_ = sim_->Register<&Platform::OnPoll>(this, "platform.poll");
-  sim_->SetPrefetch<&Platform::PrefetchLink, Platform>(poll_);
+  sim_->SetPrefetch<&Platform::PrefetchPoll, Platform>(poll_);
   retry_fetch_ = sim_->Register<&Platform::OnRetryFetch>(this, "platform.retry_fetch");
   expiry_known_ = sim_->Register<&Platform::OnExpiryKnown>(this, "platform.expiry");
   sweep_ = sim_->Register<&Platform::OnSweep>(this, "platform.cache_sweep");
