@@ -33,7 +33,9 @@ inline SimTime AddSat(SimTime a, SimTime b) { return a > kSimTimeMax - b ? kSimT
 // "2s consent.revoked ..." evidence line for an entry.
 reports::EvidenceItem Evidence(const mocks::TraceNames* names, const mocks::TraceEntry& e);
 
-struct ConsentRecord {
+// One cache line each (alignas): at 48 bytes half the records straddled two lines,
+// and the lookahead's prefetch (ConsentTable::Prefetch) asks for one.
+struct alignas(64) ConsentRecord {
   enum State : std::uint8_t { kUnknown, kAwaiting, kAuthorised, kRejected, kRevoked, kExpired };
   State state = kUnknown;
   mocks::ScopeSet scopes = 0;
