@@ -1,7 +1,11 @@
 #include "harness/async_bus.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+
+#include "sim/prefetch.h"
 
 namespace bpsim::harness {
 
@@ -59,7 +63,15 @@ void AsyncTraceForwarder::Consume() {
     }
     const std::size_t n = block->size;
     const mocks::TraceEntry* entries = block->entries.get();
+    // The block's lines were written on the producer's core: reading them is a
+    // cross-core transfer each, which the lookahead's read of entry i + kLookahead
+    // waited for (most of this loop's samples). Ask for them kStreamAhead entries
+    // before that read, one line at a time (addresses as integers: the last step
+    // passes the block's end).
+    auto line = reinterpret_cast<std::uintptr_t>(entries);
     for (std::size_t i = 0; i < n; ++i) {
+      const auto want = reinterpret_cast<std::uintptr_t>(entries + std::min(n, i + kStreamAhead));
+      for (; line < want; line += 64) bpsim::Prefetch(reinterpret_cast<const void*>(line));
       if (i + kLookahead < n) {
         const mocks::TraceEntry& ahead = entries[i + kLookahead];
         if (lookahead_mask_ & mocks::TypeBit(ahead.type)) lookahead_(ahead);

@@ -49,6 +49,7 @@ class AsyncTraceForwarder final : public EntrySink<mocks::TraceEntry> {
   static constexpr std::size_t kBlockEntries = 4096;
   static constexpr std::size_t kMaxBlocksInFlight = 64;  // bounds memory (~20 MB)
   static constexpr std::size_t kLookahead = 16;
+  static constexpr std::size_t kStreamAhead = 64;  // block lines asked for (Consume)
   static constexpr std::size_t kWakeBatch = 8;
   // kBlockEntries slots; `size` of them written.
   struct Block {
