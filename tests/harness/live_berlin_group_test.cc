@@ -512,7 +512,7 @@ TEST_CASE("berlin group: payment account transactions, and one by its id", "[liv
   const Json body = txs.json();
   const Json& booked = body["transactions"]["booked"];
   REQUIRE_FALSE(booked.empty());
-  CHECK(booked[0]["transactionAmount"]["amount"] == FormatAmount(w.world->population().at(alice).salary_cents));
+  CHECK(booked[0]["transactionAmount"]["amount"] == FormatAmount(w.world->population().salary_cents(alice)));
   const std::string tx = booked[0]["transactionId"];
   auto one = client.Get("/v1/accounts/" + checking + "/transactions/" + tx, Headers(id, token));
   REQUIRE(one.status == 200);

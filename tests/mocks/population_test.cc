@@ -239,7 +239,7 @@ TEST_CASE("The checking account's entries are the salary credits on paydays",
   population.CheckingEntriesIn(3, 0, 16 * kDay, &entries);
   REQUIRE(entries.size() >= 2);
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    CHECK(entries[i].amount_cents == population.at(3).salary_cents);
+    CHECK(entries[i].amount_cents == population.salary_cents(3));
     CHECK(entries[i].time % kDay == 9 * kHour);
     if (i > 0) CHECK(entries[i].time - entries[i - 1].time == 7 * kDay);
   }
