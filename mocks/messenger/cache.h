@@ -44,6 +44,13 @@ class DatumCache {
   [[gnu::always_inline]] void Prefetch(CustomerId c, int slot) const {
     bpsim::Prefetch(&at(c, slot));
   }
+  // The same for every slot of `c`: their 72 bytes span two lines for most
+  // customers, and a request that reads one slot (a poll: accounts) writes another
+  // when its answer comes (the balance: DatumCache::Put).
+  [[gnu::always_inline]] void PrefetchCustomer(CustomerId c) const {
+    bpsim::Prefetch(&at(c, 0));
+    bpsim::Prefetch(reinterpret_cast<const char*>(&at(c, kCacheSlots - 1) + 1) - 1);
+  }
 
   // Stores `datum` (a category the cache keeps) at Now(), replacing the slot's item.
   void Put(const BankDatum& datum);

@@ -445,7 +445,7 @@ void Platform::OnBalanceCheck(CustomerId c, bool in_group, std::uint32_t group) 
 
 void Platform::PrefetchBalanceCheck(CustomerId c) const {
   PrefetchLink(c);
-  cache_.Prefetch(c, kBalanceSlot);
+  cache_.PrefetchCustomer(c);
 }
 
 void Platform::ShowBalance(const BankDatum& balance, std::uint64_t check, bool in_group,
