@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/prefetch.h"
 #include "sim/status.h"
 
 namespace bpsim {
@@ -36,8 +37,20 @@ template <typename Entry>
 class EntrySink {
  public:
   virtual ~EntrySink() = default;
-  // Where the next entry goes.
-  Entry* Slot() { return next_ != end_ ? next_++ : Refill(); }
+  // Where the next entry goes. Also asks for the lines of the entry kWriteAhead
+  // slots on, for writing: a sink's memory was last read by another thread (the
+  // block's consumer), and each entry written there otherwise waited for its lines
+  // to come back (the store buffer filled, and an unrelated store took the stall).
+  // Past end_ the hint lands on unrelated memory, where it is harmless (integer
+  // addresses: no pointer is formed there).
+  Entry* Slot() {
+    if (next_ == end_) return Refill();
+    const auto ahead = reinterpret_cast<std::uintptr_t>(next_) + kWriteAhead * sizeof(Entry);
+    PrefetchWrite(reinterpret_cast<const void*>(ahead));
+    PrefetchWrite(reinterpret_cast<const void*>(ahead + sizeof(Entry) - 1));
+    return next_++;
+  }
+  static constexpr std::size_t kWriteAhead = 32;
 
  protected:
   // Called when [next_, end_) is used up: sets a fresh non-empty range and returns
