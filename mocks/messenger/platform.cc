@@ -11,6 +11,10 @@ constexpr SimTime kInitialTransactionWindow = 7 * kDay;
 constexpr SimTime kRetryAfterFailure = kMinute;
 constexpr SimTime kDeleteRetry = kMinute;
 constexpr SimTime kSegmentJobOffset = 3 * kHour;
+// The cache slots of the categories OnPoll and a balance check look for.
+constexpr int kAccountsSlot = 0, kBalanceSlot = 1;
+static_assert(kCachedCategories[kAccountsSlot] == Category::kAccounts &&
+              kCachedCategories[kBalanceSlot] == Category::kBalance);
 
 }  // namespace
 

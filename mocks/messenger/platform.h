@@ -100,17 +100,11 @@ class Platform final : public ApiClient, public PlatformPort {
     PrefetchLink(c);
     cache_.PrefetchCustomer(c);
   }
-  // The cache slots of the categories OnPoll and a balance check look for
-  // (kCachedCategories' order).
-  static constexpr int kAccountsSlot = 0, kBalanceSlot = 1;
-  static_assert(kCachedCategories[kAccountsSlot] == Category::kAccounts &&
-                kCachedCategories[kBalanceSlot] == Category::kBalance);
   // The customer's link (arg: customer in the low 32 bits), one among millions at
   // random, which OnPoll and a balance check read first.
   void PrefetchLink(std::uint64_t arg) const {
     const Link* link = &links_[static_cast<CustomerId>(arg & 0xffffffff)];
-    bpsim::Prefetch(link);
-    bpsim::Prefetch(reinterpret_cast<const char*>(link + 1) - 1);
+    bpsim::PrefetchSpan(link, sizeof(Link));
   }
   void OnAlertRetry(std::uint64_t arg);   // slot | incarnation << 32
   void OnAlertShow(std::uint64_t arg);    // slot | incarnation << 32
