@@ -23,12 +23,17 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
-// A connection's executor is its strand, by its concrete type: Beast's tcp_stream
-// would hold it as a polymorphic any_io_executor, whose copies and queries on every
-// read, write and timer were ~3.5 % of the server's samples per answer.
-using ConnectionExecutor = net::strand<net::io_context::executor_type>;
+// One io_context per I/O thread, each run by that thread alone, and a connection
+// lives on one of them: its handlers never run concurrently, so it needs no strand.
+// Its socket and timer name the io_context's executor by its concrete type: a strand
+// (a mutex and a shared_ptr copy per handler) and Beast's tcp_stream (a polymorphic
+// any_io_executor, a timer operation per read and write) were ~15 % of the server's
+// samples per answer (bench/README.md, "Issue 16, item 1").
+using ConnectionExecutor = net::io_context::executor_type;
 using ConnectionSocket = net::basic_stream_socket<tcp, ConnectionExecutor>;
-using ConnectionStream = beast::basic_stream<tcp, ConnectionExecutor>;
+using ConnectionTimer =
+    net::basic_waitable_timer<std::chrono::steady_clock,
+                              net::wait_traits<std::chrono::steady_clock>, ConnectionExecutor>;
 
 bool ParseListenAddress(const std::string& text, ServerOptions* options) {
   std::size_t colon = text.rfind(':');
@@ -176,12 +181,9 @@ std::uint32_t ConnectionBudget() {
 struct HttpServer::State {
   ServerOptions options;
   HttpHandler handler;
-  explicit State(net::io_context& context)
-      : ioc(context), acceptor(context), accept_retry(context) {}
-  net::io_context& ioc;  // owned by the HttpServer, outlives every handler
-  tcp::acceptor acceptor;
-  net::steady_timer accept_retry;  // out of file descriptors: accept again shortly
-  std::uint32_t cap = 0;           // max_connections, at most ConnectionBudget()
+  // No I/O object of its own: sessions on every io_context share it, and the
+  // io_contexts are destroyed one after another (HttpServer::~HttpServer).
+  std::uint32_t cap = 0;  // max_connections, at most ConnectionBudget()
   std::atomic<std::uint32_t> open_connections{0};
   std::atomic<std::uint64_t> accepted{0}, refused{0}, evicted{0}, requests{0}, bad_requests{0},
       timeouts{0}, handler_failures{0}, resets{0};
@@ -212,11 +214,13 @@ namespace {
 
 using State = HttpServer::State;
 
-// One connection: reads a request, answers it, repeats while keep-alive holds.
+// One connection: reads a request, answers it, repeats while keep-alive holds. Every
+// handler of a session runs on its io_context's one thread (Run() and MakeRoom()
+// reach it from the accepting thread through the waiting lists' lock and a post).
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(ConnectionSocket&& socket, std::shared_ptr<State> state)
-      : stream_(std::move(socket)), state_(std::move(state)) {}
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), state_(std::move(state)) {}
   ~Session() {
     Unqueue();  // first: MakeRoom may be looking at this session under the lock
     state_->open_connections.fetch_sub(1);
@@ -224,11 +228,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Waiting for its first request from the moment it is admitted (MakeRoom may pick
-  // it before its strand first runs).
+  // it before its io_context first runs it).
   void Run() {
     Queue(State::kFresh);
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+    net::post(socket_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
   }
 
   // Closes the connection to make room for a newcomer (MakeRoom), unless it stopped
@@ -236,11 +239,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void Evict(std::uint64_t wait) {
     if (wait != wait_) return;
     beast::error_code ignored;
-    stream_.socket().close(ignored);  // the pending read ends with operation_aborted
+    socket_.close(ignored);  // the pending read ends with operation_aborted
   }
 
   // Takes the longest-waiting connection off the listener's waiting lists (a fresh
-  // or lingering one first, else a kept-alive one) and closes it on its strand;
+  // or lingering one first, else a kept-alive one) and closes it on its own thread;
   // false if no connection is waiting.
   static bool MakeRoom(State& state) {
     std::shared_ptr<Session> victim;
@@ -261,7 +264,8 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     }
     if (!victim) return false;
-    net::post(victim->stream_.get_executor(), [victim, wait] { victim->Evict(wait); });
+    ConnectionExecutor executor = victim->socket_.get_executor();
+    net::post(executor, [victim = std::move(victim), wait] { victim->Evict(wait); });
     return true;
   }
 
@@ -302,30 +306,62 @@ class Session : public std::enable_shared_from_this<Session> {
                                    : o.read_timeout;
   }
 
+  // Deadlines: the wait that starts now (a header, a body, a write, a lingering
+  // close) must end within `limit`, or the socket is closed and the pending
+  // operation ends with operation_aborted (timed_out_ set). Setting one is a store;
+  // the timer is armed only when nothing earlier is pending, and when it fires
+  // before the current deadline it waits again for that one. So a busy keep-alive
+  // connection touches its timer about once per read_timeout, not twice per answer.
+  void ExpiresAfter(std::chrono::milliseconds limit) {
+    deadline_ = std::chrono::steady_clock::now() + limit;
+    if (timer_armed_ && timer_expiry_ <= deadline_) return;  // fires first; waits on then
+    ArmTimer();
+  }
+  void ArmTimer() {
+    timer_armed_ = true;
+    timer_expiry_ = deadline_;
+    timer_.expires_at(deadline_);  // a pending wait (a later expiry) ends, ignored
+    // A weak reference: the timer alone does not keep a finished connection open.
+    timer_.async_wait([weak = weak_from_this(), arming = ++timer_armings_](beast::error_code ec) {
+      std::shared_ptr<Session> self = weak.lock();
+      if (!self || arming != self->timer_armings_) return;  // gone, or re-armed since
+      self->timer_armed_ = false;
+      if (ec) return;
+      if (std::chrono::steady_clock::now() < self->deadline_) return self->ArmTimer();
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->socket_.close(ignored);
+    });
+  }
+
   // The header first, then (if there is one) the body, each within its deadline.
   void DoRead() {
     parser_.emplace();
     ConfigureRequestParser(state_->options, &*parser_);
     if (answered_) Queue(State::kKeptAlive);  // the first wait began in Run()
-    stream_.expires_after(Deadline());
-    http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+    ExpiresAfter(Deadline());
+    http::async_read_header(socket_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->OnHeader(ec);
+                            });
   }
 
-  void OnHeader(beast::error_code ec, std::size_t) {
-    if (ec || parser_->is_done()) return OnRead(ec, 0);
-    stream_.expires_after(Deadline());
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  void OnHeader(beast::error_code ec) {
+    if (ec || parser_->is_done()) return OnRead(ec);
+    ExpiresAfter(Deadline());
+    http::async_read(socket_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->OnRead(ec);
+                     });
   }
 
-  void OnRead(beast::error_code ec, std::size_t) {
+  void OnRead(beast::error_code ec) {
     Unqueue();
-    if (ec == http::error::end_of_stream) return DoClose();
-    if (ec == beast::error::timeout) {
+    if (timed_out_) {
       state_->timeouts.fetch_add(1);
-      return;  // the stream is already closed
+      return;  // the socket is already closed
     }
+    if (ec == http::error::end_of_stream) return DoClose();
     if (ec) {
       if (auto error = ReadErrorResponse(state_->options, ec)) {
         state_->bad_requests.fetch_add(1);
@@ -359,19 +395,19 @@ class Session : public std::enable_shared_from_this<Session> {
   // today, through Beast's serializer.
   void Send(HttpResponse&& response, bool close) {
     response_ = std::move(response);
-    stream_.expires_after(Deadline());
+    ExpiresAfter(Deadline());
     auto done = [self = shared_from_this(), close](beast::error_code ec, std::size_t) {
       self->OnWrite(close, ec);
     };
     if (response_.count(http::field::transfer_encoding) != 0) {
-      http::async_write(stream_, response_, std::move(done));
+      http::async_write(socket_, response_, std::move(done));
       return;
     }
     head_.clear();
     AppendResponseHead(response_, &head_);
     const std::array<net::const_buffer, 2> buffers{net::buffer(head_),
                                                     net::buffer(response_.body())};
-    net::async_write(stream_, buffers, std::move(done));
+    net::async_write(socket_, buffers, std::move(done));
   }
 
   void OnWrite(bool close, beast::error_code ec) {
@@ -385,8 +421,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // process would.
   void Reset() {
     beast::error_code ignored;
-    stream_.socket().set_option(net::socket_base::linger(true, 0), ignored);
-    stream_.socket().close(ignored);
+    socket_.set_option(net::socket_base::linger(true, 0), ignored);
+    socket_.close(ignored);
   }
 
   // Lingering close: after our last byte, read and discard what the peer still
@@ -396,15 +432,15 @@ class Session : public std::enable_shared_from_this<Session> {
   // A lingering connection is on the waiting list: at the cap it makes room first.
   void DoClose() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
     if (ec) return;
     Queue(State::kFresh);
-    stream_.expires_after(kLingerTime);
+    ExpiresAfter(kLingerTime);
     DoDrain();
   }
 
   void DoDrain() {
-    stream_.async_read_some(
+    socket_.async_read_some(
         net::buffer(drain_),
         [self = shared_from_this()](beast::error_code ec, std::size_t n) {
           self->drained_bytes_ += n;
@@ -418,7 +454,13 @@ class Session : public std::enable_shared_from_this<Session> {
   char drain_[4096];
   std::size_t drained_bytes_ = 0;
 
-  ConnectionStream stream_;
+  ConnectionSocket socket_;
+  ConnectionTimer timer_;
+  std::chrono::steady_clock::time_point deadline_;      // of the current wait
+  std::chrono::steady_clock::time_point timer_expiry_;  // what the timer waits for
+  std::uint64_t timer_armings_ = 0;  // the timer's current wait is the one with this number
+  bool timer_armed_ = false;
+  bool timed_out_ = false;  // the timer closed the socket
   beast::flat_buffer buffer_;
   std::optional<HttpRequestParser> parser_;
   HttpResponse response_;
@@ -426,8 +468,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<State> state_;
   bool answered_ = false;  // an answer has been written
   // The waiting lists; guarded by state_->waiting_mu. wait_ is also read without it
-  // on the strand (Evict): it is written only in Run(), before the strand first
-  // runs, and on the strand.
+  // on the session's thread (Evict): it is written only in Run(), before the
+  // session's io_context first runs it, and on that thread.
   Session* prev_ = nullptr;
   Session* next_ = nullptr;
   State::Tier tier_ = State::kFresh;
@@ -465,24 +507,45 @@ bool OutOfFiles(const beast::error_code& ec) {
          ec == net::error::no_memory || ec == beast::errc::too_many_files_open_in_system;
 }
 
-void DoAccept(std::shared_ptr<State> state) {
-  state->acceptor.async_accept(
-      net::make_strand(state->ioc.get_executor()),
-      [state](beast::error_code ec, ConnectionSocket socket) {
-        if (ec == net::error::operation_aborted || !state->acceptor.is_open()) return;
+}  // namespace
+
+// The acceptor, on the first io_context, and the io_contexts new connections are
+// dealt to in turn. Only accept handlers own it (and the HttpServer): no session
+// does, so the first io_context can go before the others (~HttpServer).
+struct HttpServer::Listener {
+  Listener(net::io_context& first, std::shared_ptr<State> s)
+      : acceptor(first), accept_retry(first), state(std::move(s)) {}
+  tcp::acceptor acceptor;
+  net::steady_timer accept_retry;  // out of file descriptors: accept again shortly
+  std::shared_ptr<State> state;
+  std::vector<net::io_context*> contexts;  // owned by the HttpServer
+  std::size_t next = 0;                    // the io_context of the next connection
+};
+
+namespace {
+
+void DoAccept(std::shared_ptr<HttpServer::Listener> listener) {
+  HttpServer::Listener& l = *listener;
+  net::io_context& context = *l.contexts[l.next];
+  l.next = (l.next + 1) % l.contexts.size();
+  l.acceptor.async_accept(
+      context.get_executor(),
+      [listener = std::move(listener)](beast::error_code ec, ConnectionSocket socket) mutable {
+        HttpServer::Listener& l = *listener;
+        if (ec == net::error::operation_aborted || !l.acceptor.is_open()) return;
         if (OutOfFiles(ec)) {
           // The process (or the system) is out of descriptors: the pending
           // connection stays in the backlog. Make room and accept again a little
           // later, rather than spin on the failing accept.
-          Session::MakeRoom(*state);
-          state->accept_retry.expires_after(std::chrono::milliseconds(10));
-          state->accept_retry.async_wait([state](beast::error_code wait_ec) {
-            if (!wait_ec) DoAccept(state);
+          Session::MakeRoom(*l.state);
+          l.accept_retry.expires_after(std::chrono::milliseconds(10));
+          l.accept_retry.async_wait([listener](beast::error_code wait_ec) {
+            if (!wait_ec) DoAccept(listener);
           });
           return;
         }
-        if (!ec) Admit(state, std::move(socket));
-        DoAccept(state);
+        if (!ec) Admit(l.state, std::move(socket));
+        DoAccept(std::move(listener));
       });
 }
 
@@ -490,39 +553,48 @@ void DoAccept(std::shared_ptr<State> state) {
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options,
                                                       HttpHandler handler) {
-  auto ioc = std::make_unique<net::io_context>();
-  auto state = std::make_shared<State>(*ioc);
+  // More I/O threads than CPUs this process may run on (taskset, cgroup cpusets)
+  // only add context switches: a server pinned to one core runs one I/O thread.
+  const int threads = std::max(1, std::min(options.io_threads, UsableCpus()));
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  // Concurrency hint 1: each is run by one thread (handlers it posts to itself skip
+  // the lock); posts from other threads (a new connection, an eviction) still lock.
+  for (int i = 0; i < threads; ++i) contexts.push_back(std::make_unique<net::io_context>(1));
+  auto state = std::make_shared<State>();
   state->options = options;
   state->handler = std::move(handler);
   state->cap = options.max_connections == 0
                    ? ConnectionBudget()
                    : std::min(options.max_connections, ConnectionBudget());
+  auto listener = std::make_shared<Listener>(*contexts[0], state);
+  for (const auto& context : contexts) listener->contexts.push_back(context.get());
   const std::string where = options.address + ":" + std::to_string(options.port);
   beast::error_code ec;
   net::ip::address address = net::ip::make_address(options.address, ec);
   if (ec) return Error{"cannot listen on " + where + ": invalid address"};
   tcp::endpoint endpoint{address, options.port};
-  state->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) state->acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) state->acceptor.bind(endpoint, ec);
-  if (!ec) state->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  tcp::acceptor& acceptor = listener->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) return Error{"cannot listen on " + where + ": " + ec.message()};
 
   std::unique_ptr<HttpServer> server(new HttpServer());
-  server->port_ = state->acceptor.local_endpoint().port();
+  server->port_ = acceptor.local_endpoint().port();
   server->address_ = options.address;
   server->state_ = state;
-  DoAccept(state);
-  // More I/O threads than CPUs this process may run on (taskset, cgroup cpusets)
-  // only add context switches: a server pinned to one core runs one I/O thread.
-  int threads = std::max(1, std::min(options.io_threads, UsableCpus()));
-  server->ioc_ = std::move(ioc);
-  for (int i = 0; i < threads; ++i) {
-    server->threads_.emplace_back([s = state.get()] {
+  server->listener_ = listener;
+  DoAccept(std::move(listener));
+  for (const auto& context : contexts) {
+    server->threads_.emplace_back([c = context.get(), s = state.get()] {
+      // Runs until Stop(), even while no connection is on this io_context (only the
+      // first one has the pending accept).
+      const auto work = net::make_work_guard(*c);
       // A fault in one handler invocation must not end the I/O thread.
       for (;;) {
         try {
-          s->ioc.run();
+          c->run();
           return;
         } catch (...) {
           s->handler_failures.fetch_add(1);
@@ -530,27 +602,31 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
       }
     });
   }
+  server->contexts_ = std::move(contexts);
   return server;
 }
 
 HttpServer::~HttpServer() {
   Stop();
-  // Destroying the io_context destroys the pending handlers, which own the sessions
-  // and the last references to the state.
+  // Destroying an io_context destroys its pending handlers, which own its sessions
+  // (each holds a reference to the state, none to the listener). The first one goes
+  // first: its pending accept names another io_context's executor, and the listener
+  // it owns no other one.
+  listener_.reset();
+  for (auto& context : contexts_) context.reset();
   state_.reset();
-  ioc_.reset();
 }
 
 void HttpServer::Stop() {
   std::lock_guard<std::mutex> lock(stop_mu_);
   if (stopped_ || !state_) return;
   stopped_ = true;
-  ioc_->stop();
+  for (auto& context : contexts_) context->stop();
   for (std::thread& t : threads_) {
     if (t.joinable()) t.join();
   }
   beast::error_code ec;
-  state_->acceptor.close(ec);
+  listener_->acceptor.close(ec);
 }
 
 std::uint32_t HttpServer::max_connections() const { return state_->cap; }

@@ -1,8 +1,8 @@
 #pragma once
-// Live mode's HTTP/1.1 server (docs/live-mode.md), after Beast's http_server_async example:
-// an acceptor and a pool of I/O threads on one io_context, a strand per connection,
-// keep-alive. Sessions only move bytes; what to answer is a pure function from
-// request to response (HttpHandler), with no socket in it.
+// Live mode's HTTP/1.1 server (docs/live-mode.md): an acceptor and I/O threads, each
+// running an io_context of its own; connections are dealt to them in turn and stay on
+// one thread (no strand), keep-alive. Sessions only move bytes; what to answer is a
+// pure function from request to response (HttpHandler), with no socket in it.
 //
 // Robustness contract (docs/live-mode.md, "Server limits"):
 //   - a request Beast cannot parse is answered 400 with a JSON error body, then the
@@ -144,11 +144,13 @@ class HttpServer {
   void Stop();
 
   struct State;
+  struct Listener;
 
  private:
   HttpServer() = default;
-  std::unique_ptr<boost::asio::io_context> ioc_;
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;  // one per I/O thread
   std::shared_ptr<State> state_;
+  std::shared_ptr<Listener> listener_;
   std::vector<std::thread> threads_;
   std::mutex stop_mu_;
   std::uint16_t port_ = 0;
