@@ -365,15 +365,23 @@ std::string PercentDecode(std::string_view text, bool plus_is_space) {
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
   };
+  // The runs between escapes (and '+' where it is a space) are copied whole: most
+  // segments and values have no escape at all.
+  std::string_view special = plus_is_space ? std::string_view("%+") : std::string_view("%");
   std::string out;
   out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
-      i += 2;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t at = std::min(text.find_first_of(special, i), text.size());
+    out.append(text.data() + i, at - i);
+    if (at == text.size()) break;
+    const char c = text[at];
+    if (c == '%' && at + 2 < text.size() && hex(text[at + 1]) >= 0 && hex(text[at + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(text[at + 1]) * 16 + hex(text[at + 2])));
+      i = at + 3;
     } else {
-      out.push_back(plus_is_space && c == '+' ? ' ' : c);
+      out.push_back(c == '+' ? ' ' : c);  // a '%' not followed by two hex digits stays
+      i = at + 1;
     }
   }
   return out;

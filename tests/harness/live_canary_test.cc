@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+
 #include "harness/live/canary.h"
 #include "harness/live/live_bank.h"
 
@@ -96,6 +98,34 @@ TEST_CASE("Targets are percent-decoded as ordinary clients encode them", "[live]
   CHECK(t.Count("flag") == 1);
   CHECK(t.Query("bad") == "%G1%4");
   CHECK(PercentDecode("a+b%20c", false) == "a+b c");
+  CHECK(PercentDecode("a+b%20c", true) == "a b c");
+  CHECK(PercentDecode("", true).empty());
+  CHECK(PercentDecode("plain-2025-01-02", true) == "plain-2025-01-02");
+  CHECK(PercentDecode("%", true) == "%");
+  CHECK(PercentDecode("%2", true) == "%2");
+  CHECK(PercentDecode("x%", false) == "x%");
+  CHECK(PercentDecode("%%41", false) == "%A");
+  CHECK(PercentDecode("%2b%2B+%zz", true) == "++ %zz");
+  CHECK(PercentDecode("%41%42C", false) == "ABC");
+}
+
+// The canaries are formatted by hand (no snprintf on the answer path); printf's
+// formats are the reference, also past eight digits of customer.
+TEST_CASE("Canaries are formatted exactly as printf's formats write them", "[live]") {
+  for (mocks::CustomerId c : {0u, 5u, 12345678u, 99999999u, 100000000u, 4294967295u}) {
+    for (mocks::BankIndex b : {0, 9, 999, 1000, 12345}) {
+      char bban[32], pan[48], id[32];
+      std::snprintf(bban, sizeof bban, "5%03u0000%08u00", unsigned(b % 1000), c);
+      std::snprintf(pan, sizeof pan, "49%04u*****%08u", unsigned(b % 10000), c);
+      std::snprintf(id, sizeof id, "NORTHBANK-%08u-CHK", c);
+      const std::string iban = Iban(b, c);
+      INFO(iban);
+      CHECK(iban.substr(4) == bban);
+      CHECK(IbanChecks(iban));
+      CHECK(MaskedPan(b, c) == pan);
+      CHECK(AccountId("northbank", c, AccountKind::kChecking) == id);
+    }
+  }
 }
 
 }  // namespace
