@@ -509,16 +509,18 @@ bool OutOfFiles(const beast::error_code& ec) {
 
 }  // namespace
 
-// The acceptor, on the first io_context, and the io_contexts new connections are
-// dealt to in turn. Only accept handlers own it (and the HttpServer): no session
-// does, so the first io_context can go before the others (~HttpServer).
+// The acceptor, on an io_context and a thread of its own (a handler that blocks its
+// I/O thread never holds up admitting, evicting or refusing a newcomer), and the
+// I/O threads' io_contexts new connections are dealt to in turn. Only accept
+// handlers own it (and the HttpServer): no session does, so the acceptor's
+// io_context can go before the others (~HttpServer).
 struct HttpServer::Listener {
-  Listener(net::io_context& first, std::shared_ptr<State> s)
-      : acceptor(first), accept_retry(first), state(std::move(s)) {}
+  Listener(net::io_context& accepting, std::shared_ptr<State> s)
+      : acceptor(accepting), accept_retry(accepting), state(std::move(s)) {}
   tcp::acceptor acceptor;
   net::steady_timer accept_retry;  // out of file descriptors: accept again shortly
   std::shared_ptr<State> state;
-  std::vector<net::io_context*> contexts;  // owned by the HttpServer
+  std::vector<net::io_context*> contexts;  // the I/O threads'; owned by the HttpServer
   std::size_t next = 0;                    // the io_context of the next connection
 };
 
@@ -556,10 +558,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
   // More I/O threads than CPUs this process may run on (taskset, cgroup cpusets)
   // only add context switches: a server pinned to one core runs one I/O thread.
   const int threads = std::max(1, std::min(options.io_threads, UsableCpus()));
+  // The acceptor's first, then one per I/O thread. Concurrency hint 1: each is run
+  // by one thread (handlers it posts to itself skip the lock); posts from other
+  // threads (a new connection, an eviction) still lock.
   std::vector<std::unique_ptr<net::io_context>> contexts;
-  // Concurrency hint 1: each is run by one thread (handlers it posts to itself skip
-  // the lock); posts from other threads (a new connection, an eviction) still lock.
-  for (int i = 0; i < threads; ++i) contexts.push_back(std::make_unique<net::io_context>(1));
+  for (int i = 0; i <= threads; ++i) contexts.push_back(std::make_unique<net::io_context>(1));
   auto state = std::make_shared<State>();
   state->options = options;
   state->handler = std::move(handler);
@@ -567,7 +570,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
                    ? ConnectionBudget()
                    : std::min(options.max_connections, ConnectionBudget());
   auto listener = std::make_shared<Listener>(*contexts[0], state);
-  for (const auto& context : contexts) listener->contexts.push_back(context.get());
+  for (std::size_t i = 1; i < contexts.size(); ++i) listener->contexts.push_back(contexts[i].get());
   const std::string where = options.address + ":" + std::to_string(options.port);
   beast::error_code ec;
   net::ip::address address = net::ip::make_address(options.address, ec);
@@ -588,8 +591,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
   DoAccept(std::move(listener));
   for (const auto& context : contexts) {
     server->threads_.emplace_back([c = context.get(), s = state.get()] {
-      // Runs until Stop(), even while no connection is on this io_context (only the
-      // first one has the pending accept).
+      // Runs until Stop(), even while no connection is on this io_context.
       const auto work = net::make_work_guard(*c);
       // A fault in one handler invocation must not end the I/O thread.
       for (;;) {
@@ -609,9 +611,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
 HttpServer::~HttpServer() {
   Stop();
   // Destroying an io_context destroys its pending handlers, which own its sessions
-  // (each holds a reference to the state, none to the listener). The first one goes
-  // first: its pending accept names another io_context's executor, and the listener
-  // it owns no other one.
+  // (each holds a reference to the state, none to the listener). The acceptor's
+  // goes first: its pending accept names an I/O thread's io_context, and no handler
+  // of those owns the listener.
   listener_.reset();
   for (auto& context : contexts_) context.reset();
   state_.reset();

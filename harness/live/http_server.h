@@ -1,7 +1,7 @@
 #pragma once
-// Live mode's HTTP/1.1 server (docs/live-mode.md): an acceptor and I/O threads, each
-// running an io_context of its own; connections are dealt to them in turn and stay on
-// one thread (no strand), keep-alive. Sessions only move bytes; what to answer is a
+// Live mode's HTTP/1.1 server (docs/live-mode.md): an acceptor on a thread of its own
+// and I/O threads, each running an io_context of its own; connections are dealt to
+// them in turn and stay on one thread (no strand), keep-alive. Sessions only move bytes; what to answer is a
 // pure function from request to response (HttpHandler), with no socket in it.
 //
 // Robustness contract (docs/live-mode.md, "Server limits"):
@@ -148,7 +148,8 @@ class HttpServer {
 
  private:
   HttpServer() = default;
-  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;  // one per I/O thread
+  // The acceptor's, then one per I/O thread; each run by a thread of threads_.
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::shared_ptr<State> state_;
   std::shared_ptr<Listener> listener_;
   std::vector<std::thread> threads_;
