@@ -1,8 +1,9 @@
 #pragma once
 // Live mode's HTTP/1.1 server (docs/live-mode.md): an acceptor on a thread of its own
 // and I/O threads, each running an io_context of its own; connections are dealt to
-// them in turn and stay on one thread (no strand), keep-alive. Sessions only move bytes; what to answer is a
-// pure function from request to response (HttpHandler), with no socket in it.
+// them in turn and stay on one thread (no strand), keep-alive. Sessions only move
+// bytes; what to answer is a pure function from request to response (HttpHandler),
+// with no socket in it.
 //
 // Robustness contract (docs/live-mode.md, "Server limits"):
 //   - a request Beast cannot parse is answered 400 with a JSON error body, then the
