@@ -314,12 +314,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // connection touches its timer about once per read_timeout, not twice per answer.
   void ExpiresAfter(std::chrono::milliseconds limit) {
     deadline_ = std::chrono::steady_clock::now() + limit;
-    if (timer_armed_ && timer_expiry_ <= deadline_) return;  // fires first; waits on then
+    if (timer_armed_ && timer_.expiry() <= deadline_) return;  // fires first; waits on then
     ArmTimer();
   }
   void ArmTimer() {
     timer_armed_ = true;
-    timer_expiry_ = deadline_;
     timer_.expires_at(deadline_);  // a pending wait (a later expiry) ends, ignored
     // A weak reference: the timer alone does not keep a finished connection open.
     timer_.async_wait([weak = weak_from_this(), arming = ++timer_armings_](beast::error_code ec) {
@@ -456,8 +455,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   ConnectionSocket socket_;
   ConnectionTimer timer_;
-  std::chrono::steady_clock::time_point deadline_;      // of the current wait
-  std::chrono::steady_clock::time_point timer_expiry_;  // what the timer waits for
+  std::chrono::steady_clock::time_point deadline_;  // of the current wait
   std::uint64_t timer_armings_ = 0;  // the timer's current wait is the one with this number
   bool timer_armed_ = false;
   bool timed_out_ = false;  // the timer closed the socket
