@@ -23,7 +23,7 @@ void Simulator::PrefetchBucket(void* self, const Event* events, std::size_t n) {
   const Simulator& sim = *static_cast<const Simulator*>(self);
   for (std::size_t i = 0; i < n; ++i) {
     const Handler& h = sim.handlers_[events[i].handler()];
-    if (h.prefetch != nullptr) h.prefetch(h.context, events[i].arg);
+    if (h.prefetch != nullptr) h.prefetch(h.context, events[i].time, events[i].arg);
   }
 }
 

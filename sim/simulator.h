@@ -16,6 +16,7 @@
 #include <cassert>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <unordered_set>
 #include <vector>
 
@@ -33,8 +34,9 @@ using EventId = std::uint64_t;  // the event's sequence number
 // "no timer pending".
 inline constexpr EventId kNoEvent = 0;
 using HandlerFn = void (*)(void* context, Simulator& sim, std::uint64_t arg);
-// What a handler's event will touch, to be prefetched (Simulator::SetPrefetch).
-using PrefetchFn = void (*)(void* context, std::uint64_t arg);
+// What a handler's event (due at `at`, with `arg`) will touch, to be prefetched
+// (Simulator::SetPrefetch).
+using PrefetchFn = void (*)(void* context, SimTime at, std::uint64_t arg);
 
 class Simulator final : public Clock {
  public:
@@ -55,20 +57,27 @@ class Simulator final : public Clock {
         object, std::move(name));
   }
 
-  // Declares that `handler`'s event with `arg` will touch what `fn(context, arg)`
-  // prefetches (context: the handler's). Events whose entity is drawn at random from
+  // Declares that `handler`'s event due at `at` with `arg` will touch what
+  // `fn(context, at, arg)` prefetches (context: the handler's). Events whose entity is drawn at random from
   // millions (a customer's poll) each cost a memory miss one after another; with a
   // prefetcher the simulator asks for a whole bucket of upcoming events' data at
   // once, before the first of them runs, so the misses overlap. `fn` must only
   // prefetch: it may run for events that are later cancelled or ignored, and never
   // changes what runs. REQUIRES: `handler` registered.
   void SetPrefetch(HandlerId handler, PrefetchFn fn);
-  // The same with a const member function `void T::Method(std::uint64_t arg) const`
-  // of the handler's object.
+  // The same with a const member function of the handler's object, either
+  // `void T::Method(std::uint64_t arg) const` or, for a prefetcher that asks for less
+  // when it can tell the event will read less (a request its bank will throttle),
+  // `void T::Method(SimTime at, std::uint64_t arg) const`.
   template <auto Method, typename T>
   void SetPrefetch(HandlerId handler) {
-    SetPrefetch(handler, [](void* ctx, std::uint64_t arg) {
-      (static_cast<const T*>(ctx)->*Method)(arg);
+    SetPrefetch(handler, [](void* ctx, SimTime at, std::uint64_t arg) {
+      const T* object = static_cast<const T*>(ctx);
+      if constexpr (std::is_invocable_v<decltype(Method), const T*, SimTime, std::uint64_t>) {
+        (object->*Method)(at, arg);
+      } else {
+        (object->*Method)(arg);
+      }
     });
   }
 

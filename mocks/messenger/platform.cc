@@ -84,6 +84,7 @@ void Platform::Crash() {
   // the old process's (links' generations move on, events carry the incarnation).
   cache_.PurgeAll(PurgeReason::kCrash);
   std::fill(backoff_until_.begin(), backoff_until_.end(), 0);
+  every_bank_backs_off_until_ = 0;
   for (Link& link : links_) ++link.generation;
 }
 
@@ -374,6 +375,8 @@ void Platform::OnApiResponse(const InFlightRequest& r, const ApiResponse& respon
   }
   if (response.status == 429 || response.status == 503) {
     backoff_until_[r.bank] = std::max(backoff_until_[r.bank], now + response.retry_after);
+    every_bank_backs_off_until_ =
+        *std::min_element(backoff_until_.begin(), backoff_until_.end());
   }
   if (r.balance_check >= 0) {
     Reply(r.customer, std::uint64_t(r.balance_check), ChatEndpoint(r.customer),

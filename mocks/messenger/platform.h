@@ -90,14 +90,18 @@ class Platform final : public ApiClient, public PlatformPort {
   void OnExpiryKnown(std::uint64_t arg);   // customer | generation << 32
   void OnSweep(std::uint64_t);
   void OnJob(std::uint64_t index);
-  // What OnPoll reads (Simulator::SetPrefetch; arg: the poll event's): the link, then
-  // whether the account list is cached (the customer's cache slots, another line at
-  // random: unasked, that read was 86 % of OnPoll's samples in the million-customer
+  // What OnPoll reads (Simulator::SetPrefetch; at, arg: the poll event's): the link,
+  // then whether the account list is cached (the customer's cache slots, another line
+  // at random: unasked, that read was 86 % of OnPoll's samples in the million-customer
   // month). All of the customer's slots: the answer's balance is put in another,
-  // a dozen events later, and that store missed too (DatumCache::Put).
-  void PrefetchPoll(std::uint64_t arg) const {
+  // a dozen events later, and that store missed too (DatumCache::Put). A poll due
+  // while every bank is backing off (Retry-After) reads only the link and comes back
+  // later: at ten million customers the default rate limit makes that most polls,
+  // and fetching their slots kept the memory system busy for nothing (issue 16).
+  void PrefetchPoll(SimTime at, std::uint64_t arg) const {
     const auto c = static_cast<CustomerId>(arg & 0xffffffff);
     PrefetchLink(c);
+    if (at < every_bank_backs_off_until_) return;
     cache_.PrefetchCustomer(c);
   }
   // The customer's link (arg: customer in the low 32 bits), one among millions at
@@ -170,6 +174,7 @@ class Platform final : public ApiClient, public PlatformPort {
   // Working memory.
   DatumCache cache_;
   std::vector<SimTime> backoff_until_;  // per bank: honouring Retry-After
+  SimTime every_bank_backs_off_until_ = 0;  // the least of backoff_until_ (PrefetchPoll)
   std::vector<std::uint32_t> free_alerts_;
   std::vector<Unpersisted> unpersisted_;
   std::vector<Job> jobs_;

@@ -7,7 +7,7 @@ namespace bpsim::mocks {
 Network::Network(const Env* env, Simulator* sim, std::vector<Bank*> banks)
     : sim_(sim), banks_(std::move(banks)), rng_(env->Stream("network")),
       bank_outages_(banks_.size()), bank_down_(banks_.size(), false),
-      bank_epoch_(banks_.size(), 0) {
+      bank_epoch_(banks_.size(), 0), arriving_(banks_.size(), 0) {
   for (const Bank* b : banks_) {
     const LatencyConfig& l = b->config().api.latency;
     latency_.push_back(LogNormalParams::Of(double(l.median), double(l.p99)));
@@ -57,7 +57,8 @@ void Network::Send(std::uint32_t slot) {
   // The arrival is tens of milliseconds away, usually inside the queue's current
   // bucket, where the bucket prefetch (PrefetchArrival) never sees it: ask for what
   // the bank will read now, a few events ahead.
-  banks_[req.bank]->PrefetchHandle(req.request);
+  banks_[req.bank]->PrefetchHandle(req.request, req.sent_at + req.latency / 2,
+                                   arriving_[req.bank]);
   if (lost) {
     req.lost = true;
     slots_[slot].pending_events = 1;
@@ -73,12 +74,13 @@ void Network::Send(std::uint32_t slot) {
   } else {
     slots_[slot].pending_events = 1;
   }
+  ++arriving_[req.bank];
   sim_->After(req.latency / 2, arrive_at_bank_, slot);
 }
 
-void Network::PrefetchArrival(std::uint64_t s) const {
+void Network::PrefetchArrival(SimTime at, std::uint64_t s) const {
   const InFlightRequest& req = slots_[static_cast<std::uint32_t>(s)].request;
-  banks_[req.bank]->PrefetchHandle(req.request);
+  banks_[req.bank]->PrefetchHandle(req.request, at, arriving_[req.bank] - 1);
 }
 
 void Network::OnArriveAtBank(std::uint64_t s) {
@@ -86,6 +88,7 @@ void Network::OnArriveAtBank(std::uint64_t s) {
   Slot& entry = slots_[slot];
   InFlightRequest& req = entry.request;
   Bank& bank = *banks_[req.bank];
+  --arriving_[req.bank];
   if (bank_down_[req.bank] || req.bank_epoch != bank_epoch_[req.bank]) {
     // Nobody there to answer: lost like a dropped request (the platform times out).
     if (req.lost) {

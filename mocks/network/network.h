@@ -114,7 +114,7 @@ class Network {
  private:
   void OnArriveAtBank(std::uint64_t slot);
   // What OnArriveAtBank will read besides the slot (Simulator::SetPrefetch).
-  void PrefetchArrival(std::uint64_t slot) const;
+  void PrefetchArrival(SimTime at, std::uint64_t slot) const;
   void OnAnswerArrives(std::uint64_t slot);
   void OnTimeout(std::uint64_t slot);
   std::uint32_t Allocate();  // a slot in use, holding a default request
@@ -133,6 +133,9 @@ class Network {
   bool faults_enabled_ = true;
   std::vector<bool> bank_down_;
   std::vector<std::uint32_t> bank_epoch_;  // crashes per bank
+  // Arrival events pending per bank: the requests on their way there, which the
+  // bank's rate limit will see first or soon after (Bank::PrefetchHandle).
+  std::vector<std::uint32_t> arriving_;
   bool messenger_down_ = false;
   std::uint32_t messenger_epoch_ = 0;
   // In-flight requests: a pool indexed by slot, with the answer kept alongside.
