@@ -1,6 +1,7 @@
 #include "sim/event_queue.h"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <utility>
@@ -24,6 +25,41 @@ TEST_CASE("Event packs sequence and handler without mixing them", "[sim][event_q
   CHECK(e.sequence() == Event::kMaxSequence);
   CHECK(e.handler() == Event::kHandlerMask);
   CHECK(sizeof(Event) <= 24);
+}
+
+TEST_CASE("EventHeap::ExtractIf takes exactly the matching entries and keeps a heap",
+          "[sim][event_queue]") {
+  // Heaps of every small size and a large one, each split by a time threshold as the
+  // queue's drain splits its overflow: what is taken is the matching set, and what
+  // is left still pops in (time, sequence) order.
+  Rng rng(11, StreamKey("test.heap.extract"));
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{5},
+                        std::size_t{6}, std::size_t{17}, std::size_t{100'000}}) {
+    for (SimTime threshold : {SimTime{0}, SimTime{300}, SimTime{1'001}}) {
+      EventHeap heap;
+      std::vector<std::pair<SimTime, std::uint64_t>> below, rest;
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto t = static_cast<SimTime>(rng.Below(1'000));
+        heap.push(MakeEvent(t, i));
+        (t < threshold ? below : rest).emplace_back(t, i);
+      }
+      std::vector<std::pair<SimTime, std::uint64_t>> taken;
+      heap.ExtractIf([&](const Event& e) { return e.time < threshold; },
+                     [&](const Event& e) { taken.emplace_back(e.time, e.sequence()); });
+      std::sort(taken.begin(), taken.end());
+      std::sort(below.begin(), below.end());
+      std::sort(rest.begin(), rest.end());
+      INFO("n " << n << " threshold " << threshold);
+      CHECK(taken == below);
+      REQUIRE(heap.size() == rest.size());
+      for (const auto& expected : rest) {
+        const Event e = heap.pop();
+        REQUIRE(e.time == expected.first);
+        REQUIRE(e.sequence() == expected.second);
+      }
+      CHECK(heap.empty());
+    }
+  }
 }
 
 TEST_CASE("EventQueue pops random pushes in (time, sequence) order", "[sim][event_queue]") {
