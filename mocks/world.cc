@@ -62,6 +62,8 @@ World::World(const WorldSpec& spec, Simulator* sim, WorldTraceBus* bus,
   detection_ = sim_->Register<&World::OnDetection>(this, "bank.fraud_detection");
   link_ = sim_->Register<&World::OnLink>(this, "customers.link");
   authorise_ = sim_->Register<&World::OnAuthoriseDecision>(this, "customers.authorise");
+  sim_->SetPrefetch<&World::PrefetchLinking, World>(link_);
+  sim_->SetPrefetch<&World::PrefetchLinking, World>(authorise_);
   revoke_ = sim_->Register<&World::OnRevokeDecision>(this, "customers.revoke");
   bank_expiry_ = sim_->Register<&World::OnBankExpiry>(this, "bank.consent_expiry");
   timeline_ = sim_->Register<&World::OnTimeline>(this, "timeline.action");

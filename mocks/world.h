@@ -98,6 +98,16 @@ class World final : private DayListener {
   void PrefetchAskBalance(std::uint64_t arg) const {
     platform_->PrefetchBalanceCheck(static_cast<CustomerId>(arg & 0xffffffff));
   }
+  // What a link or an authorisation decision reads first (arg: customer | epoch << 32):
+  // the customer's epoch, bank and link, three lines at random. At ten million
+  // customers the first day's three million of each took nearly a quarter of its samples.
+  void PrefetchLinking(std::uint64_t arg) const {
+    const auto c = static_cast<CustomerId>(arg & 0xffffffff);
+    if (c >= epoch_.size()) return;
+    bpsim::Prefetch(&epoch_[c]);
+    bpsim::Prefetch(&population_->at(c));
+    platform_->PrefetchLinkOf(c);
+  }
   void OnCompromiseNow(std::uint64_t c);
   void OnDetection(std::uint64_t arg);      // customer | flagged slot << 32
   void OnLink(std::uint64_t arg);           // customer | epoch << 32

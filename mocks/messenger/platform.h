@@ -64,6 +64,7 @@ class Platform final : public ApiClient, public PlatformPort {
   // What OnBalanceCheck reads of `c` at random among millions: the link and the cached
   // balance.
   void PrefetchBalanceCheck(CustomerId c) const override;
+  void PrefetchLinkOf(CustomerId c) const override { PrefetchLink(c); }
 
   // ApiClient / WebhookReceiver.
   void OnApiResponse(const InFlightRequest& request, const ApiResponse& response) override;

@@ -56,6 +56,8 @@ class PlatformPort : public WebhookReceiver {
   // A hint that OnBalanceCheck(c, ...) comes soon: what it will read may be fetched
   // into the cache now (Simulator::SetPrefetch). Changes nothing.
   virtual void PrefetchBalanceCheck(CustomerId /*c*/) const {}
+  // The same for the customer's link, which linking and authorising read first.
+  virtual void PrefetchLinkOf(CustomerId /*c*/) const {}
 
   // Whether the platform's process is down (crashed, not yet restarted). Only the
   // simulated platform crashes; the world holds back what customers do meanwhile.
