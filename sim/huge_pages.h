@@ -13,8 +13,8 @@
 // Allocations of kPrefaultBytes and more (only runs of millions of entities make
 // them) are also handed to PrefaultInBackground. The kernel zeroes each fresh page
 // at its first touch, and on a virtual machine whose host must first back the page
-// that took 1.6-7.8 s of the simulation thread's time in a ten-million-customer run
-// (issue 16), in the constructors of the customers and the platform's cache and
+// that took 1.6-7.8 s of the simulation thread's time in two days of ten million
+// customers (issue 16), in the constructors of the customers and the platform's cache and
 // wherever the vectors of consents and queued events doubled. A background thread
 // now asks for those pages, last page first, while the allocating thread goes on
 // from the front.
