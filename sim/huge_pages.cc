@@ -12,9 +12,17 @@
 namespace bpsim {
 namespace {
 
-// The prefaulting thread and its queue of ranges. Created on first use and never
-// destroyed: the thread is detached and may be waiting on the queue when the process
-// exits, so the queue must outlive every static destructor.
+// The prefaulting thread and its queue of ranges. Add asks it to map the pages of
+// [p, p + bytes) writable, from the last page to the first
+// (madvise(MADV_POPULATE_WRITE), Linux 5.14; elsewhere nothing). The caller may write,
+// read or free the memory meanwhile: populating never changes contents, and a range
+// freed before the thread reaches it fails the madvise, which ends that range (the
+// worst case, a range freed and mapped again for another allocation, maps pages that
+// allocation was given anyway). A hint, like MADV_HUGEPAGE: only speed depends on it.
+//
+// Created on first use and never destroyed: the thread is detached and may be
+// waiting on the queue when the process exits, so the queue must outlive every static
+// destructor.
 class Prefaulter {
  public:
   static Prefaulter& Get() {
@@ -71,10 +79,6 @@ class Prefaulter {
 
 }  // namespace
 
-void PrefaultInBackground(void* p, std::size_t bytes) {
-  Prefaulter::Get().Add(static_cast<char*>(p), bytes);
-}
-
 void* AllocateHugePages(std::size_t bytes) {
   if (bytes > static_cast<std::size_t>(-1) - kHugePageBytes) return nullptr;
   bytes = (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
@@ -83,7 +87,7 @@ void* AllocateHugePages(std::size_t bytes) {
   // Before the first touch, so that page faults map huge pages; failure (no THP in
   // this kernel) leaves ordinary pages.
   ::madvise(p, bytes, MADV_HUGEPAGE);
-  if (bytes >= kPrefaultBytes) PrefaultInBackground(p, bytes);
+  if (bytes >= kPrefaultBytes) Prefaulter::Get().Add(static_cast<char*>(p), bytes);
   return p;
 }
 

@@ -11,13 +11,13 @@
 // Smaller allocations are plain malloc (aligned_alloc for over-aligned types).
 //
 // Allocations of kPrefaultBytes and more (only runs of millions of entities make
-// them) are also handed to PrefaultInBackground. The kernel zeroes each fresh page
-// at its first touch, and on a virtual machine whose host must first back the page
-// that took 1.6-7.8 s of the simulation thread's time in two days of ten million
-// customers (issue 16), in the constructors of the customers and the platform's cache and
-// wherever the vectors of consents and queued events doubled. A background thread
-// now asks for those pages, last page first, while the allocating thread goes on
-// from the front.
+// them) are also mapped ahead by a background thread (sim/huge_pages.cc). The kernel
+// zeroes each fresh page at its first touch, and on a virtual machine whose host must
+// first back the page that took 1.6-7.8 s of the simulation thread's time in two days
+// of ten million customers (issue 16), in the constructors of the customers and the
+// platform's cache and wherever the vectors of consents and queued events doubled.
+// The background thread asks for those pages, last page first, while the allocating
+// thread goes on from the front.
 
 #include <cstddef>
 #include <cstdlib>
@@ -28,15 +28,6 @@ namespace bpsim {
 
 inline constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
 inline constexpr std::size_t kPrefaultBytes = std::size_t{128} << 20;
-
-// Asks a background thread (one per process, started by the first call) to map the
-// pages of [p, p + bytes) writable, from the last page to the first
-// (madvise(MADV_POPULATE_WRITE), Linux 5.14; elsewhere nothing). The caller may write,
-// read or free the memory meanwhile: populating never changes contents, and a range
-// freed before the thread reaches it fails the madvise, which ends that range (the
-// worst case, a range freed and mapped again for another allocation, maps pages that
-// allocation was given anyway). A hint, like MADV_HUGEPAGE: only speed depends on it.
-void PrefaultInBackground(void* p, std::size_t bytes);
 
 // `bytes` (>= kHugePageBytes) rounded up to whole huge pages, aligned to one, asked to
 // be backed by huge pages and, from kPrefaultBytes, prefaulted in the background.
