@@ -352,7 +352,7 @@ class EventQueue {
 
   // Moves overflow entries whose bucket now falls inside the ring into it.
   void PullOverflow() {
-    while (!overflow_.empty() && Bucket(overflow_.top().time) - next_bucket_ < kRingBuckets) {
+    while (!overflow_.empty() && RingReaches(overflow_.top())) {
       const Event e = overflow_.pop();
       AddToRing(Bucket(e.time), e);
     }
@@ -361,10 +361,13 @@ class EventQueue {
   // PullOverflow in one pass over the heap (EventHeap::ExtractIf), for when the ring
   // has just widened and may now reach millions of the overflow's events.
   void DrainOverflow() {
-    overflow_.ExtractIf(
-        [this](const Event& e) { return Bucket(e.time) - next_bucket_ < kRingBuckets; },
-        [this](const Event& e) { AddToRing(Bucket(e.time), e); });
+    overflow_.ExtractIf([this](const Event& e) { return RingReaches(e); },
+                        [this](const Event& e) { AddToRing(Bucket(e.time), e); });
   }
+
+  // Whether an overflow event's bucket is within the ring (overflow events are never
+  // before next_bucket_).
+  bool RingReaches(const Event& e) const { return Bucket(e.time) - next_bucket_ < kRingBuckets; }
 
   // Every kAdaptEvery refills, widens the buckets 4x if they held fewer than 4 events
   // on average (scanning and refilling near-empty buckets costs more than it saves),
